@@ -1,0 +1,307 @@
+//! Error classification shared by every crate.
+//!
+//! Each library crate keeps its own `thiserror` enum and implements [`ErrorCode`] for it; the
+//! stable machine code ([`Code`]) goes into the `error_code` field of the JSON error, and its
+//! [`ErrorKind`] decides the HTTP status. Only the api crate knows HTTP: this crate never
+//! mentions a status number.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// Broad class of an error, from which the api crate derives the HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The request is malformed or fails validation.
+    InvalidInput,
+    /// No valid credentials were presented.
+    Unauthenticated,
+    /// The caller is known but not allowed to do this.
+    Forbidden,
+    /// The resource does not exist or is not visible to the caller.
+    NotFound,
+    /// The request contradicts the current state of the resource.
+    Conflict,
+    /// The request body is too large.
+    PayloadTooLarge,
+    /// The request body has a content type the endpoint does not accept.
+    UnsupportedMediaType,
+    /// The route exists but not with this method.
+    MethodNotAllowed,
+    /// The caller sent too many requests.
+    RateLimited,
+    /// An upstream service (an LLM provider) failed or answered nonsense.
+    Upstream,
+    /// An upstream service did not answer in time.
+    UpstreamTimeout,
+    /// A dependency is temporarily unavailable; retrying later may succeed.
+    Unavailable,
+    /// A bug or misconfiguration on our side; the cause is logged, never shown.
+    Internal,
+}
+
+/// Declares [`Code`] from one table of `Variant => "STORED_CODE", Kind` rows.
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident => $code:literal, $kind:ident; )+) => {
+        /// A stable, machine-readable error code, sent as `error_code` in every error response.
+        /// Values never change once published; clients may match on them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: [Self; [$($code),+].len()] = [$(Self::$variant),+];
+
+            /// The SCREAMING_SNAKE_CASE wire value.
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $code,)+
+                }
+            }
+
+            /// The class of error this code belongs to.
+            #[must_use]
+            pub const fn kind(self) -> ErrorKind {
+                match self {
+                    $(Self::$variant => ErrorKind::$kind,)+
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// Generic validation failure; `details` names the fields.
+    ValidationError => "VALIDATION_ERROR", InvalidInput;
+    /// The body is not valid JSON or does not match the expected shape.
+    InvalidJson => "INVALID_JSON", InvalidInput;
+    /// The query string is malformed.
+    InvalidQuery => "INVALID_QUERY", InvalidInput;
+    /// A path parameter is malformed (for example not a UUID).
+    InvalidPath => "INVALID_PATH", InvalidInput;
+    /// The email address is not valid.
+    InvalidEmail => "INVALID_EMAIL", InvalidInput;
+    /// The password breaks the password policy.
+    WeakPassword => "WEAK_PASSWORD", InvalidInput;
+    /// The category is not one of the ten and matches no alias.
+    InvalidCategory => "INVALID_CATEGORY", InvalidInput;
+    /// No or malformed credentials.
+    Unauthenticated => "UNAUTHENTICATED", Unauthenticated;
+    /// Unknown email or wrong password (deliberately indistinguishable).
+    InvalidCredentials => "INVALID_CREDENTIALS", Unauthenticated;
+    /// The access or refresh token has expired.
+    TokenExpired => "TOKEN_EXPIRED", Unauthenticated;
+    /// The token is malformed, revoked or signed with another key.
+    TokenInvalid => "TOKEN_INVALID", Unauthenticated;
+    /// The caller may not perform this action.
+    Forbidden => "FORBIDDEN", Forbidden;
+    /// The account is inactive or suspended.
+    AccountInactive => "ACCOUNT_INACTIVE", Forbidden;
+    /// Generic missing resource.
+    NotFound => "NOT_FOUND", NotFound;
+    /// No route matches the path.
+    RouteNotFound => "ROUTE_NOT_FOUND", NotFound;
+    /// The user does not exist.
+    UserNotFound => "USER_NOT_FOUND", NotFound;
+    /// The project does not exist or belongs to someone else.
+    ProjectNotFound => "PROJECT_NOT_FOUND", NotFound;
+    /// The session does not exist.
+    SessionNotFound => "SESSION_NOT_FOUND", NotFound;
+    /// The question does not exist.
+    QuestionNotFound => "QUESTION_NOT_FOUND", NotFound;
+    /// The specification fact does not exist.
+    SpecificationNotFound => "SPECIFICATION_NOT_FOUND", NotFound;
+    /// The conflict does not exist.
+    ConflictNotFound => "CONFLICT_NOT_FOUND", NotFound;
+    /// The code generation does not exist.
+    GenerationNotFound => "GENERATION_NOT_FOUND", NotFound;
+    /// An account with this email already exists.
+    EmailTaken => "EMAIL_TAKEN", Conflict;
+    /// Generic duplicate resource.
+    AlreadyExists => "ALREADY_EXISTS", Conflict;
+    /// The conflict has already been resolved.
+    ConflictAlreadyResolved => "CONFLICT_ALREADY_RESOLVED", Conflict;
+    /// The question has already been answered.
+    QuestionAlreadyAnswered => "QUESTION_ALREADY_ANSWERED", Conflict;
+    /// The session has ended.
+    SessionEnded => "SESSION_ENDED", Conflict;
+    /// The project may not move to its next phase yet; `details` lists the reasons.
+    PhaseAdvanceRefused => "PHASE_ADVANCE_REFUSED", Conflict;
+    /// Code generation needs 100 % maturity.
+    MaturityNotReached => "MATURITY_NOT_REACHED", Conflict;
+    /// The resource changed since the caller read it.
+    StaleVersion => "STALE_VERSION", Conflict;
+    /// The request body is too large.
+    PayloadTooLarge => "PAYLOAD_TOO_LARGE", PayloadTooLarge;
+    /// The content type is not accepted.
+    UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE", UnsupportedMediaType;
+    /// The method is not allowed on this route.
+    MethodNotAllowed => "METHOD_NOT_ALLOWED", MethodNotAllowed;
+    /// Too many requests.
+    RateLimited => "RATE_LIMITED", RateLimited;
+    /// The orchestrator was asked for an agent that is not registered.
+    UnknownAgent => "UNKNOWN_AGENT", Internal;
+    /// An agent was asked for an action it does not support.
+    UnsupportedAction => "UNSUPPORTED_ACTION", Internal;
+    /// The LLM provider returned an error.
+    LlmError => "LLM_ERROR", Upstream;
+    /// The LLM answered with output that could not be parsed, even after a repair attempt.
+    LlmInvalidResponse => "LLM_INVALID_RESPONSE", Upstream;
+    /// The LLM provider is rate limiting us.
+    LlmRateLimited => "LLM_RATE_LIMITED", Unavailable;
+    /// The LLM provider did not answer in time.
+    LlmTimeout => "LLM_TIMEOUT", UpstreamTimeout;
+    /// The LLM provider cannot be reached.
+    LlmUnavailable => "LLM_UNAVAILABLE", Unavailable;
+    /// A database cannot be reached.
+    DatabaseUnavailable => "DATABASE_UNAVAILABLE", Unavailable;
+    /// The service is starting, draining or overloaded.
+    ServiceUnavailable => "SERVICE_UNAVAILABLE", Unavailable;
+    /// A database query failed unexpectedly.
+    DatabaseError => "DATABASE_ERROR", Internal;
+    /// The service is misconfigured.
+    ConfigurationError => "CONFIGURATION_ERROR", Internal;
+    /// Any other unexpected failure.
+    InternalError => "INTERNAL_ERROR", Internal;
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    /// A code serialises as its wire value, e.g. `"PROJECT_NOT_FOUND"`.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Implemented by every crate's error type so the api crate can classify it without knowing it.
+pub trait ErrorCode {
+    /// The stable machine code of this error.
+    fn code(&self) -> Code;
+
+    /// The class of this error; derived from the code unless overridden.
+    fn kind(&self) -> ErrorKind {
+        self.code().kind()
+    }
+}
+
+impl ErrorCode for crate::UnknownValue {
+    /// An unknown category is `INVALID_CATEGORY`; any other unknown enum value is a
+    /// `VALIDATION_ERROR`.
+    fn code(&self) -> Code {
+        if self.kind == "category" {
+            Code::InvalidCategory
+        } else {
+            Code::ValidationError
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// `ProjectNotFound` → `PROJECT_NOT_FOUND`.
+    fn screaming_snake_case(pascal: &str) -> String {
+        let mut out = String::new();
+        for (index, c) in pascal.chars().enumerate() {
+            if c.is_ascii_uppercase() && index > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_uppercase());
+        }
+        out
+    }
+
+    #[test]
+    fn codes_are_unique_and_screaming_snake_case() {
+        let mut seen = HashSet::new();
+        for code in Code::ALL {
+            let value = code.as_str();
+            assert!(seen.insert(value), "duplicate code {value}");
+            assert!(
+                value.chars().all(|c| c.is_ascii_uppercase() || c == '_'),
+                "{value} is not SCREAMING_SNAKE_CASE"
+            );
+            assert!(!value.starts_with('_') && !value.ends_with('_') && !value.contains("__"));
+        }
+        assert_eq!(seen.len(), 46);
+    }
+
+    #[test]
+    fn variant_names_spell_their_codes() {
+        for code in Code::ALL {
+            assert_eq!(screaming_snake_case(&format!("{code:?}")), code.as_str());
+        }
+    }
+
+    #[test]
+    fn kinds_follow_the_table() {
+        let cases = [
+            (Code::ValidationError, ErrorKind::InvalidInput),
+            (Code::InvalidCategory, ErrorKind::InvalidInput),
+            (Code::TokenExpired, ErrorKind::Unauthenticated),
+            (Code::AccountInactive, ErrorKind::Forbidden),
+            (Code::RouteNotFound, ErrorKind::NotFound),
+            (Code::GenerationNotFound, ErrorKind::NotFound),
+            (Code::PhaseAdvanceRefused, ErrorKind::Conflict),
+            (Code::MaturityNotReached, ErrorKind::Conflict),
+            (Code::PayloadTooLarge, ErrorKind::PayloadTooLarge),
+            (Code::UnsupportedMediaType, ErrorKind::UnsupportedMediaType),
+            (Code::MethodNotAllowed, ErrorKind::MethodNotAllowed),
+            (Code::RateLimited, ErrorKind::RateLimited),
+            (Code::UnknownAgent, ErrorKind::Internal),
+            (Code::LlmInvalidResponse, ErrorKind::Upstream),
+            (Code::LlmRateLimited, ErrorKind::Unavailable),
+            (Code::LlmTimeout, ErrorKind::UpstreamTimeout),
+            (Code::DatabaseUnavailable, ErrorKind::Unavailable),
+            (Code::DatabaseError, ErrorKind::Internal),
+            (Code::InternalError, ErrorKind::Internal),
+        ];
+        for (code, kind) in cases {
+            assert_eq!(code.kind(), kind, "{code}");
+        }
+    }
+
+    #[test]
+    fn code_serialises_and_displays_as_its_wire_value() {
+        assert_eq!(
+            serde_json::to_string(&Code::ProjectNotFound).unwrap(),
+            "\"PROJECT_NOT_FOUND\""
+        );
+        assert_eq!(Code::EmailTaken.to_string(), "EMAIL_TAKEN");
+        assert_eq!(
+            serde_json::to_string(&ErrorKind::UpstreamTimeout).unwrap(),
+            "\"upstream_timeout\""
+        );
+    }
+
+    #[test]
+    fn error_code_kind_defaults_to_the_code_kind() {
+        struct Gone;
+        impl ErrorCode for Gone {
+            fn code(&self) -> Code {
+                Code::SessionNotFound
+            }
+        }
+        assert_eq!(Gone.kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn unknown_values_classify_by_enum() {
+        let category = crate::Category::normalise("marketing").unwrap_err();
+        assert_eq!(category.code(), Code::InvalidCategory);
+        let mode = "robot".parse::<crate::SessionMode>().unwrap_err();
+        assert_eq!(mode.code(), Code::ValidationError);
+        assert_eq!(mode.kind(), ErrorKind::InvalidInput);
+    }
+}

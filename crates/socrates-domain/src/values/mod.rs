@@ -1,0 +1,153 @@
+//! Validated values: once constructed, an `Email` or a `FactKey` is known to be well formed.
+//!
+//! Validation happens where a request DTO becomes a domain value; everything past that point
+//! takes these types instead of raw strings. Every string value trims its input, serialises as
+//! the plain validated string, and validates again when deserialised.
+
+mod confidence;
+mod email;
+mod password;
+mod text;
+
+pub use confidence::Confidence;
+pub use email::Email;
+pub use password::{PasswordRule, check_password_policy};
+pub use text::{Description, FactKey, FactValue, ProjectName};
+
+use crate::{Code, ErrorCode};
+
+/// A value that failed validation.
+///
+/// `field` is the name of the offending input field as the API exposes it (`email`, `name`,
+/// `key`…), `message` says what is wrong in words a user can act on.
+///
+/// Errors on the `email` field (the field [`Email::parse`] reports) classify as
+/// `INVALID_EMAIL`; every other field classifies as `VALIDATION_ERROR`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    /// The input field that failed validation.
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ValidationError {
+    /// Builds an error for `field`.
+    #[must_use]
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl ErrorCode for ValidationError {
+    fn code(&self) -> Code {
+        if self.field == Email::FIELD {
+            Code::InvalidEmail
+        } else {
+            Code::ValidationError
+        }
+    }
+}
+
+/// Whether `c` is a control character other than the line breaks and tabs normal prose uses.
+/// Such characters (NUL above all, which PostgreSQL refuses in text) are rejected in free text.
+fn is_disallowed_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
+}
+
+/// Adds the accessors, conversions and serde impls every validated string value shares.
+/// The type must have a `parse(&str) -> Result<Self, ValidationError>` constructor.
+macro_rules! string_value {
+    ($name:ident) => {
+        impl $name {
+            /// Borrows the validated text.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// Returns the validated text.
+            #[must_use]
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl ::core::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.pad(&self.0)
+            }
+        }
+
+        impl ::core::str::FromStr for $name {
+            type Err = $crate::values::ValidationError;
+
+            fn from_str(raw: &str) -> Result<Self, Self::Err> {
+                Self::parse(raw)
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                let raw = <String as ::serde::Deserialize>::deserialize(deserializer)?;
+                Self::parse(&raw).map_err(<D::Error as ::serde::de::Error>::custom)
+            }
+        }
+    };
+}
+
+use string_value;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn email_errors_are_invalid_email_others_validation_errors() {
+        let email = Email::parse("nope").unwrap_err();
+        assert_eq!(email.code(), Code::InvalidEmail);
+        let name = ProjectName::parse("").unwrap_err();
+        assert_eq!(name.code(), Code::ValidationError);
+        assert_eq!(name.kind(), ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn display_names_field_and_message() {
+        let error = ValidationError::new("name", "must not be empty");
+        assert_eq!(error.to_string(), "name: must not be empty");
+    }
+
+    #[test]
+    fn control_characters_except_line_breaks_are_disallowed() {
+        assert!(is_disallowed_control('\0'));
+        assert!(is_disallowed_control('\u{7f}'));
+        assert!(!is_disallowed_control('\n'));
+        assert!(!is_disallowed_control('\t'));
+        assert!(!is_disallowed_control('a'));
+    }
+}

@@ -1,0 +1,24 @@
+//! Migrations of `socrates_specs`: projects, sessions, the conversation, facts, conflicts,
+//! quality and maturity records, LLM usage, generated code, learning data and sharing.
+
+use sea_orm_migration::MigrationTrait;
+
+mod m20261125_000001_create_projects_and_sessions;
+mod m20261125_000002_create_conversation_and_facts;
+mod m20261125_000003_create_conflicts_and_quality;
+mod m20261125_000004_create_llm_usage;
+mod m20261125_000005_create_code_generation;
+mod m20261125_000006_create_learning;
+mod m20261125_000007_create_project_shares;
+
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![
+        Box::new(m20261125_000001_create_projects_and_sessions::Migration),
+        Box::new(m20261125_000002_create_conversation_and_facts::Migration),
+        Box::new(m20261125_000003_create_conflicts_and_quality::Migration),
+        Box::new(m20261125_000004_create_llm_usage::Migration),
+        Box::new(m20261125_000005_create_code_generation::Migration),
+        Box::new(m20261125_000006_create_learning::Migration),
+        Box::new(m20261125_000007_create_project_shares::Migration),
+    ]
+}

@@ -1,0 +1,67 @@
+//! `cargo xtask lint` and `cargo xtask invariants`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use crate::{invariants, metadata, process};
+
+/// Formatting, clippy with warnings denied, then the architecture invariants. With `--fix`,
+/// formats the code instead of checking its formatting.
+pub fn lint(root: &Path, args: &[String]) -> Result<()> {
+    let fix = match args {
+        [] => false,
+        [flag] if flag == "--fix" => true,
+        _ => bail!("`cargo xtask lint` takes no arguments but `--fix`"),
+    };
+
+    let mut format = process::cargo(root);
+    if fix {
+        format.args(["fmt", "--all"]);
+        process::run(&mut format)?;
+    } else {
+        format.args(["fmt", "--all", "--", "--check"]);
+        process::run(&mut format)
+            .context("the code is not formatted; run `cargo xtask lint --fix`")?;
+    }
+
+    let mut clippy = process::cargo(root);
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    process::run(&mut clippy)?;
+
+    check_invariants(root)
+}
+
+/// Loads the resolved dependency graph and reports every broken architecture invariant.
+pub fn check_invariants(root: &Path) -> Result<()> {
+    let graph = metadata::load(root)?;
+    let violations = invariants::check(&graph);
+    if violations.is_empty() {
+        let members = graph
+            .packages
+            .values()
+            .filter(|package| package.workspace_member)
+            .count();
+        println!(
+            "architecture invariants hold ({members} workspace crates, {} packages)",
+            graph.packages.len()
+        );
+        return Ok(());
+    }
+    for violation in &violations {
+        eprintln!("{violation}");
+    }
+    bail!(
+        "{} architecture invariant violation(s); the rules are in \
+         docs/developer-guide/architecture.md",
+        violations.len()
+    )
+}

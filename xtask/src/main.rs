@@ -1,0 +1,114 @@
+//! `cargo xtask`: the one entry point for automating the Socrates workspace. See `usage()` and
+//! docs/developer-guide/testing.md.
+
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "xtask is a command-line tool that reports to the terminal"
+)]
+
+mod invariants;
+mod lint;
+mod metadata;
+mod migrate;
+mod process;
+mod test_suite;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("\nerror: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<()> {
+    let root = process::project_root();
+    let Some((command, rest)) = args.split_first() else {
+        eprint!("{}", usage());
+        bail!("no command given");
+    };
+    match command.as_str() {
+        "migrate" => migrate::migrate(&root, rest),
+        "lint" => lint::lint(&root, rest),
+        "invariants" => {
+            no_arguments(command, rest)?;
+            lint::check_invariants(&root)
+        }
+        "test" => test_suite::run(&root, &test_suite::parse_options(rest)?),
+        "ci" => {
+            no_arguments(command, rest)?;
+            ci(&root)
+        }
+        "help" | "--help" | "-h" => {
+            print!("{}", usage());
+            Ok(())
+        }
+        unknown => {
+            eprint!("{}", usage());
+            bail!("unknown command `{unknown}`")
+        }
+    }
+}
+
+/// What CI runs: lint, then both test passes.
+fn ci(root: &Path) -> Result<()> {
+    let started = Instant::now();
+    println!("==> lint");
+    lint::lint(root, &[])?;
+    let linted = started.elapsed();
+    println!("\n==> test");
+    test_suite::run(root, &test_suite::TestOptions::default())?;
+    println!(
+        "\nci passed: lint {:.1} s, total {:.1} s",
+        linted.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn no_arguments(command: &str, rest: &[String]) -> Result<()> {
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        bail!("`cargo xtask {command}` takes no arguments")
+    }
+}
+
+fn usage() -> String {
+    format!(
+        "\
+Automation of the Socrates workspace.
+
+Usage: cargo xtask <command> [arguments]
+
+Commands:
+  migrate <up|down|status|fresh> [--db auth|specs|all] [arguments...]
+        Run `socrates-server migrate` with the same arguments.
+  lint [--fix]
+        cargo fmt --check, cargo clippy -D warnings, then the architecture invariants.
+        With --fix, format the code instead of checking its formatting.
+  invariants
+        Check the architecture invariants of docs/developer-guide/architecture.md.
+  test [--sqlite-only | --postgres-only] [-- <cargo test arguments>...]
+        Run the whole test suite on SQLite, then on PostgreSQL + Redis, and drop the
+        test databases the second pass left behind.
+  ci
+        lint, then test: what CI runs.
+  help
+        Print this text.
+
+Environment of `test`:
+{}",
+        test_suite::environment_help()
+    )
+}
