@@ -1,0 +1,176 @@
+//! The one error shape of the API and the mapping from error kinds to HTTP statuses.
+//!
+//! Every failure leaves as `{"error", "error_code", "details", "request_id"}`. Handlers return
+//! [`ApiError`]; the request-context middleware adds the request id and also rewrites actix's
+//! own failures (unknown route, wrong method, bad JSON…) into the same shape.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use serde_json::{Value, json};
+use socrates_domain::{Code, ErrorCode, ErrorKind};
+
+/// An error on its way to the client.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    code: Code,
+    message: String,
+    details: Value,
+    /// The cause of an internal error: logged with the request id, never sent.
+    internal_cause: Option<String>,
+}
+
+impl ApiError {
+    /// An error with a stable code and a human message.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            details: json!({}),
+            internal_cause: None,
+        }
+    }
+
+    /// Adds machine-readable details.
+    #[must_use]
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// An internal error: the client sees a generic message, the log gets `cause`.
+    pub fn internal(code: Code, cause: impl std::fmt::Display) -> Self {
+        Self {
+            code,
+            message: "an internal error occurred; quote the request id when reporting it"
+                .to_owned(),
+            details: json!({}),
+            internal_cause: Some(cause.to_string()),
+        }
+    }
+
+    /// Converts any classified library error, hiding the cause of internal ones.
+    pub fn from_error<E>(error: &E) -> Self
+    where
+        E: ErrorCode + std::fmt::Display,
+    {
+        let code = error.code();
+        match code.kind() {
+            ErrorKind::Internal
+            | ErrorKind::Unavailable
+            | ErrorKind::Upstream
+            | ErrorKind::UpstreamTimeout => {
+                let mut api_error = Self::internal(code, error);
+                if code.kind() != ErrorKind::Internal {
+                    api_error.message = public_message(code.kind()).to_owned();
+                }
+                api_error
+            }
+            _ => Self::new(code, error.to_string()),
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> Code {
+        self.code
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+/// The HTTP status of an error kind. Only this crate knows HTTP.
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::InvalidInput => StatusCode::BAD_REQUEST,
+        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::Upstream => StatusCode::BAD_GATEWAY,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn public_message(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Unavailable => "a dependency of the service is unavailable; retry shortly",
+        ErrorKind::Upstream => "an upstream provider failed",
+        ErrorKind::UpstreamTimeout => "an upstream provider did not answer in time",
+        _ => "an internal error occurred; quote the request id when reporting it",
+    }
+}
+
+/// The error body before the request id is known; carried in the response's extensions so the
+/// request-context middleware can finish it.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingErrorBody {
+    pub code: Code,
+    pub message: String,
+    pub details: Value,
+    pub internal_cause: Option<String>,
+}
+
+/// The wire shape of every error.
+#[derive(Debug, Serialize)]
+pub(crate) struct ErrorEnvelope<'a> {
+    pub error: &'a str,
+    pub error_code: &'a str,
+    pub details: &'a Value,
+    pub request_id: &'a str,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        status_of(self.code.kind())
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code()).finish();
+        response.extensions_mut().insert(PendingErrorBody {
+            code: self.code,
+            message: self.message.clone(),
+            details: self.details.clone(),
+            internal_cause: self.internal_cause.clone(),
+        });
+        response
+    }
+}
+
+/// The envelope for a failure actix produced itself (no [`ApiError`] involved).
+pub(crate) fn pending_for_status(status: StatusCode) -> PendingErrorBody {
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => (Code::RouteNotFound, "no such route"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            (Code::MethodNotAllowed, "method not allowed on this route")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => (Code::PayloadTooLarge, "request body too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            (Code::UnsupportedMediaType, "unsupported content type")
+        }
+        StatusCode::UNAUTHORIZED => (Code::Unauthenticated, "authentication required"),
+        StatusCode::FORBIDDEN => (Code::Forbidden, "forbidden"),
+        StatusCode::TOO_MANY_REQUESTS => (Code::RateLimited, "too many requests"),
+        status if status.is_client_error() => (Code::ValidationError, "the request is invalid"),
+        StatusCode::SERVICE_UNAVAILABLE => (Code::ServiceUnavailable, "the service is unavailable"),
+        _ => (
+            Code::InternalError,
+            "an internal error occurred; quote the request id when reporting it",
+        ),
+    };
+    PendingErrorBody {
+        code,
+        message: message.to_owned(),
+        details: json!({}),
+        internal_cause: None,
+    }
+}

@@ -1,0 +1,156 @@
+//! Per-request context: the request id and the error envelope.
+//!
+//! Runs outermost. It takes a well-formed `X-Request-Id` from the client or mints one, stores
+//! it in the request's extensions (so the tracing span and handlers see it), echoes it on the
+//! response, and turns every error response — from [`crate::ApiError`] or from actix itself —
+//! into the one JSON error shape. Internal causes are logged here, once, with the request id.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpResponse};
+
+use crate::error::{ErrorEnvelope, PendingErrorBody, pending_for_status};
+
+/// The header carrying the request id in both directions.
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the current request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+/// Accepts a client-supplied id only if it is short and plainly printable, so it is safe to log.
+fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
+    let text = value.to_str().ok()?;
+    let valid = !text.is_empty()
+        && text.len() <= 128
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b':'));
+    valid.then(|| text.to_owned())
+}
+
+/// The middleware function (wrap with `actix_web::middleware::from_fn`).
+pub async fn request_context(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(acceptable_request_id)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    request
+        .extensions_mut()
+        .insert(RequestId(request_id.clone()));
+
+    // No clone of the HttpRequest may be held across `next.call`: actix needs it unshared.
+    let response = match next.call(request).await {
+        Ok(response) => response.map_into_boxed_body(),
+        // An error raised by an inner middleware: answered directly in the one error shape.
+        Err(error) => return Err(FinishedError::from_error(&error, &request_id).into()),
+    };
+    let mut response = finish_error(response, &request_id);
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    Ok(response)
+}
+
+/// Serialises the envelope; the fallback cannot fail.
+fn envelope_json(pending: &PendingErrorBody, request_id: &str) -> String {
+    let body = ErrorEnvelope {
+        error: &pending.message,
+        error_code: pending.code.as_str(),
+        details: &pending.details,
+        request_id,
+    };
+    serde_json::to_string(&body).unwrap_or_else(|_| {
+        format!(
+            r#"{{"error":"internal error","error_code":"INTERNAL_ERROR","details":{{}},"request_id":"{request_id}"}}"#
+        )
+    })
+}
+
+/// An error response that is already complete (envelope and request id).
+#[derive(Debug)]
+struct FinishedError {
+    status: actix_web::http::StatusCode,
+    json: String,
+    request_id: String,
+}
+
+impl FinishedError {
+    fn from_error(error: &Error, request_id: &str) -> Self {
+        let response = error.error_response();
+        let status = response.status();
+        let pending = response
+            .extensions()
+            .get::<PendingErrorBody>()
+            .cloned()
+            .unwrap_or_else(|| pending_for_status(status));
+        if status.is_server_error() {
+            tracing::error!(request_id, error_code = pending.code.as_str(), cause = %error, "request failed");
+        }
+        Self {
+            status,
+            json: envelope_json(&pending, request_id),
+            request_id: request_id.to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for FinishedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.json)
+    }
+}
+
+impl actix_web::ResponseError for FinishedError {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .content_type("application/json")
+            .insert_header((REQUEST_ID_HEADER, self.request_id.clone()))
+            .body(self.json.clone())
+    }
+}
+
+fn finish_error(response: ServiceResponse<BoxBody>, request_id: &str) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    if !status.is_client_error() && !status.is_server_error() {
+        return response;
+    }
+    let pending = response
+        .response()
+        .extensions()
+        .get::<PendingErrorBody>()
+        .cloned()
+        .unwrap_or_else(|| pending_for_status(status));
+    if status.is_server_error() {
+        tracing::error!(
+            request_id,
+            error_code = pending.code.as_str(),
+            cause = pending.internal_cause.as_deref().unwrap_or("unknown"),
+            "request failed"
+        );
+    }
+    let json = envelope_json(&pending, request_id);
+    let (request, old) = response.into_parts();
+    let mut rebuilt = HttpResponse::build(status);
+    // Keep headers such as Allow and Retry-After that explain the failure.
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rebuilt.append_header((name.clone(), value.clone()));
+        }
+    }
+    let rebuilt = rebuilt
+        .content_type("application/json")
+        .body(json)
+        .map_into_boxed_body();
+    ServiceResponse::new(request, rebuilt)
+}

@@ -1,0 +1,3 @@
+//! One module per resource; each exposes a `configure` function that registers its routes.
+
+pub mod health;

@@ -1,0 +1,280 @@
+//! Typed settings, layered: built-in defaults → optional TOML file → environment.
+//!
+//! The embedded default needs no configuration at all: two SQLite files under `data/`, the
+//! in-process cache and the offline reasoner, listening on `127.0.0.1:8080`. Secrets (database
+//! URLs may carry passwords) are wrapped in [`SecretString`] so they never reach a log line.
+//! Unknown keys in the file or in `SOCRATES_*` variables are errors, so a typo never silently
+//! falls back to a default.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use socrates_persistence::DatabaseOptions;
+
+/// The file read when no `--config`/`SOCRATES_CONFIG` is given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "socrates.toml";
+/// The variable naming a config file.
+pub const CONFIG_FILE_VAR: &str = "SOCRATES_CONFIG";
+/// The prefix of generic variables (`SOCRATES_SERVER__PORT=9000` sets `server.port`).
+pub const ENV_PREFIX: &str = "SOCRATES_";
+
+/// The SPEC's configuration names and the setting each one fills.
+pub const NAMED_VARIABLES: &[(&str, &str)] = &[
+    ("APP_ENV", "environment"),
+    ("DATABASE_AUTH_URL", "database.auth_url"),
+    ("DATABASE_SPECS_URL", "database.specs_url"),
+];
+
+/// Where the server runs; production turns on the strict start-up checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// A developer's machine: migrations are applied at start.
+    #[default]
+    Development,
+    /// Automated tests.
+    Test,
+    /// Production: migrations must have been run explicitly, logs are JSON.
+    Production,
+}
+
+impl Environment {
+    /// The name used in logs and reports.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Test => "test",
+            Self::Production => "production",
+        }
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// All settings of the server.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// `development`, `test` or `production` (`APP_ENV`).
+    pub environment: Environment,
+    /// The HTTP listener.
+    pub server: ServerSettings,
+    /// Both databases and their pools.
+    pub database: DatabaseSettings,
+    /// Logging.
+    pub telemetry: TelemetrySettings,
+}
+
+/// The HTTP listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind (0 picks a free one).
+    pub port: u16,
+    /// Worker threads; the number of CPUs when unset.
+    pub workers: Option<usize>,
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+    pub shutdown_timeout_seconds: u64,
+    /// Where the embedded default keeps its files.
+    pub data_dir: PathBuf,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".to_owned(),
+            port: 8080,
+            workers: None,
+            shutdown_timeout_seconds: 30,
+            data_dir: PathBuf::from("data"),
+        }
+    }
+}
+
+/// Both databases and their pools.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// URL of `socrates_auth` (`DATABASE_AUTH_URL`); an SQLite file under `data_dir` when unset.
+    pub auth_url: Option<SecretString>,
+    /// URL of `socrates_specs` (`DATABASE_SPECS_URL`); an SQLite file under `data_dir` when unset.
+    pub specs_url: Option<SecretString>,
+    /// Pool size per database.
+    pub max_connections: u32,
+    /// Connections kept open per database.
+    pub min_connections: u32,
+    /// Wait for a pooled connection at most this long.
+    pub acquire_timeout_seconds: u64,
+    /// Idle connections are closed after this long.
+    pub idle_timeout_seconds: u64,
+    /// Connections are recycled after this long.
+    pub max_lifetime_seconds: u64,
+    /// PostgreSQL `statement_timeout`; 0 leaves the server default.
+    pub statement_timeout_seconds: u64,
+    /// Statements slower than this are logged at warn level.
+    pub slow_statement_milliseconds: u64,
+    /// Apply pending migrations at start; defaults to true except in production.
+    pub auto_migrate: Option<bool>,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            auth_url: None,
+            specs_url: None,
+            max_connections: 20,
+            min_connections: 1,
+            acquire_timeout_seconds: 5,
+            idle_timeout_seconds: 600,
+            max_lifetime_seconds: 3600,
+            statement_timeout_seconds: 30,
+            slow_statement_milliseconds: 1000,
+            auto_migrate: None,
+        }
+    }
+}
+
+/// Logging.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetrySettings {
+    /// A `tracing` filter such as `info` or `socrates=debug,info` (`RUST_LOG` wins when set).
+    pub log_level: String,
+    /// `pretty` or `json`; JSON by default in production.
+    pub log_format: Option<LogFormat>,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            log_level: "info".to_owned(),
+            log_format: None,
+        }
+    }
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The named config file does not exist.
+    #[error("config file `{0}` does not exist")]
+    MissingFile(PathBuf),
+    /// A value is malformed or a key is unknown.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads settings from the defaults, the config file (explicit path, else `socrates.toml`
+    /// when present) and the process environment.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, SettingsError> {
+        let explicit = config_file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os(CONFIG_FILE_VAR).map(PathBuf::from));
+        let mut figment = Figment::new();
+        match explicit {
+            Some(path) if !path.is_file() => return Err(SettingsError::MissingFile(path)),
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+            }
+            None => {}
+        }
+        let named = Env::raw()
+            .only(
+                &NAMED_VARIABLES
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect::<Vec<_>>(),
+            )
+            .map(|key| {
+                NAMED_VARIABLES
+                    .iter()
+                    .find(|(name, _)| key.as_str().eq_ignore_ascii_case(name))
+                    .map_or_else(|| key.as_str().to_owned(), |(_, path)| (*path).to_owned())
+                    .into()
+            });
+        // `SOCRATES_CONFIG` names the file and `SOCRATES_TEST_*` belong to the test harness.
+        let prefixed = Env::prefixed(ENV_PREFIX)
+            .filter(|key| key.as_str() != "config" && !key.as_str().starts_with("test_"))
+            .split("__");
+        figment
+            .merge(named)
+            .merge(prefixed)
+            .extract()
+            .map_err(|error| SettingsError::Invalid(one_line(&error)))
+    }
+
+    /// Pool options of the auth database.
+    pub fn auth_database(&self) -> DatabaseOptions {
+        self.database_options(self.database.auth_url.as_ref(), "socrates_auth.db")
+    }
+
+    /// Pool options of the specs database.
+    pub fn specs_database(&self) -> DatabaseOptions {
+        self.database_options(self.database.specs_url.as_ref(), "socrates_specs.db")
+    }
+
+    fn database_options(&self, url: Option<&SecretString>, file: &str) -> DatabaseOptions {
+        let url = url.map_or_else(
+            || {
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    self.server.data_dir.join(file).display()
+                )
+            },
+            |url| url.expose_secret().to_owned(),
+        );
+        let database = &self.database;
+        DatabaseOptions {
+            url,
+            max_connections: database.max_connections,
+            min_connections: database.min_connections,
+            acquire_timeout: Duration::from_secs(database.acquire_timeout_seconds),
+            idle_timeout: Duration::from_secs(database.idle_timeout_seconds),
+            max_lifetime: Duration::from_secs(database.max_lifetime_seconds),
+            statement_timeout: (database.statement_timeout_seconds > 0)
+                .then(|| Duration::from_secs(database.statement_timeout_seconds)),
+            slow_statement_threshold: Duration::from_millis(database.slow_statement_milliseconds),
+        }
+    }
+
+    /// Whether pending migrations are applied at start.
+    pub fn auto_migrate(&self) -> bool {
+        self.database
+            .auto_migrate
+            .unwrap_or(self.environment != Environment::Production)
+    }
+
+    /// The effective log format.
+    pub fn log_format(&self) -> LogFormat {
+        self.telemetry.log_format.unwrap_or(match self.environment {
+            Environment::Production => LogFormat::Json,
+            Environment::Development | Environment::Test => LogFormat::Pretty,
+        })
+    }
+}
+
+/// Figment's message on one line (it can span several for nested errors).
+fn one_line(error: &figment::Error) -> String {
+    error
+        .clone()
+        .into_iter()
+        .map(|error| error.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,130 @@
+//! Start-up: connect, check or apply migrations, build the service container, bind, serve.
+
+use std::net::TcpListener;
+use std::time::Instant;
+
+use actix_web::HttpServer;
+use actix_web::dev::Server;
+use anyhow::{Context, bail};
+use socrates_agents::{LlmMode, ServiceContainer};
+use socrates_persistence::{AuthDb, Database, DatabaseKind, SpecsDb};
+
+use crate::settings::{Environment, Settings};
+
+/// The release version reported by health and logs.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    databases: (AuthDb, SpecsDb),
+}
+
+impl Application {
+    /// Connects both databases, applies or checks migrations, builds the container and binds
+    /// the listener. Every failure names what is wrong in one line.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let started = Instant::now();
+        let (auth_db, specs_db) = connect_databases(settings).await?;
+        prepare_schema(settings, &auth_db).await?;
+        prepare_schema(settings, &specs_db).await?;
+
+        let llm_mode = LlmMode::Offline;
+        tracing::warn!(
+            llm.provider = llm_mode.provider(),
+            "no LLM provider configured: running the built-in offline reasoner"
+        );
+        let services = ServiceContainer::new(auth_db.clone(), specs_db.clone(), llm_mode, VERSION);
+
+        let address = (settings.server.host.as_str(), settings.server.port);
+        let listener = TcpListener::bind(address).with_context(|| {
+            format!(
+                "cannot listen on {}:{}",
+                settings.server.host, settings.server.port
+            )
+        })?;
+        let port = listener
+            .local_addr()
+            .context("read the bound address")?
+            .port();
+        let mut server = HttpServer::new(move || socrates_api::build_app(services.clone()))
+            .shutdown_timeout(settings.server.shutdown_timeout_seconds);
+        if let Some(workers) = settings.server.workers {
+            server = server.workers(workers.max(1));
+        }
+        let server = server
+            .listen(listener)
+            .context("start the HTTP listener")?
+            .run();
+        tracing::info!(
+            environment = settings.environment.as_str(),
+            address = %format!("http://{}:{port}", settings.server.host),
+            auth_db.backend = auth_db.backend().as_str(),
+            specs_db.backend = specs_db.backend().as_str(),
+            startup_ms = started.elapsed().as_millis() as u64,
+            version = VERSION,
+            "socrates is listening"
+        );
+        Ok(Self {
+            port,
+            server,
+            databases: (auth_db, specs_db),
+        })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle that can stop the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM/SIGINT (or [`Self::handle`]`.stop`), lets in-flight requests
+    /// finish, then closes the database pools.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await.context("HTTP server failed")?;
+        tracing::info!("HTTP server stopped; closing database pools");
+        let (auth_db, specs_db) = self.databases;
+        auth_db.close().await.context("close socrates_auth")?;
+        specs_db.close().await.context("close socrates_specs")?;
+        tracing::info!("shutdown complete");
+        Ok(())
+    }
+}
+
+/// Connects both databases; each failure names the database and never leaks a password.
+pub async fn connect_databases(settings: &Settings) -> anyhow::Result<(AuthDb, SpecsDb)> {
+    let auth_db = AuthDb::connect(&settings.auth_database()).await?;
+    let specs_db = SpecsDb::connect(&settings.specs_database()).await?;
+    Ok((auth_db, specs_db))
+}
+
+/// Applies pending migrations (development, test) or refuses to start while any are pending.
+async fn prepare_schema<K: DatabaseKind>(
+    settings: &Settings,
+    database: &Database<K>,
+) -> anyhow::Result<()> {
+    if settings.auto_migrate() {
+        database.migrate_up().await?;
+        return Ok(());
+    }
+    let pending = database.pending_migrations().await?;
+    if !pending.is_empty() {
+        let hint = if settings.environment == Environment::Production {
+            "production never migrates at start"
+        } else {
+            "auto_migrate is off"
+        };
+        bail!(
+            "refusing to start: {} has {} pending migration(s): {} ({hint}; run `socrates-server migrate up` or `cargo xtask migrate up`)",
+            K::NAME,
+            pending.len(),
+            pending.join(", ")
+        );
+    }
+    Ok(())
+}
