@@ -1,0 +1,242 @@
+//! The real `socrates-server` binary: the embedded default, configuration errors, migrations and
+//! graceful shutdown on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use socrates_persistence::testing::TestDatabaseUrls;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_socrates-server");
+
+/// A command for the binary with a clean configuration environment, run in `directory`.
+fn server_command(directory: &Path) -> Command {
+    let mut command = Command::new(BINARY);
+    command.current_dir(directory).env("RUST_LOG", "info");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("SOCRATES_") || name.starts_with("DATABASE_") || name == "APP_ENV" {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// Runs the binary to completion with a time limit.
+fn run_to_completion(mut command: Command) -> Output {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn socrates-server");
+    let output = child.wait_with_output().expect("wait for socrates-server");
+    output
+}
+
+/// Asserts a start-up failure: exit code 1, one line on stderr containing every needle, no panic.
+fn assert_clear_failure(output: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line, got: {stderr}");
+    assert!(lines[0].starts_with("socrates-server: error: "), "{stderr}");
+    for needle in needles {
+        assert!(
+            lines[0].contains(needle),
+            "`{needle}` missing from: {stderr}"
+        );
+    }
+}
+
+/// Waits for the "listening" log line and returns the address it names.
+fn wait_until_listening(child: &mut Child) -> (String, Vec<String>) {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("read stdout");
+        lines.push(line.clone());
+        if line.contains("socrates is listening") {
+            let start = line.find("http://").expect("address in the listening line");
+            let address: String = line[start..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            return (address, lines);
+        }
+    }
+    panic!("the server exited before listening: {lines:#?}");
+}
+
+#[test]
+fn embedded_default_creates_both_sqlite_files_serves_health_and_stops_on_sigterm() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut child = server_command(directory.path())
+        .env("SOCRATES_SERVER__PORT", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (address, _) = wait_until_listening(&mut child);
+    assert!(address.starts_with("http://127.0.0.1:"), "{address}");
+    assert!(directory.path().join("data/socrates_auth.db").is_file());
+    assert!(directory.path().join("data/socrates_specs.db").is_file());
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let body: serde_json::Value = runtime.block_on(async {
+        reqwest::get(format!("{address}/health"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(body["status"], "healthy");
+    assert_eq!(body["auth_db"]["kind"], "sqlite");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "exit status after SIGTERM: {exit}");
+}
+
+#[test]
+fn a_malformed_database_url_stops_the_server_with_one_clear_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut command = server_command(directory.path());
+    command.env("DATABASE_AUTH_URL", "mysql://somewhere/db");
+    assert_clear_failure(
+        &run_to_completion(command),
+        &["socrates_auth", "unsupported URL"],
+    );
+}
+
+#[test]
+fn an_unreachable_postgres_stops_the_server_with_one_clear_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut command = server_command(directory.path());
+    // Port 1 on the loopback refuses connections immediately.
+    command
+        .env(
+            "DATABASE_AUTH_URL",
+            "postgres://app:hunter2@127.0.0.1:1/socrates_auth",
+        )
+        .env("SOCRATES_DATABASE__ACQUIRE_TIMEOUT_SECONDS", "2");
+    let output = run_to_completion(command);
+    assert_clear_failure(&output, &["cannot connect to socrates_auth"]);
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("hunter2"),
+        "password leaked"
+    );
+}
+
+#[test]
+fn an_unwritable_data_directory_stops_the_server_with_one_clear_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("not-a-directory");
+    std::fs::write(&file, b"x").unwrap();
+    let mut command = server_command(directory.path());
+    command.env("SOCRATES_SERVER__DATA_DIR", file.join("data"));
+    assert_clear_failure(
+        &run_to_completion(command),
+        &["socrates_auth", "cannot create directory"],
+    );
+}
+
+#[test]
+fn an_unknown_key_in_the_config_file_stops_the_server_with_one_clear_line() {
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(
+        directory.path().join("socrates.toml"),
+        "[server]\nport = 0\nporrt = 9000\n",
+    )
+    .unwrap();
+    let command = server_command(directory.path());
+    assert_clear_failure(&run_to_completion(command), &["unknown field", "porrt"]);
+}
+
+#[test]
+fn a_missing_explicit_config_file_is_an_error() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut command = server_command(directory.path());
+    command.args(["--config", "nope.toml"]);
+    assert_clear_failure(
+        &run_to_completion(command),
+        &["nope.toml", "does not exist"],
+    );
+}
+
+#[test]
+fn migrate_status_up_and_down_work_on_both_databases() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let databases = runtime.block_on(TestDatabaseUrls::create());
+    let directory = tempfile::tempdir().unwrap();
+    let migrate = |args: &[&str]| {
+        let mut command = server_command(directory.path());
+        command
+            .env("DATABASE_AUTH_URL", &databases.auth_url)
+            .env("DATABASE_SPECS_URL", &databases.specs_url)
+            .env("RUST_LOG", "warn")
+            .arg("migrate")
+            .args(args);
+        let output = run_to_completion(command);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+
+    let status = migrate(&["status"]);
+    assert!(
+        status.contains("pending  m20261125_000001_create_users"),
+        "{status}"
+    );
+    assert!(
+        status.contains("pending  m20261125_000007_create_project_shares"),
+        "{status}"
+    );
+
+    let up = migrate(&["up"]);
+    assert!(up.contains("socrates_auth: applied 5 migration(s)"), "{up}");
+    assert!(
+        up.contains("socrates_specs: applied 7 migration(s)"),
+        "{up}"
+    );
+    let status = migrate(&["status", "--db", "specs"]);
+    assert!(!status.contains("pending"), "{status}");
+    assert!(!status.contains("socrates_auth"), "{status}");
+
+    let down = migrate(&["down", "--db", "auth"]);
+    assert!(
+        down.contains("socrates_auth: rolled back 1 migration(s)"),
+        "{down}"
+    );
+    assert!(down.contains("- m20261125_000005_create_teams"), "{down}");
+    let down_all = migrate(&["down", "--all"]);
+    assert!(
+        down_all.contains("socrates_auth: rolled back 4 migration(s)"),
+        "{down_all}"
+    );
+    assert!(
+        down_all.contains("socrates_specs: rolled back 7 migration(s)"),
+        "{down_all}"
+    );
+    let status = migrate(&["status"]);
+    assert!(!status.contains("applied "), "{status}");
+    drop(databases);
+}
