@@ -283,6 +283,10 @@ fn one_line(error: &figment::Error) -> String {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment's Jail closures must return figment::Error, which is large"
+)]
 mod tests {
     use figment::Jail;
     use secrecy::ExposeSecret;
@@ -296,8 +300,14 @@ mod tests {
             assert_eq!(settings.environment, Environment::Development);
             assert_eq!(settings.server.host, "127.0.0.1");
             assert_eq!(settings.server.port, 8080);
-            assert_eq!(settings.auth_database().url, "sqlite://data/socrates_auth.db?mode=rwc");
-            assert_eq!(settings.specs_database().url, "sqlite://data/socrates_specs.db?mode=rwc");
+            assert_eq!(
+                settings.auth_database().url,
+                "sqlite://data/socrates_auth.db?mode=rwc"
+            );
+            assert_eq!(
+                settings.specs_database().url,
+                "sqlite://data/socrates_specs.db?mode=rwc"
+            );
             assert!(settings.auto_migrate());
             assert_eq!(settings.log_format(), LogFormat::Pretty);
             Ok(())
@@ -313,14 +323,20 @@ mod tests {
             )?;
             jail.set_env("SOCRATES_SERVER__PORT", "9100");
             jail.set_env("APP_ENV", "production");
-            jail.set_env("DATABASE_SPECS_URL", "postgres://app:pw@db:5432/socrates_specs");
+            jail.set_env(
+                "DATABASE_SPECS_URL",
+                "postgres://app:pw@db:5432/socrates_specs",
+            );
             jail.set_env("SOCRATES_TEST_POSTGRES_URL", "ignored by the server");
             let settings = Settings::load(None).expect("layers load");
             assert_eq!(settings.server.host, "0.0.0.0");
             assert_eq!(settings.server.port, 9100);
             assert_eq!(settings.database.max_connections, 7);
             assert_eq!(settings.environment, Environment::Production);
-            assert_eq!(settings.specs_database().url, "postgres://app:pw@db:5432/socrates_specs");
+            assert_eq!(
+                settings.specs_database().url,
+                "postgres://app:pw@db:5432/socrates_specs"
+            );
             assert_eq!(settings.specs_database().max_connections, 7);
             assert!(!settings.auto_migrate());
             assert_eq!(settings.log_format(), LogFormat::Json);
@@ -331,7 +347,10 @@ mod tests {
     #[test]
     fn secrets_never_appear_in_debug_output() {
         Jail::expect_with(|jail| {
-            jail.set_env("DATABASE_AUTH_URL", "postgres://app:topsecret@db/socrates_auth");
+            jail.set_env(
+                "DATABASE_AUTH_URL",
+                "postgres://app:topsecret@db/socrates_auth",
+            );
             let settings = Settings::load(None).expect("load");
             let printed = format!("{settings:?}");
             assert!(!printed.contains("topsecret"), "{printed}");

@@ -2,6 +2,13 @@
 //! (SQLite files, or PostgreSQL when `SOCRATES_TEST_POSTGRES_URL` is set), and the real binary
 //! for start-up, configuration errors, migrations and graceful shutdown.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers outside #[test] functions fail the test loudly"
+)]
+
 mod server {
     pub mod binary;
     pub mod health;

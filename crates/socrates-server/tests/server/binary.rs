@@ -29,8 +29,7 @@ fn run_to_completion(mut command: Command) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn socrates-server");
-    let output = child.wait_with_output().expect("wait for socrates-server");
-    output
+    child.wait_with_output().expect("wait for socrates-server")
 }
 
 /// Asserts a start-up failure: exit code 1, one line on stderr containing every needle, no panic.

@@ -15,8 +15,10 @@ pub struct TestApp {
 
 /// Settings pointing at the given throw-away databases, on a free port.
 pub fn settings_for(databases: &TestDatabaseUrls, environment: Environment) -> Settings {
-    let mut settings = Settings::default();
-    settings.environment = environment;
+    let mut settings = Settings {
+        environment,
+        ..Settings::default()
+    };
     settings.server.port = 0;
     settings.server.workers = Some(1);
     settings.database.auth_url = Some(SecretString::from(databases.auth_url.clone()));
