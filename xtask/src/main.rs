@@ -7,6 +7,7 @@
     reason = "xtask is a command-line tool that reports to the terminal"
 )]
 
+mod bench;
 mod invariants;
 mod lint;
 mod metadata;
@@ -45,6 +46,7 @@ fn run(args: &[String]) -> Result<()> {
             lint::check_invariants(&root)
         }
         "test" => test_suite::run(&root, &test_suite::parse_options(rest)?),
+        "bench-startup" => bench::startup(&root, &bench::parse_options(rest)?),
         "ci" => {
             no_arguments(command, rest)?;
             ci(&root)
@@ -104,6 +106,9 @@ Commands:
         test databases the second pass left behind.
   ci
         lint, then test: what CI runs.
+  bench-startup [--runs N]
+        Build the release server and time N starts of the embedded default, from process
+        start to the first 200 from /health (fresh SQLite files, migrations included).
   help
         Print this text.
 

@@ -161,13 +161,14 @@ impl<K: DatabaseKind> Database<K> {
     /// Opens the pool. For SQLite the file's directory is created when missing, and an
     /// unwritable location is reported as a configuration error rather than a driver error.
     pub async fn connect(options: &DatabaseOptions) -> Result<Self, DbError> {
-        let backend = Backend::from_url(&options.url).ok_or_else(|| DbError::InvalidConfiguration {
-            database: K::NAME,
-            reason: format!(
-                "unsupported URL `{}`: expected sqlite://…, postgres://… or postgresql://…",
-                redact_url(&options.url)
-            ),
-        })?;
+        let backend =
+            Backend::from_url(&options.url).ok_or_else(|| DbError::InvalidConfiguration {
+                database: K::NAME,
+                reason: format!(
+                    "unsupported URL `{}`: expected sqlite://…, postgres://… or postgresql://…",
+                    redact_url(&options.url)
+                ),
+            })?;
         let mut connect = ConnectOptions::new(options.url.clone());
         connect
             .max_connections(options.max_connections.max(1))
@@ -384,7 +385,10 @@ fn prepare_sqlite_directory<K: DatabaseKind>(path: &Path) -> Result<(), DbError>
         .and_then(|()| std::fs::remove_file(&probe))
         .map_err(|error| DbError::InvalidConfiguration {
             database: K::NAME,
-            reason: format!("directory `{}` is not writable: {error}", directory.display()),
+            reason: format!(
+                "directory `{}` is not writable: {error}",
+                directory.display()
+            ),
         })
 }
 
@@ -456,7 +460,10 @@ mod tests {
     #[test]
     fn backend_is_recognised_from_the_scheme() {
         assert_eq!(Backend::from_url("sqlite://a.db"), Some(Backend::Sqlite));
-        assert_eq!(Backend::from_url("postgresql://h/db"), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::from_url("postgresql://h/db"),
+            Some(Backend::Postgres)
+        );
         assert_eq!(Backend::from_url("mysql://h/db"), None);
     }
 }

@@ -26,7 +26,9 @@ pub const RUN_ID_VAR: &str = "SOCRATES_TEST_RUN_ID";
 
 /// The Redis URL tests should use, when the PostgreSQL + Redis pass is running.
 pub fn redis_url() -> Option<String> {
-    std::env::var(REDIS_URL_VAR).ok().filter(|url| !url.is_empty())
+    std::env::var(REDIS_URL_VAR)
+        .ok()
+        .filter(|url| !url.is_empty())
 }
 
 /// True when this test run targets PostgreSQL.
@@ -35,7 +37,9 @@ pub fn uses_postgres() -> bool {
 }
 
 fn postgres_admin_url() -> Option<String> {
-    std::env::var(POSTGRES_URL_VAR).ok().filter(|url| !url.is_empty())
+    std::env::var(POSTGRES_URL_VAR)
+        .ok()
+        .filter(|url| !url.is_empty())
 }
 
 /// Two empty, isolated databases (auth and specs) and the URLs to reach them.
@@ -48,8 +52,17 @@ pub struct TestDatabaseUrls {
 }
 
 enum Backing {
-    Sqlite(#[expect(dead_code, reason = "kept only so the directory lives as long as the URLs")] tempfile::TempDir),
-    Postgres { admin_url: String, names: [String; 2] },
+    Sqlite(
+        #[expect(
+            dead_code,
+            reason = "kept only so the directory lives as long as the URLs"
+        )]
+        tempfile::TempDir,
+    ),
+    Postgres {
+        admin_url: String,
+        names: [String; 2],
+    },
 }
 
 impl TestDatabaseUrls {
@@ -67,7 +80,10 @@ impl TestDatabaseUrls {
             .tempdir()
             .expect("create a temporary directory for SQLite test databases");
         let url_for = |name: &str| {
-            format!("sqlite://{}?mode=rwc", directory.path().join(name).display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                directory.path().join(name).display()
+            )
         };
         Self {
             auth_url: url_for("socrates_auth.db"),
@@ -134,7 +150,9 @@ impl Drop for TestDatabaseUrls {
                 };
                 for name in &names {
                     let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
                         .await;
                 }
                 let _ = admin.close().await;
@@ -176,8 +194,16 @@ impl TestDatabases {
     /// Fresh, fully migrated databases.
     pub async fn new() -> Self {
         let databases = Self::unmigrated().await;
-        databases.auth.migrate_up().await.expect("migrate the auth test database");
-        databases.specs.migrate_up().await.expect("migrate the specs test database");
+        databases
+            .auth
+            .migrate_up()
+            .await
+            .expect("migrate the auth test database");
+        databases
+            .specs
+            .migrate_up()
+            .await
+            .expect("migrate the specs test database");
         databases
     }
 
@@ -185,7 +211,9 @@ impl TestDatabases {
     pub async fn unmigrated() -> Self {
         let urls = TestDatabaseUrls::create().await;
         let (auth_options, specs_options) = urls.options();
-        let auth = AuthDb::connect(&auth_options).await.expect("connect the auth test database");
+        let auth = AuthDb::connect(&auth_options)
+            .await
+            .expect("connect the auth test database");
         let specs = SpecsDb::connect(&specs_options)
             .await
             .expect("connect the specs test database");

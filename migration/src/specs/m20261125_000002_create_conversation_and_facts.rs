@@ -30,6 +30,16 @@ pub const CATEGORIES: &[&str] = &[
     "disaster_recovery",
 ];
 
+/// Where a fact came from, frozen at the time of this migration.
+pub const FACT_SOURCES: &[&str] = &[
+    "socratic_question",
+    "direct_chat",
+    "direct_input",
+    "document",
+    "github_import",
+    "template",
+];
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -96,18 +106,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp("updated_at"))
                     .col(timestamp_null("deleted_at"))
                     .check(check_in(SPECIFICATIONS, "category", CATEGORIES))
-                    .check(check_in(
-                        SPECIFICATIONS,
-                        "source",
-                        &[
-                            "socratic_question",
-                            "direct_chat",
-                            "direct_input",
-                            "document",
-                            "github_import",
-                            "template",
-                        ],
-                    ))
+                    .check(check_in(SPECIFICATIONS, "source", FACT_SOURCES))
                     .check(check_range(SPECIFICATIONS, "confidence", 0.0, 1.0))
                     .foreign_key(&mut foreign_key(
                         SPECIFICATIONS,

@@ -5,7 +5,7 @@
 //! lost. `maturity_tracking` is append-only: one row per recomputation, with the per-category
 //! breakdown as JSON.
 
-use super::m20261125_000002_create_conversation_and_facts::CATEGORIES;
+use super::m20261125_000002_create_conversation_and_facts::{CATEGORIES, FACT_SOURCES};
 use crate::common::{
     check_in, check_range, create_indexes, drop_tables, enum_text, foreign_key, id, index, json,
     json_null, timestamp, timestamp_null, uuid, uuid_null,
@@ -74,6 +74,7 @@ impl MigrationTrait for Migration {
                         &["open", "resolved", "ignored"],
                     ))
                     .check(check_in(CONFLICTS, "pending_category", CATEGORIES))
+                    .check(check_in(CONFLICTS, "pending_source", FACT_SOURCES))
                     .check(check_range(CONFLICTS, "pending_confidence", 0.0, 1.0))
                     .check(Check::named(
                         "ck_conflicts_resolution",

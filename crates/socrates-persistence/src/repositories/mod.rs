@@ -6,8 +6,14 @@ use std::str::FromStr;
 
 use crate::error::DbError;
 
+pub mod conflicts;
+pub mod conversation;
+pub mod maturity;
 pub mod projects;
+pub mod questions;
 pub mod refresh_tokens;
+pub mod sessions;
+pub mod specifications;
 pub mod users;
 
 /// The largest page any listing returns, whatever the caller asks for.

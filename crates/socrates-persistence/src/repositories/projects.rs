@@ -86,7 +86,11 @@ fn to_record(model: projects::Model) -> Result<Project, DbError> {
 }
 
 /// Creates a project in `discovery` with maturity 0.
-pub async fn create(db: &impl Conn<Specs>, new: NewProject, now: DateTime<Utc>) -> Result<Project, DbError> {
+pub async fn create(
+    db: &impl Conn<Specs>,
+    new: NewProject,
+    now: DateTime<Utc>,
+) -> Result<Project, DbError> {
     let model = projects::ActiveModel {
         id: Set(ProjectId::new().into_uuid()),
         owner_id: Set(new.owner_id.into_uuid()),
@@ -139,7 +143,8 @@ pub async fn list_for_owner(
     filter: ProjectFilter,
     page: Page,
 ) -> Result<(Vec<Project>, u64), DbError> {
-    let mut query = projects::Entity::find().filter(projects::Column::OwnerId.eq(owner.into_uuid()));
+    let mut query =
+        projects::Entity::find().filter(projects::Column::OwnerId.eq(owner.into_uuid()));
     query = match filter.status {
         Some(status) => query.filter(projects::Column::Status.eq(status.as_str())),
         None => query.filter(projects::Column::Status.ne(ProjectStatus::Archived.as_str())),
@@ -155,7 +160,10 @@ pub async fn list_for_owner(
         .offset(page.offset)
         .all(db.raw())
         .await?;
-    let projects = rows.into_iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
+    let projects = rows
+        .into_iter()
+        .map(to_record)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((projects, total))
 }
 
@@ -217,12 +225,19 @@ pub async fn set_phase(
 }
 
 /// Archives the project (the soft delete of the API).
-pub async fn archive(db: &impl Conn<Specs>, id: ProjectId, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn archive(
+    db: &impl Conn<Specs>,
+    id: ProjectId,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     set_columns(
         db,
         id,
         vec![
-            (projects::Column::Status, Expr::value(ProjectStatus::Archived.as_str())),
+            (
+                projects::Column::Status,
+                Expr::value(ProjectStatus::Archived.as_str()),
+            ),
             (projects::Column::ArchivedAt, Expr::value(now)),
         ],
         now,

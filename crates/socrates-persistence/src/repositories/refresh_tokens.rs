@@ -120,7 +120,10 @@ pub async fn mark_rotated(
     let result = refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::Revoked, Expr::value(true))
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
-        .col_expr(refresh_tokens::Column::ReplacedBy, Expr::value(replaced_by.into_uuid()))
+        .col_expr(
+            refresh_tokens::Column::ReplacedBy,
+            Expr::value(replaced_by.into_uuid()),
+        )
         .filter(refresh_tokens::Column::Id.eq(id.into_uuid()))
         .filter(refresh_tokens::Column::Revoked.eq(false))
         .exec(db.raw())
@@ -129,7 +132,11 @@ pub async fn mark_rotated(
 }
 
 /// Revokes one token; returns whether it was still live.
-pub async fn revoke(db: &impl Conn<Auth>, id: RefreshTokenId, now: DateTime<Utc>) -> Result<bool, DbError> {
+pub async fn revoke(
+    db: &impl Conn<Auth>,
+    id: RefreshTokenId,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
     revoke_where(db, refresh_tokens::Column::Id.eq(id.into_uuid()), now)
         .await
         .map(|count| count > 0)
@@ -141,7 +148,12 @@ pub async fn revoke_family(
     family_id: TokenFamilyId,
     now: DateTime<Utc>,
 ) -> Result<u64, DbError> {
-    revoke_where(db, refresh_tokens::Column::FamilyId.eq(family_id.into_uuid()), now).await
+    revoke_where(
+        db,
+        refresh_tokens::Column::FamilyId.eq(family_id.into_uuid()),
+        now,
+    )
+    .await
 }
 
 /// Revokes every live token of a user (logout everywhere, password change); returns how many.
@@ -150,7 +162,12 @@ pub async fn revoke_all_for_user(
     user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<u64, DbError> {
-    revoke_where(db, refresh_tokens::Column::UserId.eq(user_id.into_uuid()), now).await
+    revoke_where(
+        db,
+        refresh_tokens::Column::UserId.eq(user_id.into_uuid()),
+        now,
+    )
+    .await
 }
 
 async fn revoke_where(

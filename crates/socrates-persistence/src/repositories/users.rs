@@ -63,7 +63,11 @@ fn to_record(model: users::Model) -> Result<User, DbError> {
 }
 
 /// Creates an account; [`DbError::AlreadyExists`] when the e-mail address is taken.
-pub async fn create(db: &impl Conn<Auth>, new: NewUser, now: DateTime<Utc>) -> Result<User, DbError> {
+pub async fn create(
+    db: &impl Conn<Auth>,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> Result<User, DbError> {
     let model = users::ActiveModel {
         id: Set(UserId::new().into_uuid()),
         email: Set(new.email.as_str().to_owned()),
@@ -102,7 +106,11 @@ pub async fn find_by_email(db: &impl Conn<Auth>, email: &Email) -> Result<Option
 }
 
 /// Records a successful login.
-pub async fn record_login(db: &impl Conn<Auth>, id: UserId, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn record_login(
+    db: &impl Conn<Auth>,
+    id: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     update(db, id, |model| {
         model.last_login_at = Set(Some(now));
         model.updated_at = Set(now);

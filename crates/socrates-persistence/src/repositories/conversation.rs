@@ -1,0 +1,118 @@
+//! The conversation of each session in `socrates_specs.conversation_history`: questions,
+//! answers, messages, replies and system notes, append-only.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use socrates_domain::{ConversationRole, MessageKind, ProjectId, QuestionId, SessionId};
+
+use super::{Page, parse_stored};
+use crate::db::{Conn, Specs};
+use crate::entities::specs::conversation_history;
+use crate::error::DbError;
+
+const ENTITY: &str = "conversation entry";
+
+/// One stored entry of a conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationEntry {
+    /// The entry's sequence number (increasing with insertion).
+    pub id: i64,
+    /// The session it belongs to.
+    pub session_id: SessionId,
+    /// The session's project.
+    pub project_id: ProjectId,
+    /// Who spoke.
+    pub role: ConversationRole,
+    /// What kind of entry it is.
+    pub kind: MessageKind,
+    /// The text.
+    pub content: String,
+    /// The question it asks or answers, if any.
+    pub question_id: Option<QuestionId>,
+    /// Free-form details (extracted facts, detected conflicts, suggestions…).
+    pub metadata: Option<serde_json::Value>,
+    /// When it was said.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What is needed to append an entry.
+#[derive(Debug, Clone)]
+pub struct NewConversationEntry {
+    /// The session it belongs to.
+    pub session_id: SessionId,
+    /// The session's project.
+    pub project_id: ProjectId,
+    /// Who speaks.
+    pub role: ConversationRole,
+    /// What kind of entry it is.
+    pub kind: MessageKind,
+    /// The text.
+    pub content: String,
+    /// The question it asks or answers, if any.
+    pub question_id: Option<QuestionId>,
+    /// Free-form details.
+    pub metadata: Option<serde_json::Value>,
+}
+
+fn to_record(model: conversation_history::Model) -> Result<ConversationEntry, DbError> {
+    Ok(ConversationEntry {
+        id: model.id,
+        session_id: SessionId::from_uuid(model.session_id),
+        project_id: ProjectId::from_uuid(model.project_id),
+        role: parse_stored(ENTITY, &model.role)?,
+        kind: parse_stored(ENTITY, &model.kind)?,
+        content: model.content,
+        question_id: model.question_id.map(QuestionId::from_uuid),
+        metadata: model.metadata,
+        created_at: model.created_at,
+    })
+}
+
+/// Appends an entry to a session's conversation.
+pub async fn append(
+    db: &impl Conn<Specs>,
+    new: NewConversationEntry,
+    now: DateTime<Utc>,
+) -> Result<ConversationEntry, DbError> {
+    let model = conversation_history::ActiveModel {
+        id: NotSet,
+        session_id: Set(new.session_id.into_uuid()),
+        project_id: Set(new.project_id.into_uuid()),
+        role: Set(new.role.as_str().to_owned()),
+        kind: Set(new.kind.as_str().to_owned()),
+        content: Set(new.content),
+        question_id: Set(new.question_id.map(QuestionId::into_uuid)),
+        metadata: Set(new.metadata),
+        created_at: Set(now),
+    }
+    .insert(db.raw())
+    .await
+    .map_err(|error| DbError::from_db(ENTITY, error))?;
+    to_record(model)
+}
+
+/// A page of a session's conversation, oldest first, and the session's total.
+pub async fn list_for_session(
+    db: &impl Conn<Specs>,
+    session_id: SessionId,
+    page: Page,
+) -> Result<(Vec<ConversationEntry>, u64), DbError> {
+    let query = conversation_history::Entity::find()
+        .filter(conversation_history::Column::SessionId.eq(session_id.into_uuid()));
+    let total = query.clone().count(db.raw()).await?;
+    let rows = query
+        .order_by_asc(conversation_history::Column::CreatedAt)
+        .order_by_asc(conversation_history::Column::Id)
+        .limit(page.limit)
+        .offset(page.offset)
+        .all(db.raw())
+        .await?;
+    let entries = rows
+        .into_iter()
+        .map(to_record)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((entries, total))
+}

@@ -1,0 +1,203 @@
+//! Questions asked in sessions, in `socrates_specs.questions`.
+//!
+//! A question may be answered once with facts: [`mark_answered`] is a conditional update, so
+//! two concurrent answers cannot both extract facts from the same question.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use socrates_domain::{Category, ProjectId, QuestionId, SessionId};
+
+use super::{parse_stored, stored_count, to_stored_count};
+use crate::db::{Conn, Specs};
+use crate::entities::specs::questions;
+use crate::error::DbError;
+
+const ENTITY: &str = "question";
+
+/// A stored question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    /// The question's id.
+    pub id: QuestionId,
+    /// The project it was asked about.
+    pub project_id: ProjectId,
+    /// The session it was asked in.
+    pub session_id: SessionId,
+    /// The question itself.
+    pub text: String,
+    /// The category it explores.
+    pub category: Category,
+    /// Why it was asked, shown to the user.
+    pub context: Option<String>,
+    /// The question-bank template it came from, so a project never gets it twice.
+    pub template_id: Option<String>,
+    /// The persona (role) it was phrased for.
+    pub persona: Option<String>,
+    /// Quality-control score, 0..=1.
+    pub quality_score: f64,
+    /// Bias score from quality control, when one was computed.
+    pub bias_score: Option<f64>,
+    /// When it was answered.
+    pub answered_at: Option<DateTime<Utc>>,
+    /// How many facts the answer produced.
+    pub facts_extracted: u32,
+    /// When it was asked.
+    pub created_at: DateTime<Utc>,
+    /// When the row last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What is needed to store a question.
+#[derive(Debug, Clone)]
+pub struct NewQuestion {
+    /// The project it is asked about.
+    pub project_id: ProjectId,
+    /// The session it is asked in.
+    pub session_id: SessionId,
+    /// The question itself.
+    pub text: String,
+    /// The category it explores.
+    pub category: Category,
+    /// Why it is asked.
+    pub context: Option<String>,
+    /// The question-bank template it comes from.
+    pub template_id: Option<String>,
+    /// The persona (role) it is phrased for.
+    pub persona: Option<String>,
+    /// Quality-control score, 0..=1.
+    pub quality_score: f64,
+    /// Bias score from quality control.
+    pub bias_score: Option<f64>,
+}
+
+fn to_record(model: questions::Model) -> Result<Question, DbError> {
+    Ok(Question {
+        id: QuestionId::from_uuid(model.id),
+        project_id: ProjectId::from_uuid(model.project_id),
+        session_id: SessionId::from_uuid(model.session_id),
+        category: parse_stored(ENTITY, &model.category)?,
+        facts_extracted: stored_count(ENTITY, model.facts_extracted)?,
+        text: model.text,
+        context: model.context,
+        template_id: model.template_id,
+        persona: model.persona,
+        quality_score: model.quality_score,
+        bias_score: model.bias_score,
+        answered_at: model.answered_at,
+        created_at: model.created_at,
+        updated_at: model.updated_at,
+    })
+}
+
+/// Stores an unanswered question.
+pub async fn insert(
+    db: &impl Conn<Specs>,
+    new: NewQuestion,
+    now: DateTime<Utc>,
+) -> Result<Question, DbError> {
+    let model = questions::ActiveModel {
+        id: Set(QuestionId::new().into_uuid()),
+        project_id: Set(new.project_id.into_uuid()),
+        session_id: Set(new.session_id.into_uuid()),
+        text: Set(new.text),
+        category: Set(new.category.as_str().to_owned()),
+        context: Set(new.context),
+        template_id: Set(new.template_id),
+        persona: Set(new.persona),
+        quality_score: Set(new.quality_score),
+        bias_score: Set(new.bias_score),
+        answered_at: Set(None),
+        facts_extracted: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db.raw())
+    .await
+    .map_err(|error| DbError::from_db(ENTITY, error))?;
+    to_record(model)
+}
+
+/// The question with this id.
+pub async fn find_by_id(
+    db: &impl Conn<Specs>,
+    id: QuestionId,
+) -> Result<Option<Question>, DbError> {
+    questions::Entity::find_by_id(id.into_uuid())
+        .one(db.raw())
+        .await?
+        .map(to_record)
+        .transpose()
+}
+
+/// The project's `limit` most recent questions, newest first.
+pub async fn list_for_project(
+    db: &impl Conn<Specs>,
+    project_id: ProjectId,
+    limit: u64,
+) -> Result<Vec<Question>, DbError> {
+    questions::Entity::find()
+        .filter(questions::Column::ProjectId.eq(project_id.into_uuid()))
+        .order_by_desc(questions::Column::CreatedAt)
+        .order_by_desc(questions::Column::Id)
+        .limit(limit)
+        .all(db.raw())
+        .await?
+        .into_iter()
+        .map(to_record)
+        .collect()
+}
+
+/// Every distinct template already used in the project, so the counselor never repeats one.
+pub async fn template_ids_for_project(
+    db: &impl Conn<Specs>,
+    project_id: ProjectId,
+) -> Result<Vec<String>, DbError> {
+    Ok(questions::Entity::find()
+        .select_only()
+        .column(questions::Column::TemplateId)
+        .distinct()
+        .filter(questions::Column::ProjectId.eq(project_id.into_uuid()))
+        .filter(questions::Column::TemplateId.is_not_null())
+        .order_by_asc(questions::Column::TemplateId)
+        .into_tuple::<String>()
+        .all(db.raw())
+        .await?)
+}
+
+/// Records the answer to a question and how many facts it produced.
+///
+/// Succeeds only on an unanswered question or one whose earlier answer produced no facts (the
+/// user may try again). Returns `Ok(false)` when the question was already answered with facts,
+/// so the caller can refuse the answer as a conflict; [`DbError::NotFound`] when it is missing.
+pub async fn mark_answered(
+    db: &impl Conn<Specs>,
+    id: QuestionId,
+    facts_extracted: u32,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let result = questions::Entity::update_many()
+        .col_expr(questions::Column::AnsweredAt, Expr::value(now))
+        .col_expr(
+            questions::Column::FactsExtracted,
+            Expr::value(to_stored_count(ENTITY, facts_extracted)?),
+        )
+        .col_expr(questions::Column::UpdatedAt, Expr::value(now))
+        .filter(questions::Column::Id.eq(id.into_uuid()))
+        .filter(
+            Condition::any()
+                .add(questions::Column::AnsweredAt.is_null())
+                .add(questions::Column::FactsExtracted.eq(0)),
+        )
+        .exec(db.raw())
+        .await?;
+    if result.rows_affected > 0 {
+        return Ok(true);
+    }
+    match find_by_id(db, id).await? {
+        Some(_) => Ok(false),
+        None => Err(DbError::NotFound { entity: ENTITY }),
+    }
+}

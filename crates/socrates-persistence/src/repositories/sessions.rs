@@ -1,0 +1,199 @@
+//! Questioning and chat sessions in `socrates_specs.sessions`. `user_id` names an account of
+//! the auth database (no foreign key); the service layer checks that it owns the project.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use socrates_domain::{ProjectId, SessionId, SessionMode, SessionStatus, UserId};
+
+use super::{Page, parse_stored};
+use crate::db::{Conn, Specs};
+use crate::entities::specs::sessions;
+use crate::error::DbError;
+
+const ENTITY: &str = "session";
+
+/// A stored session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The session's id.
+    pub id: SessionId,
+    /// The project it works on.
+    pub project_id: ProjectId,
+    /// The account that opened it (auth database; no foreign key).
+    pub user_id: UserId,
+    /// Socratic questioning or direct chat.
+    pub mode: SessionMode,
+    /// Active or ended.
+    pub status: SessionStatus,
+    /// When it was opened.
+    pub started_at: DateTime<Utc>,
+    /// When it was ended, if it was.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The last question, answer or message in it.
+    pub last_activity_at: DateTime<Utc>,
+    /// When the row was created.
+    pub created_at: DateTime<Utc>,
+    /// When the row last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+fn to_record(model: &sessions::Model) -> Result<Session, DbError> {
+    Ok(Session {
+        id: SessionId::from_uuid(model.id),
+        project_id: ProjectId::from_uuid(model.project_id),
+        user_id: UserId::from_uuid(model.user_id),
+        mode: parse_stored(ENTITY, &model.mode)?,
+        status: parse_stored(ENTITY, &model.status)?,
+        started_at: model.started_at,
+        ended_at: model.ended_at,
+        last_activity_at: model.last_activity_at,
+        created_at: model.created_at,
+        updated_at: model.updated_at,
+    })
+}
+
+/// Opens an active session on a project.
+pub async fn create(
+    db: &impl Conn<Specs>,
+    project_id: ProjectId,
+    user_id: UserId,
+    mode: SessionMode,
+    now: DateTime<Utc>,
+) -> Result<Session, DbError> {
+    let model = sessions::ActiveModel {
+        id: Set(SessionId::new().into_uuid()),
+        project_id: Set(project_id.into_uuid()),
+        user_id: Set(user_id.into_uuid()),
+        mode: Set(mode.as_str().to_owned()),
+        status: Set(SessionStatus::Active.as_str().to_owned()),
+        started_at: Set(now),
+        ended_at: Set(None),
+        last_activity_at: Set(now),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db.raw())
+    .await
+    .map_err(|error| DbError::from_db(ENTITY, error))?;
+    to_record(&model)
+}
+
+/// The session with this id.
+pub async fn find_by_id(db: &impl Conn<Specs>, id: SessionId) -> Result<Option<Session>, DbError> {
+    sessions::Entity::find_by_id(id.into_uuid())
+        .one(db.raw())
+        .await?
+        .map(|model| to_record(&model))
+        .transpose()
+}
+
+/// Ends the session and returns it. Ending an ended session changes nothing (the first
+/// `ended_at` is kept), so a repeated request is harmless; [`DbError::NotFound`] when missing.
+pub async fn end(
+    db: &impl Conn<Specs>,
+    id: SessionId,
+    now: DateTime<Utc>,
+) -> Result<Session, DbError> {
+    sessions::Entity::update_many()
+        .col_expr(
+            sessions::Column::Status,
+            Expr::value(SessionStatus::Ended.as_str()),
+        )
+        .col_expr(sessions::Column::EndedAt, Expr::value(now))
+        .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
+        .filter(sessions::Column::Id.eq(id.into_uuid()))
+        .filter(sessions::Column::Status.eq(SessionStatus::Active.as_str()))
+        .exec(db.raw())
+        .await?;
+    find_by_id(db, id)
+        .await?
+        .ok_or(DbError::NotFound { entity: ENTITY })
+}
+
+/// Records activity in the session (a question, an answer or a message) at `now`.
+pub async fn touch(
+    db: &impl Conn<Specs>,
+    id: SessionId,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    set_columns(
+        db,
+        id,
+        vec![(sessions::Column::LastActivityAt, Expr::value(now))],
+        now,
+    )
+    .await
+}
+
+/// Switches the session to another mode (which counts as activity) and returns it.
+pub async fn set_mode(
+    db: &impl Conn<Specs>,
+    id: SessionId,
+    mode: SessionMode,
+    now: DateTime<Utc>,
+) -> Result<Session, DbError> {
+    set_columns(
+        db,
+        id,
+        vec![
+            (sessions::Column::Mode, Expr::value(mode.as_str())),
+            (sessions::Column::LastActivityAt, Expr::value(now)),
+        ],
+        now,
+    )
+    .await?;
+    find_by_id(db, id)
+        .await?
+        .ok_or(DbError::NotFound { entity: ENTITY })
+}
+
+/// How many sessions are active across all projects (for the admin statistics).
+pub async fn count_active(db: &impl Conn<Specs>) -> Result<u64, DbError> {
+    Ok(sessions::Entity::find()
+        .filter(sessions::Column::Status.eq(SessionStatus::Active.as_str()))
+        .count(db.raw())
+        .await?)
+}
+
+/// A page of a project's sessions, newest first, and the project's total.
+pub async fn list_for_project(
+    db: &impl Conn<Specs>,
+    project_id: ProjectId,
+    page: Page,
+) -> Result<(Vec<Session>, u64), DbError> {
+    let query =
+        sessions::Entity::find().filter(sessions::Column::ProjectId.eq(project_id.into_uuid()));
+    let total = query.clone().count(db.raw()).await?;
+    let rows = query
+        .order_by_desc(sessions::Column::StartedAt)
+        .order_by_desc(sessions::Column::Id)
+        .limit(page.limit)
+        .offset(page.offset)
+        .all(db.raw())
+        .await?;
+    let sessions = rows.iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
+    Ok((sessions, total))
+}
+
+async fn set_columns(
+    db: &impl Conn<Specs>,
+    id: SessionId,
+    columns: Vec<(sessions::Column, Expr)>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let mut update = sessions::Entity::update_many()
+        .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
+        .filter(sessions::Column::Id.eq(id.into_uuid()));
+    for (column, value) in columns {
+        update = update.col_expr(column, value);
+    }
+    let result = update.exec(db.raw()).await?;
+    if result.rows_affected == 0 {
+        return Err(DbError::NotFound { entity: ENTITY });
+    }
+    Ok(())
+}

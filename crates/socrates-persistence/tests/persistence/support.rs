@@ -1,0 +1,80 @@
+//! Builders shared by the tests: fixed instants and the parent rows most tests need.
+
+use chrono::{DateTime, Utc};
+use socrates_domain::{
+    Category, Confidence, Email, FactKey, FactSource, FactValue, ProjectId, ProjectName,
+    SessionMode, UserId,
+};
+use socrates_persistence::SpecsDb;
+use socrates_persistence::repositories::projects::{self, NewProject, Project};
+use socrates_persistence::repositories::sessions::{self, Session};
+use socrates_persistence::repositories::specifications::NewSpecification;
+use socrates_persistence::repositories::users::{self, NewUser, User};
+
+/// A fixed instant `seconds` after 2026-01-01T00:00:00Z. Whole seconds survive every backend's
+/// timestamp precision, so records read back compare equal to what was written.
+pub fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_767_225_600 + seconds, 0).unwrap()
+}
+
+/// A project owned by a fresh (auth-side) user id.
+pub async fn project(db: &SpecsDb) -> Project {
+    project_of(db, UserId::new(), "Test project").await
+}
+
+/// A project owned by `owner`, created at `at(0)`.
+pub async fn project_of(db: &SpecsDb, owner: UserId, name: &str) -> Project {
+    let new = NewProject {
+        owner_id: owner,
+        name: ProjectName::parse(name).unwrap(),
+        description: None,
+    };
+    projects::create(db, new, at(0)).await.unwrap()
+}
+
+/// A project and an active Socratic session on it.
+pub async fn project_and_session(db: &SpecsDb) -> (Project, Session) {
+    let project = project(db).await;
+    let session = sessions::create(
+        db,
+        project.id,
+        project.owner_id,
+        SessionMode::Socratic,
+        at(1),
+    )
+    .await
+    .unwrap();
+    (project, session)
+}
+
+/// An account with this e-mail address.
+pub async fn user(db: &socrates_persistence::AuthDb, email: &str) -> User {
+    let new = NewUser {
+        email: Email::parse(email).unwrap(),
+        password_hash: "$2b$04$hash".to_owned(),
+        name: None,
+    };
+    users::create(db, new, at(0)).await.unwrap()
+}
+
+/// A directly entered fact with confidence 0.9.
+pub fn fact(project_id: ProjectId, category: Category, key: &str, value: &str) -> NewSpecification {
+    NewSpecification {
+        project_id,
+        session_id: None,
+        category,
+        key: FactKey::parse(key).unwrap(),
+        value: FactValue::parse(value).unwrap(),
+        source: FactSource::DirectInput,
+        source_id: None,
+        confidence: Confidence::new(0.9).unwrap(),
+        reasoning: None,
+        created_by: None,
+        metadata: None,
+    }
+}
+
+/// A 64-character hex string standing in for a SHA-256 token hash.
+pub fn token_hash(seed: u64) -> String {
+    format!("{seed:064x}")
+}
