@@ -3,7 +3,12 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use socrates_persistence::redis::RedisPool;
 use socrates_persistence::{AuthDb, SpecsDb};
+
+use crate::auth::AuthService;
+use crate::clock::Clock;
+use crate::rate_limit::{Quota, RateLimiter};
 
 /// Which reasoner answers for the agents. With no provider configured the server runs the
 /// built-in offline reasoner and says so at start-up and in `/health`.
@@ -22,6 +27,38 @@ impl LlmMode {
     }
 }
 
+/// The request quotas the api crate applies.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLimits {
+    /// Requests per authenticated user (100 per minute).
+    pub per_user: Quota,
+    /// Whether limits are enforced.
+    pub enabled: bool,
+}
+
+/// What the container is built from.
+#[derive(Debug)]
+pub struct ContainerParts {
+    /// The `socrates_auth` handle.
+    pub auth_db: AuthDb,
+    /// The `socrates_specs` handle.
+    pub specs_db: SpecsDb,
+    /// The shared Redis pool, when configured.
+    pub redis: Option<RedisPool>,
+    /// The reasoner mode.
+    pub llm_mode: LlmMode,
+    /// Where "now" comes from.
+    pub clock: Arc<dyn Clock>,
+    /// Counts requests against quotas.
+    pub rate_limiter: Arc<dyn RateLimiter>,
+    /// The request quotas.
+    pub request_limits: RequestLimits,
+    /// Accounts and tokens.
+    pub auth: AuthService,
+    /// The release version reported by health.
+    pub version: &'static str,
+}
+
 /// Everything the agents need, cheap to clone (it is an `Arc` inside).
 #[derive(Debug, Clone)]
 pub struct ServiceContainer {
@@ -30,50 +67,62 @@ pub struct ServiceContainer {
 
 #[derive(Debug)]
 struct Inner {
-    auth_db: AuthDb,
-    specs_db: SpecsDb,
-    llm_mode: LlmMode,
-    version: &'static str,
+    parts: ContainerParts,
     started_at: DateTime<Utc>,
 }
 
 impl ServiceContainer {
-    /// Assembles the container from connected databases.
-    pub fn new(
-        auth_db: AuthDb,
-        specs_db: SpecsDb,
-        llm_mode: LlmMode,
-        version: &'static str,
-    ) -> Self {
+    /// Assembles the container.
+    pub fn new(parts: ContainerParts) -> Self {
+        let started_at = parts.clock.now();
         Self {
-            inner: Arc::new(Inner {
-                auth_db,
-                specs_db,
-                llm_mode,
-                version,
-                started_at: Utc::now(),
-            }),
+            inner: Arc::new(Inner { parts, started_at }),
         }
     }
 
     /// The `socrates_auth` handle.
     pub fn auth_db(&self) -> &AuthDb {
-        &self.inner.auth_db
+        &self.inner.parts.auth_db
     }
 
     /// The `socrates_specs` handle.
     pub fn specs_db(&self) -> &SpecsDb {
-        &self.inner.specs_db
+        &self.inner.parts.specs_db
+    }
+
+    /// The shared Redis pool, when configured.
+    pub fn redis(&self) -> Option<&RedisPool> {
+        self.inner.parts.redis.as_ref()
     }
 
     /// The reasoner mode.
     pub fn llm_mode(&self) -> &LlmMode {
-        &self.inner.llm_mode
+        &self.inner.parts.llm_mode
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.parts.clock
+    }
+
+    /// The rate limiter.
+    pub fn rate_limiter(&self) -> &Arc<dyn RateLimiter> {
+        &self.inner.parts.rate_limiter
+    }
+
+    /// The request quotas.
+    pub fn request_limits(&self) -> RequestLimits {
+        self.inner.parts.request_limits
+    }
+
+    /// Accounts and tokens.
+    pub fn auth(&self) -> &AuthService {
+        &self.inner.parts.auth
     }
 
     /// The release version reported by health.
     pub fn version(&self) -> &'static str {
-        self.inner.version
+        self.inner.parts.version
     }
 
     /// When the container was built (the process start, for uptime).

@@ -87,13 +87,16 @@ impl ServiceContainer {
             check_database(self.auth_db()),
             check_database(self.specs_db())
         );
-        // The cache is in-process until a shared cache is configured; it cannot fail.
-        let cache = ComponentHealth {
-            status: CheckStatus::Ok,
-            kind: "in_process".to_owned(),
-            latency_ms: 0.0,
-            error: None,
-            critical: false,
+        let cache = match self.redis() {
+            Some(redis) => check_redis(redis).await,
+            // Without Redis, caches and rate limits live in this process: they cannot fail.
+            None => ComponentHealth {
+                status: CheckStatus::Ok,
+                kind: "in_process".to_owned(),
+                latency_ms: 0.0,
+                error: None,
+                critical: false,
+            },
         };
         // The offline reasoner is part of the binary: it is always available.
         let llm = ComponentHealth {
@@ -103,7 +106,7 @@ impl ServiceContainer {
             error: None,
             critical: false,
         };
-        let now = Utc::now();
+        let now = self.clock().now();
         HealthReport {
             status: overall_status(&[&auth_db, &specs_db, &cache, &llm]),
             version: self.version(),
@@ -139,6 +142,30 @@ async fn check_database<K: DatabaseKind>(database: &Database<K>) -> ComponentHea
         latency_ms,
         error,
         critical: true,
+    }
+}
+
+async fn check_redis(redis: &socrates_persistence::redis::RedisPool) -> ComponentHealth {
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(CHECK_TIMEOUT, redis.ping()).await;
+    let error = match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(error)) => Some(error.to_string()),
+        Err(_) => Some(format!("no answer within {} ms", CHECK_TIMEOUT.as_millis())),
+    };
+    if let Some(error) = &error {
+        tracing::warn!(error = %error, "redis health check failed");
+    }
+    ComponentHealth {
+        status: if error.is_none() {
+            CheckStatus::Ok
+        } else {
+            CheckStatus::Error
+        },
+        kind: "redis".to_owned(),
+        latency_ms: round_ms(started.elapsed()),
+        error,
+        critical: false,
     }
 }
 

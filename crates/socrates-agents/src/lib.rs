@@ -10,8 +10,12 @@
 
 #![warn(missing_docs)]
 
+pub mod auth;
+pub mod clock;
 pub mod container;
 pub mod health;
+pub mod rate_limit;
 
-pub use container::{LlmMode, ServiceContainer};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use container::{ContainerParts, LlmMode, RequestLimits, ServiceContainer};
 pub use health::{CheckStatus, ComponentHealth, HealthReport, OverallStatus};

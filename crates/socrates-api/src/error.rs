@@ -18,6 +18,8 @@ pub struct ApiError {
     details: Value,
     /// The cause of an internal error: logged with the request id, never sent.
     internal_cause: Option<String>,
+    /// Seconds the client should wait (`Retry-After`), for 429 and 503.
+    retry_after_seconds: Option<u64>,
 }
 
 impl ApiError {
@@ -28,7 +30,15 @@ impl ApiError {
             message: message.into(),
             details: json!({}),
             internal_cause: None,
+            retry_after_seconds: None,
         }
+    }
+
+    /// Asks the client to wait before retrying (`Retry-After`).
+    #[must_use]
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_seconds = Some(seconds);
+        self
     }
 
     /// Adds machine-readable details.
@@ -46,6 +56,7 @@ impl ApiError {
                 .to_owned(),
             details: json!({}),
             internal_cause: Some(cause.to_string()),
+            retry_after_seconds: None,
         }
     }
 
@@ -135,7 +146,14 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status_code()).finish();
+        let mut builder = HttpResponse::build(self.status_code());
+        if let Some(seconds) = self.retry_after_seconds {
+            builder.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        if self.code.kind() == ErrorKind::Unauthenticated {
+            builder.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        let mut response = builder.finish();
         response.extensions_mut().insert(PendingErrorBody {
             code: self.code,
             message: self.message.clone(),

@@ -9,8 +9,11 @@
 
 #![warn(missing_docs)]
 
+mod config;
 mod error;
+mod extractors;
 mod request_context;
+mod root_span;
 pub mod routes;
 
 use actix_web::body::MessageBody;
@@ -20,15 +23,15 @@ use actix_web::{App, HttpRequest, HttpResponse, web};
 use socrates_agents::ServiceContainer;
 use socrates_domain::Code;
 
+pub use config::ApiConfig;
 pub use error::{ApiError, status_of};
+pub use extractors::{AuthUser, Client, client_ip};
 pub use request_context::{REQUEST_ID_HEADER, RequestId};
-
-/// The largest JSON body accepted (1 MiB).
-pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
 
 /// Builds the complete application: state, body limits, middleware and every route.
 pub fn build_app(
     services: ServiceContainer,
+    config: ApiConfig,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -38,26 +41,53 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    let cors = cors(&config);
     App::new()
         .app_data(web::Data::new(services))
-        .app_data(json_config())
+        .app_data(json_config(config.json_limit_bytes))
+        .app_data(web::PayloadConfig::new(config.json_limit_bytes))
         .app_data(path_config())
         .app_data(query_config())
+        .app_data(web::Data::new(config))
         .configure(routes::health::configure)
+        .service(
+            web::scope("/api/v1").service(web::scope("/auth").configure(routes::auth::configure)),
+        )
         .default_service(web::to(route_not_found))
-        .wrap(tracing_actix_web::TracingLogger::default())
+        .wrap(tracing_actix_web::TracingLogger::<
+            root_span::SocratesRootSpan,
+        >::new())
+        .wrap(cors)
         .wrap(from_fn(request_context::request_context))
 }
 
-fn json_config() -> web::JsonConfig {
+/// CORS from the configured origin list; with no origins, cross-origin requests are refused.
+fn cors(config: &ApiConfig) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::ACCEPT,
+            REQUEST_ID_HEADER,
+        ])
+        .expose_headers([REQUEST_ID_HEADER, actix_web::http::header::RETRY_AFTER])
+        .max_age(600);
+    for origin in &config.cors_origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
-        .limit(JSON_BODY_LIMIT)
-        .error_handler(|error, _request| {
+        .limit(limit)
+        .error_handler(move |error, _request| {
             let api_error = match &error {
                 actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
                 | actix_web::error::JsonPayloadError::Overflow { .. } => ApiError::new(
                     Code::PayloadTooLarge,
-                    format!("request body exceeds {JSON_BODY_LIMIT} bytes"),
+                    format!("request body exceeds {limit} bytes"),
                 ),
                 actix_web::error::JsonPayloadError::ContentType => ApiError::new(
                     Code::UnsupportedMediaType,

@@ -9,7 +9,12 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse};
+use actix_web::{Error, HttpMessage, HttpResponse, web};
+use socrates_domain::Code;
+use std::time::Instant;
+
+use crate::config::ApiConfig;
+use crate::error::ApiError;
 
 use crate::error::{ErrorEnvelope, PendingErrorBody, pending_for_status};
 
@@ -44,17 +49,47 @@ pub async fn request_context(
     request
         .extensions_mut()
         .insert(RequestId(request_id.clone()));
+    let config = request.app_data::<web::Data<ApiConfig>>().cloned();
+    let hsts = config.as_ref().is_none_or(|config| config.hsts);
+    let started = Instant::now();
+    let method = request.method().clone();
+
+    if let Some(config) = &config {
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| request.uri().host().map(str::to_owned))
+            .unwrap_or_default();
+        if !config.host_is_trusted(&host) {
+            let error = ApiError::new(Code::InvalidHost, "this host is not served here")
+                .with_details(
+                    serde_json::json!({ "host": host.chars().take(255).collect::<String>() }),
+                );
+            let response = request.error_response(error);
+            let mut response = finish_error(response, &request_id);
+            finish_headers(response.headers_mut(), &request_id, hsts);
+            return Ok(response);
+        }
+    }
 
     // No clone of the HttpRequest may be held across `next.call`: actix needs it unshared.
     let response = match next.call(request).await {
         Ok(response) => response.map_into_boxed_body(),
         // An error raised by an inner middleware: answered directly in the one error shape.
-        Err(error) => return Err(FinishedError::from_error(&error, &request_id).into()),
+        Err(error) => return Err(FinishedError::from_error(&error, &request_id, hsts).into()),
     };
     let mut response = finish_error(response, &request_id);
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
-    }
+    finish_headers(response.headers_mut(), &request_id, hsts);
+    tracing::info!(
+        request_id,
+        http.method = %method,
+        http.route = response.request().match_pattern().as_deref().unwrap_or("unmatched"),
+        http.status_code = response.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request completed"
+    );
     Ok(response)
 }
 
@@ -79,10 +114,11 @@ struct FinishedError {
     status: actix_web::http::StatusCode,
     json: String,
     request_id: String,
+    hsts: bool,
 }
 
 impl FinishedError {
-    fn from_error(error: &Error, request_id: &str) -> Self {
+    fn from_error(error: &Error, request_id: &str, hsts: bool) -> Self {
         let response = error.error_response();
         let status = response.status();
         let pending = response
@@ -97,6 +133,7 @@ impl FinishedError {
             status,
             json: envelope_json(&pending, request_id),
             request_id: request_id.to_owned(),
+            hsts,
         }
     }
 }
@@ -113,10 +150,39 @@ impl actix_web::ResponseError for FinishedError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
+        let mut response = HttpResponse::build(self.status)
             .content_type("application/json")
-            .insert_header((REQUEST_ID_HEADER, self.request_id.clone()))
-            .body(self.json.clone())
+            .body(self.json.clone());
+        finish_headers(response.headers_mut(), &self.request_id, self.hsts);
+        response
+    }
+}
+
+/// The security headers every response carries, and the request id.
+fn finish_headers(headers: &mut header::HeaderMap, request_id: &str, hsts: bool) {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert(REQUEST_ID_HEADER, value);
+    }
+    let mut set = |name: &'static str, value: &'static str| {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    };
+    set("x-content-type-options", "nosniff");
+    set("x-frame-options", "DENY");
+    set("referrer-policy", "no-referrer");
+    set("cross-origin-opener-policy", "same-origin");
+    // The API serves JSON; the docs page (same origin, embedded assets) still works under it.
+    set(
+        "content-security-policy",
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
+    if hsts {
+        set(
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
     }
 }
 

@@ -89,6 +89,8 @@ codes! {
     WeakPassword => "WEAK_PASSWORD", InvalidInput;
     /// The category is not one of the ten and matches no alias.
     InvalidCategory => "INVALID_CATEGORY", InvalidInput;
+    /// The `Host` header names a host this server does not serve.
+    InvalidHost => "INVALID_HOST", InvalidInput;
     /// No or malformed credentials.
     Unauthenticated => "UNAUTHENTICATED", Unauthenticated;
     /// Unknown email or wrong password (deliberately indistinguishable).
@@ -234,7 +236,7 @@ mod tests {
             );
             assert!(!value.starts_with('_') && !value.ends_with('_') && !value.contains("__"));
         }
-        assert_eq!(seen.len(), 46);
+        assert_eq!(seen.len(), 47);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod db;
 )]
 pub mod entities;
 pub mod error;
+pub mod redis;
 pub mod repositories;
 #[cfg(feature = "test-support")]
 pub mod testing;

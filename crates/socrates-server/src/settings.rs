@@ -27,6 +27,8 @@ pub const NAMED_VARIABLES: &[(&str, &str)] = &[
     ("APP_ENV", "environment"),
     ("DATABASE_AUTH_URL", "database.auth_url"),
     ("DATABASE_SPECS_URL", "database.specs_url"),
+    ("REDIS_URL", "redis.url"),
+    ("JWT_SECRET", "auth.jwt_secret"),
 ];
 
 /// Where the server runs; production turns on the strict start-up checks.
@@ -75,6 +77,118 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Logging.
     pub telemetry: TelemetrySettings,
+    /// Accounts and tokens.
+    pub auth: AuthSettings,
+    /// Request quotas.
+    pub rate_limit: RateLimitSettings,
+    /// The shared Redis (rate limits across instances).
+    pub redis: RedisSettings,
+    /// The HTTP perimeter: CORS, trusted hosts and proxies, body limits.
+    pub http: HttpSettings,
+}
+
+/// Accounts and tokens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    /// HS256 secret, at least 32 bytes (`JWT_SECRET`). Required in production; the embedded
+    /// default generates one in `data_dir/jwt_secret` so tokens survive restarts.
+    pub jwt_secret: Option<SecretString>,
+    /// bcrypt cost (12; lower only in tests).
+    pub bcrypt_cost: u32,
+    /// Access-token lifetime.
+    pub access_token_minutes: i64,
+    /// Refresh-token lifetime.
+    pub refresh_token_days: i64,
+    /// Password-reset link lifetime.
+    pub password_reset_minutes: i64,
+    /// The reset link mailed to users; the token is appended.
+    pub password_reset_link: String,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            bcrypt_cost: 12,
+            access_token_minutes: 30,
+            refresh_token_days: 7,
+            password_reset_minutes: 60,
+            password_reset_link: "http://127.0.0.1:8080/reset-password?token=".to_owned(),
+        }
+    }
+}
+
+/// Request quotas.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// Enforce the quotas.
+    pub enabled: bool,
+    /// Login, registration and reset attempts per minute, per client address and per account.
+    pub auth_attempts_per_minute: u32,
+    /// Requests per minute per authenticated user.
+    pub requests_per_minute: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            auth_attempts_per_minute: 5,
+            requests_per_minute: 100,
+        }
+    }
+}
+
+/// The shared Redis.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisSettings {
+    /// `redis://host:port/db` (`REDIS_URL`); in-process limits when unset.
+    pub url: Option<SecretString>,
+    /// Pool size.
+    pub max_connections: usize,
+    /// Connect and command wait timeout.
+    pub timeout_milliseconds: u64,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            max_connections: 16,
+            timeout_milliseconds: 2000,
+        }
+    }
+}
+
+/// The HTTP perimeter.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    /// Origins allowed by CORS; none by default.
+    pub cors_origins: Vec<String>,
+    /// Hosts served (`example.com`, `*.example.com`); any when empty (the embedded default).
+    pub trusted_hosts: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Largest JSON body in bytes.
+    pub json_limit_bytes: usize,
+    /// Send `Strict-Transport-Security`.
+    pub hsts: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            cors_origins: Vec::new(),
+            trusted_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
+            json_limit_bytes: 1024 * 1024,
+            hsts: true,
+        }
+    }
 }
 
 /// The HTTP listener.

@@ -6,10 +6,13 @@ use std::time::Instant;
 use actix_web::HttpServer;
 use actix_web::dev::Server;
 use anyhow::{Context, bail};
-use socrates_agents::{LlmMode, ServiceContainer};
+use std::sync::Arc;
+
+use socrates_agents::{Clock, SystemClock};
 use socrates_persistence::{AuthDb, Database, DatabaseKind, SpecsDb};
 
 use crate::settings::{Environment, Settings};
+use crate::wiring;
 
 /// The release version reported by health and logs.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -25,17 +28,22 @@ impl Application {
     /// Connects both databases, applies or checks migrations, builds the container and binds
     /// the listener. Every failure names what is wrong in one line.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`Self::build`] with an injected clock (tests move time instead of sleeping).
+    pub async fn build_with_clock(
+        settings: &Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         let started = Instant::now();
         let (auth_db, specs_db) = connect_databases(settings).await?;
         prepare_schema(settings, &auth_db).await?;
         prepare_schema(settings, &specs_db).await?;
 
-        let llm_mode = LlmMode::Offline;
-        tracing::warn!(
-            llm.provider = llm_mode.provider(),
-            "no LLM provider configured: running the built-in offline reasoner"
-        );
-        let services = ServiceContainer::new(auth_db.clone(), specs_db.clone(), llm_mode, VERSION);
+        let services =
+            wiring::build_container(settings, auth_db.clone(), specs_db.clone(), clock).await?;
+        let api_config = wiring::api_config(settings);
 
         let address = (settings.server.host.as_str(), settings.server.port);
         let listener = TcpListener::bind(address).with_context(|| {
@@ -48,8 +56,9 @@ impl Application {
             .local_addr()
             .context("read the bound address")?
             .port();
-        let mut server = HttpServer::new(move || socrates_api::build_app(services.clone()))
-            .shutdown_timeout(settings.server.shutdown_timeout_seconds);
+        let mut server =
+            HttpServer::new(move || socrates_api::build_app(services.clone(), api_config.clone()))
+                .shutdown_timeout(settings.server.shutdown_timeout_seconds);
         if let Some(workers) = settings.server.workers {
             server = server.workers(workers.max(1));
         }

@@ -1,3 +1,4 @@
 //! One module per resource; each exposes a `configure` function that registers its routes.
 
+pub mod auth;
 pub mod health;

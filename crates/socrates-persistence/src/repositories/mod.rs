@@ -6,9 +6,11 @@ use std::str::FromStr;
 
 use crate::error::DbError;
 
+pub mod audit_logs;
 pub mod conflicts;
 pub mod conversation;
 pub mod maturity;
+pub mod password_resets;
 pub mod projects;
 pub mod questions;
 pub mod refresh_tokens;

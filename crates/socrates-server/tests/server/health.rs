@@ -146,7 +146,9 @@ async fn production_refuses_to_start_with_pending_migrations_and_names_them() {
 #[tokio::test]
 async fn production_starts_once_migrations_are_applied() {
     let databases = TestDatabases::new().await;
-    let settings = settings_for(&databases.urls, Environment::Production);
+    let mut settings = settings_for(&databases.urls, Environment::Production);
+    // Production refuses a bcrypt cost below 12.
+    settings.auth.bcrypt_cost = 12;
     let application = Application::build(&settings)
         .await
         .expect("migrated databases start");

@@ -24,6 +24,8 @@ pub fn settings_for(databases: &TestDatabaseUrls, environment: Environment) -> S
     settings.database.auth_url = Some(SecretString::from(databases.auth_url.clone()));
     settings.database.specs_url = Some(SecretString::from(databases.specs_url.clone()));
     settings.database.max_connections = 5;
+    settings.auth.jwt_secret = Some(SecretString::from("test-secret-test-secret-test-secret-42"));
+    settings.auth.bcrypt_cost = 4;
     settings
 }
 

@@ -1,0 +1,297 @@
+//! `/api/v1/auth`: registration, login, token refresh, logout, the current account, password
+//! change and reset.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use socrates_agents::ServiceContainer;
+use socrates_agents::auth::User;
+use socrates_agents::auth::{AuthError, TokenPair};
+use socrates_domain::{Code, PasswordRule};
+
+use crate::error::ApiError;
+use crate::extractors::{AuthUser, Client};
+
+/// Registers the auth routes under the scope it is mounted on.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .service(web::resource("/register").route(web::post().to(register)))
+        .service(web::resource("/login").route(web::post().to(login)))
+        .service(web::resource("/refresh").route(web::post().to(refresh)))
+        .service(web::resource("/logout").route(web::post().to(logout)))
+        .service(web::resource("/me").route(web::get().to(me)))
+        .service(web::resource("/change-password").route(web::post().to(change_password)))
+        .service(
+            web::resource("/password-reset/request").route(web::post().to(request_password_reset)),
+        )
+        .service(
+            web::resource("/password-reset/confirm").route(web::post().to(confirm_password_reset)),
+        );
+}
+
+/// Credentials for registration and login.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsRequest {
+    /// The e-mail address.
+    pub email: String,
+    /// The password.
+    pub password: String,
+}
+
+/// A refresh token.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The opaque refresh token from login or a previous refresh.
+    pub refresh_token: String,
+}
+
+/// What to sign out.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogoutRequest {
+    /// The refresh token to revoke.
+    pub refresh_token: Option<String>,
+    /// Revoke every refresh token of the account instead.
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// A password change.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The password in use.
+    pub current_password: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+/// A reset request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    /// The account's e-mail address.
+    pub email: String,
+}
+
+/// A reset confirmation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirmation {
+    /// The token from the mailed link.
+    pub token: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+/// An account as the API shows it (never the hash).
+#[derive(Debug, Serialize)]
+pub struct UserResponse {
+    /// The account id.
+    pub user_id: String,
+    /// The e-mail address.
+    pub email: String,
+    /// Display name, if any.
+    pub name: Option<String>,
+    /// `active`, `inactive` or `suspended`.
+    pub status: &'static str,
+    /// `user` or `admin`.
+    pub role: &'static str,
+    /// Whether the address was confirmed.
+    pub is_verified: bool,
+    /// The last login.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&User> for UserResponse {
+    fn from(user: &User) -> Self {
+        Self {
+            user_id: user.id.to_string(),
+            email: user.email.clone(),
+            name: user.name.clone(),
+            status: user.status.as_str(),
+            role: user.role.as_str(),
+            is_verified: user.is_verified,
+            last_login_at: user.last_login_at,
+            created_at: user.created_at,
+        }
+    }
+}
+
+/// Tokens after login or refresh.
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    /// The JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// The opaque refresh token (single use).
+    pub refresh_token: String,
+    /// The account id.
+    pub user_id: String,
+}
+
+impl From<TokenPair> for TokenResponse {
+    fn from(pair: TokenPair) -> Self {
+        Self {
+            access_token: pair.access_token,
+            token_type: "bearer",
+            expires_in: pair.expires_in,
+            refresh_token: pair.refresh_token,
+            user_id: pair.user_id.to_string(),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match &error {
+            AuthError::WeakPassword(rules) => ApiError::from_error(&error).with_details(json!({
+                "failed_rules": rules.iter().map(|rule| json!({
+                    "rule": rule,
+                    "description": PasswordRule::description(*rule),
+                })).collect::<Vec<_>>(),
+            })),
+            AuthError::Invalid(validation) => {
+                ApiError::from_error(&error).with_details(json!({ "field": validation.field }))
+            }
+            AuthError::RateLimited {
+                retry_after_seconds,
+            } => ApiError::from_error(&error).with_retry_after(*retry_after_seconds),
+            _ => ApiError::from_error(&error),
+        }
+    }
+}
+
+async fn register(
+    services: web::Data<ServiceContainer>,
+    client: Client,
+    body: web::Json<CredentialsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = services
+        .auth()
+        .register(&body.email, &body.password, &client.0)
+        .await?;
+    Ok(HttpResponse::Created().json(json!({
+        "user_id": user.id.to_string(),
+        "email": user.email,
+        "created_at": user.created_at,
+    })))
+}
+
+async fn login(
+    services: web::Data<ServiceContainer>,
+    client: Client,
+    body: web::Json<CredentialsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let pair = services
+        .auth()
+        .login(&body.email, &body.password, &client.0)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(TokenResponse::from(pair)))
+}
+
+async fn refresh(
+    services: web::Data<ServiceContainer>,
+    client: Client,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let pair = services
+        .auth()
+        .refresh(&body.refresh_token, &client.0)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(TokenResponse::from(pair)))
+}
+
+async fn logout(
+    services: web::Data<ServiceContainer>,
+    user: AuthUser,
+    client: Client,
+    body: Option<web::Json<LogoutRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let revoked = services
+        .auth()
+        .logout(
+            user.user_id,
+            body.refresh_token.as_deref(),
+            body.all,
+            &client.0,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "revoked_tokens": revoked })))
+}
+
+async fn me(
+    services: web::Data<ServiceContainer>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let account = services.auth().me(user.user_id).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(&account)))
+}
+
+async fn change_password(
+    services: web::Data<ServiceContainer>,
+    user: AuthUser,
+    client: Client,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    services
+        .auth()
+        .change_password(
+            user.user_id,
+            &body.current_password,
+            &body.new_password,
+            &client.0,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "message": "password changed; every session was signed out",
+    })))
+}
+
+async fn request_password_reset(
+    services: web::Data<ServiceContainer>,
+    client: Client,
+    body: web::Json<ResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    services
+        .auth()
+        .request_password_reset(&body.email, &client.0)
+        .await?;
+    Ok(HttpResponse::Accepted().json(json!({
+        "message": "if an account exists for this address, a reset link has been sent",
+    })))
+}
+
+async fn confirm_password_reset(
+    services: web::Data<ServiceContainer>,
+    client: Client,
+    body: web::Json<ResetConfirmation>,
+) -> Result<HttpResponse, ApiError> {
+    services
+        .auth()
+        .confirm_password_reset(&body.token, &body.new_password, &client.0)
+        .await
+        .map_err(|error| match error {
+            AuthError::TokenInvalid => ApiError::new(
+                Code::TokenInvalid,
+                "the reset link is invalid, used or expired",
+            ),
+            other => other.into(),
+        })?;
+    Ok(HttpResponse::Ok().json(json!({
+        "message": "password reset; every session was signed out",
+    })))
+}

@@ -1,0 +1,183 @@
+//! Builds the service container from settings: secrets, hasher, limiter, mailer, Redis.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use secrecy::ExposeSecret;
+use socrates_agents::auth::{AuthPolicy, AuthService, LogMailer, PasswordHasher, TokenService};
+use socrates_agents::rate_limit::{InProcessRateLimiter, Quota, RateLimiter, RedisRateLimiter};
+use socrates_agents::{Clock, ContainerParts, LlmMode, RequestLimits, ServiceContainer};
+use socrates_api::ApiConfig;
+use socrates_persistence::redis::RedisPool;
+use socrates_persistence::{AuthDb, SpecsDb};
+
+use crate::settings::{Environment, Settings};
+use crate::startup::VERSION;
+
+/// The file the embedded default keeps its generated JWT secret in.
+pub const JWT_SECRET_FILE: &str = "jwt_secret";
+
+/// Assembles every dependency of the agents.
+pub async fn build_container(
+    settings: &Settings,
+    auth_db: AuthDb,
+    specs_db: SpecsDb,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<ServiceContainer> {
+    let secret = jwt_secret(settings)?;
+    let tokens = TokenService::new(
+        &secret,
+        chrono::Duration::minutes(settings.auth.access_token_minutes),
+        Arc::clone(&clock),
+    )
+    .map_err(anyhow::Error::msg)?;
+    if !(4..=31).contains(&settings.auth.bcrypt_cost) {
+        bail!(
+            "auth.bcrypt_cost must be between 4 and 31, got {}",
+            settings.auth.bcrypt_cost
+        );
+    }
+    if settings.environment == Environment::Production && settings.auth.bcrypt_cost < 12 {
+        bail!("auth.bcrypt_cost must be at least 12 in production");
+    }
+    let hasher = PasswordHasher::new(settings.auth.bcrypt_cost)
+        .await
+        .context("prepare the password hasher")?;
+
+    let redis = match &settings.redis.url {
+        Some(url) => Some(
+            RedisPool::connect(
+                url.expose_secret(),
+                settings.redis.max_connections,
+                Duration::from_millis(settings.redis.timeout_milliseconds),
+            )
+            .await
+            .context("connect to Redis (REDIS_URL)")?,
+        ),
+        None => None,
+    };
+    let rate_limiter: Arc<dyn RateLimiter> = match &redis {
+        Some(pool) => Arc::new(RedisRateLimiter::new(pool.clone(), Arc::clone(&clock))),
+        None => Arc::new(InProcessRateLimiter::new(Arc::clone(&clock))),
+    };
+    tracing::info!(
+        rate_limiter = rate_limiter.kind(),
+        "rate limits are enforced by this limiter"
+    );
+
+    let policy = AuthPolicy {
+        refresh_ttl: chrono::Duration::days(settings.auth.refresh_token_days),
+        reset_ttl: chrono::Duration::minutes(settings.auth.password_reset_minutes),
+        attempts_quota: Quota::per_minute(settings.rate_limit.auth_attempts_per_minute.max(1)),
+        rate_limits_enabled: settings.rate_limit.enabled,
+        reset_link_prefix: settings.auth.password_reset_link.clone(),
+    };
+    let auth = AuthService::new(
+        auth_db.clone(),
+        hasher,
+        tokens,
+        Arc::clone(&rate_limiter),
+        Arc::new(LogMailer),
+        Arc::clone(&clock),
+        policy,
+    );
+    let llm_mode = LlmMode::Offline;
+    tracing::warn!(
+        llm.provider = llm_mode.provider(),
+        "no LLM provider configured: running the built-in offline reasoner"
+    );
+    Ok(ServiceContainer::new(ContainerParts {
+        auth_db,
+        specs_db,
+        redis,
+        llm_mode,
+        clock,
+        rate_limiter,
+        request_limits: RequestLimits {
+            per_user: Quota::per_minute(settings.rate_limit.requests_per_minute.max(1)),
+            enabled: settings.rate_limit.enabled,
+        },
+        auth,
+        version: VERSION,
+    }))
+}
+
+/// The perimeter policy of the api crate.
+pub fn api_config(settings: &Settings) -> ApiConfig {
+    ApiConfig {
+        cors_origins: settings.http.cors_origins.clone(),
+        trusted_hosts: settings.http.trusted_hosts.clone(),
+        trusted_proxies: settings.http.trusted_proxies.clone(),
+        json_limit_bytes: settings.http.json_limit_bytes,
+        hsts: settings.http.hsts,
+    }
+}
+
+/// The configured secret, or — outside production — one generated once and kept in the data
+/// directory so tokens survive restarts.
+fn jwt_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = &settings.auth.jwt_secret {
+        let bytes = secret.expose_secret().as_bytes().to_vec();
+        if bytes.len() < TokenService::MIN_SECRET_BYTES {
+            bail!(
+                "JWT_SECRET must be at least {} bytes, got {}",
+                TokenService::MIN_SECRET_BYTES,
+                bytes.len()
+            );
+        }
+        return Ok(bytes);
+    }
+    if settings.environment == Environment::Production {
+        bail!(
+            "JWT_SECRET is required in production (at least {} bytes)",
+            TokenService::MIN_SECRET_BYTES
+        );
+    }
+    load_or_create_secret(&settings.server.data_dir.join(JWT_SECRET_FILE))
+}
+
+fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if path.is_file() {
+        let secret = std::fs::read(path).with_context(|| format!("read {}", path.display()))?;
+        if secret.len() < TokenService::MIN_SECRET_BYTES {
+            bail!(
+                "{} holds fewer than {} bytes; delete it to regenerate",
+                path.display(),
+                TokenService::MIN_SECRET_BYTES
+            );
+        }
+        return Ok(secret);
+    }
+    if let Some(directory) = path.parent() {
+        std::fs::create_dir_all(directory)
+            .with_context(|| format!("create {}", directory.display()))?;
+    }
+    let mut bytes = [0_u8; 48];
+    rand::fill(&mut bytes);
+    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(bytes)
+        .into_bytes();
+    write_private(path, &secret).with_context(|| format!("write {}", path.display()))?;
+    tracing::warn!(path = %path.display(), "generated a JWT secret for the embedded default; set JWT_SECRET in production");
+    Ok(secret)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
