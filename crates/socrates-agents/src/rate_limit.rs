@@ -154,12 +154,17 @@ impl RateLimiter for InProcessRateLimiter {
 pub struct RedisRateLimiter {
     pool: RedisPool,
     clock: Arc<dyn Clock>,
+    key_prefix: String,
 }
 
 impl RedisRateLimiter {
-    /// A limiter storing its state in `pool`, reading time from `clock`.
-    pub fn new(pool: RedisPool, clock: Arc<dyn Clock>) -> Self {
-        Self { pool, clock }
+    /// A limiter storing its state in `pool` under `key_prefix`, reading time from `clock`.
+    pub fn new(pool: RedisPool, clock: Arc<dyn Clock>, key_prefix: String) -> Self {
+        Self {
+            pool,
+            clock,
+            key_prefix,
+        }
     }
 }
 
@@ -173,7 +178,7 @@ impl RateLimiter for RedisRateLimiter {
         let wait_ms = self
             .pool
             .gcra(
-                &format!("socrates:rl:{key}"),
+                &format!("{}:rl:{key}", self.key_prefix),
                 now_ms,
                 interval,
                 tolerance,

@@ -63,6 +63,8 @@ enum Backing {
         admin_url: String,
         names: [String; 2],
     },
+    /// URLs of databases someone else owns (and drops).
+    Borrowed,
 }
 
 impl TestDatabaseUrls {
@@ -117,6 +119,16 @@ impl TestDatabaseUrls {
             auth_url: replace_database(&admin_url, &names[0]),
             specs_url: replace_database(&admin_url, &names[1]),
             backing: Backing::Postgres { admin_url, names },
+        }
+    }
+
+    /// The same URLs without ownership: dropping the result drops nothing (for a second app
+    /// instance on the databases of a first one).
+    pub fn borrowed(auth_url: &str, specs_url: &str) -> Self {
+        Self {
+            auth_url: auth_url.to_owned(),
+            specs_url: specs_url.to_owned(),
+            backing: Backing::Borrowed,
         }
     }
 

@@ -151,6 +151,8 @@ pub struct RedisSettings {
     pub max_connections: usize,
     /// Connect and command wait timeout.
     pub timeout_milliseconds: u64,
+    /// Prefix of every key, so several deployments can share one Redis.
+    pub key_prefix: String,
 }
 
 impl Default for RedisSettings {
@@ -159,6 +161,7 @@ impl Default for RedisSettings {
             url: None,
             max_connections: 16,
             timeout_milliseconds: 2000,
+            key_prefix: "socrates".to_owned(),
         }
     }
 }

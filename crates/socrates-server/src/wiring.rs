@@ -60,7 +60,11 @@ pub async fn build_container(
         None => None,
     };
     let rate_limiter: Arc<dyn RateLimiter> = match &redis {
-        Some(pool) => Arc::new(RedisRateLimiter::new(pool.clone(), Arc::clone(&clock))),
+        Some(pool) => Arc::new(RedisRateLimiter::new(
+            pool.clone(),
+            Arc::clone(&clock),
+            settings.redis.key_prefix.clone(),
+        )),
         None => Arc::new(InProcessRateLimiter::new(Arc::clone(&clock))),
     };
     tracing::info!(

@@ -10,7 +10,9 @@
 )]
 
 mod server {
+    pub mod auth;
     pub mod binary;
     pub mod health;
+    pub mod perimeter;
     pub mod support;
 }

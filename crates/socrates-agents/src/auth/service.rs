@@ -507,7 +507,7 @@ impl AuthService {
                 }
                 // A limiter outage must not lock everyone out; it is logged and visible in health.
                 Err(error) => {
-                    tracing::error!(error = %error, "rate limiter unavailable; attempt allowed")
+                    tracing::error!(error = %error, "rate limiter unavailable; attempt allowed");
                 }
             }
         }

@@ -1,16 +1,24 @@
-//! Spawning the application for tests.
+//! Spawning the application for tests, and small HTTP helpers.
+
+use std::sync::Arc;
 
 use secrecy::SecretString;
+use serde_json::{Value, json};
+use socrates_agents::{Clock, ManualClock, SystemClock};
+use socrates_persistence::AuthDb;
 use socrates_persistence::testing::TestDatabaseUrls;
 use socrates_server::settings::Environment;
 use socrates_server::{Application, Settings};
+
+/// The password every test account uses unless a test says otherwise.
+pub const PASSWORD: &str = "Test123!";
 
 /// A running application and what keeps its databases alive.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub handle: actix_web::dev::ServerHandle,
-    pub _databases: TestDatabaseUrls,
+    pub databases: TestDatabaseUrls,
 }
 
 /// Settings pointing at the given throw-away databases, on a free port.
@@ -31,9 +39,24 @@ pub fn settings_for(databases: &TestDatabaseUrls, environment: Environment) -> S
 
 /// Starts the real application in the background and returns its address.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}, Arc::new(SystemClock)).await
+}
+
+/// Starts the application with adjusted settings and the given clock.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings), clock: Arc<dyn Clock>) -> TestApp {
     let databases = TestDatabaseUrls::create().await;
-    let settings = settings_for(&databases, Environment::Test);
-    let application = Application::build(&settings)
+    let mut settings = settings_for(&databases, Environment::Test);
+    adjust(&mut settings);
+    spawn_on(databases, &settings, clock).await
+}
+
+/// Starts the application on existing databases.
+pub async fn spawn_on(
+    databases: TestDatabaseUrls,
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+) -> TestApp {
+    let application = Application::build_with_clock(settings, clock)
         .await
         .expect("build the application");
     let address = format!("http://127.0.0.1:{}", application.port());
@@ -43,6 +66,100 @@ pub async fn spawn_app() -> TestApp {
         address,
         client: reqwest::Client::new(),
         handle,
-        _databases: databases,
+        databases,
     }
+}
+
+/// A clock stopped now, shared with the application.
+pub fn manual_clock() -> (ManualClock, Arc<dyn Clock>) {
+    let clock = ManualClock::new(chrono::Utc::now());
+    let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+    (clock, shared)
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_authed(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_authed(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers `email` with [`PASSWORD`], asserting 201.
+    pub async fn register(&self, email: &str) -> Value {
+        let response = self
+            .post(
+                "/api/v1/auth/register",
+                &json!({ "email": email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+        response.json().await.unwrap()
+    }
+
+    /// Logs in, asserting 200, and returns the token body.
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        let response = self
+            .post(
+                "/api/v1/auth/login",
+                &json!({ "email": email, "password": password }),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{:?}", response.text().await);
+        response.json().await.unwrap()
+    }
+
+    /// A connection of the test's own to the app's auth database.
+    pub async fn auth_db(&self) -> AuthDb {
+        AuthDb::connect(&self.databases.options().0).await.unwrap()
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// Asserts the error envelope and returns it.
+pub async fn expect_error(response: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error_code"], code, "{body}");
+    assert_eq!(body["request_id"], request_id);
+    assert!(body["error"].is_string());
+    assert!(body["details"].is_object());
+    body
+}
+
+/// A unique e-mail address per test.
+pub fn unique_email() -> String {
+    format!("user-{}@example.com", uuid::Uuid::new_v4().simple())
 }
