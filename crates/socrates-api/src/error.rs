@@ -192,3 +192,42 @@ pub(crate) fn pending_for_status(status: StatusCode) -> PendingErrorBody {
         internal_cause: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `docs/api/errors.md` lists every code with its status, and nothing else.
+    #[test]
+    fn error_codes_document_is_complete() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/api/errors.md");
+        let document = std::fs::read_to_string(path).unwrap();
+        let rows: Vec<(String, u16)> = document
+            .lines()
+            .filter(|line| line.starts_with("| `"))
+            .map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                (cells[1].trim_matches('`').to_owned(), cells[2].parse().unwrap())
+            })
+            .collect();
+        assert_eq!(rows.len(), Code::ALL.len(), "one row per code");
+        for code in Code::ALL {
+            let row = rows.iter().find(|(name, _)| name == code.as_str());
+            let Some((_, status)) = row else {
+                panic!("{} is missing from docs/api/errors.md", code.as_str());
+            };
+            assert_eq!(*status, status_of(code.kind()).as_u16(), "{}", code.as_str());
+        }
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let error = ApiError::internal(Code::DatabaseError, "relation \"users\" does not exist");
+        assert!(!error.to_string().contains("relation"));
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let pending = response.extensions().get::<PendingErrorBody>().cloned().unwrap();
+        assert!(!pending.message.contains("relation"));
+        assert_eq!(pending.internal_cause.as_deref(), Some("relation \"users\" does not exist"));
+    }
+}

@@ -48,11 +48,16 @@ fn assert_clear_failure(output: &Output, needles: &[&str]) {
     }
 }
 
-/// Waits for the "listening" log line and returns the address it names.
-fn wait_until_listening(child: &mut Child) -> (String, Vec<String>) {
+/// The rest of a child's standard output, line by line.
+type OutputLines = std::io::Lines<BufReader<std::process::ChildStdout>>;
+
+/// Waits for the "listening" log line and returns the address it names, the lines so far and
+/// the reader of the remaining output.
+fn wait_until_listening(child: &mut Child) -> (String, Vec<String>, OutputLines) {
     let stdout = child.stdout.take().expect("piped stdout");
     let mut lines = Vec::new();
-    for line in BufReader::new(stdout).lines() {
+    let mut reader = BufReader::new(stdout).lines();
+    for line in reader.by_ref() {
         let line = line.expect("read stdout");
         lines.push(line.clone());
         if line.contains("socrates is listening") {
@@ -61,7 +66,7 @@ fn wait_until_listening(child: &mut Child) -> (String, Vec<String>) {
                 .chars()
                 .take_while(|c| !c.is_whitespace())
                 .collect();
-            return (address, lines);
+            return (address, lines, reader);
         }
     }
     panic!("the server exited before listening: {lines:#?}");
@@ -76,7 +81,7 @@ fn embedded_default_creates_both_sqlite_files_serves_health_and_stops_on_sigterm
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let (address, _) = wait_until_listening(&mut child);
+    let (address, _, _output) = wait_until_listening(&mut child);
     assert!(address.starts_with("http://127.0.0.1:"), "{address}");
     assert!(directory.path().join("data/socrates_auth.db").is_file());
     assert!(directory.path().join("data/socrates_specs.db").is_file());
@@ -238,4 +243,108 @@ fn migrate_status_up_and_down_work_on_both_databases() {
     let status = migrate(&["status"]);
     assert!(!status.contains("applied "), "{status}");
     drop(databases);
+}
+
+/// Drives the account flows against the real binary at debug log level, then searches every
+/// line it wrote: no password, hash, token or secret may appear — except the reset link on the
+/// embedded mailer's clearly marked line, which is how the embedded default delivers it.
+#[test]
+fn no_secret_reaches_a_log_line_or_a_response() {
+    const SECRET: &str = "log-scan-secret-log-scan-secret-0123456789";
+    const FIRST_PASSWORD: &str = "Scan123!first";
+    const SECOND_PASSWORD: &str = "Scan456?second";
+    let directory = tempfile::tempdir().unwrap();
+    let mut child = server_command(directory.path())
+        .env("SOCRATES_SERVER__PORT", "0")
+        .env("RUST_LOG", "debug")
+        .env("JWT_SECRET", SECRET)
+        .env("SOCRATES_AUTH__BCRYPT_COST", "4")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (address, mut lines, output) = wait_until_listening(&mut child);
+    let reader = std::thread::spawn(move || output.map_while(Result::ok).collect::<Vec<_>>());
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (responses, secrets) = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let url = |path: &str| format!("{address}/api/v1/auth{path}");
+        let mut responses = Vec::new();
+        let mut post = async |path: &str, token: Option<&str>, body: serde_json::Value| {
+            let mut request = client.post(url(path)).json(&body);
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let text = request.send().await.unwrap().text().await.unwrap();
+            responses.push(text.clone());
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()
+        };
+        let email = "scan@example.com";
+        post("/register", None, serde_json::json!({ "email": email, "password": FIRST_PASSWORD })).await;
+        let login = post("/login", None, serde_json::json!({ "email": email, "password": FIRST_PASSWORD })).await;
+        post("/login", None, serde_json::json!({ "email": email, "password": "Wrong123!" })).await;
+        let access = login["access_token"].as_str().unwrap().to_owned();
+        let refresh = login["refresh_token"].as_str().unwrap().to_owned();
+        let rotated = post("/refresh", None, serde_json::json!({ "refresh_token": refresh })).await;
+        post(
+            "/change-password",
+            Some(&access),
+            serde_json::json!({ "current_password": FIRST_PASSWORD, "new_password": SECOND_PASSWORD }),
+        )
+        .await;
+        post("/password-reset/request", None, serde_json::json!({ "email": email })).await;
+        let me = client.get(url("/me")).bearer_auth(&access).send().await.unwrap().text().await.unwrap();
+        responses.push(me);
+        let secrets = vec![
+            SECRET.to_owned(),
+            FIRST_PASSWORD.to_owned(),
+            SECOND_PASSWORD.to_owned(),
+            access,
+            refresh,
+            rotated["access_token"].as_str().unwrap().to_owned(),
+            rotated["refresh_token"].as_str().unwrap().to_owned(),
+        ];
+        (responses, secrets)
+    });
+
+    // The reset link reached the log on the mailer's marked line; use it.
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    child.wait().unwrap();
+    lines.extend(reader.join().unwrap());
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        std::io::Read::read_to_string(&mut pipe, &mut stderr).unwrap();
+    }
+    lines.extend(stderr.lines().map(str::to_owned));
+    let mailer_lines: Vec<&String> = lines.iter().filter(|line| line.contains("EMBEDDED MAILER")).collect();
+    assert_eq!(mailer_lines.len(), 1, "the embedded mailer logs the reset link once; responses: {responses:?}; last lines: {:?}", &lines[lines.len().saturating_sub(5)..]);
+    let reset_token = mailer_lines[0]
+        .split("token=")
+        .nth(1)
+        .map(|rest| rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect::<String>())
+        .unwrap();
+    assert_eq!(reset_token.len(), 43, "{}", mailer_lines[0]);
+
+    assert!(lines.len() > 20, "debug logging produced too little to be meaningful");
+    for secret in &secrets {
+        for line in &lines {
+            assert!(!line.contains(secret.as_str()), "a secret reached the log: {line}");
+        }
+        for response in &responses {
+            // Tokens appear in the login and refresh answers that issue them, nowhere else.
+            if secret.starts_with("Scan") || secret == SECRET {
+                assert!(!response.contains(secret.as_str()), "a secret reached a response: {response}");
+            }
+        }
+    }
+    for line in lines.iter().filter(|line| !line.contains("EMBEDDED MAILER")) {
+        assert!(!line.contains(&reset_token), "the reset token escaped the mailer line: {line}");
+        assert!(!line.contains("$2b$"), "a bcrypt hash reached the log: {line}");
+    }
+    for response in &responses {
+        assert!(!response.contains("$2b$"), "a bcrypt hash reached a response: {response}");
+    }
+    drop(directory);
 }
