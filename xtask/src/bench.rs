@@ -38,14 +38,7 @@ pub fn parse_options(args: &[String]) -> Result<StartupOptions> {
 
 /// Builds the release binary, then measures `runs` cold starts of the embedded default.
 pub fn startup(root: &Path, options: &StartupOptions) -> Result<()> {
-    process::run(process::cargo(root).args([
-        "build",
-        "--release",
-        "--locked",
-        "--package",
-        "socrates-server",
-    ]))?;
-    let binary = root.join("target/release/socrates-server");
+    let binary = build_release(root)?;
     let mut samples = Vec::with_capacity(options.runs);
     for run in 1..=options.runs {
         let elapsed = one_start(&binary)?;
@@ -62,6 +55,18 @@ pub fn startup(root: &Path, options: &StartupOptions) -> Result<()> {
         millis(samples[samples.len() - 1]),
     );
     Ok(())
+}
+
+/// Builds the release server and returns its path.
+pub fn build_release(root: &Path) -> Result<std::path::PathBuf> {
+    process::run(process::cargo(root).args([
+        "build",
+        "--release",
+        "--locked",
+        "--package",
+        "socrates-server",
+    ]))?;
+    Ok(root.join("target/release/socrates-server"))
 }
 
 fn one_start(binary: &Path) -> Result<Duration> {
@@ -104,7 +109,7 @@ fn wait_for_health(address: &SocketAddr, child: &mut Child, started: Instant) ->
 }
 
 /// One plain HTTP/1.1 request, so the benchmark needs no HTTP client crate.
-fn health_is_ok(address: &SocketAddr) -> bool {
+pub fn health_is_ok(address: &SocketAddr) -> bool {
     let Ok(mut stream) = TcpStream::connect_timeout(address, Duration::from_millis(200)) else {
         return false;
     };
@@ -118,7 +123,7 @@ fn health_is_ok(address: &SocketAddr) -> bool {
     response.starts_with("HTTP/1.1 200")
 }
 
-fn free_port() -> Result<u16> {
+pub fn free_port() -> Result<u16> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).context("find a free port")?;
     Ok(listener.local_addr()?.port())
 }

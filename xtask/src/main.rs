@@ -8,6 +8,7 @@
 )]
 
 mod bench;
+mod bench_auth;
 mod invariants;
 mod lint;
 mod metadata;
@@ -47,6 +48,7 @@ fn run(args: &[String]) -> Result<()> {
         }
         "test" => test_suite::run(&root, &test_suite::parse_options(rest)?),
         "bench-startup" => bench::startup(&root, &bench::parse_options(rest)?),
+        "bench-auth" => bench_auth::run(&root, rest),
         "ci" => {
             no_arguments(command, rest)?;
             ci(&root)
@@ -109,6 +111,9 @@ Commands:
   bench-startup [--runs N]
         Build the release server and time N starts of the embedded default, from process
         start to the first 200 from /health (fresh SQLite files, migrations included).
+  bench-auth [--seconds N]
+        Build the release server and load it with wrk: GET /api/v1/auth/me at 256 and
+        1000 connections, then a bcrypt-12 login flood with /health measured alongside.
   help
         Print this text.
 

@@ -207,7 +207,10 @@ mod tests {
             .filter(|line| line.starts_with("| `"))
             .map(|line| {
                 let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-                (cells[1].trim_matches('`').to_owned(), cells[2].parse().unwrap())
+                (
+                    cells[1].trim_matches('`').to_owned(),
+                    cells[2].parse().unwrap(),
+                )
             })
             .collect();
         assert_eq!(rows.len(), Code::ALL.len(), "one row per code");
@@ -216,7 +219,12 @@ mod tests {
             let Some((_, status)) = row else {
                 panic!("{} is missing from docs/api/errors.md", code.as_str());
             };
-            assert_eq!(*status, status_of(code.kind()).as_u16(), "{}", code.as_str());
+            assert_eq!(
+                *status,
+                status_of(code.kind()).as_u16(),
+                "{}",
+                code.as_str()
+            );
         }
     }
 
@@ -226,8 +234,15 @@ mod tests {
         assert!(!error.to_string().contains("relation"));
         let response = error.error_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let pending = response.extensions().get::<PendingErrorBody>().cloned().unwrap();
+        let pending = response
+            .extensions()
+            .get::<PendingErrorBody>()
+            .cloned()
+            .unwrap();
         assert!(!pending.message.contains("relation"));
-        assert_eq!(pending.internal_cause.as_deref(), Some("relation \"users\" does not exist"));
+        assert_eq!(
+            pending.internal_cause.as_deref(),
+            Some("relation \"users\" does not exist")
+        );
     }
 }

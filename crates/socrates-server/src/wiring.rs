@@ -43,9 +43,7 @@ pub async fn build_container(
     if settings.environment == Environment::Production && settings.auth.bcrypt_cost < 12 {
         bail!("auth.bcrypt_cost must be at least 12 in production");
     }
-    let hasher = PasswordHasher::new(settings.auth.bcrypt_cost)
-        .await
-        .context("prepare the password hasher")?;
+    let hasher = PasswordHasher::new(settings.auth.bcrypt_cost);
 
     let redis = match &settings.redis.url {
         Some(url) => Some(

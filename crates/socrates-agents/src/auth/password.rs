@@ -1,5 +1,9 @@
 //! bcrypt hashing, always on the blocking pool so it never stalls an async worker.
 
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+
 use crate::auth::error::AuthError;
 
 /// Hashes and verifies passwords with bcrypt at a fixed cost.
@@ -7,16 +11,26 @@ use crate::auth::error::AuthError;
 pub struct PasswordHasher {
     cost: u32,
     /// A hash of a random secret at the same cost: verifying against it when the account does
-    /// not exist makes "unknown e-mail" take as long as "wrong password".
-    dummy_hash: String,
+    /// not exist makes "unknown e-mail" take as long as "wrong password". It is computed in the
+    /// background at start-up so it never delays the first request's listener.
+    dummy_hash: Arc<OnceCell<String>>,
 }
 
 impl PasswordHasher {
-    /// Builds a hasher with `cost` (4..=31; 12 in production) and computes its dummy hash.
-    pub async fn new(cost: u32) -> Result<Self, AuthError> {
-        let secret = crate::auth::tokens::random_token();
-        let dummy_hash = hash_blocking(secret, cost).await?;
-        Ok(Self { cost, dummy_hash })
+    /// Builds a hasher with `cost` (4..=31; 12 in production) and starts computing its dummy
+    /// hash on the blocking pool. Must be called inside a Tokio runtime.
+    pub fn new(cost: u32) -> Self {
+        let hasher = Self {
+            cost,
+            dummy_hash: Arc::new(OnceCell::new()),
+        };
+        let background = hasher.clone();
+        tokio::spawn(async move {
+            if let Err(error) = background.dummy_hash().await {
+                tracing::error!(error = %error, "could not prepare the dummy password hash");
+            }
+        });
+        hasher
     }
 
     /// The bcrypt cost in use.
@@ -41,7 +55,14 @@ impl PasswordHasher {
 
     /// Spends the same time as a real verification, for unknown accounts.
     pub async fn verify_dummy(&self, password: &str) -> Result<(), AuthError> {
-        self.verify(password, &self.dummy_hash).await.map(|_| ())
+        let dummy = self.dummy_hash().await?.clone();
+        self.verify(password, &dummy).await.map(|_| ())
+    }
+
+    async fn dummy_hash(&self) -> Result<&String, AuthError> {
+        self.dummy_hash
+            .get_or_try_init(|| hash_blocking(crate::auth::tokens::random_token(), self.cost))
+            .await
     }
 }
 
@@ -58,7 +79,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_mismatches_are_false() {
-        let hasher = PasswordHasher::new(4).await.unwrap();
+        let hasher = PasswordHasher::new(4);
         let hash = hasher.hash("Test123!").await.unwrap();
         assert!(hash.starts_with("$2b$04$"), "{hash}");
         assert!(hasher.verify("Test123!", &hash).await.unwrap());
@@ -70,5 +91,6 @@ mod tests {
                 .unwrap()
         );
         hasher.verify_dummy("anything").await.unwrap();
+        assert!(hasher.dummy_hash.get().unwrap().starts_with("$2b$04$"));
     }
 }

@@ -309,7 +309,10 @@ fn no_secret_reaches_a_log_line_or_a_response() {
     });
 
     // The reset link reached the log on the mailer's marked line; use it.
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     child.wait().unwrap();
     lines.extend(reader.join().unwrap());
@@ -318,33 +321,66 @@ fn no_secret_reaches_a_log_line_or_a_response() {
         std::io::Read::read_to_string(&mut pipe, &mut stderr).unwrap();
     }
     lines.extend(stderr.lines().map(str::to_owned));
-    let mailer_lines: Vec<&String> = lines.iter().filter(|line| line.contains("EMBEDDED MAILER")).collect();
-    assert_eq!(mailer_lines.len(), 1, "the embedded mailer logs the reset link once; responses: {responses:?}; last lines: {:?}", &lines[lines.len().saturating_sub(5)..]);
+    let mailer_lines: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("EMBEDDED MAILER"))
+        .collect();
+    assert_eq!(
+        mailer_lines.len(),
+        1,
+        "the embedded mailer logs the reset link once; responses: {responses:?}; last lines: {:?}",
+        &lines[lines.len().saturating_sub(5)..]
+    );
     let reset_token = mailer_lines[0]
         .split("token=")
         .nth(1)
-        .map(|rest| rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect::<String>())
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect::<String>()
+        })
         .unwrap();
     assert_eq!(reset_token.len(), 43, "{}", mailer_lines[0]);
 
-    assert!(lines.len() > 20, "debug logging produced too little to be meaningful");
+    assert!(
+        lines.len() > 20,
+        "debug logging produced too little to be meaningful"
+    );
     for secret in &secrets {
         for line in &lines {
-            assert!(!line.contains(secret.as_str()), "a secret reached the log: {line}");
+            assert!(
+                !line.contains(secret.as_str()),
+                "a secret reached the log: {line}"
+            );
         }
         for response in &responses {
             // Tokens appear in the login and refresh answers that issue them, nowhere else.
             if secret.starts_with("Scan") || secret == SECRET {
-                assert!(!response.contains(secret.as_str()), "a secret reached a response: {response}");
+                assert!(
+                    !response.contains(secret.as_str()),
+                    "a secret reached a response: {response}"
+                );
             }
         }
     }
-    for line in lines.iter().filter(|line| !line.contains("EMBEDDED MAILER")) {
-        assert!(!line.contains(&reset_token), "the reset token escaped the mailer line: {line}");
-        assert!(!line.contains("$2b$"), "a bcrypt hash reached the log: {line}");
+    for line in lines
+        .iter()
+        .filter(|line| !line.contains("EMBEDDED MAILER"))
+    {
+        assert!(
+            !line.contains(&reset_token),
+            "the reset token escaped the mailer line: {line}"
+        );
+        assert!(
+            !line.contains("$2b$"),
+            "a bcrypt hash reached the log: {line}"
+        );
     }
     for response in &responses {
-        assert!(!response.contains("$2b$"), "a bcrypt hash reached a response: {response}");
+        assert!(
+            !response.contains("$2b$"),
+            "a bcrypt hash reached a response: {response}"
+        );
     }
     drop(directory);
 }

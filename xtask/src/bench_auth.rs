@@ -1,0 +1,283 @@
+//! `cargo xtask bench-auth`: the authentication hot paths under load, with `wrk` on loopback.
+//!
+//! 1. `GET /api/v1/auth/me` with a valid token at 256 and 1 000 open connections: requests/s
+//!    and p50/p95/p99 (the path verifies the JWT without bcrypt and reads the user once).
+//! 2. A login flood at the production bcrypt cost (12) while `/health` is measured alongside:
+//!    logins/s, and the `/health` p95 that shows the async workers stay responsive because
+//!    bcrypt runs on the blocking pool.
+//!
+//! The server is the release build on the embedded default (fresh SQLite files), or on
+//! whatever `DATABASE_AUTH_URL`/`DATABASE_SPECS_URL`/`REDIS_URL` say in the environment.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::bench::{build_release, free_port, health_is_ok};
+
+const PASSWORD: &str = "Bench123!";
+const EMAIL: &str = "bench@example.com";
+
+/// Runs both measurements and prints one summary line per scenario.
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    let seconds = parse_duration(args)?;
+    if !crate::process::is_on_path("wrk") {
+        bail!("wrk is not installed (Debian: apt-get install wrk)");
+    }
+    let binary = build_release(root)?;
+    let server = Server::start(&binary)?;
+    let address = server.address;
+    post_json(&address, "/api/v1/auth/register", None, &credentials())
+        .context("register the bench user")?;
+    let (status, body) = post_json(&address, "/api/v1/auth/login", None, &credentials())?;
+    if status != 200 {
+        bail!("login answered {status}: {body}");
+    }
+    let token =
+        json_string_field(&body, "access_token").context("access_token in the login answer")?;
+
+    let scripts = Scripts::write(&server.directory, &token)?;
+    let mut results = Vec::new();
+    for connections in [256, 1000] {
+        let summary = wrk(
+            &address,
+            "/api/v1/auth/me",
+            connections,
+            seconds,
+            &scripts.me,
+        )?;
+        results.push(format!("GET /api/v1/auth/me  c={connections:<5} {summary}"));
+    }
+    // The login flood and the health probe run at the same time.
+    let flood = spawn_wrk(&address, "/api/v1/auth/login", 32, seconds, &scripts.login)?;
+    let health = wrk(&address, "/health", 16, seconds, &scripts.plain)?;
+    let flood = finish_wrk(flood)?;
+    results.push(format!(
+        "POST /api/v1/auth/login (bcrypt 12) c=32    {flood}"
+    ));
+    results.push(format!("GET /health during the login flood c=16 {health}"));
+    let rss = server.rss_kib();
+    drop(server);
+    println!();
+    for line in results {
+        println!("{line}");
+    }
+    if let Some(rss) = rss {
+        println!("server RSS after the runs: {:.1} MiB", rss as f64 / 1024.0);
+    }
+    Ok(())
+}
+
+fn parse_duration(args: &[String]) -> Result<u64> {
+    match args {
+        [] => Ok(10),
+        [flag, value] if flag == "--seconds" => value.parse().context("--seconds needs a number"),
+        _ => bail!("usage: cargo xtask bench-auth [--seconds N]"),
+    }
+}
+
+fn credentials() -> String {
+    format!(r#"{{"email":"{EMAIL}","password":"{PASSWORD}"}}"#)
+}
+
+/// The release server on a temporary data directory, stopped with SIGTERM on drop.
+struct Server {
+    child: Child,
+    address: SocketAddr,
+    directory: PathBuf,
+}
+
+impl Server {
+    fn start(binary: &Path) -> Result<Self> {
+        let directory =
+            std::env::temp_dir().join(format!("socrates-bench-auth-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        std::fs::create_dir_all(&directory)?;
+        let port = free_port()?;
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let child = Command::new(binary)
+            .current_dir(&directory)
+            .env("SOCRATES_SERVER__PORT", port.to_string())
+            .env("RUST_LOG", "warn")
+            // Measure the handlers, not the quotas: the limiter still runs on every request.
+            .env("SOCRATES_RATE_LIMIT__REQUESTS_PER_MINUTE", "1000000000")
+            .env(
+                "SOCRATES_RATE_LIMIT__AUTH_ATTEMPTS_PER_MINUTE",
+                "1000000000",
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("start {}", binary.display()))?;
+        let mut server = Self {
+            child,
+            address,
+            directory,
+        };
+        let started = Instant::now();
+        while !health_is_ok(&server.address) {
+            if let Some(status) = server.child.try_wait()? {
+                bail!("the server exited with {status}");
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                bail!("the server did not answer /health within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(server)
+    }
+
+    fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.directory);
+    }
+}
+
+/// The wrk Lua scripts: each prints one parsable summary line.
+struct Scripts {
+    me: PathBuf,
+    login: PathBuf,
+    plain: PathBuf,
+}
+
+const REPORT: &str = r#"
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout
+  io.write(string.format("SOCRATES %.1f req/s  p50 %.2f ms  p95 %.2f ms  p99 %.2f ms  requests %d  errors %d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, summary.requests, errors))
+end
+"#;
+
+impl Scripts {
+    fn write(directory: &Path, token: &str) -> Result<Self> {
+        let me = directory.join("me.lua");
+        std::fs::write(
+            &me,
+            format!("wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n{REPORT}"),
+        )?;
+        let login = directory.join("login.lua");
+        std::fs::write(
+            &login,
+            format!(
+                "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = '{}'\n{REPORT}",
+                credentials()
+            ),
+        )?;
+        let plain = directory.join("plain.lua");
+        std::fs::write(&plain, REPORT)?;
+        Ok(Self { me, login, plain })
+    }
+}
+
+fn wrk_command(
+    address: &SocketAddr,
+    path: &str,
+    connections: u32,
+    seconds: u64,
+    script: &Path,
+) -> Command {
+    let mut command = Command::new("wrk");
+    command.args([
+        "-t2",
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--timeout",
+        "5s",
+        "-s",
+        &script.display().to_string(),
+        &format!("http://{address}{path}"),
+    ]);
+    command.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    command
+}
+
+fn wrk(
+    address: &SocketAddr,
+    path: &str,
+    connections: u32,
+    seconds: u64,
+    script: &Path,
+) -> Result<String> {
+    finish_wrk(spawn_wrk(address, path, connections, seconds, script)?)
+}
+
+fn spawn_wrk(
+    address: &SocketAddr,
+    path: &str,
+    connections: u32,
+    seconds: u64,
+    script: &Path,
+) -> Result<Child> {
+    println!(
+        "$ wrk -t2 -c{connections} -d{seconds}s -s {} http://{address}{path}",
+        script.display()
+    );
+    wrk_command(address, path, connections, seconds, script)
+        .spawn()
+        .context("start wrk")
+}
+
+fn finish_wrk(child: Child) -> Result<String> {
+    let output = child.wait_with_output().context("wait for wrk")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|line| line.strip_prefix("SOCRATES "))
+        .map(str::to_owned)
+        .with_context(|| format!("wrk printed no summary:\n{text}"))
+}
+
+/// One HTTP/1.1 POST with a JSON body; returns the status and the body.
+fn post_json(
+    address: &SocketAddr,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> Result<(u16, String)> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let authorization = token
+        .map(|token| format!("Authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{authorization}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .context("no HTTP status")?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, body)| body)
+        .to_owned();
+    Ok((status, body))
+}
+
+/// The string value of `"field":"…"` in a flat JSON object (enough for a token).
+fn json_string_field(body: &str, field: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    value.get(field)?.as_str().map(str::to_owned)
+}
