@@ -53,11 +53,11 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         results.push(format!("GET /api/v1/auth/me  c={connections:<5} {summary}"));
     }
     // The login flood and the health probe run at the same time.
-    let flood = spawn_wrk(&address, "/api/v1/auth/login", 32, seconds, &scripts.login)?;
+    let flood = spawn_wrk(&address, "/api/v1/auth/login", 4, seconds, &scripts.login)?;
     let health = wrk(&address, "/health", 16, seconds, &scripts.plain)?;
     let flood = finish_wrk(flood)?;
     results.push(format!(
-        "POST /api/v1/auth/login (bcrypt 12) c=32    {flood}"
+        "POST /api/v1/auth/login (bcrypt 12) c=4     {flood}"
     ));
     results.push(format!("GET /health during the login flood c=16 {health}"));
     let rss = server.rss_kib();
