@@ -316,3 +316,26 @@ async fn two_instances_on_one_redis_share_the_login_limit() {
 fn clone_urls(urls: &TestDatabaseUrls) -> TestDatabaseUrls {
     TestDatabaseUrls::borrowed(&urls.auth_url, &urls.specs_url)
 }
+
+#[tokio::test]
+async fn forwarded_for_is_believed_only_from_trusted_proxies() {
+    for (trusted, expected) in [(vec!["127.0.0.1".parse().unwrap()], "203.0.113.9"), (vec![], "127.0.0.1")] {
+        let app = spawn_app_with(|settings| settings.http.trusted_proxies = trusted, Arc::new(SystemClock)).await;
+        let email = unique_email();
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/register"))
+            .header("X-Forwarded-For", "198.51.100.1, 203.0.113.9")
+            .json(&json!({ "email": email, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let db = app.auth_db().await;
+        let entries = socrates_persistence::repositories::audit_logs::list_by_action(&db, "user.register", 1)
+            .await
+            .unwrap();
+        assert_eq!(entries[0].ip_address.as_deref(), Some(expected));
+        app.stop().await;
+    }
+}
