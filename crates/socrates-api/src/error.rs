@@ -131,6 +131,23 @@ pub(crate) struct PendingErrorBody {
     pub internal_cause: Option<String>,
 }
 
+/// The wire shape of every error, as documented in the OpenAPI description.
+#[derive(Debug, utoipa::ToSchema)]
+#[expect(
+    dead_code,
+    reason = "documentation only: the envelope is serialised by ErrorEnvelope"
+)]
+pub(crate) struct ErrorBody {
+    /// A human message (may change).
+    error: String,
+    /// The stable machine-readable code (see docs/api/errors.md).
+    error_code: String,
+    /// Machine-readable details; always an object.
+    details: Value,
+    /// The request id, also in the `X-Request-Id` header.
+    request_id: String,
+}
+
 /// The wire shape of every error.
 #[derive(Debug, Serialize)]
 pub(crate) struct ErrorEnvelope<'a> {

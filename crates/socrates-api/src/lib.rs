@@ -12,6 +12,7 @@
 mod config;
 mod error;
 mod extractors;
+pub mod openapi;
 mod request_context;
 mod root_span;
 pub mod routes;
@@ -50,6 +51,10 @@ pub fn build_app(
         .app_data(query_config())
         .app_data(web::Data::new(config))
         .configure(routes::health::configure)
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                .url("/openapi.json", openapi::openapi()),
+        )
         .service(
             web::scope("/api/v1").service(web::scope("/auth").configure(routes::auth::configure)),
         )

@@ -12,6 +12,7 @@
 mod server {
     pub mod auth;
     pub mod binary;
+    pub mod docs;
     pub mod health;
     pub mod perimeter;
     pub mod support;

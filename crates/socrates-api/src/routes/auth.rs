@@ -9,6 +9,7 @@ use socrates_agents::ServiceContainer;
 use socrates_agents::auth::User;
 use socrates_agents::auth::{AuthError, TokenPair};
 use socrates_domain::{Code, PasswordRule};
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::extractors::{AuthUser, Client};
@@ -31,7 +32,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
 }
 
 /// Credentials for registration and login.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialsRequest {
     /// The e-mail address.
@@ -41,7 +42,7 @@ pub struct CredentialsRequest {
 }
 
 /// A refresh token.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The opaque refresh token from login or a previous refresh.
@@ -49,7 +50,7 @@ pub struct RefreshRequest {
 }
 
 /// What to sign out.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogoutRequest {
     /// The refresh token to revoke.
@@ -60,7 +61,7 @@ pub struct LogoutRequest {
 }
 
 /// A password change.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     /// The password in use.
@@ -70,7 +71,7 @@ pub struct ChangePasswordRequest {
 }
 
 /// A reset request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
     /// The account's e-mail address.
@@ -78,7 +79,7 @@ pub struct ResetRequest {
 }
 
 /// A reset confirmation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetConfirmation {
     /// The token from the mailed link.
@@ -88,7 +89,7 @@ pub struct ResetConfirmation {
 }
 
 /// An account as the API shows it (never the hash).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse {
     /// The account id.
     pub user_id: String,
@@ -123,8 +124,33 @@ impl From<&User> for UserResponse {
     }
 }
 
+/// A newly registered account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisteredResponse {
+    /// The account id.
+    pub user_id: String,
+    /// The lower-cased e-mail address.
+    pub email: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A confirmation for people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageResponse {
+    /// What happened.
+    pub message: String,
+}
+
+/// The result of a logout.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogoutResponse {
+    /// How many refresh tokens were revoked.
+    pub revoked_tokens: u64,
+}
+
 /// Tokens after login or refresh.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TokenResponse {
     /// The JWT for `Authorization: Bearer`.
     pub access_token: String,
@@ -170,7 +196,14 @@ impl From<AuthError> for ApiError {
     }
 }
 
-async fn register(
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = CredentialsRequest,
+    responses(
+        (status = 201, description = "Account created", body = RegisteredResponse),
+        (status = 400, description = "Invalid e-mail (`INVALID_EMAIL`), weak password (`WEAK_PASSWORD`, failed rules in `details`) or malformed body", body = crate::error::ErrorBody),
+        (status = 409, description = "The address is taken (`EMAIL_TAKEN`)", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many attempts (`RATE_LIMITED`, `Retry-After`)", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn register(
     services: web::Data<ServiceContainer>,
     client: Client,
     body: web::Json<CredentialsRequest>,
@@ -179,14 +212,21 @@ async fn register(
         .auth()
         .register(&body.email, &body.password, &client.0)
         .await?;
-    Ok(HttpResponse::Created().json(json!({
-        "user_id": user.id.to_string(),
-        "email": user.email,
-        "created_at": user.created_at,
-    })))
+    Ok(HttpResponse::Created().json(RegisteredResponse {
+        user_id: user.id.to_string(),
+        email: user.email,
+        created_at: user.created_at,
+    }))
 }
 
-async fn login(
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = CredentialsRequest,
+    responses(
+        (status = 200, description = "Tokens", body = TokenResponse),
+        (status = 401, description = "Unknown e-mail or wrong password (`INVALID_CREDENTIALS`)", body = crate::error::ErrorBody),
+        (status = 403, description = "The account is not active (`ACCOUNT_INACTIVE`)", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many attempts (`RATE_LIMITED`, `Retry-After`)", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn login(
     services: web::Data<ServiceContainer>,
     client: Client,
     body: web::Json<CredentialsRequest>,
@@ -200,7 +240,12 @@ async fn login(
         .json(TokenResponse::from(pair)))
 }
 
-async fn refresh(
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens; the presented refresh token is dead", body = TokenResponse),
+        (status = 401, description = "Unknown, expired, revoked or reused token (`TOKEN_INVALID`); reuse revokes the whole login", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn refresh(
     services: web::Data<ServiceContainer>,
     client: Client,
     body: web::Json<RefreshRequest>,
@@ -214,7 +259,13 @@ async fn refresh(
         .json(TokenResponse::from(pair)))
 }
 
-async fn logout(
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = LogoutRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Tokens revoked", body = LogoutResponse),
+        (status = 401, description = "Missing or invalid access token, or a refresh token of someone else", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn logout(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     client: Client,
@@ -230,10 +281,19 @@ async fn logout(
             &client.0,
         )
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "revoked_tokens": revoked })))
+    Ok(HttpResponse::Ok().json(LogoutResponse {
+        revoked_tokens: revoked,
+    }))
 }
 
-async fn me(
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The current account", body = UserResponse),
+        (status = 401, description = "Missing, invalid or expired access token", body = crate::error::ErrorBody),
+        (status = 429, description = "Over the per-user quota (`RATE_LIMITED`, `Retry-After`)", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn me(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
@@ -241,7 +301,14 @@ async fn me(
     Ok(HttpResponse::Ok().json(UserResponse::from(&account)))
 }
 
-async fn change_password(
+#[utoipa::path(post, path = "/api/v1/auth/change-password", tag = "auth", request_body = ChangePasswordRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Password changed; every session signed out", body = MessageResponse),
+        (status = 400, description = "The new password breaks the policy (`WEAK_PASSWORD`)", body = crate::error::ErrorBody),
+        (status = 401, description = "Wrong current password (`INVALID_CREDENTIALS`) or invalid token", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn change_password(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     client: Client,
@@ -256,12 +323,18 @@ async fn change_password(
             &client.0,
         )
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "message": "password changed; every session was signed out",
-    })))
+    Ok(HttpResponse::Ok().json(MessageResponse {
+        message: "password changed; every session was signed out".to_owned(),
+    }))
 }
 
-async fn request_password_reset(
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/request", tag = "auth", request_body = ResetRequest,
+    responses(
+        (status = 202, description = "The same answer whether or not the account exists", body = MessageResponse),
+        (status = 400, description = "Malformed e-mail address", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many attempts", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn request_password_reset(
     services: web::Data<ServiceContainer>,
     client: Client,
     body: web::Json<ResetRequest>,
@@ -270,12 +343,18 @@ async fn request_password_reset(
         .auth()
         .request_password_reset(&body.email, &client.0)
         .await?;
-    Ok(HttpResponse::Accepted().json(json!({
-        "message": "if an account exists for this address, a reset link has been sent",
-    })))
+    Ok(HttpResponse::Accepted().json(MessageResponse {
+        message: "if an account exists for this address, a reset link has been sent".to_owned(),
+    }))
 }
 
-async fn confirm_password_reset(
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth", request_body = ResetConfirmation,
+    responses(
+        (status = 200, description = "Password reset; every session signed out", body = MessageResponse),
+        (status = 400, description = "The new password breaks the policy", body = crate::error::ErrorBody),
+        (status = 401, description = "Invalid, used or expired reset token (`TOKEN_INVALID`)", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn confirm_password_reset(
     services: web::Data<ServiceContainer>,
     client: Client,
     body: web::Json<ResetConfirmation>,
@@ -291,7 +370,7 @@ async fn confirm_password_reset(
             ),
             other => other.into(),
         })?;
-    Ok(HttpResponse::Ok().json(json!({
-        "message": "password reset; every session was signed out",
-    })))
+    Ok(HttpResponse::Ok().json(MessageResponse {
+        message: "password reset; every session was signed out".to_owned(),
+    }))
 }

@@ -12,7 +12,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
 }
 
 /// Every dependency with its timing: 200 when healthy or degraded, 503 when unhealthy.
-async fn get_health(services: web::Data<ServiceContainer>) -> HttpResponse {
+#[utoipa::path(get, path = "/health", tag = "health",
+    responses(
+        (status = 200, description = "`healthy` or `degraded` (cache or language model down), with per-check status, kind and latency", body = Object),
+        (status = 503, description = "`unhealthy`: a database does not answer", body = Object),
+    ))]
+pub(crate) async fn get_health(services: web::Data<ServiceContainer>) -> HttpResponse {
     let report: HealthReport = services.check_health().await;
     let mut response = match report.status {
         OverallStatus::Unhealthy => HttpResponse::ServiceUnavailable(),
@@ -24,14 +29,21 @@ async fn get_health(services: web::Data<ServiceContainer>) -> HttpResponse {
 }
 
 /// The process is up and serving HTTP.
-async fn get_liveness() -> HttpResponse {
+#[utoipa::path(get, path = "/health/live", tag = "health",
+    responses((status = 200, description = "`{\"status\": \"alive\"}`", body = Object)))]
+pub(crate) async fn get_liveness() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(serde_json::json!({ "status": "alive" }))
 }
 
 /// The process can serve requests: both databases answer.
-async fn get_readiness(services: web::Data<ServiceContainer>) -> HttpResponse {
+#[utoipa::path(get, path = "/health/ready", tag = "health",
+    responses(
+        (status = 200, description = "Both databases answer", body = Object),
+        (status = 503, description = "A database does not answer", body = Object),
+    ))]
+pub(crate) async fn get_readiness(services: web::Data<ServiceContainer>) -> HttpResponse {
     let report = services.check_health().await;
     let ready = report.databases_ready();
     let mut response = if ready {

@@ -319,8 +319,15 @@ fn clone_urls(urls: &TestDatabaseUrls) -> TestDatabaseUrls {
 
 #[tokio::test]
 async fn forwarded_for_is_believed_only_from_trusted_proxies() {
-    for (trusted, expected) in [(vec!["127.0.0.1".parse().unwrap()], "203.0.113.9"), (vec![], "127.0.0.1")] {
-        let app = spawn_app_with(|settings| settings.http.trusted_proxies = trusted, Arc::new(SystemClock)).await;
+    for (trusted, expected) in [
+        (vec!["127.0.0.1".parse().unwrap()], "203.0.113.9"),
+        (vec![], "127.0.0.1"),
+    ] {
+        let app = spawn_app_with(
+            |settings| settings.http.trusted_proxies = trusted,
+            Arc::new(SystemClock),
+        )
+        .await;
         let email = unique_email();
         let response = app
             .client
@@ -332,9 +339,10 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
             .unwrap();
         assert_eq!(response.status(), 201);
         let db = app.auth_db().await;
-        let entries = socrates_persistence::repositories::audit_logs::list_by_action(&db, "user.register", 1)
-            .await
-            .unwrap();
+        let entries =
+            socrates_persistence::repositories::audit_logs::list_by_action(&db, "user.register", 1)
+                .await
+                .unwrap();
         assert_eq!(entries[0].ip_address.as_deref(), Some(expected));
         app.stop().await;
     }

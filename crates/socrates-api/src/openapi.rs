@@ -1,0 +1,61 @@
+//! The OpenAPI 3.1 description, generated from the handlers and DTOs, served at
+//! `/openapi.json` with a Swagger UI at `/docs` whose assets are embedded in the binary.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Socrates API",
+        description = "Socratic specification interviews: accounts, projects, sessions, facts, conflicts and exports. Every error has the shape of `ErrorBody`; the codes are listed in docs/api/errors.md."
+    ),
+    paths(
+        routes::auth::register,
+        routes::auth::login,
+        routes::auth::refresh,
+        routes::auth::logout,
+        routes::auth::me,
+        routes::auth::change_password,
+        routes::auth::request_password_reset,
+        routes::auth::confirm_password_reset,
+        routes::health::get_health,
+        routes::health::get_liveness,
+        routes::health::get_readiness,
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "auth", description = "Accounts and tokens"),
+        (name = "health", description = "Health for load balancers and orchestrators"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme (JWT access tokens).
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("The access token from /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The description with the running version.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+    document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    document
+}
