@@ -384,3 +384,82 @@ fn no_secret_reaches_a_log_line_or_a_response() {
     }
     drop(directory);
 }
+
+/// The embedded default generates its JWT secret once under `data/`: a token issued before a
+/// restart is still accepted after it.
+#[test]
+fn tokens_survive_a_restart_of_the_embedded_default() {
+    let directory = tempfile::tempdir().unwrap();
+    let start = || {
+        let mut child = server_command(directory.path())
+            .env("SOCRATES_SERVER__PORT", "0")
+            .env("SOCRATES_AUTH__BCRYPT_COST", "4")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (address, _, output) = wait_until_listening(&mut child);
+        (child, address, output)
+    };
+    let stop = |child: &mut Child| {
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(child.wait().unwrap().success());
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let credentials = serde_json::json!({ "email": "restart@example.com", "password": "Test123!" });
+
+    let (mut first, address, _output) = start();
+    let token = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let registered = client
+            .post(format!("{address}/api/v1/auth/register"))
+            .json(&credentials)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(registered.status(), 201);
+        let login: serde_json::Value = client
+            .post(format!("{address}/api/v1/auth/login"))
+            .json(&credentials)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        login["access_token"].as_str().unwrap().to_owned()
+    });
+    stop(&mut first);
+    let secret = std::fs::read(directory.path().join("data/jwt_secret")).unwrap();
+    assert!(secret.len() >= 32);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(directory.path().join("data/jwt_secret"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the secret file must be private");
+    }
+
+    let (mut second, address, _output) = start();
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{address}/api/v1/auth/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    stop(&mut second);
+    assert_eq!(status, 200);
+    assert_eq!(
+        std::fs::read(directory.path().join("data/jwt_secret")).unwrap(),
+        secret
+    );
+}

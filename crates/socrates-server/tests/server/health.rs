@@ -162,3 +162,28 @@ async fn production_starts_once_migrations_are_applied() {
     handle.stop(true).await;
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn production_refuses_a_missing_or_short_jwt_secret() {
+    let databases = TestDatabases::new().await;
+    let mut settings = settings_for(&databases.urls, Environment::Production);
+    settings.auth.bcrypt_cost = 12;
+    settings.auth.jwt_secret = None;
+    let error = Application::build(&settings)
+        .await
+        .err()
+        .expect("no secret must be refused");
+    assert!(
+        format!("{error:#}").contains("JWT_SECRET is required in production"),
+        "{error:#}"
+    );
+    settings.auth.jwt_secret = Some(secrecy::SecretString::from("too-short"));
+    let error = Application::build(&settings)
+        .await
+        .err()
+        .expect("a short secret must be refused");
+    assert!(
+        format!("{error:#}").contains("at least 32 bytes"),
+        "{error:#}"
+    );
+}
