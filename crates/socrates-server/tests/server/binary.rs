@@ -463,3 +463,81 @@ fn tokens_survive_a_restart_of_the_embedded_default() {
         secret
     );
 }
+
+/// SIGTERM while a request is in flight: the request still gets its answer, then the server
+/// exits cleanly. A login at bcrypt cost 13 keeps a request busy for a while; the signal is sent
+/// once the server's own debug log shows the login's user lookup, i.e. mid-request.
+#[test]
+fn sigterm_drains_an_in_flight_request_before_exiting() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut child = server_command(directory.path())
+        .env("SOCRATES_SERVER__PORT", "0")
+        .env("SOCRATES_AUTH__BCRYPT_COST", "13")
+        .env("RUST_LOG", "info,sqlx=debug,sea_orm=debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (address, _, mut output) = wait_until_listening(&mut child);
+    let credentials = serde_json::json!({ "email": "drain@example.com", "password": "Test123!" });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(format!("{address}/api/v1/auth/register"))
+            .json(&credentials)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    });
+
+    let login = {
+        let address = address.clone();
+        let credentials = credentials.clone();
+        std::thread::spawn(move || {
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(async move {
+                    let response = reqwest::Client::new()
+                        .post(format!("{address}/api/v1/auth/login"))
+                        .json(&credentials)
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = response.status();
+                    let body: serde_json::Value = response.json().await.unwrap();
+                    (status, body)
+                })
+        })
+    };
+    // Wait until the login handler has looked the user up: bcrypt is now running.
+    let mut seen = Vec::new();
+    for line in output.by_ref() {
+        let line = line.unwrap();
+        let in_login = line.contains("/api/v1/auth/login") && line.contains("db.statement");
+        seen.push(line);
+        if in_login {
+            break;
+        }
+    }
+    assert!(
+        seen.iter().any(|line| line.contains("db.statement")),
+        "{seen:#?}"
+    );
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let (status, body) = login.join().unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body["access_token"].is_string());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit}");
+    let rest: Vec<String> = output.map_while(Result::ok).collect();
+    assert!(
+        rest.iter().any(|line| line.contains("shutdown complete")),
+        "{rest:#?}"
+    );
+}
