@@ -15,6 +15,7 @@ pub mod clock;
 pub mod container;
 pub mod health;
 pub mod rate_limit;
+pub mod reasoner;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use container::{ContainerParts, LlmMode, RequestLimits, ServiceContainer};

@@ -18,18 +18,25 @@ mod string_enum;
 pub mod access;
 pub mod category;
 pub mod conflict;
+pub mod conflict_rules;
 pub mod conversation;
 pub mod error;
+pub mod fact_vocabulary;
 pub mod ids;
 pub mod lifecycle;
 pub mod maturity;
 pub mod phase;
 pub mod provider;
+pub mod quantity;
+pub mod technology;
 pub mod values;
 
 pub use access::*;
 pub use category::*;
 pub use conflict::*;
+pub use conflict_rules::{
+    ConflictFinding, ExistingFact, FactDraft, detect_conflicts, normalise_value,
+};
 pub use conversation::*;
 pub use error::*;
 pub use ids::*;

@@ -1,0 +1,241 @@
+use std::collections::HashSet;
+
+use socrates_domain::FactSource;
+
+use super::*;
+
+fn input(text: &str) -> ExtractionInput {
+    ExtractionInput {
+        question_text: None,
+        question_category: None,
+        text: text.to_owned(),
+        existing: Vec::new(),
+        source: FactSource::SocraticQuestion,
+    }
+}
+
+fn pairs(text: &str) -> Vec<(String, String)> {
+    extract(&input(text))
+        .into_iter()
+        .map(|f| (f.key, f.value))
+        .collect()
+}
+
+fn value_of(facts: &[(String, String)], key: &str) -> Option<String> {
+    facts.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+}
+
+#[test]
+fn seed_answer_yields_framework_and_project_type_only() {
+    let facts = extract(&input("I want to build a web app with FastAPI"));
+    let keys: Vec<(&str, &str)> = facts
+        .iter()
+        .map(|f| (f.key.as_str(), f.value.as_str()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("backend_framework", "FastAPI"),
+            ("project_type", "web app")
+        ]
+    );
+    assert!(facts.iter().all(|f| f.confidence == EXPLICIT_CONFIDENCE));
+    assert_eq!(facts[0].category, Category::TechStack);
+    assert_eq!(facts[1].category, Category::Goals);
+}
+
+#[test]
+fn technologies_fill_their_keys() {
+    let facts = pairs("We'll use Postgres 16 and Redis, deploy on AWS with Kubernetes.");
+    assert_eq!(
+        value_of(&facts, "primary_database").as_deref(),
+        Some("PostgreSQL")
+    );
+    assert_eq!(value_of(&facts, "cache").as_deref(), Some("Redis"));
+    assert_eq!(value_of(&facts, "cloud_provider").as_deref(), Some("AWS"));
+    assert_eq!(
+        value_of(&facts, "container_platform").as_deref(),
+        Some("Kubernetes")
+    );
+    assert_eq!(facts.len(), 4);
+}
+
+#[test]
+fn quantities_fill_numeric_keys() {
+    let facts =
+        pairs("p95 latency under 200 ms, 10k concurrent users, 99.9% uptime, keep data 90 days");
+    assert_eq!(
+        value_of(&facts, "latency_p95_ms").as_deref(),
+        Some("200 ms")
+    );
+    assert_eq!(
+        value_of(&facts, "concurrent_users").as_deref(),
+        Some("10000")
+    );
+    assert_eq!(
+        value_of(&facts, "availability_target_percent").as_deref(),
+        Some("99.9 %")
+    );
+    assert_eq!(
+        value_of(&facts, "retention_period_days").as_deref(),
+        Some("90 days")
+    );
+    assert_eq!(facts.len(), 4);
+}
+
+#[test]
+fn more_quantities() {
+    let facts = pairs(
+        "We need an RPO of 15 minutes and recovery within 1 hour. Budget is $50k. \
+         Expect 1.5M requests/day and 80% test coverage. 20,000 users in total.",
+    );
+    assert_eq!(
+        value_of(&facts, "rpo_minutes").as_deref(),
+        Some("15 minutes")
+    );
+    assert_eq!(
+        value_of(&facts, "rto_minutes").as_deref(),
+        Some("60 minutes")
+    );
+    assert_eq!(value_of(&facts, "budget_usd").as_deref(), Some("50000 USD"));
+    assert_eq!(
+        value_of(&facts, "throughput_rps").as_deref(),
+        Some("17.36 requests/s")
+    );
+    assert_eq!(
+        value_of(&facts, "test_coverage_target_percent").as_deref(),
+        Some("80 %")
+    );
+    assert_eq!(value_of(&facts, "total_users").as_deref(), Some("20000"));
+}
+
+#[test]
+fn hedged_statements_get_lower_confidence() {
+    let facts = extract(&input("Maybe MongoDB. The frontend is React."));
+    assert_eq!(facts.len(), 2);
+    assert_eq!(facts[0].confidence, HEDGED_CONFIDENCE);
+    assert_eq!(facts[1].confidence, EXPLICIT_CONFIDENCE);
+}
+
+#[test]
+fn requirement_sentences_become_requirement_facts() {
+    let facts = extract(&input(
+        "Users must be able to export reports as PDF. It is nice.",
+    ));
+    assert_eq!(facts.len(), 1);
+    assert_eq!(facts[0].category, Category::Requirements);
+    assert_eq!(facts[0].key, "requirement_users_able_export_reports_as_pdf");
+    assert_eq!(
+        facts[0].value,
+        "Users must be able to export reports as PDF"
+    );
+}
+
+#[test]
+fn nothing_is_invented() {
+    assert!(pairs("I am not sure yet, let us talk about it later.").is_empty());
+    assert!(pairs("We will not use MongoDB.").is_empty());
+    assert!(pairs("We go live soon and have 3 developers.").is_empty());
+}
+
+#[test]
+fn question_text_gives_context_to_bare_numbers() {
+    let mut answer = input("About 15 minutes.");
+    answer.question_text =
+        Some("How much recent data could you afford to lose after a failure?".to_owned());
+    let facts = extract(&answer);
+    assert_eq!(facts.len(), 1);
+    assert_eq!(
+        (facts[0].key.as_str(), facts[0].value.as_str()),
+        ("rpo_minutes", "15 minutes")
+    );
+}
+
+#[test]
+fn decisive_phrases_feed_the_exclusion_rules() {
+    let facts = pairs("It runs on a single server, in-memory only.");
+    assert_eq!(
+        value_of(&facts, "deployment_topology").as_deref(),
+        Some("single server")
+    );
+    assert!(value_of(&facts, "data_persistence").is_some());
+}
+
+#[test]
+fn a_long_answer_yields_facts_in_several_categories() {
+    let text = "We are building a SaaS platform for clinics. The backend is Django on Python, \
+        with PostgreSQL and RabbitMQ for background jobs, hosted on Azure. Doctors sign in \
+        with SAML and we must comply with HIPAA. Pages should load in under 2 seconds and \
+        we expect about 3,000 concurrent users. Records are kept for 7 years, we run nightly \
+        backups and need 99.95% availability. We'll monitor with Prometheus and Grafana and \
+        aim for 85% test coverage with pytest.";
+    let facts = extract(&input(text));
+    let categories: HashSet<Category> = facts.iter().map(|f| f.category).collect();
+    assert!(categories.len() >= 8, "{categories:?}");
+    let pairs: Vec<(String, String)> = facts
+        .iter()
+        .map(|f| (f.key.clone(), f.value.clone()))
+        .collect();
+    for (key, value) in [
+        ("project_type", "SaaS platform"),
+        ("backend_framework", "Django"),
+        ("programming_language", "Python"),
+        ("primary_database", "PostgreSQL"),
+        ("message_queue", "RabbitMQ"),
+        ("cloud_provider", "Azure"),
+        ("authentication_method", "SAML"),
+        ("compliance_standard", "HIPAA"),
+        ("latency_p95_ms", "2000 ms"),
+        ("concurrent_users", "3000"),
+        ("retention_period_days", "2555 days"),
+        ("backup_frequency", "daily"),
+        ("availability_target_percent", "99.95 %"),
+        ("monitoring_tool", "Prometheus"),
+        ("test_coverage_target_percent", "85 %"),
+        ("testing_framework", "pytest"),
+    ] {
+        assert_eq!(value_of(&pairs, key).as_deref(), Some(value), "{key}");
+    }
+}
+
+#[test]
+fn extracted_keys_and_values_are_valid_and_odd_input_is_safe() {
+    let texts = [
+        "Benutzer müssen Berichte exportieren können. Ünïcödé İİİ 5İİİİ users!",
+        "...;;;!!!",
+        "We need to support 12 languages, and it has to be accessible.",
+        "Latency p99 of 1.2 s; p95 of 300ms. RTO 4 hours, RPO 15m RPO.",
+    ];
+    for text in texts {
+        for fact in extract(&input(text)) {
+            assert!(
+                socrates_domain::FactKey::parse(&fact.key).is_ok(),
+                "{}",
+                fact.key
+            );
+            assert!(
+                socrates_domain::FactValue::parse(&fact.value).is_ok(),
+                "{}",
+                fact.value
+            );
+            assert!((0.0..=1.0).contains(&fact.confidence));
+        }
+    }
+    let facts = pairs(texts[3]);
+    assert_eq!(
+        value_of(&facts, "latency_p99_ms").as_deref(),
+        Some("1200 ms")
+    );
+    assert_eq!(
+        value_of(&facts, "latency_p95_ms").as_deref(),
+        Some("300 ms")
+    );
+    assert_eq!(
+        value_of(&facts, "rto_minutes").as_deref(),
+        Some("240 minutes")
+    );
+    assert_eq!(
+        value_of(&facts, "rpo_minutes").as_deref(),
+        Some("15 minutes")
+    );
+}

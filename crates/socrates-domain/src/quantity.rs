@@ -1,0 +1,335 @@
+//! Quantities with units inside free text: "10k users", "10 000 concurrent users", "2 s",
+//! "200 ms", "99.9 %", "90 days", "1 year", "15 minutes RPO", "$50k", "1.5M requests/day".
+//!
+//! Every quantity is normalised to one base unit per dimension: durations in milliseconds,
+//! percentages as percent, money in US dollars, rates per second and plain counts as numbers.
+//! Callers convert durations to minutes or days with the helpers on [`Quantity`].
+
+/// The dimension of a quantity and its base unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QuantityKind {
+    /// A duration, in milliseconds.
+    Duration,
+    /// A percentage, in percent (99.9 stays 99.9).
+    Percent,
+    /// Money, in US dollars.
+    Money,
+    /// A rate, per second.
+    Rate,
+    /// A plain count ("10k users").
+    Count,
+}
+
+/// One quantity found in text, normalised to its base unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quantity {
+    /// The value in the base unit of its kind.
+    pub value: f64,
+    /// The dimension.
+    pub kind: QuantityKind,
+    /// For counts, the lowercase word after the number ("users"), if any.
+    pub noun: Option<String>,
+    /// Byte offset of the number in the input.
+    pub start: usize,
+    /// Byte offset just past the unit in the input.
+    pub end: usize,
+}
+
+const MS_PER_MINUTE: f64 = 60_000.0;
+const MS_PER_DAY: f64 = 86_400_000.0;
+
+impl Quantity {
+    /// A duration in minutes.
+    #[must_use]
+    pub fn minutes(&self) -> f64 {
+        self.value / MS_PER_MINUTE
+    }
+
+    /// A duration in days.
+    #[must_use]
+    pub fn days(&self) -> f64 {
+        self.value / MS_PER_DAY
+    }
+
+    /// A short readable form in the base unit: "200 ms", "99.9 %", "50000 USD", "17.36 /s".
+    #[must_use]
+    pub fn display(&self) -> String {
+        let number = format_number(self.value);
+        match self.kind {
+            QuantityKind::Duration => format!("{number} ms"),
+            QuantityKind::Percent => format!("{number} %"),
+            QuantityKind::Money => format!("{number} USD"),
+            QuantityKind::Rate => format!("{number} /s"),
+            QuantityKind::Count => number,
+        }
+    }
+}
+
+/// Formats a number with at most two decimals and no trailing zeros.
+#[must_use]
+pub fn format_number(value: f64) -> String {
+    let text = format!("{:.2}", (value * 100.0).round() / 100.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Units that end a quantity: spelling, kind and the factor to the base unit.
+const UNITS: &[(&str, QuantityKind, f64)] = &[
+    ("milliseconds", QuantityKind::Duration, 1.0),
+    ("millisecond", QuantityKind::Duration, 1.0),
+    ("msec", QuantityKind::Duration, 1.0),
+    ("ms", QuantityKind::Duration, 1.0),
+    ("seconds", QuantityKind::Duration, 1_000.0),
+    ("second", QuantityKind::Duration, 1_000.0),
+    ("secs", QuantityKind::Duration, 1_000.0),
+    ("sec", QuantityKind::Duration, 1_000.0),
+    ("s", QuantityKind::Duration, 1_000.0),
+    ("minutes", QuantityKind::Duration, MS_PER_MINUTE),
+    ("minute", QuantityKind::Duration, MS_PER_MINUTE),
+    ("mins", QuantityKind::Duration, MS_PER_MINUTE),
+    ("min", QuantityKind::Duration, MS_PER_MINUTE),
+    ("hours", QuantityKind::Duration, 3_600_000.0),
+    ("hour", QuantityKind::Duration, 3_600_000.0),
+    ("hrs", QuantityKind::Duration, 3_600_000.0),
+    ("hr", QuantityKind::Duration, 3_600_000.0),
+    ("h", QuantityKind::Duration, 3_600_000.0),
+    ("days", QuantityKind::Duration, MS_PER_DAY),
+    ("day", QuantityKind::Duration, MS_PER_DAY),
+    ("d", QuantityKind::Duration, MS_PER_DAY),
+    ("weeks", QuantityKind::Duration, 7.0 * MS_PER_DAY),
+    ("week", QuantityKind::Duration, 7.0 * MS_PER_DAY),
+    ("months", QuantityKind::Duration, 30.0 * MS_PER_DAY),
+    ("month", QuantityKind::Duration, 30.0 * MS_PER_DAY),
+    ("years", QuantityKind::Duration, 365.0 * MS_PER_DAY),
+    ("year", QuantityKind::Duration, 365.0 * MS_PER_DAY),
+    ("yrs", QuantityKind::Duration, 365.0 * MS_PER_DAY),
+    ("yr", QuantityKind::Duration, 365.0 * MS_PER_DAY),
+    ("%", QuantityKind::Percent, 1.0),
+    ("percent", QuantityKind::Percent, 1.0),
+    ("usd", QuantityKind::Money, 1.0),
+    ("dollars", QuantityKind::Money, 1.0),
+    ("rps", QuantityKind::Rate, 1.0),
+    ("qps", QuantityKind::Rate, 1.0),
+    ("tps", QuantityKind::Rate, 1.0),
+];
+
+/// Rate denominators after "requests/", "requests per", "req/" and the like.
+const RATE_PERIODS: &[(&str, f64)] = &[
+    ("second", 1.0),
+    ("sec", 1.0),
+    ("s", 1.0),
+    ("minute", 60.0),
+    ("min", 60.0),
+    ("m", 60.0),
+    ("hour", 3_600.0),
+    ("h", 3_600.0),
+    ("day", 86_400.0),
+    ("d", 86_400.0),
+];
+
+const RATE_NOUNS: &[&str] = &[
+    "requests",
+    "request",
+    "req",
+    "reqs",
+    "queries",
+    "query",
+    "transactions",
+    "calls",
+    "events",
+    "messages",
+    "orders",
+];
+
+/// Finds every quantity in `text`, in order.
+#[must_use]
+pub fn parse_quantities(text: &str) -> Vec<Quantity> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut index = 0;
+    while index < bytes.len() {
+        let starts_number = bytes[index].is_ascii_digit()
+            && (index == 0 || !bytes[index - 1].is_ascii_alphanumeric());
+        if starts_number && let Some(quantity) = parse_one(text, index) {
+            index = quantity.end.max(index + 1);
+            found.push(quantity);
+        } else {
+            index += 1;
+        }
+    }
+    found
+}
+
+/// Reads digits with group separators (`,` or a single space before exactly three digits)
+/// and one decimal point; returns the number and the offset after it.
+fn read_number(text: &str, start: usize) -> Option<(f64, usize)> {
+    let bytes = text.as_bytes();
+    let mut digits = String::new();
+    let mut index = start;
+    let mut seen_point = false;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        let group_follows = || {
+            bytes
+                .get(index + 1..index + 4)
+                .is_some_and(|g| g.iter().all(u8::is_ascii_digit))
+                && bytes.get(index + 4).is_none_or(|b| !b.is_ascii_digit())
+        };
+        if byte.is_ascii_digit() {
+            digits.push(char::from(byte));
+        } else if byte == b'.'
+            && !seen_point
+            && bytes.get(index + 1).is_some_and(u8::is_ascii_digit)
+        {
+            seen_point = true;
+            digits.push('.');
+        } else if (byte == b',' || byte == b' ') && !seen_point && group_follows() {
+            // A thousands separator: skip it.
+        } else {
+            break;
+        }
+        index += 1;
+    }
+    digits.parse().ok().map(|n| (n, index))
+}
+
+/// The next word after `at` (skipping spaces) and the offset after it. A word is letters, or
+/// a single `%`, or letters joined by one `/` ("requests/day").
+fn next_word(text: &str, at: usize) -> Option<(String, usize)> {
+    let rest = &text[at..];
+    let skipped = rest.len() - rest.trim_start_matches([' ', '\u{a0}']).len();
+    let begin = at + skipped;
+    let tail = &text[begin..];
+    if tail.starts_with('%') {
+        return Some(("%".to_owned(), begin + 1));
+    }
+    let length = tail
+        .find(|c: char| !(c.is_alphabetic() || c == '/'))
+        .unwrap_or(tail.len());
+    let word = tail[..length].trim_end_matches('/');
+    (!word.is_empty()).then(|| (word.to_lowercase(), begin + word.len()))
+}
+
+fn parse_one(text: &str, start: usize) -> Option<Quantity> {
+    let dollar = text[..start].trim_end().ends_with('$');
+    let (mut value, mut end) = read_number(text, start)?;
+    // Magnitude: a suffix glued to the number or a following word.
+    let magnitudes: &[(&str, f64)] = &[
+        ("k", 1e3),
+        ("thousand", 1e3),
+        ("m", 1e6),
+        ("mm", 1e6),
+        ("million", 1e6),
+        ("millions", 1e6),
+        ("b", 1e9),
+        ("bn", 1e9),
+        ("billion", 1e9),
+    ];
+    if let Some((word, after)) = next_word(text, end) {
+        let glued = !text[end..].starts_with([' ', '\u{a0}']);
+        let is_magnitude = magnitudes.iter().find(|(m, _)| *m == word);
+        // "5 m" with a space is ambiguous (metres, minutes); only glued "5m" or long words count.
+        if let Some((_, factor)) = is_magnitude.filter(|(m, _)| glued || m.len() > 2) {
+            // "15m" right before "rpo"/"rto" or alone could be minutes; prefer minutes when the
+            // next word is a recovery objective.
+            let following = next_word(text, after).map(|(w, _)| w);
+            let minutes_context = word == "m"
+                && following
+                    .as_deref()
+                    .is_some_and(|w| w == "rpo" || w == "rto");
+            if minutes_context {
+                return Some(duration(value * MS_PER_MINUTE, start, after));
+            }
+            value *= factor;
+            end = after;
+        }
+    }
+    if dollar {
+        return Some(Quantity {
+            value,
+            kind: QuantityKind::Money,
+            noun: None,
+            start,
+            end,
+        });
+    }
+    let Some((word, after)) = next_word(text, end) else {
+        return Some(Quantity {
+            value,
+            kind: QuantityKind::Count,
+            noun: None,
+            start,
+            end,
+        });
+    };
+    if let Some((noun, period)) = word.split_once('/')
+        && let Some(seconds) = rate_period(period).filter(|_| RATE_NOUNS.contains(&noun))
+    {
+        return Some(rate(value / seconds, start, after));
+    }
+    if RATE_NOUNS.contains(&word.as_str())
+        && let Some((per, after_per)) = next_word(text, after)
+        && per == "per"
+        && let Some((period, after_period)) = next_word(text, after_per)
+        && let Some(seconds) = rate_period(&period)
+    {
+        return Some(rate(value / seconds, start, after_period));
+    }
+    if let Some(&(_, kind, factor)) = UNITS.iter().find(|(unit, _, _)| *unit == word) {
+        return Some(Quantity {
+            value: value * factor,
+            kind,
+            noun: None,
+            start,
+            end: after,
+        });
+    }
+    Some(Quantity {
+        value,
+        kind: QuantityKind::Count,
+        noun: Some(word),
+        start,
+        end,
+    })
+}
+
+fn rate_period(period: &str) -> Option<f64> {
+    let period = period
+        .strip_suffix('s')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(period);
+    RATE_PERIODS
+        .iter()
+        .find(|(p, _)| *p == period)
+        .map(|&(_, s)| s)
+}
+
+fn duration(value: f64, start: usize, end: usize) -> Quantity {
+    Quantity {
+        value,
+        kind: QuantityKind::Duration,
+        noun: None,
+        start,
+        end,
+    }
+}
+
+fn rate(value: f64, start: usize, end: usize) -> Quantity {
+    Quantity {
+        value,
+        kind: QuantityKind::Rate,
+        noun: None,
+        start,
+        end,
+    }
+}
+
+/// Parses a value that should hold exactly one quantity ("200 ms", "2 s", "99.9 %").
+#[must_use]
+pub fn parse_single_quantity(value: &str) -> Option<Quantity> {
+    let mut all = parse_quantities(value);
+    (all.len() == 1).then(|| all.remove(0))
+}
+
+#[cfg(test)]
+#[path = "quantity_tests.rs"]
+mod tests;

@@ -1,0 +1,92 @@
+use super::*;
+
+fn one(text: &str) -> Quantity {
+    let all = parse_quantities(text);
+    assert_eq!(all.len(), 1, "{text}: {all:?}");
+    all[0].clone()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6 * b.abs().max(1.0)
+}
+
+#[test]
+fn counts_with_magnitudes_and_separators() {
+    let q = one("10k users");
+    assert_eq!(
+        (q.value, q.kind, q.noun.as_deref()),
+        (10_000.0, QuantityKind::Count, Some("users"))
+    );
+    assert_eq!(one("10 000 concurrent users").value, 10_000.0);
+    assert_eq!(
+        one("10,000 concurrent writers").noun.as_deref(),
+        Some("concurrent")
+    );
+    assert_eq!(one("2 million users").value, 2_000_000.0);
+}
+
+#[test]
+fn durations_are_milliseconds() {
+    assert_eq!(one("2 s").value, 2_000.0);
+    assert_eq!(one("200 ms").value, 200.0);
+    assert_eq!(one("200ms").kind, QuantityKind::Duration);
+    assert!(close(one("90 days").days(), 90.0));
+    assert!(close(one("1 year").days(), 365.0));
+    assert!(close(one("15 minutes RPO").minutes(), 15.0));
+    assert!(close(one("RPO of 15m RPO").minutes(), 15.0));
+    assert!(close(one("4 hours").minutes(), 240.0));
+}
+
+#[test]
+fn percent_money_and_rates() {
+    let q = one("99.9 %");
+    assert_eq!((q.value, q.kind), (99.9, QuantityKind::Percent));
+    assert_eq!(one("99.99% uptime").value, 99.99);
+    let q = one("a budget of $50k");
+    assert_eq!((q.value, q.kind), (50_000.0, QuantityKind::Money));
+    let q = one("1.5M requests/day");
+    assert_eq!(q.kind, QuantityKind::Rate);
+    assert!(close(q.value, 1_500_000.0 / 86_400.0));
+    assert_eq!(one("500 requests per second").value, 500.0);
+    assert_eq!(one("300 rps").value, 300.0);
+}
+
+#[test]
+fn several_quantities_in_one_sentence() {
+    let all = parse_quantities("p95 latency under 200 ms, 10k concurrent users, 99.9% uptime");
+    let kinds: Vec<QuantityKind> = all.iter().map(|q| q.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            QuantityKind::Duration,
+            QuantityKind::Count,
+            QuantityKind::Percent
+        ]
+    );
+    assert_eq!(one("Python 3").value, 3.0);
+}
+
+#[test]
+fn display_is_readable() {
+    assert_eq!(one("2 s").display(), "2000 ms");
+    assert_eq!(one("99.90 %").display(), "99.9 %");
+    assert_eq!(format_number(17.3611), "17.36");
+}
+
+#[test]
+fn odd_input_never_panics() {
+    for text in [
+        "5İİİİ users",
+        "",
+        "$",
+        "1.",
+        "1,",
+        "10 00",
+        "3\u{a0}ms",
+        "١٢ days",
+        "9999999999999999999999 k",
+    ] {
+        let _ = parse_quantities(text);
+    }
+    assert_eq!(one("3\u{a0}ms").value, 3.0);
+}

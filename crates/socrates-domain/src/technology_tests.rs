@@ -1,0 +1,58 @@
+use super::*;
+use std::collections::HashSet;
+
+fn name(value: &str) -> Option<&'static str> {
+    canonical_technology(value).map(|t| t.name)
+}
+
+#[test]
+fn postgres_spellings_are_one_technology() {
+    for spelling in [
+        "Postgres",
+        "PostgreSQL 16",
+        "postgresql",
+        "pg",
+        "Postgres v15.2",
+    ] {
+        assert_eq!(name(spelling), Some("PostgreSQL"), "{spelling}");
+    }
+    assert_eq!(name("Mongo"), Some("MongoDB"));
+    assert_eq!(name("k8s"), Some("Kubernetes"));
+    assert_eq!(name("Amazon Web Services"), Some("AWS"));
+    assert_eq!(name("Golang"), Some("Go"));
+    assert_eq!(name("Python 3.12"), Some("Python"));
+    assert_eq!(name("a database"), None);
+}
+
+#[test]
+fn aliases_are_unique_lowercase_and_tokenise_to_themselves() {
+    let mut seen = HashSet::new();
+    for tech in TECHNOLOGIES {
+        for alias in tech.aliases.iter().chain(tech.ambiguous) {
+            assert!(seen.insert(*alias), "duplicate alias {alias}");
+            assert_eq!(tokenise(alias).join(" "), *alias, "{alias}");
+        }
+    }
+    assert!(TECHNOLOGIES.len() >= 60);
+}
+
+#[test]
+fn finds_technologies_in_free_text() {
+    let text = "We'll use Postgres 16 and Redis, deploy on AWS with Kubernetes.";
+    let names: Vec<&str> = find_technologies(text)
+        .iter()
+        .map(|m| m.technology.name)
+        .collect();
+    assert_eq!(names, ["PostgreSQL", "Redis", "AWS", "Kubernetes"]);
+}
+
+#[test]
+fn ambiguous_words_need_a_capital_letter_mid_sentence() {
+    assert!(find_technologies("we go live in March and react quickly").is_empty());
+    assert!(find_technologies("Go live in March.").is_empty());
+    let names: Vec<&str> = find_technologies("The backend is in Go and React.")
+        .iter()
+        .map(|m| m.technology.name)
+        .collect();
+    assert_eq!(names, ["Go", "React"]);
+}
