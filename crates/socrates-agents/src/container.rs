@@ -9,6 +9,7 @@ use socrates_persistence::{AuthDb, SpecsDb};
 use crate::auth::AuthService;
 use crate::clock::Clock;
 use crate::rate_limit::{Quota, RateLimiter};
+use crate::reasoner::Reasoner;
 
 /// Which reasoner answers for the agents. With no provider configured the server runs the
 /// built-in offline reasoner and says so at start-up and in `/health`.
@@ -47,6 +48,8 @@ pub struct ContainerParts {
     pub redis: Option<RedisPool>,
     /// The reasoner mode.
     pub llm_mode: LlmMode,
+    /// The reasoner the agents think with (the offline engine until a provider is configured).
+    pub reasoner: Arc<dyn Reasoner>,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
     /// Counts requests against quotas.
@@ -98,6 +101,11 @@ impl ServiceContainer {
     /// The reasoner mode.
     pub fn llm_mode(&self) -> &LlmMode {
         &self.inner.parts.llm_mode
+    }
+
+    /// The reasoner.
+    pub fn reasoner(&self) -> &Arc<dyn Reasoner> {
+        &self.inner.parts.reasoner
     }
 
     /// The clock.

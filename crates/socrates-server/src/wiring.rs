@@ -9,6 +9,7 @@ use base64::Engine;
 use secrecy::ExposeSecret;
 use socrates_agents::auth::{AuthPolicy, AuthService, LogMailer, PasswordHasher, TokenService};
 use socrates_agents::rate_limit::{InProcessRateLimiter, Quota, RateLimiter, RedisRateLimiter};
+use socrates_agents::reasoner::OfflineReasoner;
 use socrates_agents::{Clock, ContainerParts, LlmMode, RequestLimits, ServiceContainer};
 use socrates_api::ApiConfig;
 use socrates_persistence::redis::RedisPool;
@@ -96,6 +97,7 @@ pub async fn build_container(
         specs_db,
         redis,
         llm_mode,
+        reasoner: Arc::new(OfflineReasoner),
         clock,
         rate_limiter,
         request_limits: RequestLimits {

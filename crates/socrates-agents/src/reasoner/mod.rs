@@ -135,7 +135,7 @@ impl ErrorCode for ReasonerError {
 /// The operations the Socratic agents delegate. Implementations must be cheap to share
 /// (`Send + Sync`) and must never invent a fact the text does not state.
 #[async_trait]
-pub trait Reasoner: Send + Sync {
+pub trait Reasoner: Send + Sync + std::fmt::Debug {
     /// A short stable name for logs and `/health` ("offline", "llm").
     fn name(&self) -> &'static str;
 
