@@ -14,8 +14,10 @@ use socrates_domain::{
     FactSource,
 };
 
+pub mod llm;
 pub mod offline;
 
+pub use llm::{LlmReasoner, UsageSink};
 pub use offline::OfflineReasoner;
 
 /// What the reasoner needs to ask the next question.
@@ -98,7 +100,8 @@ pub struct ChatTurn {
 }
 
 /// Why a reasoner could not do what was asked.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+// Not `Eq`: the wrapped `LlmError` is only `PartialEq`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReasonerError {
     /// Every question of the category's bank has been asked in this project. The caller
     /// should move on to another category (or tell the user the category is exhausted); it
@@ -120,6 +123,10 @@ pub enum ReasonerError {
         /// What was wrong with it (never the raw output, which may contain user text).
         reason: String,
     },
+    /// The language model's provider failed (credentials, rate limit, timeout, outage, …);
+    /// the code is the client error's own.
+    #[error(transparent)]
+    Llm(#[from] socrates_llm::LlmError),
 }
 
 impl ErrorCode for ReasonerError {
@@ -128,6 +135,7 @@ impl ErrorCode for ReasonerError {
             Self::QuestionBankExhausted { .. } => Code::InternalError,
             Self::EmptyInput { .. } => Code::ValidationError,
             Self::InvalidResponse { .. } => Code::LlmInvalidResponse,
+            Self::Llm(error) => error.code(),
         }
     }
 }

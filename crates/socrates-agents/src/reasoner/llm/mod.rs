@@ -1,0 +1,303 @@
+//! The LLM-backed reasoner: renders the versioned prompt templates under `prompts/`, asks the
+//! model for structured JSON, validates every field against the domain (categories through
+//! the alias table, snake_case keys, values, confidences in 0..=1) and makes one repair
+//! request when the answer is unusable. Conflicts are judged by the deterministic rules first;
+//! the model only sees the related pairs the rules did not flag.
+//!
+//! Transport failures surface as [`ReasonerError::Llm`] with the client's code; this reasoner
+//! never falls back to the offline engine on its own. It records nothing: every call's
+//! [`Usage`] goes to the optional [`UsageSink`] given at construction, and recording it in
+//! `llm_usage_tracking` is the sink's (the agents') job.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use socrates_domain::{ConflictFinding, ConversationRole, ExistingFact, FactDraft};
+use socrates_llm::{ChatMessage, ChatRole, CompletionRequest, LlmClient, Usage};
+
+use super::{
+    ChatTurn, Extraction, ExtractionInput, OfflineReasoner, QuestionContext, QuestionDraft,
+    Reasoner, ReasonerError,
+};
+
+mod call;
+pub mod prompts;
+pub mod validate;
+
+use call::{Call, structured, structured_value};
+
+/// Receives the [`Usage`] of every completed model call, repair requests included, so the
+/// caller can record cost and tokens without this crate touching a database.
+pub trait UsageSink: Send + Sync {
+    /// Called once per completed call, right after the answer arrives.
+    fn record(&self, usage: &Usage);
+}
+
+/// Token budgets and temperatures of the four operations.
+const QUESTION_BUDGET: (u32, f32) = (600, 0.7);
+const EXTRACTION_BUDGET: (u32, f32) = (2_000, 0.0);
+const CONFLICTS_BUDGET: (u32, f32) = (1_500, 0.0);
+const CHAT_BUDGET: (u32, f32) = (800, 0.5);
+
+/// The reasoner that prompts a language model; see the module documentation.
+pub struct LlmReasoner {
+    client: Arc<dyn LlmClient>,
+    offline: OfflineReasoner,
+    usage_sink: Option<Arc<dyn UsageSink>>,
+}
+
+impl fmt::Debug for LlmReasoner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LlmReasoner")
+            .field("provider", &self.client.provider())
+            .field("model", &self.client.model())
+            .field("usage_sink", &self.usage_sink.is_some())
+            .finish()
+    }
+}
+
+impl LlmReasoner {
+    /// A reasoner asking `client`, with the offline engine's rules as the conflict pre-check
+    /// and no usage sink.
+    #[must_use]
+    pub fn new(client: Arc<dyn LlmClient>) -> Self {
+        Self {
+            client,
+            offline: OfflineReasoner::new(),
+            usage_sink: None,
+        }
+    }
+
+    /// The same reasoner, handing every call's usage to `sink`.
+    #[must_use]
+    pub fn with_usage_sink(mut self, sink: Arc<dyn UsageSink>) -> Self {
+        self.usage_sink = Some(sink);
+        self
+    }
+}
+
+/// Pairs of new and existing facts that are related (same category or same key) and were not
+/// already flagged by the rules.
+fn candidate_pairs<'a>(
+    new: &[FactDraft],
+    existing: &'a [ExistingFact],
+    flagged: &[ConflictFinding],
+) -> Vec<validate::Candidate<'a>> {
+    let mut pairs = Vec::new();
+    for (index, draft) in new.iter().enumerate() {
+        for fact in existing {
+            let related = draft.category == fact.category || draft.key == fact.key;
+            let already = flagged
+                .iter()
+                .any(|finding| finding.new == *draft && finding.existing == *fact);
+            if related && !already {
+                pairs.push((index, fact));
+            }
+        }
+    }
+    pairs
+}
+
+#[async_trait]
+impl Reasoner for LlmReasoner {
+    fn name(&self) -> &'static str {
+        "llm"
+    }
+
+    async fn generate_question(
+        &self,
+        context: &QuestionContext,
+    ) -> Result<QuestionDraft, ReasonerError> {
+        let category = context.focus_category.as_str();
+        let description = if context.project_description.trim().is_empty() {
+            "(none)"
+        } else {
+            context.project_description.as_str()
+        };
+        let system = prompts::render(
+            prompts::QUESTION_TEMPLATE,
+            &[
+                ("project_name", &context.project_name),
+                ("project_description", description),
+                ("focus_category", category),
+                ("categories", &prompts::category_list()),
+                ("persona", context.persona.as_deref().unwrap_or("any")),
+                ("facts", &prompts::fact_lines(&context.existing_facts)),
+            ],
+        );
+        let call = Call {
+            system,
+            user: format!("Ask the next question about {category}."),
+            structured: structured(
+                "socratic_question",
+                "One open Socratic question with its category and why it matters.",
+                prompts::question_schema(),
+            ),
+            budget: QUESTION_BUDGET,
+        };
+        self.call_validated(&call, |completion| {
+            validate::question(&structured_value(completion)?, context)
+        })
+        .await
+    }
+
+    async fn extract_facts(&self, input: &ExtractionInput) -> Result<Extraction, ReasonerError> {
+        if input.text.trim().is_empty() {
+            return Err(ReasonerError::EmptyInput { field: "text" });
+        }
+        let question_category = input
+            .question_category
+            .map_or("none", socrates_domain::Category::as_str);
+        let system = prompts::render(
+            prompts::EXTRACTION_TEMPLATE,
+            &[
+                ("categories", &prompts::category_list()),
+                ("vocabulary", &prompts::vocabulary_list()),
+                ("facts", &prompts::fact_lines(&input.existing)),
+                ("question_category", question_category),
+                (
+                    "question",
+                    input.question_text.as_deref().unwrap_or("(none)"),
+                ),
+            ],
+        );
+        let call = Call {
+            system,
+            user: format!("Text to extract facts from:\n\n{}", input.text),
+            structured: structured(
+                "extracted_facts",
+                "The specification facts the text states, and nothing else.",
+                prompts::extraction_schema(),
+            ),
+            budget: EXTRACTION_BUDGET,
+        };
+        self.call_validated(&call, |completion| {
+            validate::extraction(&structured_value(completion)?)
+        })
+        .await
+    }
+
+    async fn judge_conflicts(
+        &self,
+        new: &[FactDraft],
+        existing: &[ExistingFact],
+    ) -> Result<Vec<ConflictFinding>, ReasonerError> {
+        let mut findings = self.offline.judge_conflicts(new, existing).await?;
+        let candidates = candidate_pairs(new, existing, &findings);
+        if candidates.is_empty() {
+            return Ok(findings);
+        }
+        let related: Vec<ExistingFact> = {
+            let mut seen = HashSet::new();
+            candidates
+                .iter()
+                .filter(|(_, fact)| {
+                    seen.insert((fact.category, fact.key.clone(), fact.value.clone()))
+                })
+                .map(|(_, fact)| (*fact).clone())
+                .collect()
+        };
+        let pairs = candidates
+            .iter()
+            .map(|(index, fact)| format!("- {index} -> {}", fact.key))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let system = prompts::render(
+            prompts::CONFLICTS_TEMPLATE,
+            &[
+                ("categories", &prompts::category_list()),
+                ("conflict_types", &prompts::conflict_type_list()),
+                ("severities", &prompts::severity_list()),
+                ("new_facts", &prompts::indexed_draft_lines(new)),
+                ("existing_facts", &prompts::fact_lines(&related)),
+                ("pairs", &pairs),
+            ],
+        );
+        let call = Call {
+            system,
+            user: "Judge every candidate pair.".to_owned(),
+            structured: structured(
+                "conflict_judgement",
+                "Whether each candidate pair of facts contradicts each other.",
+                prompts::conflicts_schema(),
+            ),
+            budget: CONFLICTS_BUDGET,
+        };
+        let judged = self
+            .call_validated(&call, |completion| {
+                validate::conflicts(&structured_value(completion)?, new, &candidates)
+            })
+            .await?;
+        for finding in judged {
+            let duplicate = findings
+                .iter()
+                .any(|known| known.new == finding.new && known.existing == finding.existing);
+            if !duplicate {
+                findings.push(finding);
+            }
+        }
+        Ok(findings)
+    }
+
+    async fn chat_reply(
+        &self,
+        history: &[ChatTurn],
+        facts: &[ExistingFact],
+    ) -> Result<String, ReasonerError> {
+        let last_user = history
+            .iter()
+            .rposition(|turn| turn.role == ConversationRole::User && !turn.text.trim().is_empty())
+            .ok_or(ReasonerError::EmptyInput { field: "message" })?;
+        let system = prompts::render(
+            prompts::CHAT_TEMPLATE,
+            &[
+                ("categories", &prompts::category_list()),
+                ("facts", &prompts::fact_lines(facts)),
+            ],
+        );
+        // System turns of the stored conversation are the agents' notes, not dialogue; a
+        // conversation sent to a provider must start with a user turn.
+        let messages: Vec<ChatMessage> = history[..=last_user]
+            .iter()
+            .filter(|turn| !turn.text.trim().is_empty())
+            .filter_map(|turn| match turn.role {
+                ConversationRole::User => Some(ChatMessage::user(turn.text.clone())),
+                ConversationRole::Assistant => Some(ChatMessage::assistant(turn.text.clone())),
+                ConversationRole::System => None,
+            })
+            .skip_while(|message| message.role == ChatRole::Assistant)
+            .collect();
+        let request = CompletionRequest {
+            system: Some(system),
+            messages,
+            max_tokens: CHAT_BUDGET.0,
+            temperature: Some(CHAT_BUDGET.1),
+            structured_output: None,
+        };
+        let completion = match self.ask(&request).await? {
+            Ok(completion) => completion,
+            Err(problems) => {
+                return Err(ReasonerError::InvalidResponse {
+                    reason: problems.join("; "),
+                });
+            }
+        };
+        let reply = completion.text.trim();
+        if reply.is_empty() {
+            return Err(ReasonerError::InvalidResponse {
+                reason: "the chat reply is empty".to_owned(),
+            });
+        }
+        Ok(reply.to_owned())
+    }
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
+
+#[cfg(test)]
+#[path = "chat_conflict_tests.rs"]
+mod chat_conflict_tests;
