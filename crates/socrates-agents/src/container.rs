@@ -6,6 +6,9 @@ use chrono::{DateTime, Utc};
 use socrates_persistence::redis::RedisPool;
 use socrates_persistence::{AuthDb, SpecsDb};
 
+use socrates_domain::LlmProviderKind;
+use socrates_llm::LlmClient;
+
 use crate::auth::AuthService;
 use crate::clock::Clock;
 use crate::rate_limit::{Quota, RateLimiter};
@@ -17,6 +20,13 @@ use crate::reasoner::Reasoner;
 pub enum LlmMode {
     /// The built-in deterministic reasoner: no network, no cost.
     Offline,
+    /// A language model behind a provider.
+    Provider {
+        /// Which provider.
+        kind: LlmProviderKind,
+        /// The model asked.
+        model: String,
+    },
 }
 
 impl LlmMode {
@@ -24,6 +34,7 @@ impl LlmMode {
     pub const fn provider(&self) -> &'static str {
         match self {
             Self::Offline => "offline",
+            Self::Provider { kind, .. } => kind.as_str(),
         }
     }
 }
@@ -38,7 +49,6 @@ pub struct RequestLimits {
 }
 
 /// What the container is built from.
-#[derive(Debug)]
 pub struct ContainerParts {
     /// The `socrates_auth` handle.
     pub auth_db: AuthDb,
@@ -50,6 +60,10 @@ pub struct ContainerParts {
     pub llm_mode: LlmMode,
     /// The reasoner the agents think with (the offline engine until a provider is configured).
     pub reasoner: Arc<dyn Reasoner>,
+    /// The language-model client, when a provider is configured (health probes it).
+    pub llm_client: Option<Arc<dyn LlmClient>>,
+    /// How long a provider probe result is reused by `/health`.
+    pub llm_health_ttl: std::time::Duration,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
     /// Counts requests against quotas.
@@ -62,6 +76,20 @@ pub struct ContainerParts {
     pub version: &'static str,
 }
 
+impl std::fmt::Debug for ContainerParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContainerParts")
+            .field("auth_db", &self.auth_db)
+            .field("specs_db", &self.specs_db)
+            .field("redis", &self.redis)
+            .field("llm_mode", &self.llm_mode)
+            .field("reasoner", &self.reasoner)
+            .field("rate_limiter", &self.rate_limiter)
+            .field("request_limits", &self.request_limits)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Everything the agents need, cheap to clone (it is an `Arc` inside).
 #[derive(Debug, Clone)]
 pub struct ServiceContainer {
@@ -72,6 +100,8 @@ pub struct ServiceContainer {
 struct Inner {
     parts: ContainerParts,
     started_at: DateTime<Utc>,
+    /// The last provider probe and when it was taken.
+    llm_probe: tokio::sync::Mutex<Option<(std::time::Instant, crate::health::ComponentHealth)>>,
 }
 
 impl ServiceContainer {
@@ -79,7 +109,11 @@ impl ServiceContainer {
     pub fn new(parts: ContainerParts) -> Self {
         let started_at = parts.clock.now();
         Self {
-            inner: Arc::new(Inner { parts, started_at }),
+            inner: Arc::new(Inner {
+                parts,
+                started_at,
+                llm_probe: tokio::sync::Mutex::new(None),
+            }),
         }
     }
 
@@ -106,6 +140,28 @@ impl ServiceContainer {
     /// The reasoner.
     pub fn reasoner(&self) -> &Arc<dyn Reasoner> {
         &self.inner.parts.reasoner
+    }
+
+    /// The language-model client, when a provider is configured.
+    pub fn llm_client(&self) -> Option<&Arc<dyn LlmClient>> {
+        self.inner.parts.llm_client.as_ref()
+    }
+
+    /// The cached provider probe, refreshed when older than the configured TTL.
+    pub(crate) async fn cached_llm_probe<F, Fut>(&self, probe: F) -> crate::health::ComponentHealth
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = crate::health::ComponentHealth>,
+    {
+        let mut cached = self.inner.llm_probe.lock().await;
+        if let Some((taken, health)) = cached.as_ref()
+            && taken.elapsed() < self.inner.parts.llm_health_ttl
+        {
+            return health.clone();
+        }
+        let health = probe().await;
+        *cached = Some((std::time::Instant::now(), health.clone()));
+        health
     }
 
     /// The clock.

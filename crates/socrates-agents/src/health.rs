@@ -98,13 +98,19 @@ impl ServiceContainer {
                 critical: false,
             },
         };
-        // The offline reasoner is part of the binary: it is always available.
-        let llm = ComponentHealth {
-            status: CheckStatus::Ok,
-            kind: self.llm_mode().provider().to_owned(),
-            latency_ms: 0.0,
-            error: None,
-            critical: false,
+        let llm = match self.llm_client() {
+            Some(client) => {
+                let client = std::sync::Arc::clone(client);
+                self.cached_llm_probe(|| check_llm(client)).await
+            }
+            // The offline reasoner is part of the binary: it is always available.
+            None => ComponentHealth {
+                status: CheckStatus::Ok,
+                kind: self.llm_mode().provider().to_owned(),
+                latency_ms: 0.0,
+                error: None,
+                critical: false,
+            },
         };
         let now = self.clock().now();
         HealthReport {
@@ -142,6 +148,31 @@ async fn check_database<K: DatabaseKind>(database: &Database<K>) -> ComponentHea
         latency_ms,
         error,
         critical: true,
+    }
+}
+
+/// One cheap provider request (listing models), bounded by [`CHECK_TIMEOUT`].
+async fn check_llm(client: std::sync::Arc<dyn socrates_llm::LlmClient>) -> ComponentHealth {
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(CHECK_TIMEOUT, client.probe()).await;
+    let error = match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(error)) => Some(error.to_string()),
+        Err(_) => Some(format!("no answer within {} ms", CHECK_TIMEOUT.as_millis())),
+    };
+    if let Some(error) = &error {
+        tracing::warn!(error = %error, llm.provider = client.provider().as_str(), "language model health check failed");
+    }
+    ComponentHealth {
+        status: if error.is_none() {
+            CheckStatus::Ok
+        } else {
+            CheckStatus::Error
+        },
+        kind: client.provider().as_str().to_owned(),
+        latency_ms: round_ms(started.elapsed()),
+        error,
+        critical: false,
     }
 }
 

@@ -9,9 +9,11 @@ use base64::Engine;
 use secrecy::ExposeSecret;
 use socrates_agents::auth::{AuthPolicy, AuthService, LogMailer, PasswordHasher, TokenService};
 use socrates_agents::rate_limit::{InProcessRateLimiter, Quota, RateLimiter, RedisRateLimiter};
-use socrates_agents::reasoner::OfflineReasoner;
+use socrates_agents::reasoner::{LlmReasoner, OfflineReasoner, Reasoner};
 use socrates_agents::{Clock, ContainerParts, LlmMode, RequestLimits, ServiceContainer};
 use socrates_api::ApiConfig;
+use socrates_domain::LlmProviderKind;
+use socrates_llm::{LlmClient, ProviderConfig, RetryPolicy, build_client};
 use socrates_persistence::redis::RedisPool;
 use socrates_persistence::{AuthDb, SpecsDb};
 
@@ -87,17 +89,15 @@ pub async fn build_container(
         Arc::clone(&clock),
         policy,
     );
-    let llm_mode = LlmMode::Offline;
-    tracing::warn!(
-        llm.provider = llm_mode.provider(),
-        "no LLM provider configured: running the built-in offline reasoner"
-    );
+    let (reasoner, llm_client, llm_mode) = build_reasoner(settings)?;
     Ok(ServiceContainer::new(ContainerParts {
         auth_db,
         specs_db,
         redis,
         llm_mode,
-        reasoner: Arc::new(OfflineReasoner),
+        reasoner,
+        llm_client,
+        llm_health_ttl: Duration::from_secs(settings.llm.health_cache_seconds),
         clock,
         rate_limiter,
         request_limits: RequestLimits {
@@ -184,4 +184,86 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, contents)
+}
+
+/// The reasoner, the provider client (if any) and the mode.
+pub type ReasonerChoice = (Arc<dyn Reasoner>, Option<Arc<dyn LlmClient>>, LlmMode);
+
+/// The reasoner, the provider client (if any) and the mode, from the `llm` settings. A
+/// configured provider that cannot be used is a start-up error, never a silent offline mode.
+pub fn build_reasoner(settings: &Settings) -> anyhow::Result<ReasonerChoice> {
+    let llm = &settings.llm;
+    let provider = match &llm.provider {
+        Some(name) => name
+            .parse::<LlmProviderKind>()
+            .map_err(|error| anyhow::anyhow!("llm.provider: {error}"))?,
+        None if llm.anthropic_api_key.is_some() => LlmProviderKind::Claude,
+        None if llm.openai_api_key.is_some() => LlmProviderKind::Openai,
+        None if llm.ollama_url.is_some() => LlmProviderKind::Ollama,
+        None => LlmProviderKind::Offline,
+    };
+    if provider == LlmProviderKind::Offline {
+        tracing::warn!(
+            llm.provider = "offline",
+            "no LLM provider configured: running the built-in offline reasoner"
+        );
+        return Ok((Arc::new(OfflineReasoner), None, LlmMode::Offline));
+    }
+    let model = llm
+        .model
+        .clone()
+        .unwrap_or_else(|| default_model(provider).to_owned());
+    let mut config = ProviderConfig::new(provider, model.clone())
+        .with_timeout(Duration::from_secs(llm.timeout_seconds.max(1)))
+        .with_retry(RetryPolicy {
+            max_attempts: llm.max_attempts.max(1),
+            ..RetryPolicy::default()
+        });
+    let key = match provider {
+        LlmProviderKind::Claude => Some(
+            llm.anthropic_api_key
+                .as_ref()
+                .context("llm.provider is claude but ANTHROPIC_API_KEY is not set")?,
+        ),
+        LlmProviderKind::Openai => {
+            if llm.openai_api_key.is_none() && llm.base_url.is_none() {
+                bail!(
+                    "llm.provider is openai but neither OPENAI_API_KEY nor llm.base_url (an OpenAI-compatible server) is set"
+                );
+            }
+            llm.openai_api_key.as_ref()
+        }
+        LlmProviderKind::Ollama | LlmProviderKind::Offline => None,
+    };
+    if let Some(key) = key {
+        config = config.with_api_key(key.expose_secret());
+    }
+    let base_url = match provider {
+        LlmProviderKind::Ollama => llm.base_url.clone().or_else(|| llm.ollama_url.clone()),
+        _ => llm.base_url.clone(),
+    };
+    if let Some(base_url) = base_url {
+        config = config.with_base_url(base_url);
+    }
+    let client = build_client(provider, config).context("build the language-model client")?;
+    tracing::info!(llm.provider = provider.as_str(), llm.model = %model, "language-model provider configured");
+    let reasoner: Arc<dyn Reasoner> = Arc::new(LlmReasoner::new(Arc::clone(&client)));
+    Ok((
+        reasoner,
+        Some(client),
+        LlmMode::Provider {
+            kind: provider,
+            model,
+        },
+    ))
+}
+
+/// The model used when `llm.model` is unset.
+fn default_model(provider: LlmProviderKind) -> &'static str {
+    match provider {
+        LlmProviderKind::Claude => "claude-3-5-sonnet-20241022",
+        LlmProviderKind::Openai => "gpt-4o-mini",
+        LlmProviderKind::Ollama => "llama3",
+        LlmProviderKind::Offline => "offline",
+    }
 }

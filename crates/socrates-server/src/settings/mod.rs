@@ -29,6 +29,9 @@ pub const NAMED_VARIABLES: &[(&str, &str)] = &[
     ("DATABASE_SPECS_URL", "database.specs_url"),
     ("REDIS_URL", "redis.url"),
     ("JWT_SECRET", "auth.jwt_secret"),
+    ("ANTHROPIC_API_KEY", "llm.anthropic_api_key"),
+    ("OPENAI_API_KEY", "llm.openai_api_key"),
+    ("OLLAMA_URL", "llm.ollama_url"),
 ];
 
 /// Where the server runs; production turns on the strict start-up checks.
@@ -85,6 +88,50 @@ pub struct Settings {
     pub redis: RedisSettings,
     /// The HTTP perimeter: CORS, trusted hosts and proxies, body limits.
     pub http: HttpSettings,
+    /// The language-model provider.
+    pub llm: LlmSettings,
+}
+
+/// The language-model provider. With nothing set the server runs the offline reasoner.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmSettings {
+    /// `offline`, `claude`, `openai` or `ollama`; when unset, the first configured of
+    /// `ANTHROPIC_API_KEY`, `OPENAI_API_KEY`, `OLLAMA_URL` decides, else `offline`.
+    pub provider: Option<String>,
+    /// The model; a per-provider default when unset.
+    pub model: Option<String>,
+    /// Another endpoint (an OpenAI-compatible server, a proxy); the provider's public one
+    /// (or `OLLAMA_URL`) when unset.
+    pub base_url: Option<String>,
+    /// `ANTHROPIC_API_KEY`.
+    pub anthropic_api_key: Option<SecretString>,
+    /// `OPENAI_API_KEY`.
+    pub openai_api_key: Option<SecretString>,
+    /// `OLLAMA_URL`, e.g. `http://127.0.0.1:11434`.
+    pub ollama_url: Option<String>,
+    /// Timeout of each attempt.
+    pub timeout_seconds: u64,
+    /// Attempts per call (retries on 429, 5xx, timeouts).
+    pub max_attempts: u32,
+    /// How long `/health` reuses a provider probe.
+    pub health_cache_seconds: u64,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        Self {
+            provider: None,
+            model: None,
+            base_url: None,
+            anthropic_api_key: None,
+            openai_api_key: None,
+            ollama_url: None,
+            timeout_seconds: 30,
+            max_attempts: 3,
+            health_cache_seconds: 30,
+        }
+    }
 }
 
 /// Accounts and tokens.

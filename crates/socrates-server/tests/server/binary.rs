@@ -15,7 +15,18 @@ fn server_command(directory: &Path) -> Command {
     let mut command = Command::new(BINARY);
     command.current_dir(directory).env("RUST_LOG", "info");
     for (name, _) in std::env::vars() {
-        if name.starts_with("SOCRATES_") || name.starts_with("DATABASE_") || name == "APP_ENV" {
+        let configures_the_server = name.starts_with("SOCRATES_")
+            || name.starts_with("DATABASE_")
+            || [
+                "APP_ENV",
+                "REDIS_URL",
+                "JWT_SECRET",
+                "ANTHROPIC_API_KEY",
+                "OPENAI_API_KEY",
+                "OLLAMA_URL",
+            ]
+            .contains(&name.as_str());
+        if configures_the_server {
             command.env_remove(name);
         }
     }
