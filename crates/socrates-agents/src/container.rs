@@ -6,38 +6,12 @@ use chrono::{DateTime, Utc};
 use socrates_persistence::redis::RedisPool;
 use socrates_persistence::{AuthDb, SpecsDb};
 
-use socrates_domain::LlmProviderKind;
 use socrates_llm::LlmClient;
 
 use crate::auth::AuthService;
 use crate::clock::Clock;
 use crate::rate_limit::{Quota, RateLimiter};
 use crate::reasoner::Reasoner;
-
-/// Which reasoner answers for the agents. With no provider configured the server runs the
-/// built-in offline reasoner and says so at start-up and in `/health`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LlmMode {
-    /// The built-in deterministic reasoner: no network, no cost.
-    Offline,
-    /// A language model behind a provider.
-    Provider {
-        /// Which provider.
-        kind: LlmProviderKind,
-        /// The model asked.
-        model: String,
-    },
-}
-
-impl LlmMode {
-    /// The provider name reported by health and logs.
-    pub const fn provider(&self) -> &'static str {
-        match self {
-            Self::Offline => "offline",
-            Self::Provider { kind, .. } => kind.as_str(),
-        }
-    }
-}
 
 /// The request quotas the api crate applies.
 #[derive(Debug, Clone, Copy)]
@@ -56,8 +30,6 @@ pub struct ContainerParts {
     pub specs_db: SpecsDb,
     /// The shared Redis pool, when configured.
     pub redis: Option<RedisPool>,
-    /// The reasoner mode.
-    pub llm_mode: LlmMode,
     /// The reasoner the agents think with (the offline engine until a provider is configured).
     pub reasoner: Arc<dyn Reasoner>,
     /// The language-model client, when a provider is configured (health probes it).
@@ -82,7 +54,6 @@ impl std::fmt::Debug for ContainerParts {
             .field("auth_db", &self.auth_db)
             .field("specs_db", &self.specs_db)
             .field("redis", &self.redis)
-            .field("llm_mode", &self.llm_mode)
             .field("reasoner", &self.reasoner)
             .field("rate_limiter", &self.rate_limiter)
             .field("request_limits", &self.request_limits)
@@ -130,11 +101,6 @@ impl ServiceContainer {
     /// The shared Redis pool, when configured.
     pub fn redis(&self) -> Option<&RedisPool> {
         self.inner.parts.redis.as_ref()
-    }
-
-    /// The reasoner mode.
-    pub fn llm_mode(&self) -> &LlmMode {
-        &self.inner.parts.llm_mode
     }
 
     /// The reasoner.

@@ -106,7 +106,7 @@ impl ServiceContainer {
             // The offline reasoner is part of the binary: it is always available.
             None => ComponentHealth {
                 status: CheckStatus::Ok,
-                kind: self.llm_mode().provider().to_owned(),
+                kind: "offline".to_owned(),
                 latency_ms: 0.0,
                 error: None,
                 critical: false,

@@ -18,5 +18,5 @@ pub mod rate_limit;
 pub mod reasoner;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use container::{ContainerParts, LlmMode, RequestLimits, ServiceContainer};
+pub use container::{ContainerParts, RequestLimits, ServiceContainer};
 pub use health::{CheckStatus, ComponentHealth, HealthReport, OverallStatus};

@@ -11,8 +11,8 @@ use std::time::Duration;
 use migration::{AuthMigrator, MigratorTrait, SpecsMigrator};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
-    DbErr, TransactionTrait,
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    TransactionTrait,
 };
 
 use crate::error::DbError;
@@ -423,11 +423,6 @@ pub fn redact_url(url: &str) -> String {
         Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
     }
-}
-
-/// The backend SeaORM uses for a connection (for statements built by hand).
-pub fn database_backend<C: ConnectionTrait>(connection: &C) -> DatabaseBackend {
-    connection.get_database_backend()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use secrecy::ExposeSecret;
 use socrates_agents::auth::{AuthPolicy, AuthService, LogMailer, PasswordHasher, TokenService};
 use socrates_agents::rate_limit::{InProcessRateLimiter, Quota, RateLimiter, RedisRateLimiter};
 use socrates_agents::reasoner::{LlmReasoner, OfflineReasoner, Reasoner};
-use socrates_agents::{Clock, ContainerParts, LlmMode, RequestLimits, ServiceContainer};
+use socrates_agents::{Clock, ContainerParts, RequestLimits, ServiceContainer};
 use socrates_api::ApiConfig;
 use socrates_domain::LlmProviderKind;
 use socrates_llm::{LlmClient, ProviderConfig, RetryPolicy, build_client};
@@ -89,12 +89,11 @@ pub async fn build_container(
         Arc::clone(&clock),
         policy,
     );
-    let (reasoner, llm_client, llm_mode) = build_reasoner(settings)?;
+    let (reasoner, llm_client) = build_reasoner(settings)?;
     Ok(ServiceContainer::new(ContainerParts {
         auth_db,
         specs_db,
         redis,
-        llm_mode,
         reasoner,
         llm_client,
         llm_health_ttl: Duration::from_secs(settings.llm.health_cache_seconds),
@@ -186,10 +185,10 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, contents)
 }
 
-/// The reasoner, the provider client (if any) and the mode.
-pub type ReasonerChoice = (Arc<dyn Reasoner>, Option<Arc<dyn LlmClient>>, LlmMode);
+/// The reasoner and the provider client it uses (none for the offline reasoner).
+pub type ReasonerChoice = (Arc<dyn Reasoner>, Option<Arc<dyn LlmClient>>);
 
-/// The reasoner, the provider client (if any) and the mode, from the `llm` settings. A
+/// The reasoner and its provider client, from the `llm` settings. A
 /// configured provider that cannot be used is a start-up error, never a silent offline mode.
 pub fn build_reasoner(settings: &Settings) -> anyhow::Result<ReasonerChoice> {
     let llm = &settings.llm;
@@ -207,7 +206,7 @@ pub fn build_reasoner(settings: &Settings) -> anyhow::Result<ReasonerChoice> {
             llm.provider = "offline",
             "no LLM provider configured: running the built-in offline reasoner"
         );
-        return Ok((Arc::new(OfflineReasoner), None, LlmMode::Offline));
+        return Ok((Arc::new(OfflineReasoner), None));
     }
     let model = llm
         .model
@@ -248,14 +247,7 @@ pub fn build_reasoner(settings: &Settings) -> anyhow::Result<ReasonerChoice> {
     let client = build_client(provider, config).context("build the language-model client")?;
     tracing::info!(llm.provider = provider.as_str(), llm.model = %model, "language-model provider configured");
     let reasoner: Arc<dyn Reasoner> = Arc::new(LlmReasoner::new(Arc::clone(&client)));
-    Ok((
-        reasoner,
-        Some(client),
-        LlmMode::Provider {
-            kind: provider,
-            model,
-        },
-    ))
+    Ok((reasoner, Some(client)))
 }
 
 /// The model used when `llm.model` is unset.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use socrates_domain::{Email, TokenFamilyId, UserId, check_password_policy};
+use socrates_domain::{Email, RefreshTokenId, TokenFamilyId, UserId, check_password_policy};
 use socrates_persistence::repositories::audit_logs::{self, NewAuditEntry};
 use socrates_persistence::repositories::refresh_tokens::{self, NewRefreshToken, RefreshToken};
 use socrates_persistence::repositories::users::{self, NewUser, User};
@@ -197,7 +197,7 @@ impl AuthService {
             return Err(AuthError::AccountInactive);
         }
         let transaction = self.db.begin().await?;
-        let pair = self
+        let (pair, _) = self
             .issue_pair(&transaction, user.id, TokenFamilyId::new(), client, now)
             .await?;
         users::record_login(&transaction, user.id, now).await?;
@@ -233,14 +233,10 @@ impl AuthService {
             return Err(AuthError::AccountInactive);
         }
         let transaction = self.db.begin().await?;
-        let pair = self
+        let (pair, replacement) = self
             .issue_pair(&transaction, user.id, stored.family_id, client, now)
             .await?;
-        let replacement =
-            refresh_tokens::find_by_hash(&transaction, &hash_token(&pair.refresh_token))
-                .await?
-                .ok_or(AuthError::TokenInvalid)?;
-        if !refresh_tokens::mark_rotated(&transaction, stored.id, replacement.id, now).await? {
+        if !refresh_tokens::mark_rotated(&transaction, stored.id, replacement, now).await? {
             // Another request rotated it between our read and our write: that is reuse.
             transaction.rollback().await?;
             return Err(self.revoke_reused_family(&stored, client, now).await?);
@@ -295,6 +291,8 @@ impl AuthService {
             .ok_or(AuthError::TokenInvalid)
     }
 
+    /// Issues an access token and stores a new refresh token of `family_id`; also returns the
+    /// stored token's id (the rotation link of a refresh).
     async fn issue_pair(
         &self,
         db: &impl Conn<Auth>,
@@ -302,10 +300,10 @@ impl AuthService {
         family_id: TokenFamilyId,
         client: &ClientContext,
         now: DateTime<Utc>,
-    ) -> Result<TokenPair, AuthError> {
+    ) -> Result<(TokenPair, RefreshTokenId), AuthError> {
         let access = self.tokens.issue_access(user)?;
         let refresh_token = random_token();
-        refresh_tokens::insert(
+        let stored = refresh_tokens::insert(
             db,
             NewRefreshToken {
                 user_id: user,
@@ -318,12 +316,13 @@ impl AuthService {
             now,
         )
         .await?;
-        Ok(TokenPair {
+        let pair = TokenPair {
             access_token: access.token,
             expires_in: access.expires_in,
             refresh_token,
             user_id: user,
-        })
+        };
+        Ok((pair, stored.id))
     }
 
     async fn revoke_reused_family(
