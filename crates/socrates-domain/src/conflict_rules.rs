@@ -1,14 +1,17 @@
 //! The deterministic conflict pass that always runs before any LLM judgement (SPEC
 //! "Decisions → Conflicts"): same category and key with a different normalised value, numeric
 //! contradictions after unit normalisation, and a table of mutually exclusive choices across
-//! keys.
+//! keys (`data/conflict_rules.toml`).
+
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::fact_vocabulary::{ValueKind, value_kind};
+use crate::fact_vocabulary::ValueKind;
+use crate::knowledge::Knowledge;
 use crate::quantity::{QuantityKind, format_number, parse_quantities};
-use crate::technology::canonical_technology;
+use crate::technology::tokenise;
 use crate::{Category, ConflictSeverity, ConflictType};
 
 /// A fact proposed by an extractor, not yet stored.
@@ -24,6 +27,20 @@ pub struct FactDraft {
     pub confidence: f64,
     /// Why the extractor believes it, if it says.
     pub reasoning: Option<String>,
+}
+
+impl FactDraft {
+    /// The draft as the conflict rules see a stored fact (without an id).
+    #[must_use]
+    pub fn as_existing(&self) -> ExistingFact {
+        ExistingFact {
+            id: None,
+            category: self.category,
+            key: self.key.clone(),
+            value: self.value.clone(),
+            confidence: self.confidence,
+        }
+    }
 }
 
 /// A current fact of the project, as the conflict rules see it.
@@ -45,7 +62,7 @@ pub struct ExistingFact {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConflictFinding {
     /// The id of the rule that fired, e.g. `same_key_different_value`.
-    pub rule_id: &'static str,
+    pub rule_id: String,
     /// The existing fact that is contradicted.
     pub existing: ExistingFact,
     /// The new fact that contradicts it.
@@ -60,73 +77,190 @@ pub struct ConflictFinding {
 
 /// Rule id: same category and key, different normalised value.
 pub const RULE_SAME_KEY: &str = "same_key_different_value";
-/// Rule id: the same quantity differs by more than [`NUMERIC_TOLERANCE`].
+/// Rule id: the same quantity differs by more than the numeric tolerance.
 pub const RULE_NUMERIC: &str = "numeric_contradiction";
-/// Rule id: SQLite against many concurrent writers or users.
-pub const RULE_SQLITE_CONCURRENCY: &str = "sqlite_vs_high_concurrency";
-/// Rule id: no persistence against a retention period.
-pub const RULE_NO_PERSISTENCE: &str = "no_persistence_vs_retention";
-/// Rule id: a single server against a four-nines availability target.
-pub const RULE_SINGLE_SERVER: &str = "single_server_vs_high_availability";
-/// Rule id: no authentication against single sign-on.
-pub const RULE_NO_AUTH: &str = "no_authentication_vs_sso";
 
-/// Relative difference above which two values of the same quantity contradict each other.
-pub const NUMERIC_TOLERANCE: f64 = 0.2;
+/// One condition on a fact; every field given must hold.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactCondition {
+    /// The fact's key is this one.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The value names one of these technologies (canonical names).
+    #[serde(default)]
+    pub technology: Vec<String>,
+    /// The value, in the key's unit, is at least this.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// The value, in the key's unit, is at most this.
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// The lowercase value contains one of these phrases.
+    #[serde(default)]
+    pub mentions: Vec<String>,
+}
 
-/// Keys whose change reshapes the whole system; a conflict on them is high severity.
-const PIVOTAL_KEYS: &[&str] = &[
-    "primary_database",
-    "backend_framework",
-    "programming_language",
-];
+/// A pair of facts that cannot both hold, whichever of them came first.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExclusionRule {
+    /// Stable rule id, reported with every finding.
+    pub id: String,
+    /// The kind of conflict it reports.
+    pub conflict_type: ConflictType,
+    /// How serious it is.
+    pub severity: ConflictSeverity,
+    /// Why the two cannot both hold, one clause.
+    pub summary: String,
+    /// One side: a fact satisfying any of these conditions.
+    pub left: Vec<FactCondition>,
+    /// The other side.
+    pub right: Vec<FactCondition>,
+}
 
-/// The value of a numeric key in the key's own unit ("2 s" under `latency_p95_ms` → 2000).
-/// A bare number is read in the key's unit. `None` for non-numeric keys or unreadable values.
-#[must_use]
-pub fn numeric_value(key: &str, value: &str) -> Option<f64> {
-    let kind = value_kind(key);
-    let quantity = parse_quantities(value).into_iter().next()?;
-    let bare = quantity.kind == QuantityKind::Count;
-    match kind {
-        ValueKind::Milliseconds if bare || quantity.kind == QuantityKind::Duration => {
-            Some(quantity.value)
+/// A group of text values that mean the same thing ("daily", "every night").
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Equivalence {
+    /// The form every member normalises to.
+    pub canonical: String,
+    /// The other spellings.
+    pub values: Vec<String>,
+}
+
+/// The contents of `conflict_rules.toml`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictRules {
+    /// Relative difference above which two values of the same quantity contradict each other.
+    pub numeric_tolerance: f64,
+    /// Keys whose change reshapes the whole system; a conflict on them is high severity.
+    #[serde(default)]
+    pub pivotal_keys: Vec<String>,
+    /// Text values that mean the same thing.
+    #[serde(default, rename = "equivalent")]
+    pub equivalences: Vec<Equivalence>,
+    /// The exclusion table.
+    #[serde(default, rename = "exclusion")]
+    pub exclusions: Vec<ExclusionRule>,
+}
+
+impl ConflictRules {
+    /// Checks the rules against the vocabulary and technologies they name.
+    ///
+    /// # Errors
+    /// A message naming the rule and the problem.
+    pub(crate) fn validate(&self, knowledge: &Knowledge) -> Result<(), String> {
+        if !(0.0..1.0).contains(&self.numeric_tolerance) || self.numeric_tolerance == 0.0 {
+            return Err("numeric_tolerance must be between 0 and 1".to_owned());
         }
-        ValueKind::Minutes if bare => Some(quantity.value),
-        ValueKind::Minutes if quantity.kind == QuantityKind::Duration => Some(quantity.minutes()),
-        ValueKind::Days if bare => Some(quantity.value),
-        ValueKind::Days if quantity.kind == QuantityKind::Duration => Some(quantity.days()),
-        ValueKind::Percent if bare || quantity.kind == QuantityKind::Percent => {
-            Some(quantity.value)
+        for key in &self.pivotal_keys {
+            if knowledge.vocabulary().get(key).is_none() {
+                return Err(format!("pivotal key \"{key}\" is not in the vocabulary"));
+            }
         }
-        ValueKind::Usd if bare || quantity.kind == QuantityKind::Money => Some(quantity.value),
-        ValueKind::PerSecond if bare || quantity.kind == QuantityKind::Rate => Some(quantity.value),
-        ValueKind::Count if bare => Some(quantity.value),
-        _ => None,
+        let mut spellings = HashSet::new();
+        for group in &self.equivalences {
+            for value in std::iter::once(&group.canonical).chain(&group.values) {
+                if !spellings.insert(fold_text(value)) {
+                    return Err(format!("equivalent value \"{value}\" is listed twice"));
+                }
+            }
+        }
+        let mut ids = HashSet::new();
+        for rule in &self.exclusions {
+            if !ids.insert(rule.id.as_str()) || rule.id == RULE_SAME_KEY || rule.id == RULE_NUMERIC
+            {
+                return Err(format!("exclusion id \"{}\" is not unique", rule.id));
+            }
+            if rule.left.is_empty() || rule.right.is_empty() {
+                return Err(format!("exclusion \"{}\" needs both sides", rule.id));
+            }
+            for condition in rule.left.iter().chain(&rule.right) {
+                condition
+                    .validate(knowledge)
+                    .map_err(|problem| format!("exclusion \"{}\": {problem}", rule.id))?;
+            }
+        }
+        Ok(())
     }
 }
 
-/// The canonical form a value is compared in: technology names canonicalised and case-folded
-/// ("PostgreSQL 16" → "postgresql"), quantities in the key's unit ("2 s" → "2000 ms"), other
-/// text trimmed, whitespace collapsed, case-folded and without a final full stop.
-#[must_use]
-pub fn normalise_value(key: &str, value: &str) -> String {
-    let kind = value_kind(key);
-    if let Some(number) = numeric_value(key, value) {
-        let number = format_number(number);
-        return match kind {
-            ValueKind::Milliseconds => format!("{number} ms"),
-            ValueKind::Minutes => format!("{number} minutes"),
-            ValueKind::Days => format!("{number} days"),
-            ValueKind::Percent => format!("{number} %"),
-            ValueKind::Usd => format!("{number} usd"),
-            ValueKind::PerSecond => format!("{number} /s"),
-            _ => number,
-        };
+impl FactCondition {
+    fn validate(&self, knowledge: &Knowledge) -> Result<(), String> {
+        if self.key.is_none()
+            && self.technology.is_empty()
+            && self.mentions.is_empty()
+            && self.min.is_none()
+            && self.max.is_none()
+        {
+            return Err("a condition names nothing to check".to_owned());
+        }
+        if let Some(key) = &self.key {
+            let entry = knowledge
+                .vocabulary()
+                .get(key)
+                .ok_or_else(|| format!("key \"{key}\" is not in the vocabulary"))?;
+            if (self.min.is_some() || self.max.is_some()) && !entry.value_kind.is_numeric() {
+                return Err(format!("min/max on the non-numeric key \"{key}\""));
+            }
+        } else if self.min.is_some() || self.max.is_some() {
+            return Err("min/max need a key".to_owned());
+        }
+        for name in &self.technology {
+            if knowledge.technologies().by_name(name).is_none() {
+                return Err(format!("technology \"{name}\" is not in technologies.toml"));
+            }
+        }
+        if let Some(phrase) = self.mentions.iter().find(|p| p.to_lowercase() != **p) {
+            return Err(format!("mention \"{phrase}\" must be lowercase"));
+        }
+        Ok(())
     }
-    if let Some(technology) = canonical_technology(value) {
-        return technology.name.to_lowercase();
+
+    fn holds(&self, knowledge: &Knowledge, (key, value): Side<'_>) -> bool {
+        if self.key.as_deref().is_some_and(|wanted| wanted != key) {
+            return false;
+        }
+        if !self.technology.is_empty()
+            && !knowledge
+                .technologies()
+                .canonical(value)
+                .is_some_and(|t| self.technology.contains(&t.name))
+        {
+            return false;
+        }
+        if self.min.is_some() || self.max.is_some() {
+            let Some(number) = knowledge.numeric_value(key, value) else {
+                return false;
+            };
+            if self.min.is_some_and(|min| number < min) || self.max.is_some_and(|max| number > max)
+            {
+                return false;
+            }
+        }
+        if !self.mentions.is_empty() {
+            let lower = value.to_lowercase();
+            if !self.mentions.iter().any(|phrase| lower.contains(phrase)) {
+                return false;
+            }
+        }
+        true
     }
+}
+
+/// A fact as the exclusion rules see it: key and value.
+type Side<'a> = (&'a str, &'a str);
+
+/// Words that carry no meaning when two text values are compared.
+const FILLER_WORDS: &[&str] = &[
+    "a", "an", "the", "and", "of", "for", "to", "in", "on", "at", "with", "is", "are", "be", "we",
+    "our", "it", "by", "all", "every", "each",
+];
+
+/// Trims, collapses whitespace, case-folds and drops a final full stop.
+fn fold_text(value: &str) -> String {
     let folded = value
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -135,207 +269,223 @@ pub fn normalise_value(key: &str, value: &str) -> String {
     folded.trim_end_matches('.').to_owned()
 }
 
-/// Every contradiction between the new facts and the existing ones.
-#[must_use]
-pub fn detect_conflicts(new: &[FactDraft], existing: &[ExistingFact]) -> Vec<ConflictFinding> {
-    let mut findings = Vec::new();
-    for draft in new {
-        for fact in existing {
-            if draft.category == fact.category && draft.key == fact.key {
-                findings.extend(same_key_conflict(draft, fact));
-            } else {
-                findings.extend(exclusion_conflicts(draft, fact));
+impl Knowledge {
+    /// The value of a numeric key in the key's own unit ("2 s" under `latency_p95_ms` → 2000).
+    /// A bare number is read in the key's unit. `None` for non-numeric keys or unreadable
+    /// values.
+    #[must_use]
+    pub fn numeric_value(&self, key: &str, value: &str) -> Option<f64> {
+        let kind = self.vocabulary().value_kind(key);
+        let quantity = parse_quantities(value).into_iter().next()?;
+        let bare = quantity.kind == QuantityKind::Count;
+        match kind {
+            ValueKind::Milliseconds if bare || quantity.kind == QuantityKind::Duration => {
+                Some(quantity.value)
+            }
+            ValueKind::Minutes if bare => Some(quantity.value),
+            ValueKind::Minutes if quantity.kind == QuantityKind::Duration => {
+                Some(quantity.minutes())
+            }
+            ValueKind::Days if bare => Some(quantity.value),
+            ValueKind::Days if quantity.kind == QuantityKind::Duration => Some(quantity.days()),
+            ValueKind::Percent if bare || quantity.kind == QuantityKind::Percent => {
+                Some(quantity.value)
+            }
+            ValueKind::Usd if bare || quantity.kind == QuantityKind::Money => Some(quantity.value),
+            ValueKind::PerSecond if bare || quantity.kind == QuantityKind::Rate => {
+                Some(quantity.value)
+            }
+            ValueKind::Count if bare => Some(quantity.value),
+            _ => None,
+        }
+    }
+
+    /// The canonical form a value is compared in: technology names canonicalised and
+    /// case-folded ("PostgreSQL 16" → "postgresql"), quantities in the key's unit ("2 s" →
+    /// "2000 ms"), equivalent text values to their group's canonical form, other text trimmed,
+    /// whitespace collapsed, case-folded and without a final full stop.
+    #[must_use]
+    pub fn normalise_value(&self, key: &str, value: &str) -> String {
+        let kind = self.vocabulary().value_kind(key);
+        if let Some(number) = self.numeric_value(key, value) {
+            let number = format_number(number);
+            return match kind {
+                ValueKind::Milliseconds => format!("{number} ms"),
+                ValueKind::Minutes => format!("{number} minutes"),
+                ValueKind::Days => format!("{number} days"),
+                ValueKind::Percent => format!("{number} %"),
+                ValueKind::Usd => format!("{number} usd"),
+                ValueKind::PerSecond => format!("{number} /s"),
+                _ => number,
+            };
+        }
+        if let Some(technology) = self.technologies().canonical(value) {
+            return technology.name.to_lowercase();
+        }
+        let folded = fold_text(value);
+        self.conflict_rules()
+            .equivalences
+            .iter()
+            .find(|group| {
+                fold_text(&group.canonical) == folded
+                    || group.values.iter().any(|v| fold_text(v) == folded)
+            })
+            .map_or(folded, |group| fold_text(&group.canonical))
+    }
+
+    /// Whether two values of `key` say the same thing: equal once normalised or, for text,
+    /// one's meaningful words all contained in the other's (a refinement, not a change).
+    #[must_use]
+    pub fn same_meaning(&self, key: &str, left: &str, right: &str) -> bool {
+        let (left, right) = (
+            self.normalise_value(key, left),
+            self.normalise_value(key, right),
+        );
+        if left == right {
+            return true;
+        }
+        if self.vocabulary().value_kind(key) != ValueKind::Text {
+            return false;
+        }
+        let words = |text: &str| -> HashSet<String> {
+            tokenise(text)
+                .into_iter()
+                .filter(|w| !FILLER_WORDS.contains(&w.as_str()))
+                .collect()
+        };
+        let (left, right) = (words(&left), words(&right));
+        !left.is_empty() && !right.is_empty() && (left.is_subset(&right) || right.is_subset(&left))
+    }
+
+    /// Every contradiction between the new facts and the existing ones.
+    #[must_use]
+    pub fn detect_conflicts(
+        &self,
+        new: &[FactDraft],
+        existing: &[ExistingFact],
+    ) -> Vec<ConflictFinding> {
+        let mut findings = Vec::new();
+        for draft in new {
+            for fact in existing {
+                findings.extend(self.conflict_between(draft, fact));
             }
         }
+        findings
     }
-    findings
-}
 
-fn same_key_conflict(draft: &FactDraft, fact: &ExistingFact) -> Option<ConflictFinding> {
-    let key = draft.key.as_str();
-    if let (Some(new), Some(old)) = (
-        numeric_value(key, &draft.value),
-        numeric_value(key, &fact.value),
-    ) {
-        let scale = new.abs().max(old.abs());
-        if scale == 0.0 || (new - old).abs() / scale <= NUMERIC_TOLERANCE {
-            return None;
+    /// The contradictions inside one answer: each fact against the facts stated before it
+    /// in the same answer ("PostgreSQL… actually MySQL").
+    #[must_use]
+    pub fn detect_conflicts_within(&self, new: &[FactDraft]) -> Vec<ConflictFinding> {
+        let mut findings = Vec::new();
+        for (index, draft) in new.iter().enumerate() {
+            for earlier in &new[..index] {
+                findings.extend(self.conflict_between(draft, &earlier.as_existing()));
+            }
         }
-        return Some(finding(
-            RULE_NUMERIC,
-            draft,
-            fact,
-            (ConflictType::Requirement, ConflictSeverity::Medium),
-            format!(
-                "The {key} target changes from \"{}\" to \"{}\", which differ by more than 20 %.",
-                fact.value, draft.value
-            ),
-        ));
+        findings
     }
-    if normalise_value(key, &draft.value) == normalise_value(key, &fact.value) {
-        return None;
+
+    /// The contradictions between one new fact and one existing fact.
+    fn conflict_between(&self, draft: &FactDraft, fact: &ExistingFact) -> Vec<ConflictFinding> {
+        let same_key = draft.category == fact.category && draft.key == fact.key;
+        if same_key
+            && !self.vocabulary().is_multi(&draft.key)
+            && let Some(found) = self.same_key_conflict(draft, fact)
+        {
+            return vec![found];
+        }
+        self.exclusion_conflicts(draft, fact)
     }
-    let conflict_type = if draft.category == Category::TechStack {
-        ConflictType::Technology
-    } else {
-        ConflictType::Requirement
-    };
-    let severity = if PIVOTAL_KEYS.contains(&key) {
-        ConflictSeverity::High
-    } else {
-        ConflictSeverity::Medium
-    };
-    Some(finding(
-        RULE_SAME_KEY,
-        draft,
-        fact,
-        (conflict_type, severity),
-        format!(
-            "The {key} was \"{}\" but the new answer says \"{}\".",
-            fact.value, draft.value
-        ),
-    ))
-}
 
-/// A fact as the exclusion rules see it: key and value.
-type Side<'a> = (&'a str, &'a str);
-
-/// A pair of facts that cannot both hold, whichever of them came first.
-struct ExclusionRule {
-    id: &'static str,
-    conflict_type: ConflictType,
-    severity: ConflictSeverity,
-    summary: &'static str,
-    left: fn(Side<'_>) -> bool,
-    right: fn(Side<'_>) -> bool,
-}
-
-const EXCLUSION_RULES: &[ExclusionRule] = &[
-    ExclusionRule {
-        id: RULE_SQLITE_CONCURRENCY,
-        conflict_type: ConflictType::Technology,
-        severity: ConflictSeverity::High,
-        summary: "SQLite serialises writes and cannot serve that much concurrency",
-        left: |(key, value)| {
-            key == "primary_database"
-                && canonical_technology(value).is_some_and(|t| t.name == "SQLite")
-        },
-        right: |(key, value)| match key {
-            "concurrent_writers" => numeric_value(key, value).is_some_and(|n| n >= 100.0),
-            "concurrent_users" => numeric_value(key, value).is_some_and(|n| n >= 1_000.0),
-            _ => false,
-        },
-    },
-    ExclusionRule {
-        id: RULE_NO_PERSISTENCE,
-        conflict_type: ConflictType::Requirement,
-        severity: ConflictSeverity::High,
-        summary: "Data that is never persisted cannot be retained",
-        left: |(_, value)| {
-            mentions(
-                value,
-                &[
-                    "no persistence",
-                    "in-memory only",
-                    "in memory only",
-                    "nothing is persisted",
-                    "not persisted",
-                    "no data is stored",
-                    "without persistence",
-                ],
-            )
-        },
-        right: |(key, value)| {
-            key == "retention_period_days" && numeric_value(key, value).is_some_and(|n| n > 0.0)
-        },
-    },
-    ExclusionRule {
-        id: RULE_SINGLE_SERVER,
-        conflict_type: ConflictType::Resource,
-        severity: ConflictSeverity::Medium,
-        summary: "A single server without redundancy cannot reach 99.99 % availability",
-        left: |(key, value)| {
-            key == "availability_target_percent"
-                && numeric_value(key, value).is_some_and(|n| n >= 99.99)
-        },
-        right: |(_, value)| {
-            mentions(
-                value,
-                &[
-                    "single server",
-                    "one server",
-                    "single instance",
-                    "single node",
-                    "single machine",
-                    "one machine",
-                    "no redundancy",
-                ],
-            )
-        },
-    },
-    ExclusionRule {
-        id: RULE_NO_AUTH,
-        conflict_type: ConflictType::Requirement,
-        severity: ConflictSeverity::High,
-        summary: "Single sign-on requires authentication",
-        left: |(_, value)| {
-            mentions(
-                value,
-                &[
-                    "no authentication",
-                    "no login",
-                    "without login",
-                    "anonymous access",
-                    "no auth",
-                ],
-            )
-        },
-        right: |(_, value)| {
-            canonical_technology(value)
-                .is_some_and(|t| matches!(t.name, "SSO" | "SAML" | "OpenID Connect" | "LDAP"))
-        },
-    },
-];
-
-fn mentions(value: &str, phrases: &[&str]) -> bool {
-    let lower = value.to_lowercase();
-    phrases.iter().any(|phrase| lower.contains(phrase))
-}
-
-fn exclusion_conflicts<'a>(
-    draft: &'a FactDraft,
-    fact: &'a ExistingFact,
-) -> impl Iterator<Item = ConflictFinding> + 'a {
-    let new: Side<'_> = (draft.key.as_str(), draft.value.as_str());
-    let old: Side<'_> = (fact.key.as_str(), fact.value.as_str());
-    EXCLUSION_RULES
-        .iter()
-        .filter(move |rule| {
-            ((rule.left)(new) && (rule.right)(old)) || ((rule.left)(old) && (rule.right)(new))
-        })
-        .map(move |rule| {
-            finding(
-                rule.id,
+    fn same_key_conflict(&self, draft: &FactDraft, fact: &ExistingFact) -> Option<ConflictFinding> {
+        let key = draft.key.as_str();
+        if let (Some(new), Some(old)) = (
+            self.numeric_value(key, &draft.value),
+            self.numeric_value(key, &fact.value),
+        ) {
+            let scale = new.abs().max(old.abs());
+            let tolerance = self.conflict_rules().numeric_tolerance;
+            if scale == 0.0 || (new - old).abs() / scale <= tolerance {
+                return None;
+            }
+            return Some(finding(
+                RULE_NUMERIC,
                 draft,
                 fact,
-                (rule.conflict_type, rule.severity),
+                (ConflictType::Requirement, ConflictSeverity::Medium),
                 format!(
-                    "{}: the existing {} is \"{}\" but the new {} is \"{}\".",
-                    rule.summary, fact.key, fact.value, draft.key, draft.value
+                    "The {key} target changes from \"{}\" to \"{}\", which differ by more than \
+                     {} %.",
+                    fact.value,
+                    draft.value,
+                    format_number(tolerance * 100.0)
                 ),
-            )
-        })
+            ));
+        }
+        if self.same_meaning(key, &draft.value, &fact.value) {
+            return None;
+        }
+        let conflict_type = if draft.category == Category::TechStack {
+            ConflictType::Technology
+        } else {
+            ConflictType::Requirement
+        };
+        let severity = if self.conflict_rules().pivotal_keys.iter().any(|k| k == key) {
+            ConflictSeverity::High
+        } else {
+            ConflictSeverity::Medium
+        };
+        Some(finding(
+            RULE_SAME_KEY,
+            draft,
+            fact,
+            (conflict_type, severity),
+            format!(
+                "The {key} was \"{}\" but the new answer says \"{}\".",
+                fact.value, draft.value
+            ),
+        ))
+    }
+
+    fn exclusion_conflicts(&self, draft: &FactDraft, fact: &ExistingFact) -> Vec<ConflictFinding> {
+        let new: Side<'_> = (draft.key.as_str(), draft.value.as_str());
+        let old: Side<'_> = (fact.key.as_str(), fact.value.as_str());
+        let side = |conditions: &[FactCondition], fact: Side<'_>| {
+            conditions.iter().any(|c| c.holds(self, fact))
+        };
+        self.conflict_rules()
+            .exclusions
+            .iter()
+            .filter(|rule| {
+                (side(&rule.left, new) && side(&rule.right, old))
+                    || (side(&rule.left, old) && side(&rule.right, new))
+            })
+            .map(|rule| {
+                finding(
+                    &rule.id,
+                    draft,
+                    fact,
+                    (rule.conflict_type, rule.severity),
+                    format!(
+                        "{}: the existing {} is \"{}\" but the new {} is \"{}\".",
+                        rule.summary, fact.key, fact.value, draft.key, draft.value
+                    ),
+                )
+            })
+            .collect()
+    }
 }
 
 fn finding(
-    rule_id: &'static str,
+    rule_id: &str,
     draft: &FactDraft,
     fact: &ExistingFact,
     (conflict_type, severity): (ConflictType, ConflictSeverity),
     description: String,
 ) -> ConflictFinding {
     ConflictFinding {
-        rule_id,
+        rule_id: rule_id.to_owned(),
         existing: fact.clone(),
         new: draft.clone(),
         conflict_type,

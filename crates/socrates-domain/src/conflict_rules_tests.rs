@@ -1,5 +1,10 @@
 use super::*;
 
+fn knowledge() -> &'static Knowledge {
+    static KNOWLEDGE: std::sync::OnceLock<Knowledge> = std::sync::OnceLock::new();
+    KNOWLEDGE.get_or_init(|| Knowledge::builtin().expect("built-in knowledge is valid"))
+}
+
 fn draft(category: Category, key: &str, value: &str) -> FactDraft {
     FactDraft {
         category,
@@ -21,14 +26,18 @@ fn fact(category: Category, key: &str, value: &str) -> ExistingFact {
 }
 
 fn conflicts(new: FactDraft, old: ExistingFact) -> Vec<ConflictFinding> {
-    detect_conflicts(&[new], &[old])
+    knowledge().detect_conflicts(&[new], &[old])
 }
 
 #[test]
 fn postgres_spellings_normalise_equal_and_do_not_conflict() {
     let key = "primary_database";
     for value in ["Postgres", "PostgreSQL 16", "postgresql", "pg"] {
-        assert_eq!(normalise_value(key, value), "postgresql", "{value}");
+        assert_eq!(
+            knowledge().normalise_value(key, value),
+            "postgresql",
+            "{value}"
+        );
     }
     let found = conflicts(
         draft(Category::TechStack, key, "PostgreSQL 16"),
@@ -61,10 +70,18 @@ fn non_pivotal_and_non_tech_keys_are_medium_requirement_conflicts() {
     );
     assert_eq!(found[0].severity, ConflictSeverity::Medium);
     let found = conflicts(
-        draft(Category::Security, "authentication_method", "SAML"),
-        fact(Category::Security, "authentication_method", "JWT"),
+        draft(Category::Security, "authorization_model", "attribute-based"),
+        fact(Category::Security, "authorization_model", "role-based"),
     );
     assert_eq!(found[0].conflict_type, ConflictType::Requirement);
+    // Multi-valued keys accumulate: a second authentication method is an addition.
+    assert!(
+        conflicts(
+            draft(Category::Security, "authentication_method", "SAML"),
+            fact(Category::Security, "authentication_method", "JWT"),
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -96,19 +113,34 @@ fn latency_of_200_ms_contradicts_2_s_but_not_0_2_s() {
 
 #[test]
 fn numeric_values_normalise_to_the_key_unit() {
-    assert_eq!(normalise_value("latency_p95_ms", "2 s"), "2000 ms");
     assert_eq!(
-        normalise_value("retention_period_days", "1 year"),
+        knowledge().normalise_value("latency_p95_ms", "2 s"),
+        "2000 ms"
+    );
+    assert_eq!(
+        knowledge().normalise_value("retention_period_days", "1 year"),
         "365 days"
     );
-    assert_eq!(normalise_value("rpo_minutes", "1 hour"), "60 minutes");
     assert_eq!(
-        normalise_value("availability_target_percent", "99.9%"),
+        knowledge().normalise_value("rpo_minutes", "1 hour"),
+        "60 minutes"
+    );
+    assert_eq!(
+        knowledge().normalise_value("availability_target_percent", "99.9%"),
         "99.9 %"
     );
-    assert_eq!(normalise_value("budget_usd", "$50k"), "50000 usd");
-    assert_eq!(normalise_value("concurrent_users", "10k users"), "10000");
-    assert_eq!(normalise_value("project_type", "  Web   App. "), "web app");
+    assert_eq!(
+        knowledge().normalise_value("budget_usd", "$50k"),
+        "50000 usd"
+    );
+    assert_eq!(
+        knowledge().normalise_value("concurrent_users", "10k users"),
+        "10000"
+    );
+    assert_eq!(
+        knowledge().normalise_value("project_type", "  Web   App. "),
+        "web app"
+    );
 }
 
 #[test]
@@ -132,7 +164,7 @@ fn sqlite_cannot_serve_ten_thousand_concurrent_writers() {
         fact(Category::TechStack, "primary_database", "SQLite"),
     );
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].rule_id, RULE_SQLITE_CONCURRENCY);
+    assert_eq!(found[0].rule_id, "sqlite_vs_high_concurrency");
     assert_eq!(found[0].conflict_type, ConflictType::Technology);
     assert_eq!(found[0].severity, ConflictSeverity::High);
     assert!(found[0].description.contains("SQLite"));
@@ -161,7 +193,7 @@ fn no_persistence_contradicts_retention() {
         ),
     );
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].rule_id, RULE_NO_PERSISTENCE);
+    assert_eq!(found[0].rule_id, "no_persistence_vs_retention");
     assert_eq!(found[0].severity, ConflictSeverity::High);
 }
 
@@ -208,7 +240,7 @@ fn no_authentication_contradicts_sso() {
         ),
     );
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].rule_id, RULE_NO_AUTH);
+    assert_eq!(found[0].rule_id, "no_authentication_vs_sso");
 }
 
 #[test]
@@ -231,7 +263,7 @@ fn clarification_that_normalises_equal_is_not_a_conflict() {
 
 #[test]
 fn unrelated_facts_do_not_conflict() {
-    let found = detect_conflicts(
+    let found = knowledge().detect_conflicts(
         &[draft(Category::TechStack, "cache", "Redis")],
         &[
             fact(Category::TechStack, "primary_database", "PostgreSQL"),
@@ -239,4 +271,46 @@ fn unrelated_facts_do_not_conflict() {
         ],
     );
     assert!(found.is_empty());
+}
+
+#[test]
+fn text_refinements_and_equivalent_values_are_not_conflicts() {
+    let key = "backup_frequency";
+    for (old, new) in [
+        ("daily", "every night"),
+        ("daily", "daily at 02:00"),
+        ("RBAC", "role-based access control"),
+    ] {
+        let key = if old == "RBAC" {
+            "authorization_model"
+        } else {
+            key
+        };
+        let category = if old == "RBAC" {
+            Category::Security
+        } else {
+            Category::DisasterRecovery
+        };
+        let found = conflicts(draft(category, key, new), fact(category, key, old));
+        assert!(found.is_empty(), "{old} vs {new}: {found:?}");
+    }
+    let found = conflicts(
+        draft(Category::DisasterRecovery, key, "weekly"),
+        fact(Category::DisasterRecovery, key, "daily"),
+    );
+    assert_eq!(found.len(), 1);
+}
+
+#[test]
+fn contradictions_inside_one_answer_are_found() {
+    let found = knowledge().detect_conflicts_within(&[
+        draft(Category::TechStack, "primary_database", "PostgreSQL"),
+        draft(Category::TechStack, "programming_language", "Python"),
+        draft(Category::TechStack, "programming_language", "TypeScript"),
+        draft(Category::TechStack, "primary_database", "MySQL"),
+    ]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].existing.value, "PostgreSQL");
+    assert_eq!(found[0].new.value, "MySQL");
+    assert_eq!(found[0].existing.id, None);
 }

@@ -1,4 +1,4 @@
-//! The fixed vocabulary of fact keys.
+//! The fixed vocabulary of fact keys, listed in `data/vocabulary.toml`.
 //!
 //! Keys are **flat snake_case within their category** (`tech_stack` / `primary_database`,
 //! `performance` / `latency_p95_ms`) rather than dotted paths: a fact is already stored with its
@@ -7,11 +7,16 @@
 //! `_minutes`, `_percent`, `_usd`, `_rps`) so a value can always be compared after unit
 //! normalisation. Free-form requirements use `requirement_<slug>`.
 
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
 use crate::Category;
 use crate::technology::TechnologyKind;
 
 /// How the values of a key are compared and displayed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ValueKind {
     /// A technology or other name, compared after canonicalisation.
     Name,
@@ -33,114 +38,132 @@ pub enum ValueKind {
     Count,
 }
 
+impl ValueKind {
+    /// Whether values of this kind are quantities compared numerically.
+    #[must_use]
+    pub const fn is_numeric(self) -> bool {
+        !matches!(self, Self::Name | Self::Text)
+    }
+}
+
 /// One key of the vocabulary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct VocabularyKey {
     /// The category the key belongs to.
     pub category: Category,
     /// The flat snake_case key.
-    pub key: &'static str,
+    pub key: String,
     /// How its values compare.
+    #[serde(rename = "kind")]
     pub value_kind: ValueKind,
+    /// Whether the key holds several values at once; a new value is then an addition.
+    #[serde(default)]
+    pub multi: bool,
+    /// The technology kind whose mentions fill this key.
+    #[serde(default)]
+    pub technology: Option<TechnologyKind>,
 }
 
-macro_rules! keys {
-    ($($category:ident $key:literal $kind:ident;)+) => {
-        /// Every fixed key, grouped by category.
-        pub const VOCABULARY: &[VocabularyKey] = &[
-            $(VocabularyKey {
-                category: Category::$category,
-                key: $key,
-                value_kind: ValueKind::$kind,
-            },)+
-        ];
-    };
+/// The vocabulary, indexed by key.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    keys: Vec<VocabularyKey>,
+    by_key: HashMap<String, usize>,
+    by_technology: HashMap<TechnologyKind, usize>,
 }
 
-keys! {
-    Goals "project_type" Text;
-    Goals "project_goal" Text;
-    Goals "target_audience" Text;
-    Goals "deadline" Text;
-    Goals "budget_usd" Usd;
-    Goals "success_metric" Text;
-    TechStack "programming_language" Name;
-    TechStack "backend_framework" Name;
-    TechStack "frontend_framework" Name;
-    TechStack "primary_database" Name;
-    TechStack "cache" Name;
-    TechStack "message_queue" Name;
-    TechStack "cloud_provider" Name;
-    TechStack "container_platform" Name;
-    TechStack "deployment_topology" Text;
-    Security "authentication_method" Name;
-    Security "authorization_model" Text;
-    Security "compliance_standard" Name;
-    Security "data_encryption" Text;
-    Performance "latency_p95_ms" Milliseconds;
-    Performance "latency_p99_ms" Milliseconds;
-    Performance "throughput_rps" PerSecond;
-    Scalability "concurrent_users" Count;
-    Scalability "total_users" Count;
-    Scalability "concurrent_writers" Count;
-    Scalability "data_volume" Text;
-    DisasterRecovery "availability_target_percent" Percent;
-    DisasterRecovery "rpo_minutes" Minutes;
-    DisasterRecovery "rto_minutes" Minutes;
-    DisasterRecovery "backup_frequency" Text;
-    DataRetention "retention_period_days" Days;
-    DataRetention "data_persistence" Text;
-    DataRetention "data_deletion_policy" Text;
-    Monitoring "monitoring_tool" Name;
-    Monitoring "logging_tool" Name;
-    Monitoring "alerting_channel" Text;
-    Testing "test_coverage_target_percent" Percent;
-    Testing "testing_framework" Name;
-    Testing "testing_strategy" Text;
+impl Vocabulary {
+    /// Indexes `keys`.
+    ///
+    /// # Errors
+    /// A message naming the problem when a key is not snake_case, is listed twice, uses the
+    /// free-form requirement prefix, or two keys claim the same technology kind.
+    pub fn new(keys: Vec<VocabularyKey>) -> Result<Self, String> {
+        let mut vocabulary = Self::default();
+        for (position, entry) in keys.iter().enumerate() {
+            if crate::FactKey::parse(&entry.key).is_err() {
+                return Err(format!(
+                    "key \"{}\" is not a snake_case fact key",
+                    entry.key
+                ));
+            }
+            if entry.key.starts_with(REQUIREMENT_PREFIX) {
+                return Err(format!(
+                    "key \"{}\" uses the reserved prefix {REQUIREMENT_PREFIX}",
+                    entry.key
+                ));
+            }
+            if vocabulary
+                .by_key
+                .insert(entry.key.clone(), position)
+                .is_some()
+            {
+                return Err(format!("key \"{}\" is listed twice", entry.key));
+            }
+            if let Some(kind) = entry.technology {
+                if entry.value_kind != ValueKind::Name {
+                    return Err(format!(
+                        "key \"{}\" is filled by technologies, so its kind must be name",
+                        entry.key
+                    ));
+                }
+                if vocabulary.by_technology.insert(kind, position).is_some() {
+                    return Err(format!(
+                        "two keys are filled by the technology kind {kind:?}; keep one"
+                    ));
+                }
+            }
+        }
+        vocabulary.keys = keys;
+        Ok(vocabulary)
+    }
+
+    /// Every key, in file order.
+    #[must_use]
+    pub fn all(&self) -> &[VocabularyKey] {
+        &self.keys
+    }
+
+    /// Looks a key up.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&VocabularyKey> {
+        self.by_key.get(key).map(|&position| &self.keys[position])
+    }
+
+    /// How the values of `key` compare; unknown and free-form keys are [`ValueKind::Text`].
+    #[must_use]
+    pub fn value_kind(&self, key: &str) -> ValueKind {
+        self.get(key)
+            .map_or(ValueKind::Text, |entry| entry.value_kind)
+    }
+
+    /// Whether `key` holds several values at once.
+    #[must_use]
+    pub fn is_multi(&self, key: &str) -> bool {
+        self.get(key).is_some_and(|entry| entry.multi)
+    }
+
+    /// The keys of one category, in file order.
+    pub fn keys_of(&self, category: Category) -> impl Iterator<Item = &str> {
+        self.keys
+            .iter()
+            .filter(move |e| e.category == category)
+            .map(|e| e.key.as_str())
+    }
+
+    /// The category and key a technology of this kind fills, if any key takes it.
+    #[must_use]
+    pub fn key_for_technology(&self, kind: TechnologyKind) -> Option<(Category, &str)> {
+        self.by_technology.get(&kind).map(|&position| {
+            let entry = &self.keys[position];
+            (entry.category, entry.key.as_str())
+        })
+    }
 }
 
 /// Prefix of the free-form requirement keys.
 pub const REQUIREMENT_PREFIX: &str = "requirement_";
-
-/// Looks a key up in the vocabulary.
-#[must_use]
-pub fn vocabulary_key(key: &str) -> Option<&'static VocabularyKey> {
-    VOCABULARY.iter().find(|entry| entry.key == key)
-}
-
-/// How the values of `key` compare; unknown and free-form keys are [`ValueKind::Text`].
-#[must_use]
-pub fn value_kind(key: &str) -> ValueKind {
-    vocabulary_key(key).map_or(ValueKind::Text, |entry| entry.value_kind)
-}
-
-/// The keys of one category, in vocabulary order.
-pub fn keys_of(category: Category) -> impl Iterator<Item = &'static str> {
-    VOCABULARY
-        .iter()
-        .filter(move |e| e.category == category)
-        .map(|e| e.key)
-}
-
-/// The category and key a technology of this kind fills.
-#[must_use]
-pub const fn key_for_technology(kind: TechnologyKind) -> (Category, &'static str) {
-    match kind {
-        TechnologyKind::Language => (Category::TechStack, "programming_language"),
-        TechnologyKind::BackendFramework => (Category::TechStack, "backend_framework"),
-        TechnologyKind::FrontendFramework => (Category::TechStack, "frontend_framework"),
-        TechnologyKind::Database => (Category::TechStack, "primary_database"),
-        TechnologyKind::Cache => (Category::TechStack, "cache"),
-        TechnologyKind::MessageQueue => (Category::TechStack, "message_queue"),
-        TechnologyKind::Cloud => (Category::TechStack, "cloud_provider"),
-        TechnologyKind::ContainerPlatform => (Category::TechStack, "container_platform"),
-        TechnologyKind::AuthMethod => (Category::Security, "authentication_method"),
-        TechnologyKind::ComplianceStandard => (Category::Security, "compliance_standard"),
-        TechnologyKind::MonitoringTool => (Category::Monitoring, "monitoring_tool"),
-        TechnologyKind::LoggingTool => (Category::Monitoring, "logging_tool"),
-        TechnologyKind::TestingFramework => (Category::Testing, "testing_framework"),
-    }
-}
 
 /// Turns a sentence into a `requirement_<slug>` key: the first six meaningful words, lowercase,
 /// joined by underscores, at most 60 characters.
@@ -168,33 +191,62 @@ pub fn requirement_key(sentence: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
+    use crate::Knowledge;
 
     #[test]
-    fn keys_are_unique_snake_case_and_cover_every_category() {
-        let mut seen = HashSet::new();
-        for entry in VOCABULARY {
-            assert!(seen.insert(entry.key), "duplicate {}", entry.key);
-            assert!(
-                entry
-                    .key
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            );
-        }
+    fn builtin_keys_cover_every_category_and_technology_kinds_map_to_keys() {
+        let knowledge = Knowledge::builtin().expect("built-in data is valid");
+        let vocabulary = knowledge.vocabulary();
         for category in Category::ALL {
             if category != Category::Requirements {
-                assert!(keys_of(category).count() >= 3, "{category}");
+                assert!(vocabulary.keys_of(category).count() >= 3, "{category}");
             }
         }
+        assert_eq!(
+            vocabulary.key_for_technology(TechnologyKind::Database),
+            Some((Category::TechStack, "primary_database"))
+        );
+        assert_eq!(
+            vocabulary.value_kind("latency_p95_ms"),
+            ValueKind::Milliseconds
+        );
+        assert_eq!(
+            vocabulary.value_kind("requirement_export_pdf"),
+            ValueKind::Text
+        );
+        assert!(vocabulary.is_multi("programming_language"));
+        assert!(!vocabulary.is_multi("primary_database"));
     }
 
     #[test]
-    fn technology_kinds_map_to_vocabulary_keys() {
-        let (category, key) = key_for_technology(TechnologyKind::Database);
-        assert_eq!((category, key), (Category::TechStack, "primary_database"));
-        assert_eq!(value_kind("latency_p95_ms"), ValueKind::Milliseconds);
-        assert_eq!(value_kind("requirement_export_pdf"), ValueKind::Text);
+    fn invalid_vocabularies_are_rejected_with_the_reason() {
+        let key = |key: &str, kind: ValueKind, technology: Option<TechnologyKind>| VocabularyKey {
+            category: Category::TechStack,
+            key: key.to_owned(),
+            value_kind: kind,
+            multi: false,
+            technology,
+        };
+        let twice = Vocabulary::new(vec![
+            key("cache", ValueKind::Name, None),
+            key("cache", ValueKind::Name, None),
+        ]);
+        assert!(twice.unwrap_err().contains("listed twice"));
+        let bad = Vocabulary::new(vec![key("Primary-DB", ValueKind::Name, None)]);
+        assert!(bad.unwrap_err().contains("snake_case"));
+        let reserved = Vocabulary::new(vec![key("requirement_x", ValueKind::Text, None)]);
+        assert!(reserved.unwrap_err().contains("reserved prefix"));
+        let numeric_tech = Vocabulary::new(vec![key(
+            "cache_ms",
+            ValueKind::Milliseconds,
+            Some(TechnologyKind::Cache),
+        )]);
+        assert!(numeric_tech.unwrap_err().contains("must be name"));
+        let two_keys = Vocabulary::new(vec![
+            key("cache", ValueKind::Name, Some(TechnologyKind::Cache)),
+            key("other_cache", ValueKind::Name, Some(TechnologyKind::Cache)),
+        ]);
+        assert!(two_keys.unwrap_err().contains("two keys"));
     }
 
     #[test]
@@ -208,12 +260,5 @@ mod tests {
             requirement_key("Benutzer müssen Berichte über sehr lange Zeiträume exportieren");
         assert!(crate::FactKey::parse(&long).is_ok(), "{long}");
         assert!(long.len() <= REQUIREMENT_PREFIX.len() + 60);
-    }
-
-    #[test]
-    fn every_key_is_a_valid_fact_key() {
-        for entry in VOCABULARY {
-            assert!(crate::FactKey::parse(entry.key).is_ok(), "{}", entry.key);
-        }
     }
 }

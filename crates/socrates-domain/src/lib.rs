@@ -23,6 +23,7 @@ pub mod conversation;
 pub mod error;
 pub mod fact_vocabulary;
 pub mod ids;
+pub mod knowledge;
 pub mod lifecycle;
 pub mod maturity;
 pub mod phase;
@@ -34,12 +35,11 @@ pub mod values;
 pub use access::*;
 pub use category::*;
 pub use conflict::*;
-pub use conflict_rules::{
-    ConflictFinding, ExistingFact, FactDraft, detect_conflicts, normalise_value,
-};
+pub use conflict_rules::{ConflictFinding, ExistingFact, FactDraft};
 pub use conversation::*;
 pub use error::*;
 pub use ids::*;
+pub use knowledge::{Knowledge, KnowledgeError, KnowledgeSources};
 pub use lifecycle::*;
 pub use maturity::*;
 pub use phase::*;

@@ -1,5 +1,5 @@
-//! The canonicalisation table of technologies: every known language, framework, database,
-//! cloud, queue, auth method and tool with its aliases, so that "Postgres", "PostgreSQL 16",
+//! The canonicalisation of technologies: every known language, framework, database, cloud,
+//! queue, auth method and tool (listed in `data/technologies.toml`) with its aliases, so that "Postgres", "PostgreSQL 16",
 //! "postgresql" and "pg" all mean `PostgreSQL`.
 //!
 //! Aliases are lowercase token sequences (see [`tokenise`]). A trailing version ("16",
@@ -7,8 +7,13 @@
 //! ("go", "rust", "react", "pg", "spring") are marked ambiguous: inside free text they only
 //! count when written with a capital letter and not as the first word of a sentence.
 
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
 /// What a technology is; decides which vocabulary key it fills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TechnologyKind {
     /// A programming language.
     Language,
@@ -39,194 +44,20 @@ pub enum TechnologyKind {
 }
 
 /// One canonical technology and the spellings that mean it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Technology {
     /// The canonical name, as shown to users ("PostgreSQL").
-    pub name: &'static str,
+    pub name: String,
     /// What it is.
     pub kind: TechnologyKind,
     /// Lowercase spellings, each a space-separated token sequence.
-    pub aliases: &'static [&'static str],
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// Spellings that are also common words; see the module documentation.
-    pub ambiguous: &'static [&'static str],
+    #[serde(default)]
+    pub ambiguous: Vec<String>,
 }
-
-macro_rules! tech {
-    ($name:literal, $kind:ident, [$($alias:literal),*]) => {
-        tech!($name, $kind, [$($alias),*], [])
-    };
-    ($name:literal, $kind:ident, [$($alias:literal),*], [$($amb:literal),*]) => {
-        Technology {
-            name: $name,
-            kind: TechnologyKind::$kind,
-            aliases: &[$($alias),*],
-            ambiguous: &[$($amb),*],
-        }
-    };
-}
-
-/// Every technology Socrates recognises.
-pub const TECHNOLOGIES: &[Technology] = &[
-    tech!("Python", Language, ["python", "python3", "py"]),
-    tech!("Rust", Language, ["rustlang"], ["rust"]),
-    tech!("Go", Language, ["golang"], ["go"]),
-    tech!("Java", Language, ["java", "jdk"]),
-    tech!("Kotlin", Language, ["kotlin"]),
-    tech!("TypeScript", Language, ["typescript", "ts"]),
-    tech!("JavaScript", Language, ["javascript", "js", "ecmascript"]),
-    tech!("C#", Language, ["c#", "csharp", "c sharp"]),
-    tech!("C++", Language, ["c++", "cpp"]),
-    tech!("Ruby", Language, ["ruby"]),
-    tech!("PHP", Language, ["php"]),
-    tech!("Elixir", Language, ["elixir"]),
-    tech!("Swift", Language, [], ["swift"]),
-    tech!("Scala", Language, ["scala"]),
-    tech!("FastAPI", BackendFramework, ["fastapi", "fast api"]),
-    tech!("Django", BackendFramework, ["django"]),
-    tech!("Flask", BackendFramework, ["flask"]),
-    tech!(
-        "Express",
-        BackendFramework,
-        ["express.js", "expressjs"],
-        ["express"]
-    ),
-    tech!("NestJS", BackendFramework, ["nestjs", "nest.js"]),
-    tech!(
-        "Spring Boot",
-        BackendFramework,
-        ["spring boot", "springboot"],
-        ["spring"]
-    ),
-    tech!(
-        "Ruby on Rails",
-        BackendFramework,
-        ["rails", "ruby on rails", "ror"]
-    ),
-    tech!("Laravel", BackendFramework, ["laravel"]),
-    tech!(
-        "ASP.NET Core",
-        BackendFramework,
-        ["asp.net", "asp.net core", ".net", "dotnet"]
-    ),
-    tech!("Actix Web", BackendFramework, ["actix", "actix web"]),
-    tech!("Axum", BackendFramework, ["axum"]),
-    tech!("Gin", BackendFramework, ["gin gonic"], ["gin"]),
-    tech!("Phoenix", BackendFramework, [], ["phoenix"]),
-    tech!("Node.js", BackendFramework, ["node.js", "nodejs", "node"]),
-    tech!(
-        "React",
-        FrontendFramework,
-        ["reactjs", "react.js"],
-        ["react"]
-    ),
-    tech!("Vue", FrontendFramework, ["vue", "vue.js", "vuejs"]),
-    tech!("Angular", FrontendFramework, ["angular", "angularjs"]),
-    tech!("Svelte", FrontendFramework, ["svelte", "sveltekit"]),
-    tech!("Next.js", FrontendFramework, ["next.js", "nextjs"]),
-    tech!(
-        "PostgreSQL",
-        Database,
-        ["postgresql", "postgres", "psql", "postgre"],
-        ["pg"]
-    ),
-    tech!("MySQL", Database, ["mysql"]),
-    tech!("MariaDB", Database, ["mariadb"]),
-    tech!("SQLite", Database, ["sqlite", "sqlite3"]),
-    tech!("MongoDB", Database, ["mongodb", "mongo"]),
-    tech!(
-        "Microsoft SQL Server",
-        Database,
-        ["mssql", "sql server", "ms sql"]
-    ),
-    tech!(
-        "Oracle Database",
-        Database,
-        ["oracle db", "oracle database"],
-        ["oracle"]
-    ),
-    tech!("Cassandra", Database, ["cassandra"]),
-    tech!("DynamoDB", Database, ["dynamodb", "dynamo"]),
-    tech!(
-        "Elasticsearch",
-        Database,
-        ["elasticsearch", "elastic search"]
-    ),
-    tech!("Redis", Cache, ["redis"]),
-    tech!("Memcached", Cache, ["memcached", "memcache"]),
-    tech!("Kafka", MessageQueue, ["kafka", "apache kafka"]),
-    tech!(
-        "RabbitMQ",
-        MessageQueue,
-        ["rabbitmq", "rabbit mq", "rabbit"]
-    ),
-    tech!("Amazon SQS", MessageQueue, ["sqs", "amazon sqs", "aws sqs"]),
-    tech!("NATS", MessageQueue, ["nats"]),
-    tech!("AWS", Cloud, ["aws", "amazon web services"]),
-    tech!(
-        "Google Cloud",
-        Cloud,
-        ["gcp", "google cloud", "google cloud platform"]
-    ),
-    tech!("Azure", Cloud, ["azure", "microsoft azure"]),
-    tech!("DigitalOcean", Cloud, ["digitalocean", "digital ocean"]),
-    tech!("Heroku", Cloud, ["heroku"]),
-    tech!(
-        "Kubernetes",
-        ContainerPlatform,
-        ["kubernetes", "k8s", "eks", "gke", "aks"]
-    ),
-    tech!("Docker", ContainerPlatform, ["docker", "docker compose"]),
-    tech!("OpenShift", ContainerPlatform, ["openshift"]),
-    tech!("Nomad", ContainerPlatform, ["nomad"]),
-    tech!(
-        "OAuth2",
-        AuthMethod,
-        ["oauth", "oauth2", "oauth 2", "oauth 2.0"]
-    ),
-    tech!(
-        "OpenID Connect",
-        AuthMethod,
-        ["oidc", "openid connect", "openid"]
-    ),
-    tech!("SAML", AuthMethod, ["saml", "saml2"]),
-    tech!(
-        "JWT",
-        AuthMethod,
-        ["jwt", "json web token", "json web tokens"]
-    ),
-    tech!("SSO", AuthMethod, ["sso", "single sign on"]),
-    tech!("LDAP", AuthMethod, ["ldap", "active directory"]),
-    tech!("API keys", AuthMethod, ["api key", "api keys"]),
-    tech!(
-        "MFA",
-        AuthMethod,
-        ["mfa", "2fa", "multi factor", "two factor"]
-    ),
-    tech!("GDPR", ComplianceStandard, ["gdpr"]),
-    tech!("HIPAA", ComplianceStandard, ["hipaa"]),
-    tech!("PCI DSS", ComplianceStandard, ["pci", "pci dss"]),
-    tech!("SOC 2", ComplianceStandard, ["soc2", "soc 2"]),
-    tech!("ISO 27001", ComplianceStandard, ["iso 27001", "iso27001"]),
-    tech!("Prometheus", MonitoringTool, ["prometheus"]),
-    tech!("Grafana", MonitoringTool, ["grafana"]),
-    tech!("Datadog", MonitoringTool, ["datadog"]),
-    tech!("New Relic", MonitoringTool, ["new relic", "newrelic"]),
-    tech!("Sentry", MonitoringTool, ["sentry"]),
-    tech!("OpenTelemetry", MonitoringTool, ["opentelemetry", "otel"]),
-    tech!(
-        "ELK stack",
-        LoggingTool,
-        ["elk", "elk stack", "logstash", "kibana"]
-    ),
-    tech!("Loki", LoggingTool, ["loki", "grafana loki"]),
-    tech!("Splunk", LoggingTool, ["splunk"]),
-    tech!("pytest", TestingFramework, ["pytest"]),
-    tech!("Jest", TestingFramework, ["jest"]),
-    tech!("JUnit", TestingFramework, ["junit"]),
-    tech!("Cypress", TestingFramework, ["cypress"]),
-    tech!("Playwright", TestingFramework, ["playwright"]),
-    tech!("Selenium", TestingFramework, ["selenium"]),
-];
 
 /// Splits text into lowercase tokens: runs of letters, digits and `#+.` with trailing dots
 /// removed. Hyphens, slashes and other punctuation separate tokens, except that "sign-on"
@@ -299,75 +130,171 @@ fn is_version_token(token: &str) -> bool {
             .all(|c| c.is_ascii_digit() || c == '.' || c == 'x')
 }
 
-/// Finds the technology a whole value names, ignoring case, surrounding words such as
-/// "version" and a trailing version number: "PostgreSQL 16" → PostgreSQL.
-#[must_use]
-pub fn canonical_technology(value: &str) -> Option<&'static Technology> {
-    let mut tokens = tokenise(value);
-    while tokens
-        .last()
-        .is_some_and(|t| is_version_token(t) || t == "version")
-    {
-        tokens.pop();
+/// One alias of the index: its tokens, the technology and whether it is ambiguous.
+#[derive(Debug, Clone)]
+struct Alias {
+    tokens: Vec<String>,
+    technology: usize,
+    ambiguous: bool,
+}
+
+/// The technologies with their aliases indexed for fast lookup: whole values by their joined
+/// tokens, free text by the first token of each alias (longest alias first).
+#[derive(Debug, Clone, Default)]
+pub struct TechnologyIndex {
+    technologies: Vec<Technology>,
+    by_value: HashMap<String, usize>,
+    by_first_token: HashMap<String, Vec<Alias>>,
+}
+
+impl TechnologyIndex {
+    /// Indexes `technologies`.
+    ///
+    /// # Errors
+    /// A message naming the problem when a name is empty or repeated, an alias is not in
+    /// tokenised lowercase form, or a spelling is claimed by two technologies.
+    pub fn new(technologies: Vec<Technology>) -> Result<Self, String> {
+        let mut index = Self::default();
+        for (position, technology) in technologies.iter().enumerate() {
+            if technology.name.trim().is_empty() {
+                return Err(format!("technology #{} has an empty name", position + 1));
+            }
+            if technologies[..position]
+                .iter()
+                .any(|other| other.name == technology.name)
+            {
+                return Err(format!(
+                    "technology \"{}\" is listed twice",
+                    technology.name
+                ));
+            }
+            index.claim(
+                &tokenise(&technology.name).join(" "),
+                position,
+                &technologies,
+            )?;
+            let plain = technology.aliases.iter().map(|a| (a, false));
+            let risky = technology.ambiguous.iter().map(|a| (a, true));
+            for (alias, ambiguous) in plain.chain(risky) {
+                let tokens = tokenise(alias);
+                if tokens.is_empty() || tokens.join(" ") != *alias {
+                    return Err(format!(
+                        "technology \"{}\": alias \"{alias}\" must be lowercase tokens \
+                         separated by single spaces (it reads as \"{}\")",
+                        technology.name,
+                        tokens.join(" ")
+                    ));
+                }
+                index.claim(alias, position, &technologies)?;
+                let Some(first) = tokens.first().cloned() else {
+                    continue;
+                };
+                index.by_first_token.entry(first).or_default().push(Alias {
+                    tokens,
+                    technology: position,
+                    ambiguous,
+                });
+            }
+        }
+        for aliases in index.by_first_token.values_mut() {
+            aliases.sort_by_key(|alias| std::cmp::Reverse(alias.tokens.len()));
+        }
+        index.technologies = technologies;
+        Ok(index)
     }
-    let joined = tokens.join(" ");
-    TECHNOLOGIES.iter().find(|tech| {
-        tech.name.to_lowercase() == joined
-            || tech.aliases.contains(&joined.as_str())
-            || tech.ambiguous.contains(&joined.as_str())
-    })
+
+    /// Registers a whole-value spelling of the technology at `position`.
+    fn claim(
+        &mut self,
+        spelling: &str,
+        position: usize,
+        technologies: &[Technology],
+    ) -> Result<(), String> {
+        match self.by_value.get(spelling) {
+            Some(&owner) if owner != position => Err(format!(
+                "\"{spelling}\" is claimed by both \"{}\" and \"{}\"",
+                technologies[owner].name, technologies[position].name
+            )),
+            _ => {
+                self.by_value.insert(spelling.to_owned(), position);
+                Ok(())
+            }
+        }
+    }
+
+    /// Every technology, in file order.
+    #[must_use]
+    pub fn all(&self) -> &[Technology] {
+        &self.technologies
+    }
+
+    /// The technology with this canonical name.
+    #[must_use]
+    pub fn by_name(&self, name: &str) -> Option<&Technology> {
+        self.technologies.iter().find(|t| t.name == name)
+    }
+
+    /// Finds the technology a whole value names, ignoring case, surrounding words such as
+    /// "version" and a trailing version number: "PostgreSQL 16" → PostgreSQL.
+    #[must_use]
+    pub fn canonical(&self, value: &str) -> Option<&Technology> {
+        let mut tokens = tokenise(value);
+        while tokens
+            .last()
+            .is_some_and(|t| is_version_token(t) || t == "version")
+        {
+            tokens.pop();
+        }
+        self.by_value
+            .get(&tokens.join(" "))
+            .map(|&position| &self.technologies[position])
+    }
+
+    /// Finds every technology mentioned in free text, longest alias first, each once, in
+    /// order of appearance.
+    #[must_use]
+    pub fn find(&self, text: &str) -> Vec<TechnologyMention<'_>> {
+        let tokens = tokenise_with_case(text);
+        let mut found: Vec<TechnologyMention<'_>> = Vec::new();
+        let mut index = 0;
+        while index < tokens.len() {
+            let first = &tokens[index];
+            let best = self.by_first_token.get(&first.lower).and_then(|aliases| {
+                aliases.iter().find(|alias| {
+                    let end = index + alias.tokens.len();
+                    end <= tokens.len()
+                        && alias
+                            .tokens
+                            .iter()
+                            .zip(&tokens[index..end])
+                            .all(|(part, token)| *part == token.lower)
+                        && (!alias.ambiguous || (first.capitalised && !first.sentence_start))
+                })
+            });
+            if let Some(alias) = best {
+                let technology = &self.technologies[alias.technology];
+                if !found.iter().any(|m| m.technology.name == technology.name) {
+                    found.push(TechnologyMention {
+                        technology,
+                        start: first.start,
+                    });
+                }
+                index += alias.tokens.len();
+            } else {
+                index += 1;
+            }
+        }
+        found
+    }
 }
 
 /// A technology found inside free text, with the byte offset where it was mentioned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TechnologyMention {
+pub struct TechnologyMention<'a> {
     /// The technology.
-    pub technology: &'static Technology,
+    pub technology: &'a Technology,
     /// Byte offset of the first token of the mention.
     pub start: usize,
-}
-
-/// Finds every technology mentioned in free text, longest alias first, each once, in order of
-/// appearance.
-#[must_use]
-pub fn find_technologies(text: &str) -> Vec<TechnologyMention> {
-    let tokens = tokenise_with_case(text);
-    let mut found: Vec<TechnologyMention> = Vec::new();
-    let mut index = 0;
-    while index < tokens.len() {
-        let mut best: Option<(&'static Technology, usize)> = None;
-        for tech in TECHNOLOGIES {
-            let plain = tech.aliases.iter().map(|a| (a, false));
-            let risky = tech.ambiguous.iter().map(|a| (a, true));
-            for (alias, ambiguous) in plain.chain(risky) {
-                let parts: Vec<&str> = alias.split(' ').collect();
-                let end = index + parts.len();
-                if end > tokens.len() || best.is_some_and(|(_, len)| len >= parts.len()) {
-                    continue;
-                }
-                let matches = parts
-                    .iter()
-                    .zip(&tokens[index..end])
-                    .all(|(p, t)| *p == t.lower);
-                let first = &tokens[index];
-                if matches && (!ambiguous || (first.capitalised && !first.sentence_start)) {
-                    best = Some((tech, parts.len()));
-                }
-            }
-        }
-        if let Some((technology, length)) = best {
-            if !found.iter().any(|m| m.technology.name == technology.name) {
-                found.push(TechnologyMention {
-                    technology,
-                    start: tokens[index].start,
-                });
-            }
-            index += length;
-        } else {
-            index += 1;
-        }
-    }
-    found
 }
 
 #[cfg(test)]

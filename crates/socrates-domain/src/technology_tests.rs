@@ -1,8 +1,16 @@
 use super::*;
+
+fn knowledge() -> &'static crate::Knowledge {
+    static KNOWLEDGE: std::sync::OnceLock<crate::Knowledge> = std::sync::OnceLock::new();
+    KNOWLEDGE.get_or_init(|| crate::Knowledge::builtin().expect("built-in knowledge is valid"))
+}
 use std::collections::HashSet;
 
 fn name(value: &str) -> Option<&'static str> {
-    canonical_technology(value).map(|t| t.name)
+    knowledge()
+        .technologies()
+        .canonical(value)
+        .map(|t| t.name.as_str())
 }
 
 #[test]
@@ -27,32 +35,47 @@ fn postgres_spellings_are_one_technology() {
 #[test]
 fn aliases_are_unique_lowercase_and_tokenise_to_themselves() {
     let mut seen = HashSet::new();
-    for tech in TECHNOLOGIES {
-        for alias in tech.aliases.iter().chain(tech.ambiguous) {
-            assert!(seen.insert(*alias), "duplicate alias {alias}");
+    let all = knowledge().technologies().all();
+    for tech in all {
+        for alias in tech.aliases.iter().chain(&tech.ambiguous) {
+            assert!(seen.insert(alias.clone()), "duplicate alias {alias}");
             assert_eq!(tokenise(alias).join(" "), *alias, "{alias}");
         }
     }
-    assert!(TECHNOLOGIES.len() >= 60);
+    assert!(all.len() >= 60);
 }
 
 #[test]
 fn finds_technologies_in_free_text() {
     let text = "We'll use Postgres 16 and Redis, deploy on AWS with Kubernetes.";
-    let names: Vec<&str> = find_technologies(text)
+    let names: Vec<&str> = knowledge()
+        .technologies()
+        .find(text)
         .iter()
-        .map(|m| m.technology.name)
+        .map(|m| m.technology.name.as_str())
         .collect();
     assert_eq!(names, ["PostgreSQL", "Redis", "AWS", "Kubernetes"]);
 }
 
 #[test]
 fn ambiguous_words_need_a_capital_letter_mid_sentence() {
-    assert!(find_technologies("we go live in March and react quickly").is_empty());
-    assert!(find_technologies("Go live in March.").is_empty());
-    let names: Vec<&str> = find_technologies("The backend is in Go and React.")
+    assert!(
+        knowledge()
+            .technologies()
+            .find("we go live in March and react quickly")
+            .is_empty()
+    );
+    assert!(
+        knowledge()
+            .technologies()
+            .find("Go live in March.")
+            .is_empty()
+    );
+    let names: Vec<&str> = knowledge()
+        .technologies()
+        .find("The backend is in Go and React.")
         .iter()
-        .map(|m| m.technology.name)
+        .map(|m| m.technology.name.as_str())
         .collect();
     assert_eq!(names, ["Go", "React"]);
 }

@@ -9,11 +9,12 @@ use base64::Engine;
 use secrecy::ExposeSecret;
 use socrates_agents::auth::{AuthPolicy, AuthService, LogMailer, PasswordHasher, TokenService};
 use socrates_agents::rate_limit::{InProcessRateLimiter, Quota, RateLimiter, RedisRateLimiter};
+use socrates_agents::reasoner::offline::OfflineData;
 use socrates_agents::reasoner::{LlmReasoner, OfflineReasoner, Reasoner};
 use socrates_agents::{Clock, ContainerParts, RequestLimits, ServiceContainer};
 use socrates_api::ApiConfig;
 use socrates_domain::LlmProviderKind;
-use socrates_llm::{LlmClient, ProviderConfig, RetryPolicy, build_client};
+use socrates_llm::{LlmClient, ModelPrice, PriceTable, ProviderConfig, RetryPolicy, build_client};
 use socrates_persistence::redis::RedisPool;
 use socrates_persistence::{AuthDb, SpecsDb};
 
@@ -192,6 +193,17 @@ pub type ReasonerChoice = (Arc<dyn Reasoner>, Option<Arc<dyn LlmClient>>);
 /// configured provider that cannot be used is a start-up error, never a silent offline mode.
 pub fn build_reasoner(settings: &Settings) -> anyhow::Result<ReasonerChoice> {
     let llm = &settings.llm;
+    let data = OfflineData::load(llm.offline_data_dir.as_deref())
+        .context("load the offline reasoner's data files")?;
+    tracing::info!(
+        data_dir = ?llm.offline_data_dir,
+        technologies = data.knowledge().technologies().all().len(),
+        keys = data.knowledge().vocabulary().all().len(),
+        exclusion_rules = data.knowledge().conflict_rules().exclusions.len(),
+        questions = data.questions().all().len(),
+        "offline data loaded"
+    );
+    let offline = OfflineReasoner::new(Arc::new(data));
     let provider = match &llm.provider {
         Some(name) => name
             .parse::<LlmProviderKind>()
@@ -206,7 +218,7 @@ pub fn build_reasoner(settings: &Settings) -> anyhow::Result<ReasonerChoice> {
             llm.provider = "offline",
             "no LLM provider configured: running the built-in offline reasoner"
         );
-        return Ok((Arc::new(OfflineReasoner), None));
+        return Ok((Arc::new(offline), None));
     }
     let model = llm
         .model
@@ -237,6 +249,17 @@ pub fn build_reasoner(settings: &Settings) -> anyhow::Result<ReasonerChoice> {
     if let Some(key) = key {
         config = config.with_api_key(key.expose_secret());
     }
+    match (llm.input_price_per_1k_usd, llm.output_price_per_1k_usd) {
+        (None, None) => {}
+        (Some(input), Some(output)) if input >= 0.0 && output >= 0.0 => {
+            let mut prices = PriceTable::default();
+            prices.set_model_price(provider, model.clone(), ModelPrice::new(input, output));
+            config = config.with_prices(prices);
+        }
+        _ => bail!(
+            "llm.input_price_per_1k_usd and llm.output_price_per_1k_usd must be set together and not be negative"
+        ),
+    }
     let base_url = match provider {
         LlmProviderKind::Ollama => llm.base_url.clone().or_else(|| llm.ollama_url.clone()),
         _ => llm.base_url.clone(),
@@ -246,7 +269,7 @@ pub fn build_reasoner(settings: &Settings) -> anyhow::Result<ReasonerChoice> {
     }
     let client = build_client(provider, config).context("build the language-model client")?;
     tracing::info!(llm.provider = provider.as_str(), llm.model = %model, "language-model provider configured");
-    let reasoner: Arc<dyn Reasoner> = Arc::new(LlmReasoner::new(Arc::clone(&client)));
+    let reasoner: Arc<dyn Reasoner> = Arc::new(LlmReasoner::new(Arc::clone(&client), offline));
     Ok((reasoner, Some(client)))
 }
 

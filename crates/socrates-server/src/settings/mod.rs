@@ -116,6 +116,14 @@ pub struct LlmSettings {
     pub max_attempts: u32,
     /// How long `/health` reuses a provider probe.
     pub health_cache_seconds: u64,
+    /// Price of the configured model's input, USD per 1 000 tokens; the built-in price table
+    /// when unset. Set together with `output_price_per_1k_usd`.
+    pub input_price_per_1k_usd: Option<f64>,
+    /// Price of the configured model's output, USD per 1 000 tokens.
+    pub output_price_per_1k_usd: Option<f64>,
+    /// A directory whose `technologies.toml`, `vocabulary.toml`, `conflict_rules.toml`,
+    /// `lexicon.toml` or `questions.toml` replace the built-in offline data files.
+    pub offline_data_dir: Option<PathBuf>,
 }
 
 impl Default for LlmSettings {
@@ -130,6 +138,9 @@ impl Default for LlmSettings {
             timeout_seconds: 30,
             max_attempts: 3,
             health_cache_seconds: 30,
+            input_price_per_1k_usd: None,
+            output_price_per_1k_usd: None,
+            offline_data_dir: None,
         }
     }
 }

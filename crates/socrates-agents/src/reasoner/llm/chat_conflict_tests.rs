@@ -42,7 +42,10 @@ async fn extraction_works_through_claude_tool_use() {
         .with_base_url(server.uri())
         .with_api_key("sk-ant-test-0123456789")
         .with_retry(RetryPolicy::no_retries());
-    let reasoner = LlmReasoner::new(build_client(LlmProviderKind::Claude, config).unwrap());
+    let reasoner = LlmReasoner::new(
+        build_client(LlmProviderKind::Claude, config).unwrap(),
+        OfflineReasoner::builtin().unwrap(),
+    );
 
     let extraction = reasoner
         .extract_facts(&extraction_input("Staff sign in with SSO via Okta."))

@@ -60,12 +60,12 @@ impl fmt::Debug for LlmReasoner {
 
 impl LlmReasoner {
     /// A reasoner asking `client`, with the offline engine's rules as the conflict pre-check
-    /// and no usage sink.
+    /// (and its vocabulary in the prompts) and no usage sink.
     #[must_use]
-    pub fn new(client: Arc<dyn LlmClient>) -> Self {
+    pub fn new(client: Arc<dyn LlmClient>, offline: OfflineReasoner) -> Self {
         Self {
             client,
-            offline: OfflineReasoner::new(),
+            offline,
             usage_sink: None,
         }
     }
@@ -154,7 +154,10 @@ impl Reasoner for LlmReasoner {
             prompts::EXTRACTION_TEMPLATE,
             &[
                 ("categories", &prompts::category_list()),
-                ("vocabulary", &prompts::vocabulary_list()),
+                (
+                    "vocabulary",
+                    &prompts::vocabulary_list(self.offline.data().knowledge().vocabulary()),
+                ),
                 ("facts", &prompts::fact_lines(&input.existing)),
                 ("question_category", question_category),
                 (

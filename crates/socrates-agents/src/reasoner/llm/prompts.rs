@@ -2,7 +2,7 @@
 //! JSON schemas of the structured answers.
 
 use serde_json::{Value, json};
-use socrates_domain::fact_vocabulary::keys_of;
+use socrates_domain::fact_vocabulary::Vocabulary;
 use socrates_domain::{Category, ConflictSeverity, ConflictType, ExistingFact, FactDraft};
 
 /// The question template, version 1.
@@ -59,11 +59,11 @@ pub fn category_list() -> String {
 
 /// The preferred keys, one line per category.
 #[must_use]
-pub fn vocabulary_list() -> String {
+pub fn vocabulary_list(vocabulary: &Vocabulary) -> String {
     Category::ALL
         .iter()
         .map(|category| {
-            let keys: Vec<&str> = keys_of(*category).collect();
+            let keys: Vec<&str> = vocabulary.keys_of(*category).collect();
             let keys = if keys.is_empty() {
                 "requirement_<short_slug>".to_owned()
             } else {
@@ -228,6 +228,8 @@ mod tests {
                 assert!(template.contains(&format!("{{{{{name}}}}}")), "{name}");
             }
         }
-        assert!(vocabulary_list().contains("tech_stack: programming_language"));
+        let data = crate::reasoner::offline::OfflineData::builtin().expect("valid");
+        let list = vocabulary_list(data.knowledge().vocabulary());
+        assert!(list.contains("tech_stack: programming_language"));
     }
 }

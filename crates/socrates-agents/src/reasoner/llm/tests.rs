@@ -30,7 +30,8 @@ pub(super) fn reasoner(server: &MockServer) -> (LlmReasoner, Arc<Recorder>) {
         .with_retry(RetryPolicy::no_retries());
     let client = build_client(LlmProviderKind::Openai, config).unwrap();
     let recorder = Arc::new(Recorder::default());
-    let reasoner = LlmReasoner::new(client).with_usage_sink(recorder.clone());
+    let reasoner = LlmReasoner::new(client, OfflineReasoner::builtin().unwrap())
+        .with_usage_sink(recorder.clone());
     (reasoner, recorder)
 }
 

@@ -311,7 +311,7 @@ pub fn conflicts(
         };
         if seen.insert((new_index, existing.category, existing.key.clone())) {
             findings.push(ConflictFinding {
-                rule_id: RULE_LLM_JUDGEMENT,
+                rule_id: RULE_LLM_JUDGEMENT.to_owned(),
                 existing: (*existing).clone(),
                 new: draft.clone(),
                 conflict_type,

@@ -4,14 +4,12 @@
 //! framework does not imply its language), and a mention preceded by a negation ("not",
 //! "instead of") is ignored.
 
-use socrates_domain::fact_vocabulary::{
-    ValueKind, key_for_technology, requirement_key, value_kind,
-};
+use socrates_domain::fact_vocabulary::{ValueKind, requirement_key};
 use socrates_domain::quantity::{Quantity, QuantityKind, format_number, parse_quantities};
-use socrates_domain::technology::{find_technologies, tokenise};
+use socrates_domain::technology::tokenise;
 use socrates_domain::{Category, FactDraft};
 
-use super::lexicon::{HEDGES, NEGATIONS, PHRASES, PROJECT_TYPES, REQUIREMENT_MARKERS};
+use super::data::{Lexicon, OfflineData};
 use crate::reasoner::ExtractionInput;
 
 /// Confidence of a plainly stated fact.
@@ -19,89 +17,126 @@ pub const EXPLICIT_CONFIDENCE: f64 = 0.9;
 /// Confidence of a hedged fact ("maybe", "probably", "might").
 pub const HEDGED_CONFIDENCE: f64 = 0.6;
 
-/// Extracts the facts `input.text` states, at most one per key (the first mention wins).
-pub fn extract(input: &ExtractionInput) -> Vec<FactDraft> {
-    let mut facts: Vec<FactDraft> = Vec::new();
+/// The facts found so far, at most one per key and value (multi-valued keys keep every
+/// value; single-valued keys keep every distinct value, so a contradiction inside one answer
+/// reaches the conflict rules).
+struct Found<'d> {
+    data: &'d OfflineData,
+    facts: Vec<FactDraft>,
+}
+
+impl Found<'_> {
+    fn push(&mut self, category: Category, key: &str, value: String, confidence: f64, why: &str) {
+        let knowledge = self.data.knowledge();
+        let duplicate = self
+            .facts
+            .iter()
+            .any(|fact| fact.key == key && knowledge.same_meaning(key, &fact.value, &value));
+        if !duplicate {
+            self.facts.push(FactDraft {
+                category,
+                key: key.to_owned(),
+                value,
+                confidence,
+                reasoning: Some(format!("Stated in the answer: \"{why}\"")),
+            });
+        }
+    }
+}
+
+/// Extracts the facts `input.text` states.
+pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
+    let lexicon = data.lexicon();
+    let knowledge = data.knowledge();
+    let mut found = Found {
+        data,
+        facts: Vec::new(),
+    };
     let question = input
         .question_text
         .as_deref()
         .map(str::to_lowercase)
         .unwrap_or_default();
     for sentence in sentences(&input.text) {
-        let confidence = if has_any_word(sentence, HEDGES) {
+        let confidence = if has_any_word(sentence, &lexicon.hedges) {
             HEDGED_CONFIDENCE
         } else {
             EXPLICIT_CONFIDENCE
         };
-        let before = facts.len();
-        let reasoning = format!("Stated in the answer: \"{}\"", sentence.trim());
-        let push = |facts: &mut Vec<FactDraft>, category: Category, key: &str, value: String| {
-            if !facts.iter().any(|f| f.key == key) {
-                facts.push(FactDraft {
-                    category,
-                    key: key.to_owned(),
-                    value,
-                    confidence,
-                    reasoning: Some(reasoning.clone()),
-                });
+        let before = found.facts.len();
+        let why = sentence.trim();
+        for mention in knowledge.technologies().find(sentence) {
+            if negated(lexicon, &sentence[..mention.start]) {
+                continue;
             }
-        };
-        for mention in find_technologies(sentence) {
-            if !negated(&sentence[..mention.start]) {
-                let (category, key) = key_for_technology(mention.technology.kind);
-                push(
-                    &mut facts,
+            if let Some((category, key)) = knowledge
+                .vocabulary()
+                .key_for_technology(mention.technology.kind)
+            {
+                found.push(
                     category,
                     key,
-                    mention.technology.name.to_owned(),
+                    mention.technology.name.clone(),
+                    confidence,
+                    why,
                 );
             }
         }
-        let words = tokenise(sentence).join(" ");
-        let padded = format!(" {words} ");
-        if let Some((_, project_type)) = PROJECT_TYPES
+        let padded = format!(" {} ", tokenise(sentence).join(" "));
+        let says = |phrase: &String| padded.contains(&format!(" {phrase} "));
+        if let Some(project_type) = lexicon
+            .project_types
             .iter()
-            .find(|(p, _)| padded.contains(&format!(" {p} ")))
+            .find(|project_type| project_type.phrases.iter().any(says))
         {
-            push(
-                &mut facts,
+            found.push(
                 Category::Goals,
                 "project_type",
-                (*project_type).to_owned(),
+                project_type.value.clone(),
+                confidence,
+                why,
             );
         }
-        for (phrases, category, key, value) in PHRASES {
-            if phrases.iter().any(|p| padded.contains(&format!(" {p} "))) {
-                push(&mut facts, *category, key, (*value).to_owned());
+        for phrase in &lexicon.phrases {
+            if phrase.phrases.iter().any(says) {
+                found.push(
+                    phrase.category,
+                    &phrase.key,
+                    phrase.value.clone(),
+                    confidence,
+                    why,
+                );
             }
         }
         for clause in clauses(sentence) {
+            let context = clause.to_lowercase();
             for quantity in parse_quantities(clause) {
-                let context = clause.to_lowercase();
-                let key = classify(&quantity, &context).or_else(|| classify(&quantity, &question));
+                let key = classify(lexicon, &quantity, &context)
+                    .or_else(|| classify(lexicon, &quantity, &question));
                 if let Some((category, key)) = key {
                     let span = &clause[quantity.start..quantity.end];
-                    push(
-                        &mut facts,
-                        category,
-                        key,
-                        readable_value(key, span, &quantity),
-                    );
+                    let value = readable_value(data, key, span, &quantity);
+                    found.push(category, key, value, confidence, why);
                 }
             }
         }
-        let padded_lower = format!(" {} ", sentence.trim().to_lowercase());
-        if facts.len() == before && REQUIREMENT_MARKERS.iter().any(|m| padded_lower.contains(m)) {
-            let statement = sentence.trim().trim_end_matches(['.', '!']).to_owned();
-            push(
-                &mut facts,
+        let padded_lower = format!(" {} ", why.to_lowercase());
+        let is_requirement = lexicon
+            .requirement_markers
+            .iter()
+            .any(|marker| padded_lower.contains(&format!(" {marker} ")));
+        if found.facts.len() == before && is_requirement {
+            let statement = why.trim_end_matches(['.', '!']).to_owned();
+            found.push(
                 Category::Requirements,
                 &requirement_key(&statement),
                 statement,
+                confidence,
+                why,
             );
         }
     }
-    facts
+    found.facts
 }
 
 /// Splits text into sentences at `.`, `!`, `?`, `;` or a newline followed by whitespace or
@@ -134,26 +169,34 @@ fn clauses(sentence: &str) -> Vec<&str> {
         .collect()
 }
 
-fn has_any_word(text: &str, words: &[&str]) -> bool {
-    let tokens = tokenise(text);
-    tokens.iter().any(|t| words.contains(&t.as_str()))
+fn has_any_word(text: &str, words: &[String]) -> bool {
+    tokenise(text).iter().any(|t| words.contains(t))
 }
 
-/// Whether one of the three words before a mention negates it.
-fn negated(before: &str) -> bool {
+/// Whether a negation among the three words before a mention reaches it: "not MySQL",
+/// "instead of Mongo", but not "replace MySQL with PostgreSQL" (the "with" ends its reach).
+fn negated(lexicon: &Lexicon, before: &str) -> bool {
     let lower = before.to_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .filter(|w| !w.is_empty())
         .collect();
-    words.iter().rev().take(3).any(|w| NEGATIONS.contains(w))
+    for word in words.iter().rev().take(3) {
+        if lexicon.negation_breakers.iter().any(|b| b == word) {
+            return false;
+        }
+        if lexicon.negations.iter().any(|n| n == word) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether one of the needles occurs at the start of a word of the context, so "rpo" does
 /// not match inside "corporate" nor "load" inside "download".
-fn contains_any(context: &str, needles: &[&str]) -> bool {
+fn contains_any(context: &str, needles: &[String]) -> bool {
     needles.iter().any(|needle| {
-        context.match_indices(needle).any(|(index, _)| {
+        context.match_indices(needle.as_str()).any(|(index, _)| {
             context[..index]
                 .chars()
                 .next_back()
@@ -163,51 +206,34 @@ fn contains_any(context: &str, needles: &[&str]) -> bool {
 }
 
 /// Which vocabulary key a quantity fills, judged from the words of its context.
-fn classify(quantity: &Quantity, context: &str) -> Option<(Category, &'static str)> {
+fn classify(
+    lexicon: &Lexicon,
+    quantity: &Quantity,
+    context: &str,
+) -> Option<(Category, &'static str)> {
+    let words = &lexicon.context;
     let noun = quantity.noun.as_deref().unwrap_or("");
     match quantity.kind {
-        QuantityKind::Duration => classify_duration(quantity, context),
-        QuantityKind::Percent
-            if contains_any(
-                context,
-                &["uptime", "availability", "available", "sla", "downtime"],
-            ) =>
-        {
+        QuantityKind::Duration => classify_duration(lexicon, quantity, context),
+        QuantityKind::Percent if contains_any(context, &words.availability) => {
             Some((Category::DisasterRecovery, "availability_target_percent"))
         }
-        QuantityKind::Percent if contains_any(context, &["coverage", "test"]) => {
+        QuantityKind::Percent if contains_any(context, &words.coverage) => {
             Some((Category::Testing, "test_coverage_target_percent"))
         }
-        QuantityKind::Money
-            if contains_any(context, &["budget", "cost", "spend", "$", "usd", "dollar"]) =>
-        {
+        QuantityKind::Money if contains_any(context, &words.budget) => {
             Some((Category::Goals, "budget_usd"))
         }
         QuantityKind::Rate => Some((Category::Performance, "throughput_rps")),
         QuantityKind::Count => {
-            let concurrent = contains_any(
-                context,
-                &[
-                    "concurrent",
-                    "simultaneous",
-                    "same time",
-                    "same moment",
-                    "at once",
-                    "in parallel",
-                ],
-            );
-            let people = contains_any(
-                context,
-                &[
-                    "user", "people", "customer", "visitor", "player", "member", "account",
-                ],
-            );
-            let writers = contains_any(context, &["writer", "writing", "write"]);
+            let concurrent = contains_any(context, &words.concurrent);
+            let people = contains_any(context, &words.people);
+            let writers = contains_any(context, &words.writers);
             if writers && (concurrent || noun.starts_with("writer")) {
                 Some((Category::Scalability, "concurrent_writers"))
             } else if concurrent && people {
                 Some((Category::Scalability, "concurrent_users"))
-            } else if people && states_total(noun, context) {
+            } else if people && states_total(lexicon, noun, context) {
                 Some((Category::Scalability, "total_users"))
             } else {
                 None
@@ -219,75 +245,32 @@ fn classify(quantity: &Quantity, context: &str) -> Option<(Category, &'static st
 
 /// Whether a count of people is a total: the noun names people ("20,000 users") or, for a
 /// bare number, the context asks for a total.
-fn states_total(noun: &str, context: &str) -> bool {
+fn states_total(lexicon: &Lexicon, noun: &str, context: &str) -> bool {
     if noun.is_empty() {
-        contains_any(
-            context,
-            &["in total", "how many users", "after the first year"],
-        )
+        contains_any(context, &lexicon.context.total_question)
     } else {
-        contains_any(
-            noun,
-            &["user", "people", "customer", "member", "account", "total"],
-        )
+        contains_any(noun, &lexicon.context.people) || noun.starts_with("total")
     }
 }
 
-fn classify_duration(quantity: &Quantity, context: &str) -> Option<(Category, &'static str)> {
+fn classify_duration(
+    lexicon: &Lexicon,
+    quantity: &Quantity,
+    context: &str,
+) -> Option<(Category, &'static str)> {
+    let words = &lexicon.context;
     let seconds = quantity.value / 1_000.0;
-    if contains_any(context, &["rpo", "data loss", "lose", "recovery point"]) {
+    if contains_any(context, &words.rpo) {
         Some((Category::DisasterRecovery, "rpo_minutes"))
-    } else if contains_any(
-        context,
-        &[
-            "rto",
-            "recover",
-            "back up and running",
-            "restore",
-            "back after",
-            "be back",
-        ],
-    ) {
+    } else if contains_any(context, &words.rto) {
         Some((Category::DisasterRecovery, "rto_minutes"))
-    } else if contains_any(context, &["p99", "99th"]) && seconds < 600.0 {
+    } else if contains_any(context, &words.p99) && seconds < 600.0 {
         Some((Category::Performance, "latency_p99_ms"))
-    } else if contains_any(
-        context,
-        &[
-            "p95", "latency", "respon", "load", "fast", "quick", "complete",
-        ],
-    ) && seconds < 600.0
-    {
+    } else if contains_any(context, &words.latency) && seconds < 600.0 {
         Some((Category::Performance, "latency_p95_ms"))
-    } else if contains_any(
-        context,
-        &[
-            "keep",
-            "kept",
-            "retain",
-            "retention",
-            "store",
-            "delete",
-            "purge",
-            "archive",
-        ],
-    ) && seconds >= 86_400.0
-    {
+    } else if contains_any(context, &words.retention) && seconds >= 86_400.0 {
         Some((Category::DataRetention, "retention_period_days"))
-    } else if contains_any(
-        context,
-        &[
-            "deadline",
-            "launch",
-            "ship",
-            "release",
-            "go live",
-            "mvp",
-            "deliver",
-            "first version",
-        ],
-    ) && seconds >= 86_400.0
-    {
+    } else if contains_any(context, &words.deadline) && seconds >= 86_400.0 {
         Some((Category::Goals, "deadline"))
     } else {
         None
@@ -296,9 +279,9 @@ fn classify_duration(quantity: &Quantity, context: &str) -> Option<(Category, &'
 
 /// A readable value in the key's unit ("2 s" under `latency_p95_ms` → "2000 ms"); text keys
 /// keep the words as written ("3 months").
-fn readable_value(key: &str, span: &str, quantity: &Quantity) -> String {
+fn readable_value(data: &OfflineData, key: &str, span: &str, quantity: &Quantity) -> String {
     let duration = quantity.kind == QuantityKind::Duration;
-    let (number, unit) = match value_kind(key) {
+    let (number, unit) = match data.knowledge().vocabulary().value_kind(key) {
         ValueKind::Milliseconds => (quantity.value, " ms"),
         ValueKind::Minutes if duration => (quantity.minutes(), " minutes"),
         ValueKind::Minutes => (quantity.value, " minutes"),

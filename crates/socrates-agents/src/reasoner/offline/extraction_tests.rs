@@ -4,6 +4,11 @@ use socrates_domain::FactSource;
 
 use super::*;
 
+fn data() -> &'static OfflineData {
+    static DATA: std::sync::OnceLock<OfflineData> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| OfflineData::builtin().expect("built-in data is valid"))
+}
+
 fn input(text: &str) -> ExtractionInput {
     ExtractionInput {
         question_text: None,
@@ -15,7 +20,7 @@ fn input(text: &str) -> ExtractionInput {
 }
 
 fn pairs(text: &str) -> Vec<(String, String)> {
-    extract(&input(text))
+    extract(data(), &input(text))
         .into_iter()
         .map(|f| (f.key, f.value))
         .collect()
@@ -27,7 +32,7 @@ fn value_of(facts: &[(String, String)], key: &str) -> Option<String> {
 
 #[test]
 fn seed_answer_yields_framework_and_project_type_only() {
-    let facts = extract(&input("I want to build a web app with FastAPI"));
+    let facts = extract(data(), &input("I want to build a web app with FastAPI"));
     let keys: Vec<(&str, &str)> = facts
         .iter()
         .map(|f| (f.key.as_str(), f.value.as_str()))
@@ -111,7 +116,7 @@ fn more_quantities() {
 
 #[test]
 fn hedged_statements_get_lower_confidence() {
-    let facts = extract(&input("Maybe MongoDB. The frontend is React."));
+    let facts = extract(data(), &input("Maybe MongoDB. The frontend is React."));
     assert_eq!(facts.len(), 2);
     assert_eq!(facts[0].confidence, HEDGED_CONFIDENCE);
     assert_eq!(facts[1].confidence, EXPLICIT_CONFIDENCE);
@@ -119,9 +124,10 @@ fn hedged_statements_get_lower_confidence() {
 
 #[test]
 fn requirement_sentences_become_requirement_facts() {
-    let facts = extract(&input(
-        "Users must be able to export reports as PDF. It is nice.",
-    ));
+    let facts = extract(
+        data(),
+        &input("Users must be able to export reports as PDF. It is nice."),
+    );
     assert_eq!(facts.len(), 1);
     assert_eq!(facts[0].category, Category::Requirements);
     assert_eq!(facts[0].key, "requirement_users_able_export_reports_as_pdf");
@@ -143,7 +149,7 @@ fn question_text_gives_context_to_bare_numbers() {
     let mut answer = input("About 15 minutes.");
     answer.question_text =
         Some("How much recent data could you afford to lose after a failure?".to_owned());
-    let facts = extract(&answer);
+    let facts = extract(data(), &answer);
     assert_eq!(facts.len(), 1);
     assert_eq!(
         (facts[0].key.as_str(), facts[0].value.as_str()),
@@ -169,7 +175,7 @@ fn a_long_answer_yields_facts_in_several_categories() {
         we expect about 3,000 concurrent users. Records are kept for 7 years, we run nightly \
         backups and need 99.95% availability. We'll monitor with Prometheus and Grafana and \
         aim for 85% test coverage with pytest.";
-    let facts = extract(&input(text));
+    let facts = extract(data(), &input(text));
     let categories: HashSet<Category> = facts.iter().map(|f| f.category).collect();
     assert!(categories.len() >= 8, "{categories:?}");
     let pairs: Vec<(String, String)> = facts
@@ -207,7 +213,7 @@ fn extracted_keys_and_values_are_valid_and_odd_input_is_safe() {
         "Latency p99 of 1.2 s; p95 of 300ms. RTO 4 hours, RPO 15m RPO.",
     ];
     for text in texts {
-        for fact in extract(&input(text)) {
+        for fact in extract(data(), &input(text)) {
             assert!(
                 socrates_domain::FactKey::parse(&fact.key).is_ok(),
                 "{}",

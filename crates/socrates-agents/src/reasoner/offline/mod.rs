@@ -1,33 +1,50 @@
-//! The offline reasoner: deterministic, no network, no cost. Questions come from the banks in
-//! [`question_bank`], facts from the rules in [`extraction`], conflicts from the domain's
-//! conflict rules.
+//! The offline reasoner: deterministic, no network, no cost. Questions come from the banks,
+//! facts from the rules in [`extraction`], conflicts from the domain's conflict rules; the
+//! banks, word lists, technologies and rules are data files ([`data`]).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use socrates_domain::{
-    ConflictFinding, ConversationRole, ExistingFact, FactDraft, compute_maturity, detect_conflicts,
+    ConflictFinding, ConversationRole, ExistingFact, FactDraft, KnowledgeError, compute_maturity,
 };
 
 use super::{
     ChatTurn, Extraction, ExtractionInput, QuestionContext, QuestionDraft, Reasoner, ReasonerError,
 };
 
+pub mod data;
 pub mod extraction;
-mod lexicon;
-pub mod question_bank;
 
-use question_bank::{QuestionTemplate, templates_of};
+pub use data::{OfflineData, QuestionTemplate};
 
-/// The built-in deterministic reasoner; see the module documentation.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OfflineReasoner;
+/// The built-in deterministic reasoner; see the module documentation. Cheap to clone: the
+/// data is shared.
+#[derive(Debug, Clone)]
+pub struct OfflineReasoner {
+    data: Arc<OfflineData>,
+}
 
 impl OfflineReasoner {
-    /// A new offline reasoner.
+    /// A reasoner working from `data`.
     #[must_use]
-    pub const fn new() -> Self {
-        Self
+    pub const fn new(data: Arc<OfflineData>) -> Self {
+        Self { data }
+    }
+
+    /// A reasoner working from the compiled-in data.
+    ///
+    /// # Errors
+    /// Only if a built-in file is invalid, which the test suite rules out.
+    pub fn builtin() -> Result<Self, KnowledgeError> {
+        OfflineData::builtin().map(|data| Self::new(Arc::new(data)))
+    }
+
+    /// The data it works from.
+    #[must_use]
+    pub fn data(&self) -> &OfflineData {
+        &self.data
     }
 
     /// Picks the template to ask: among the unasked templates of the focus category, first
@@ -37,8 +54,9 @@ impl OfflineReasoner {
     /// # Errors
     /// [`ReasonerError::QuestionBankExhausted`] when every template of the category was asked.
     pub fn select_template(
+        &self,
         context: &QuestionContext,
-    ) -> Result<&'static QuestionTemplate, ReasonerError> {
+    ) -> Result<&QuestionTemplate, ReasonerError> {
         let present: HashSet<&str> = context
             .existing_facts
             .iter()
@@ -50,7 +68,7 @@ impl OfflineReasoner {
             } else if template
                 .target_keys
                 .iter()
-                .any(|key| !present.contains(key))
+                .any(|key| !present.contains(key.as_str()))
             {
                 0
             } else {
@@ -63,8 +81,10 @@ impl OfflineReasoner {
                 .as_deref()
                 .is_some_and(|persona| persona != template.persona)
         };
-        templates_of(context.focus_category)
-            .filter(|template| !context.asked_template_ids.contains(template.template_id))
+        self.data
+            .questions()
+            .of(context.focus_category)
+            .filter(|template| !context.asked_template_ids.contains(&template.template_id))
             .min_by_key(|template| (tier(template), persona_mismatch(template)))
             .ok_or(ReasonerError::QuestionBankExhausted {
                 category: context.focus_category,
@@ -74,11 +94,11 @@ impl OfflineReasoner {
 
 fn draft_from(template: &QuestionTemplate) -> QuestionDraft {
     QuestionDraft {
-        text: template.text.to_owned(),
+        text: template.text.clone(),
         category: template.category,
-        context: template.context.to_owned(),
-        template_id: Some(template.template_id.to_owned()),
-        persona: Some(template.persona.to_owned()),
+        context: template.context.clone(),
+        template_id: Some(template.template_id.clone()),
+        persona: Some(template.persona.clone()),
     }
 }
 
@@ -92,7 +112,7 @@ impl Reasoner for OfflineReasoner {
         &self,
         context: &QuestionContext,
     ) -> Result<QuestionDraft, ReasonerError> {
-        Self::select_template(context).map(draft_from)
+        self.select_template(context).map(draft_from)
     }
 
     async fn extract_facts(&self, input: &ExtractionInput) -> Result<Extraction, ReasonerError> {
@@ -102,7 +122,7 @@ impl Reasoner for OfflineReasoner {
         // Every rule emits a category from the fixed vocabulary, so nothing is ever rejected
         // here; `rejected` is filled by reasoners that read categories from a model.
         Ok(Extraction {
-            facts: extraction::extract(input),
+            facts: extraction::extract(&self.data, input),
             rejected: Vec::new(),
         })
     }
@@ -112,7 +132,10 @@ impl Reasoner for OfflineReasoner {
         new: &[FactDraft],
         existing: &[ExistingFact],
     ) -> Result<Vec<ConflictFinding>, ReasonerError> {
-        Ok(detect_conflicts(new, existing))
+        let knowledge = self.data.knowledge();
+        let mut findings = knowledge.detect_conflicts_within(new);
+        findings.extend(knowledge.detect_conflicts(new, existing));
+        Ok(findings)
     }
 
     async fn chat_reply(
@@ -137,57 +160,60 @@ impl Reasoner for OfflineReasoner {
             existing: facts.to_vec(),
             source: socrates_domain::FactSource::DirectChat,
         };
-        let understood = extraction::extract(&input);
-        Ok(compose_reply(&understood, facts))
+        let understood = extraction::extract(&self.data, &input);
+        Ok(self.compose_reply(&understood, facts))
     }
 }
 
-/// The reply text: what was understood, then an open question about the least-covered
-/// category (counting the facts just understood).
-fn compose_reply(understood: &[FactDraft], facts: &[ExistingFact]) -> String {
-    let mut reply = if understood.is_empty() {
-        "Thank you. I did not find a concrete decision or figure in that message yet.".to_owned()
-    } else {
-        let items: Vec<String> = understood
-            .iter()
-            .map(|fact| format!("{} is {}", fact.key.replace('_', " "), fact.value))
-            .collect();
-        format!("Understood: {}.", items.join("; "))
-    };
-    let coverage = facts
-        .iter()
-        .map(|fact| (fact.category, fact.confidence))
-        .chain(
-            understood
+impl OfflineReasoner {
+    /// The reply text: what was understood, then an open question about the least-covered
+    /// category (counting the facts just understood).
+    fn compose_reply(&self, understood: &[FactDraft], facts: &[ExistingFact]) -> String {
+        let mut reply = if understood.is_empty() {
+            "Thank you. I did not find a concrete decision or figure in that message yet."
+                .to_owned()
+        } else {
+            let items: Vec<String> = understood
                 .iter()
-                .map(|fact| (fact.category, fact.confidence)),
-        );
-    let next = compute_maturity(coverage).next_category();
-    let mut known: Vec<ExistingFact> = facts.to_vec();
-    known.extend(understood.iter().map(|fact| ExistingFact {
-        id: None,
-        category: fact.category,
-        key: fact.key.clone(),
-        value: fact.value.clone(),
-        confidence: fact.confidence,
-    }));
-    let context = QuestionContext {
-        project_name: String::new(),
-        project_description: String::new(),
-        focus_category: next,
-        persona: None,
-        asked_template_ids: HashSet::new(),
-        existing_facts: known,
-    };
-    reply.push_str(&format!(
-        " Next, let us talk about {}.",
-        next.title().to_lowercase()
-    ));
-    if let Ok(template) = OfflineReasoner::select_template(&context) {
-        reply.push(' ');
-        reply.push_str(template.text);
+                .map(|fact| format!("{} is {}", fact.key.replace('_', " "), fact.value))
+                .collect();
+            format!("Understood: {}.", items.join("; "))
+        };
+        let coverage = facts
+            .iter()
+            .map(|fact| (fact.category, fact.confidence))
+            .chain(
+                understood
+                    .iter()
+                    .map(|fact| (fact.category, fact.confidence)),
+            );
+        let next = compute_maturity(coverage).next_category();
+        let mut known: Vec<ExistingFact> = facts.to_vec();
+        known.extend(understood.iter().map(|fact| ExistingFact {
+            id: None,
+            category: fact.category,
+            key: fact.key.clone(),
+            value: fact.value.clone(),
+            confidence: fact.confidence,
+        }));
+        let context = QuestionContext {
+            project_name: String::new(),
+            project_description: String::new(),
+            focus_category: next,
+            persona: None,
+            asked_template_ids: HashSet::new(),
+            existing_facts: known,
+        };
+        reply.push_str(&format!(
+            " Next, let us talk about {}.",
+            next.title().to_lowercase()
+        ));
+        if let Ok(template) = self.select_template(&context) {
+            reply.push(' ');
+            reply.push_str(&template.text);
+        }
+        reply
     }
-    reply
 }
 
 #[cfg(test)]

@@ -1,9 +1,7 @@
 use std::collections::HashSet;
 
-use socrates_domain::technology::find_technologies;
 use socrates_domain::{Category, ConflictType, ConversationRole, ExistingFact, FactSource};
 
-use super::question_bank::{QUESTION_BANK, templates_of};
 use super::*;
 
 fn context(category: Category, asked: &[&str], facts: Vec<ExistingFact>) -> QuestionContext {
@@ -27,55 +25,89 @@ fn fact(category: Category, key: &str, value: &str) -> ExistingFact {
     }
 }
 
+fn reasoner() -> OfflineReasoner {
+    OfflineReasoner::builtin().expect("built-in data is valid")
+}
+
 #[test]
-fn every_bank_has_eight_good_questions_with_unique_ids() {
-    let mut ids = HashSet::new();
+fn every_bank_has_eight_questions_and_bad_banks_are_refused() {
+    let reasoner = reasoner();
+    let bank = reasoner.data().questions();
     for category in Category::ALL {
-        let bank: Vec<_> = templates_of(category).collect();
-        assert!(bank.len() >= 8, "{category} has {} questions", bank.len());
-        for template in bank {
-            assert!(
-                ids.insert(template.template_id),
-                "duplicate {}",
-                template.template_id
-            );
-            assert!(template.template_id.starts_with(&format!("{category}.")));
-            let lower = template.text.to_lowercase();
-            assert!(!lower.contains("should we use"), "{}", template.template_id);
-            assert!(
-                !lower.contains("should you use"),
-                "{}",
-                template.template_id
-            );
-            assert!(template.text.ends_with('?'), "{}", template.template_id);
-            assert_eq!(
-                template.text.matches('?').count(),
-                1,
-                "{}",
-                template.template_id
-            );
-            assert!(
-                find_technologies(template.text).is_empty(),
-                "{}",
-                template.template_id
-            );
-            assert!(!template.context.is_empty());
-            assert!(
-                ["pm", "ba", "ux", "frontend", "backend", "dba", "devops"]
-                    .contains(&template.persona)
-            );
-            for key in template.target_keys {
-                let entry = socrates_domain::fact_vocabulary::vocabulary_key(key);
-                assert_eq!(entry.map(|e| e.category), Some(category), "{key}");
-            }
-        }
+        assert!(bank.of(category).count() >= 8, "{category}");
     }
-    assert_eq!(ids.len(), QUESTION_BANK.len());
+    let ids: HashSet<&str> = bank.all().iter().map(|q| q.template_id.as_str()).collect();
+    assert_eq!(ids.len(), bank.all().len());
+
+    let refuse = |from: &str, to: &str, expected: &str| {
+        let questions = data::BUILTIN_QUESTIONS.replacen(from, to, 1);
+        assert_ne!(questions, data::BUILTIN_QUESTIONS, "{from}");
+        let mut sources = data::OfflineSources::builtin();
+        sources.questions = &questions;
+        let error = OfflineData::parse(sources).expect_err(expected);
+        assert_eq!(error.file, data::QUESTIONS_FILE);
+        assert!(error.message.contains(expected), "{error}");
+    };
+    refuse(
+        "What kind of product are you building, and who will use it day to day?",
+        "Should we use Django for the product?",
+        "suggests a solution",
+    );
+    refuse(
+        "What kind of product are you building, and who will use it day to day?",
+        "Is the product built with PostgreSQL?",
+        "names PostgreSQL",
+    );
+    refuse(
+        "What kind of product are you building, and who will use it day to day?",
+        "Describe the product.",
+        "exactly one question",
+    );
+    refuse("id = \"goals.002\"", "id = \"goals.001\"", "used twice");
+    refuse("persona = \"pm\"", "persona = \"ceo\"", "persona \"ceo\"");
+    refuse(
+        "keys = [\"project_type\"]",
+        "keys = [\"latency_p95_ms\"]",
+        "belongs to performance",
+    );
+    refuse(
+        "id = \"goals.008\"",
+        "id = \"tech_stack.999\"",
+        "must start with",
+    );
+}
+
+#[test]
+fn a_data_directory_replaces_single_files_and_bad_ones_stop_the_load() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let technologies = format!(
+        "{}\n[[technology]]\nname = \"CockroachDB\"\nkind = \"database\"\naliases = [\"cockroachdb\"]\n",
+        socrates_domain::knowledge::BUILTIN_TECHNOLOGIES
+    );
+    std::fs::write(directory.path().join("technologies.toml"), technologies).expect("write");
+    let data = OfflineData::load(Some(directory.path())).expect("valid");
+    let reasoner = OfflineReasoner::new(Arc::new(data));
+    let facts = extraction::extract(
+        reasoner.data(),
+        &ExtractionInput {
+            question_text: None,
+            question_category: None,
+            text: "The data lives in CockroachDB.".to_owned(),
+            existing: Vec::new(),
+            source: FactSource::SocraticQuestion,
+        },
+    );
+    assert_eq!(facts[0].value, "CockroachDB");
+    std::fs::write(directory.path().join("lexicon.toml"), "hedges = 3\n").expect("write");
+    let error = OfflineData::load(Some(directory.path())).expect_err("invalid lexicon");
+    assert_eq!(error.file, data::LEXICON_FILE);
+    let missing = OfflineData::load(Some(&directory.path().join("nope"))).expect_err("missing");
+    assert!(missing.message.contains("does not exist"), "{missing}");
 }
 
 #[tokio::test]
 async fn questions_never_repeat_and_the_bank_runs_out_with_a_typed_error() {
-    let reasoner = OfflineReasoner::new();
+    let reasoner = reasoner();
     let mut asked: Vec<String> = Vec::new();
     loop {
         let ids: Vec<&str> = asked.iter().map(String::as_str).collect();
@@ -100,12 +132,15 @@ async fn questions_never_repeat_and_the_bank_runs_out_with_a_typed_error() {
             }
         }
     }
-    assert_eq!(asked.len(), templates_of(Category::Security).count());
+    assert_eq!(
+        asked.len(),
+        reasoner.data().questions().of(Category::Security).count()
+    );
 }
 
 #[tokio::test]
 async fn questions_prefer_keys_still_missing() {
-    let reasoner = OfflineReasoner::new();
+    let reasoner = reasoner();
     let empty = reasoner
         .generate_question(&context(Category::Goals, &[], Vec::new()))
         .await
@@ -133,16 +168,13 @@ async fn questions_prefer_keys_still_missing() {
 async fn a_requested_persona_is_preferred_within_a_tier() {
     let mut request = context(Category::TechStack, &[], Vec::new());
     request.persona = Some("dba".to_owned());
-    let draft = OfflineReasoner::new()
-        .generate_question(&request)
-        .await
-        .unwrap();
+    let draft = reasoner().generate_question(&request).await.unwrap();
     assert_eq!(draft.template_id.as_deref(), Some("tech_stack.004"));
 }
 
 #[tokio::test]
 async fn extraction_rejects_blank_text_and_keeps_the_seed_answer() {
-    let reasoner = OfflineReasoner::new();
+    let reasoner = reasoner();
     let mut input = ExtractionInput {
         question_text: Some("What kind of product are you building?".to_owned()),
         question_category: Some(Category::Goals),
@@ -162,7 +194,7 @@ async fn extraction_rejects_blank_text_and_keeps_the_seed_answer() {
 
 #[tokio::test]
 async fn judge_conflicts_applies_the_domain_rules() {
-    let reasoner = OfflineReasoner::new();
+    let reasoner = reasoner();
     let input = ExtractionInput {
         question_text: None,
         question_category: None,
@@ -180,7 +212,7 @@ async fn judge_conflicts_applies_the_domain_rules() {
 
 #[tokio::test]
 async fn chat_reply_acknowledges_facts_and_asks_about_the_least_covered_category() {
-    let reasoner = OfflineReasoner::new();
+    let reasoner = reasoner();
     let history = [
         ChatTurn {
             role: ConversationRole::Assistant,
@@ -202,4 +234,21 @@ async fn chat_reply_acknowledges_facts_and_asks_about_the_least_covered_category
         Err(ReasonerError::EmptyInput { field: "message" })
     );
     assert_eq!(reasoner.name(), "offline");
+}
+
+#[tokio::test]
+async fn judge_conflicts_also_finds_contradictions_inside_the_answer() {
+    let reasoner = reasoner();
+    let input = ExtractionInput {
+        question_text: None,
+        question_category: None,
+        text: "The database is PostgreSQL. On second thought, MySQL is the database.".to_owned(),
+        existing: Vec::new(),
+        source: FactSource::DirectChat,
+    };
+    let new = reasoner.extract_facts(&input).await.unwrap().facts;
+    let found = reasoner.judge_conflicts(&new, &[]).await.unwrap();
+    assert_eq!(found.len(), 1, "{new:?} {found:?}");
+    assert_eq!(found[0].existing.value, "PostgreSQL");
+    assert_eq!(found[0].new.value, "MySQL");
 }

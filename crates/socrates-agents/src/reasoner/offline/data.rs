@@ -1,0 +1,386 @@
+//! The offline reasoner's data: the domain [`Knowledge`] (technologies, vocabulary, conflict
+//! rules) plus the extractor's [`Lexicon`] and the [`QuestionBank`], each a TOML file. The
+//! built-in files are compiled in; a data directory from settings may replace any of them.
+//! Everything is validated when loaded, so a bad file stops the start with a message naming
+//! the file and the entry.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::Deserialize;
+use socrates_domain::knowledge::{
+    CONFLICT_RULES_FILE, KnowledgeSources, TECHNOLOGIES_FILE, VOCABULARY_FILE, parse_toml,
+};
+use socrates_domain::{Category, Knowledge, KnowledgeError};
+
+/// File name of the extractor's word lists.
+pub const LEXICON_FILE: &str = "lexicon.toml";
+/// File name of the question banks.
+pub const QUESTIONS_FILE: &str = "questions.toml";
+
+/// The built-in word lists.
+pub const BUILTIN_LEXICON: &str = include_str!("../../../data/lexicon.toml");
+/// The built-in question banks.
+pub const BUILTIN_QUESTIONS: &str = include_str!("../../../data/questions.toml");
+
+/// The team roles a question may be asked by.
+pub const PERSONAS: &[&str] = &["pm", "ba", "ux", "frontend", "backend", "dba", "devops"];
+
+/// A project-type phrase list and the value it records.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectType {
+    /// The value recorded under `goals/project_type`.
+    pub value: String,
+    /// Lowercase token phrases that name it.
+    pub phrases: Vec<String>,
+}
+
+/// Phrases that state a fact on their own.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhraseFact {
+    /// The fact's category.
+    pub category: Category,
+    /// The fact's key.
+    pub key: String,
+    /// The fact's value.
+    pub value: String,
+    /// Lowercase token phrases that state it.
+    pub phrases: Vec<String>,
+}
+
+/// The words around a quantity that decide which key it fills.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuantityContext {
+    /// Availability targets.
+    pub availability: Vec<String>,
+    /// Test coverage.
+    pub coverage: Vec<String>,
+    /// Budgets.
+    pub budget: Vec<String>,
+    /// Concurrency.
+    pub concurrent: Vec<String>,
+    /// Nouns of people.
+    pub people: Vec<String>,
+    /// Writers.
+    pub writers: Vec<String>,
+    /// A bare number that is a total.
+    pub total_question: Vec<String>,
+    /// Recovery point objectives.
+    pub rpo: Vec<String>,
+    /// Recovery time objectives.
+    pub rto: Vec<String>,
+    /// Tail latency.
+    pub p99: Vec<String>,
+    /// Latency.
+    pub latency: Vec<String>,
+    /// Retention periods.
+    pub retention: Vec<String>,
+    /// Deadlines.
+    pub deadline: Vec<String>,
+}
+
+/// The contents of `lexicon.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lexicon {
+    /// Words that make a statement hedged.
+    pub hedges: Vec<String>,
+    /// Words that negate a technology mentioned right after them.
+    pub negations: Vec<String>,
+    /// Words that end a negation's reach.
+    pub negation_breakers: Vec<String>,
+    /// Markers of a requirement sentence.
+    pub requirement_markers: Vec<String>,
+    /// Project types.
+    #[serde(rename = "project_type")]
+    pub project_types: Vec<ProjectType>,
+    /// Decisive phrases.
+    #[serde(rename = "phrase")]
+    pub phrases: Vec<PhraseFact>,
+    /// Quantity context words.
+    pub context: QuantityContext,
+}
+
+impl Lexicon {
+    fn validate(&self, knowledge: &Knowledge) -> Result<(), String> {
+        let lists = [
+            ("hedges", &self.hedges),
+            ("negations", &self.negations),
+            ("negation_breakers", &self.negation_breakers),
+            ("requirement_markers", &self.requirement_markers),
+        ];
+        for (name, list) in lists {
+            check_phrases(name, list)?;
+        }
+        for project_type in &self.project_types {
+            check_phrases(
+                &format!("project type \"{}\"", project_type.value),
+                &project_type.phrases,
+            )?;
+        }
+        for phrase in &self.phrases {
+            let entry = knowledge.vocabulary().get(&phrase.key).ok_or_else(|| {
+                format!(
+                    "phrase \"{}\": key \"{}\" is not in the vocabulary",
+                    phrase.value, phrase.key
+                )
+            })?;
+            if entry.category != phrase.category {
+                return Err(format!(
+                    "phrase \"{}\": key \"{}\" belongs to {}, not {}",
+                    phrase.value, phrase.key, entry.category, phrase.category
+                ));
+            }
+            check_phrases(&format!("phrase \"{}\"", phrase.value), &phrase.phrases)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every phrase is non-empty, lowercase and trimmed.
+fn check_phrases(list: &str, phrases: &[String]) -> Result<(), String> {
+    if phrases.is_empty() {
+        return Err(format!("{list}: the list is empty"));
+    }
+    match phrases
+        .iter()
+        .find(|p| p.trim().is_empty() || p.to_lowercase() != **p || p.trim() != p.as_str())
+    {
+        Some(bad) => Err(format!(
+            "{list}: \"{bad}\" must be lowercase, trimmed and non-empty"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// One question of a bank.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionTemplate {
+    /// Stable id, `<category>.<nnn>`; never reused for another question.
+    #[serde(rename = "id")]
+    pub template_id: String,
+    /// The category it is about.
+    pub category: Category,
+    /// The team role that asks it.
+    pub persona: String,
+    /// The vocabulary keys an answer is expected to fill; empty for free-form requirements.
+    #[serde(rename = "keys")]
+    pub target_keys: Vec<String>,
+    /// The question.
+    pub text: String,
+    /// Why it matters.
+    #[serde(rename = "why")]
+    pub context: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuestionsFile {
+    question: Vec<QuestionTemplate>,
+}
+
+/// The question banks of every category.
+#[derive(Debug, Clone)]
+pub struct QuestionBank {
+    questions: Vec<QuestionTemplate>,
+}
+
+/// The fewest questions a category's bank may hold.
+pub const MIN_QUESTIONS_PER_CATEGORY: usize = 8;
+
+impl QuestionBank {
+    /// Validates the questions: unique ids prefixed by their category, known personas and
+    /// keys, one open question each without a technology name or a suggested solution, and
+    /// at least [`MIN_QUESTIONS_PER_CATEGORY`] per category.
+    ///
+    /// # Errors
+    /// A message naming the question and the rule it breaks.
+    pub fn new(questions: Vec<QuestionTemplate>, knowledge: &Knowledge) -> Result<Self, String> {
+        let mut ids = HashSet::new();
+        for question in &questions {
+            let id = &question.template_id;
+            let problem = if !ids.insert(id.as_str()) {
+                Some("the id is used twice".to_owned())
+            } else if !id.starts_with(&format!("{}.", question.category)) {
+                Some(format!("the id must start with \"{}.\"", question.category))
+            } else if !PERSONAS.contains(&question.persona.as_str()) {
+                Some(format!(
+                    "persona \"{}\" is not one of {PERSONAS:?}",
+                    question.persona
+                ))
+            } else if !question.text.ends_with('?') || question.text.matches('?').count() != 1 {
+                Some("the text must be exactly one question ending with '?'".to_owned())
+            } else if ["should we use", "should you use", "would you use"]
+                .iter()
+                .any(|leading| question.text.to_lowercase().contains(leading))
+            {
+                Some("the question suggests a solution".to_owned())
+            } else if let Some(mention) = knowledge.technologies().find(&question.text).first() {
+                Some(format!("the question names {}", mention.technology.name))
+            } else if question.context.trim().is_empty() {
+                Some("\"why\" is empty".to_owned())
+            } else {
+                question
+                    .target_keys
+                    .iter()
+                    .find_map(|key| match knowledge.vocabulary().get(key) {
+                        Some(entry) if entry.category == question.category => None,
+                        Some(entry) => Some(format!("key \"{key}\" belongs to {}", entry.category)),
+                        None => Some(format!("key \"{key}\" is not in the vocabulary")),
+                    })
+            };
+            if let Some(problem) = problem {
+                return Err(format!("question {id}: {problem}"));
+            }
+        }
+        for category in Category::ALL {
+            let count = questions.iter().filter(|q| q.category == category).count();
+            if count < MIN_QUESTIONS_PER_CATEGORY {
+                return Err(format!(
+                    "{category} has {count} questions; at least {MIN_QUESTIONS_PER_CATEGORY} \
+                     are needed"
+                ));
+            }
+        }
+        Ok(Self { questions })
+    }
+
+    /// Every question, in file order.
+    #[must_use]
+    pub fn all(&self) -> &[QuestionTemplate] {
+        &self.questions
+    }
+
+    /// The questions of one category, in file order.
+    pub fn of(&self, category: Category) -> impl Iterator<Item = &QuestionTemplate> {
+        self.questions
+            .iter()
+            .filter(move |t| t.category == category)
+    }
+}
+
+/// The texts of the five data files.
+#[derive(Debug, Clone, Copy)]
+pub struct OfflineSources<'a> {
+    /// Technologies, vocabulary and conflict rules.
+    pub knowledge: KnowledgeSources<'a>,
+    /// `lexicon.toml`.
+    pub lexicon: &'a str,
+    /// `questions.toml`.
+    pub questions: &'a str,
+}
+
+impl OfflineSources<'static> {
+    /// The compiled-in files.
+    #[must_use]
+    pub const fn builtin() -> Self {
+        Self {
+            knowledge: KnowledgeSources::builtin(),
+            lexicon: BUILTIN_LEXICON,
+            questions: BUILTIN_QUESTIONS,
+        }
+    }
+}
+
+/// Everything the offline reasoner knows, validated.
+#[derive(Debug, Clone)]
+pub struct OfflineData {
+    knowledge: Knowledge,
+    lexicon: Lexicon,
+    questions: QuestionBank,
+}
+
+impl OfflineData {
+    /// The compiled-in data.
+    ///
+    /// # Errors
+    /// Only if a built-in file is invalid, which the test suite rules out.
+    pub fn builtin() -> Result<Self, KnowledgeError> {
+        Self::parse(OfflineSources::builtin())
+    }
+
+    /// Parses and validates the five files.
+    ///
+    /// # Errors
+    /// [`KnowledgeError`] naming the file and the problem.
+    pub fn parse(sources: OfflineSources<'_>) -> Result<Self, KnowledgeError> {
+        let knowledge = Knowledge::parse(sources.knowledge)?;
+        let lexicon: Lexicon = parse_toml(LEXICON_FILE, sources.lexicon)?;
+        lexicon
+            .validate(&knowledge)
+            .map_err(|message| KnowledgeError::new(LEXICON_FILE, message))?;
+        let questions: QuestionsFile = parse_toml(QUESTIONS_FILE, sources.questions)?;
+        let questions = QuestionBank::new(questions.question, &knowledge)
+            .map_err(|message| KnowledgeError::new(QUESTIONS_FILE, message))?;
+        Ok(Self {
+            knowledge,
+            lexicon,
+            questions,
+        })
+    }
+
+    /// Loads the data, taking each file from `directory` when it holds one and the built-in
+    /// file otherwise. Reads the disk: call it at start, not per request.
+    ///
+    /// # Errors
+    /// [`KnowledgeError`] when the directory does not exist, a file cannot be read, or the
+    /// data is invalid.
+    pub fn load(directory: Option<&Path>) -> Result<Self, KnowledgeError> {
+        let Some(directory) = directory else {
+            return Self::builtin();
+        };
+        if !directory.is_dir() {
+            return Err(KnowledgeError::new(
+                directory.display().to_string(),
+                "the offline data directory does not exist",
+            ));
+        }
+        let read = |file: &str, builtin: &'static str| -> Result<String, KnowledgeError> {
+            let path = directory.join(file);
+            if path.exists() {
+                std::fs::read_to_string(&path).map_err(|error| {
+                    KnowledgeError::new(path.display().to_string(), error.to_string())
+                })
+            } else {
+                Ok(builtin.to_owned())
+            }
+        };
+        let builtin = OfflineSources::builtin();
+        let technologies = read(TECHNOLOGIES_FILE, builtin.knowledge.technologies)?;
+        let vocabulary = read(VOCABULARY_FILE, builtin.knowledge.vocabulary)?;
+        let conflict_rules = read(CONFLICT_RULES_FILE, builtin.knowledge.conflict_rules)?;
+        let lexicon = read(LEXICON_FILE, builtin.lexicon)?;
+        let questions = read(QUESTIONS_FILE, builtin.questions)?;
+        Self::parse(OfflineSources {
+            knowledge: KnowledgeSources {
+                technologies: &technologies,
+                vocabulary: &vocabulary,
+                conflict_rules: &conflict_rules,
+            },
+            lexicon: &lexicon,
+            questions: &questions,
+        })
+    }
+
+    /// Technologies, vocabulary and conflict rules.
+    #[must_use]
+    pub const fn knowledge(&self) -> &Knowledge {
+        &self.knowledge
+    }
+
+    /// The extractor's word lists.
+    #[must_use]
+    pub const fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    /// The question banks.
+    #[must_use]
+    pub const fn questions(&self) -> &QuestionBank {
+        &self.questions
+    }
+}

@@ -1,0 +1,279 @@
+//! The offline knowledge the rule engine works from — technologies, the fact vocabulary and
+//! the conflict rules — parsed from TOML and validated as a whole. The built-in files live in
+//! `crates/socrates-domain/data/` and are compiled in; an operator may replace any of them
+//! (the agents crate reads a data directory from settings). Adding a technology, a key or an
+//! exclusion rule needs no code.
+
+use serde::Deserialize;
+
+use crate::conflict_rules::ConflictRules;
+use crate::fact_vocabulary::{Vocabulary, VocabularyKey};
+use crate::technology::{Technology, TechnologyIndex};
+
+/// File name of the technology table.
+pub const TECHNOLOGIES_FILE: &str = "technologies.toml";
+/// File name of the fact vocabulary.
+pub const VOCABULARY_FILE: &str = "vocabulary.toml";
+/// File name of the conflict rules.
+pub const CONFLICT_RULES_FILE: &str = "conflict_rules.toml";
+
+/// The built-in technology table.
+pub const BUILTIN_TECHNOLOGIES: &str = include_str!("../data/technologies.toml");
+/// The built-in fact vocabulary.
+pub const BUILTIN_VOCABULARY: &str = include_str!("../data/vocabulary.toml");
+/// The built-in conflict rules.
+pub const BUILTIN_CONFLICT_RULES: &str = include_str!("../data/conflict_rules.toml");
+
+/// Why a knowledge file could not be used. The message names the file and the entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct KnowledgeError {
+    /// The file (or the built-in file's name).
+    pub file: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl KnowledgeError {
+    /// An error about `file`.
+    #[must_use]
+    pub fn new(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The texts of the three knowledge files.
+#[derive(Debug, Clone, Copy)]
+pub struct KnowledgeSources<'a> {
+    /// `technologies.toml`.
+    pub technologies: &'a str,
+    /// `vocabulary.toml`.
+    pub vocabulary: &'a str,
+    /// `conflict_rules.toml`.
+    pub conflict_rules: &'a str,
+}
+
+impl KnowledgeSources<'static> {
+    /// The compiled-in files.
+    #[must_use]
+    pub const fn builtin() -> Self {
+        Self {
+            technologies: BUILTIN_TECHNOLOGIES,
+            vocabulary: BUILTIN_VOCABULARY,
+            conflict_rules: BUILTIN_CONFLICT_RULES,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TechnologiesFile {
+    technology: Vec<Technology>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VocabularyFile {
+    key: Vec<VocabularyKey>,
+}
+
+/// Technologies, vocabulary and conflict rules, parsed and cross-checked.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    technologies: TechnologyIndex,
+    vocabulary: Vocabulary,
+    conflict_rules: ConflictRules,
+}
+
+impl Knowledge {
+    /// The compiled-in knowledge.
+    ///
+    /// # Errors
+    /// Only if the built-in files are invalid, which the test suite rules out.
+    pub fn builtin() -> Result<Self, KnowledgeError> {
+        Self::parse(KnowledgeSources::builtin())
+    }
+
+    /// Parses and validates the three files.
+    ///
+    /// # Errors
+    /// [`KnowledgeError`] naming the file and the problem: TOML syntax, an unknown field, a
+    /// duplicate alias or key, a technology kind no key takes, a rule naming an unknown key
+    /// or technology.
+    pub fn parse(sources: KnowledgeSources<'_>) -> Result<Self, KnowledgeError> {
+        let technologies: TechnologiesFile = parse_toml(TECHNOLOGIES_FILE, sources.technologies)?;
+        let technologies = TechnologyIndex::new(technologies.technology)
+            .map_err(|message| KnowledgeError::new(TECHNOLOGIES_FILE, message))?;
+        let vocabulary: VocabularyFile = parse_toml(VOCABULARY_FILE, sources.vocabulary)?;
+        let vocabulary = Vocabulary::new(vocabulary.key)
+            .map_err(|message| KnowledgeError::new(VOCABULARY_FILE, message))?;
+        for technology in technologies.all() {
+            if vocabulary.key_for_technology(technology.kind).is_none() {
+                return Err(KnowledgeError::new(
+                    TECHNOLOGIES_FILE,
+                    format!(
+                        "technology \"{}\" is of a kind ({:?}) that no key in {VOCABULARY_FILE} \
+                         takes",
+                        technology.name, technology.kind
+                    ),
+                ));
+            }
+        }
+        let conflict_rules: ConflictRules =
+            parse_toml(CONFLICT_RULES_FILE, sources.conflict_rules)?;
+        let knowledge = Self {
+            technologies,
+            vocabulary,
+            conflict_rules,
+        };
+        knowledge
+            .conflict_rules
+            .validate(&knowledge)
+            .map_err(|message| KnowledgeError::new(CONFLICT_RULES_FILE, message))?;
+        Ok(knowledge)
+    }
+
+    /// The technology table.
+    #[must_use]
+    pub const fn technologies(&self) -> &TechnologyIndex {
+        &self.technologies
+    }
+
+    /// The fact vocabulary.
+    #[must_use]
+    pub const fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
+    }
+
+    /// The conflict rules.
+    #[must_use]
+    pub const fn conflict_rules(&self) -> &ConflictRules {
+        &self.conflict_rules
+    }
+}
+
+/// Parses one TOML file, naming it in the error.
+///
+/// # Errors
+/// [`KnowledgeError`] with the parser's message (line and column included).
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, KnowledgeError> {
+    toml::from_str(text).map_err(|error| KnowledgeError::new(file, error.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(
+        technologies: &str,
+        vocabulary: &str,
+        rules: &str,
+    ) -> Result<Knowledge, KnowledgeError> {
+        Knowledge::parse(KnowledgeSources {
+            technologies,
+            vocabulary,
+            conflict_rules: rules,
+        })
+    }
+
+    #[test]
+    fn builtin_knowledge_is_valid_and_large_enough() {
+        let knowledge = Knowledge::builtin().expect("valid");
+        assert!(knowledge.technologies().all().len() >= 60);
+        assert!(knowledge.vocabulary().all().len() >= 30);
+        assert!(knowledge.conflict_rules().exclusions.len() >= 4);
+    }
+
+    #[test]
+    fn adding_a_technology_is_data_only() {
+        let technologies = format!(
+            "{BUILTIN_TECHNOLOGIES}\n[[technology]]\nname = \"CockroachDB\"\nkind = \
+             \"database\"\naliases = [\"cockroachdb\", \"cockroach\"]\n"
+        );
+        let knowledge =
+            with(&technologies, BUILTIN_VOCABULARY, BUILTIN_CONFLICT_RULES).expect("valid");
+        let found = knowledge
+            .technologies()
+            .find("We run CockroachDB in three regions.");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].technology.name, "CockroachDB");
+        assert_eq!(
+            knowledge.normalise_value("primary_database", "cockroach"),
+            "cockroachdb"
+        );
+    }
+
+    #[test]
+    fn adding_an_exclusion_rule_is_data_only() {
+        let rules = format!(
+            "{BUILTIN_CONFLICT_RULES}\n[[exclusion]]\nid = \"redis_vs_long_retention\"\n\
+             conflict_type = \"technology\"\nseverity = \"low\"\nsummary = \"A cache is not \
+             an archive\"\nleft = [{{ key = \"primary_database\", technology = [\"Redis\"] \
+             }}]\nright = [{{ key = \"retention_period_days\", min = 365 }}]\n"
+        );
+        let technologies = BUILTIN_TECHNOLOGIES.replace(
+            "name = \"Redis\"\nkind = \"cache\"",
+            "name = \"Redis\"\nkind = \"database\"",
+        );
+        let knowledge = with(&technologies, BUILTIN_VOCABULARY, &rules).expect("valid");
+        let new = crate::FactDraft {
+            category: crate::Category::DataRetention,
+            key: "retention_period_days".to_owned(),
+            value: "2 years".to_owned(),
+            confidence: 0.9,
+            reasoning: None,
+        };
+        let old = crate::ExistingFact {
+            id: None,
+            category: crate::Category::TechStack,
+            key: "primary_database".to_owned(),
+            value: "Redis".to_owned(),
+            confidence: 0.9,
+        };
+        let found = knowledge.detect_conflicts(&[new], &[old]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].rule_id, "redis_vs_long_retention");
+    }
+
+    #[test]
+    fn invalid_files_name_the_file_and_the_problem() {
+        let syntax = with(
+            "[[technology]\n",
+            BUILTIN_VOCABULARY,
+            BUILTIN_CONFLICT_RULES,
+        )
+        .expect_err("syntax");
+        assert_eq!(syntax.file, TECHNOLOGIES_FILE);
+        let clash = format!(
+            "{BUILTIN_TECHNOLOGIES}\n[[technology]]\nname = \"Postgres Fork\"\nkind = \
+             \"database\"\naliases = [\"postgres\"]\n"
+        );
+        let error = with(&clash, BUILTIN_VOCABULARY, BUILTIN_CONFLICT_RULES).expect_err("clash");
+        assert!(
+            error.message.contains("\"postgres\" is claimed by both"),
+            "{error}"
+        );
+        let unknown_field = BUILTIN_VOCABULARY.replacen("multi = true", "mutli = true", 1);
+        let error =
+            with(BUILTIN_TECHNOLOGIES, &unknown_field, BUILTIN_CONFLICT_RULES).expect_err("typo");
+        assert_eq!(error.file, VOCABULARY_FILE);
+        assert!(error.message.contains("mutli"), "{error}");
+        let bad_rule = BUILTIN_CONFLICT_RULES
+            .replace("technology = [\"SQLite\"]", "technology = [\"SQLyte\"]");
+        let error = with(BUILTIN_TECHNOLOGIES, BUILTIN_VOCABULARY, &bad_rule).expect_err("rule");
+        assert_eq!(error.file, CONFLICT_RULES_FILE);
+        assert!(error.message.contains("SQLyte"), "{error}");
+        let orphan = format!(
+            "{BUILTIN_TECHNOLOGIES}\n[[technology]]\nname = \"Fly\"\nkind = \"cloud\"\naliases = [\"fly.io\"]\n"
+        );
+        let no_cloud_key = BUILTIN_VOCABULARY.replace("technology = \"cloud\"\n", "");
+        let error = with(&orphan, &no_cloud_key, BUILTIN_CONFLICT_RULES).expect_err("orphan");
+        assert!(error.message.contains("no key"), "{error}");
+    }
+}
