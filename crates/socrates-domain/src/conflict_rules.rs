@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::deadline::same_deadline;
 use crate::fact_vocabulary::ValueKind;
 use crate::knowledge::Knowledge;
 use crate::quantity::{QuantityKind, format_number, parse_quantities};
@@ -99,6 +100,12 @@ pub struct FactCondition {
     /// The lowercase value contains one of these phrases.
     #[serde(default)]
     pub mentions: Vec<String>,
+    /// The value names some known technology.
+    #[serde(default)]
+    pub any_technology: bool,
+    /// The lowercase value contains none of these phrases.
+    #[serde(default)]
+    pub unless: Vec<String>,
 }
 
 /// A pair of facts that cannot both hold, whichever of them came first.
@@ -192,6 +199,7 @@ impl FactCondition {
         if self.key.is_none()
             && self.technology.is_empty()
             && self.mentions.is_empty()
+            && !self.any_technology
             && self.min.is_none()
             && self.max.is_none()
         {
@@ -213,7 +221,12 @@ impl FactCondition {
                 return Err(format!("technology \"{name}\" is not in technologies.toml"));
             }
         }
-        if let Some(phrase) = self.mentions.iter().find(|p| p.to_lowercase() != **p) {
+        if let Some(phrase) = self
+            .mentions
+            .iter()
+            .chain(&self.unless)
+            .find(|p| p.to_lowercase() != **p)
+        {
             return Err(format!("mention \"{phrase}\" must be lowercase"));
         }
         Ok(())
@@ -240,13 +253,14 @@ impl FactCondition {
                 return false;
             }
         }
-        if !self.mentions.is_empty() {
-            let lower = value.to_lowercase();
-            if !self.mentions.iter().any(|phrase| lower.contains(phrase)) {
-                return false;
-            }
+        if self.any_technology && knowledge.technology_in(value).is_none() {
+            return false;
         }
-        true
+        let lower = value.to_lowercase();
+        if !self.mentions.is_empty() && !self.mentions.iter().any(|phrase| lower.contains(phrase)) {
+            return false;
+        }
+        !self.unless.iter().any(|phrase| lower.contains(phrase))
     }
 }
 
@@ -296,8 +310,24 @@ impl Knowledge {
                 Some(quantity.value)
             }
             ValueKind::Count if bare => Some(quantity.value),
+            ValueKind::Gigabytes if bare || quantity.kind == QuantityKind::DataSize => {
+                Some(quantity.value)
+            }
             _ => None,
         }
+    }
+
+    /// The one technology a value names: the whole value ("PostgreSQL 16") or, failing that,
+    /// the only technology mentioned in it ("probably Kafka").
+    #[must_use]
+    pub fn technology_in(&self, value: &str) -> Option<&crate::technology::Technology> {
+        self.technologies().canonical(value).or_else(|| {
+            let found = self.technologies().find(value);
+            match found.as_slice() {
+                [only] => Some(only.technology),
+                _ => None,
+            }
+        })
     }
 
     /// The canonical form a value is compared in: technology names canonicalised and
@@ -316,10 +346,11 @@ impl Knowledge {
                 ValueKind::Percent => format!("{number} %"),
                 ValueKind::Usd => format!("{number} usd"),
                 ValueKind::PerSecond => format!("{number} /s"),
+                ValueKind::Gigabytes => format!("{number} GB"),
                 _ => number,
             };
         }
-        if let Some(technology) = self.technologies().canonical(value) {
+        if let Some(technology) = self.technology_in(value) {
             return technology.name.to_lowercase();
         }
         let folded = fold_text(value);
@@ -344,7 +375,12 @@ impl Knowledge {
         if left == right {
             return true;
         }
-        if self.vocabulary().value_kind(key) != ValueKind::Text {
+        let kind = self.vocabulary().value_kind(key);
+        if kind == ValueKind::Date {
+            let tolerance = self.conflict_rules().numeric_tolerance;
+            return same_deadline(&left, &right, tolerance) != Some(false);
+        }
+        if kind != ValueKind::Text {
             return false;
         }
         let words = |text: &str| -> HashSet<String> {
@@ -390,7 +426,7 @@ impl Knowledge {
     fn conflict_between(&self, draft: &FactDraft, fact: &ExistingFact) -> Vec<ConflictFinding> {
         let same_key = draft.category == fact.category && draft.key == fact.key;
         if same_key
-            && !self.vocabulary().is_multi(&draft.key)
+            && self.vocabulary().is_exclusive(&draft.key)
             && let Some(found) = self.same_key_conflict(draft, fact)
         {
             return vec![found];
@@ -426,7 +462,9 @@ impl Knowledge {
         if self.same_meaning(key, &draft.value, &fact.value) {
             return None;
         }
-        let conflict_type = if draft.category == Category::TechStack {
+        let conflict_type = if self.vocabulary().value_kind(key) == ValueKind::Date {
+            ConflictType::Timeline
+        } else if draft.category == Category::TechStack {
             ConflictType::Technology
         } else {
             ConflictType::Requirement

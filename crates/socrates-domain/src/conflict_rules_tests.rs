@@ -70,8 +70,8 @@ fn non_pivotal_and_non_tech_keys_are_medium_requirement_conflicts() {
     );
     assert_eq!(found[0].severity, ConflictSeverity::Medium);
     let found = conflicts(
-        draft(Category::Security, "authorization_model", "attribute-based"),
-        fact(Category::Security, "authorization_model", "role-based"),
+        draft(Category::DisasterRecovery, "backup_frequency", "weekly"),
+        fact(Category::DisasterRecovery, "backup_frequency", "daily"),
     );
     assert_eq!(found[0].conflict_type, ConflictType::Requirement);
     // Multi-valued keys accumulate: a second authentication method is an addition.

@@ -36,13 +36,17 @@ pub enum ValueKind {
     PerSecond,
     /// A plain count.
     Count,
+    /// An amount of data, compared in gigabytes ("2 TB" = "2,000 GB").
+    Gigabytes,
+    /// A deadline: a month, a quarter or a span ("end of Q1 2027", "3 months").
+    Date,
 }
 
 impl ValueKind {
     /// Whether values of this kind are quantities compared numerically.
     #[must_use]
     pub const fn is_numeric(self) -> bool {
-        !matches!(self, Self::Name | Self::Text)
+        !matches!(self, Self::Name | Self::Text | Self::Date)
     }
 }
 
@@ -63,6 +67,10 @@ pub struct VocabularyKey {
     /// The technology kind whose mentions fill this key.
     #[serde(default)]
     pub technology: Option<TechnologyKind>,
+    /// Open free text ("who the users are"): wording alone cannot tell whether two values
+    /// disagree, so the deterministic rules never call it a conflict; a model judge may.
+    #[serde(default)]
+    pub free_text: bool,
 }
 
 /// The vocabulary, indexed by key.
@@ -142,6 +150,15 @@ impl Vocabulary {
     #[must_use]
     pub fn is_multi(&self, key: &str) -> bool {
         self.get(key).is_some_and(|entry| entry.multi)
+    }
+
+    /// Whether the deterministic rules may call two different values of `key` a
+    /// contradiction: not for multi-valued keys, open free text or keys outside the
+    /// vocabulary (free-form requirements, which accumulate).
+    #[must_use]
+    pub fn is_exclusive(&self, key: &str) -> bool {
+        self.get(key)
+            .is_some_and(|entry| !entry.multi && !entry.free_text)
     }
 
     /// The keys of one category, in file order.
@@ -226,6 +243,7 @@ mod tests {
             value_kind: kind,
             multi: false,
             technology,
+            free_text: false,
         };
         let twice = Vocabulary::new(vec![
             key("cache", ValueKind::Name, None),

@@ -20,6 +20,7 @@ pub mod category;
 pub mod conflict;
 pub mod conflict_rules;
 pub mod conversation;
+pub mod deadline;
 pub mod error;
 pub mod fact_vocabulary;
 pub mod ids;

@@ -18,6 +18,8 @@ pub enum QuantityKind {
     Rate,
     /// A plain count ("10k users").
     Count,
+    /// An amount of data, in gigabytes.
+    DataSize,
 }
 
 /// One quantity found in text, normalised to its base unit.
@@ -61,6 +63,7 @@ impl Quantity {
             QuantityKind::Money => format!("{number} USD"),
             QuantityKind::Rate => format!("{number} /s"),
             QuantityKind::Count => number,
+            QuantityKind::DataSize => format!("{number} GB"),
         }
     }
 }
@@ -107,6 +110,16 @@ const UNITS: &[(&str, QuantityKind, f64)] = &[
     ("percent", QuantityKind::Percent, 1.0),
     ("usd", QuantityKind::Money, 1.0),
     ("dollars", QuantityKind::Money, 1.0),
+    ("pb", QuantityKind::DataSize, 1e6),
+    ("petabytes", QuantityKind::DataSize, 1e6),
+    ("tb", QuantityKind::DataSize, 1e3),
+    ("terabytes", QuantityKind::DataSize, 1e3),
+    ("terabyte", QuantityKind::DataSize, 1e3),
+    ("gb", QuantityKind::DataSize, 1.0),
+    ("gigabytes", QuantityKind::DataSize, 1.0),
+    ("gigabyte", QuantityKind::DataSize, 1.0),
+    ("mb", QuantityKind::DataSize, 1e-3),
+    ("megabytes", QuantityKind::DataSize, 1e-3),
     ("rps", QuantityKind::Rate, 1.0),
     ("qps", QuantityKind::Rate, 1.0),
     ("tps", QuantityKind::Rate, 1.0),
@@ -140,16 +153,25 @@ const RATE_NOUNS: &[&str] = &[
     "orders",
 ];
 
-/// Finds every quantity in `text`, in order.
+/// Finds every quantity in `text`, in order: numbers in digits ("10 000 users", "2 s") and in
+/// words ("five minutes", "half a second", "an hour", "three nines").
 #[must_use]
 pub fn parse_quantities(text: &str) -> Vec<Quantity> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
     let mut index = 0;
     while index < bytes.len() {
-        let starts_number = bytes[index].is_ascii_digit()
-            && (index == 0 || !bytes[index - 1].is_ascii_alphanumeric());
-        if starts_number && let Some(quantity) = parse_one(text, index) {
+        let at_boundary = index == 0 || !bytes[index - 1].is_ascii_alphanumeric();
+        let parsed = if !at_boundary {
+            None
+        } else if bytes[index].is_ascii_digit() {
+            read_number(text, index).and_then(|(value, end)| parse_one(text, index, value, end))
+        } else if bytes[index].is_ascii_alphabetic() {
+            parse_words(text, index)
+        } else {
+            None
+        };
+        if let Some(quantity) = parsed {
             index = quantity.end.max(index + 1);
             found.push(quantity);
         } else {
@@ -157,6 +179,158 @@ pub fn parse_quantities(text: &str) -> Vec<Quantity> {
         }
     }
     found
+}
+
+/// Number words and their values.
+const NUMBER_WORDS: &[(&str, f64)] = &[
+    ("one", 1.0),
+    ("two", 2.0),
+    ("three", 3.0),
+    ("four", 4.0),
+    ("five", 5.0),
+    ("six", 6.0),
+    ("seven", 7.0),
+    ("eight", 8.0),
+    ("nine", 9.0),
+    ("ten", 10.0),
+    ("eleven", 11.0),
+    ("twelve", 12.0),
+    ("thirteen", 13.0),
+    ("fourteen", 14.0),
+    ("fifteen", 15.0),
+    ("sixteen", 16.0),
+    ("seventeen", 17.0),
+    ("eighteen", 18.0),
+    ("nineteen", 19.0),
+    ("twenty", 20.0),
+    ("thirty", 30.0),
+    ("forty", 40.0),
+    ("fifty", 50.0),
+    ("sixty", 60.0),
+    ("seventy", 70.0),
+    ("eighty", 80.0),
+    ("ninety", 90.0),
+];
+
+fn number_word(word: &str) -> Option<f64> {
+    NUMBER_WORDS
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|&(_, v)| v)
+}
+
+/// The word starting at `at` (letters only, lowercase) and the offset after it.
+fn word_at(text: &str, at: usize) -> Option<(String, usize)> {
+    let tail = &text[at..];
+    let length = tail
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(tail.len());
+    (length > 0).then(|| (tail[..length].to_ascii_lowercase(), at + length))
+}
+
+/// Reads a number written in words from `start`: "thirty", "twenty-five", "fifteen hundred",
+/// "two hundred and fifty thousand". Returns the value, the offset after it and whether it
+/// was a bare article ("a", "an") or "half a".
+fn read_number_words(text: &str, start: usize) -> Option<(f64, usize, bool)> {
+    let (first, mut end) = word_at(text, start)?;
+    if first == "a" || first == "an" {
+        return Some((1.0, end, true));
+    }
+    if first == "half" {
+        // "half a second", "half an hour"
+        let (next, after) = next_word(text, end)?;
+        return (next == "a" || next == "an").then_some((0.5, after, true));
+    }
+    let mut total = 0.0;
+    let mut current = number_word(&first)?;
+    loop {
+        let rest = &text[end..];
+        let gap = usize::from(rest.starts_with(['-', ' ']));
+        let Some((word, after)) = word_at(text, end + gap).filter(|_| gap == 1) else {
+            break;
+        };
+        match word.as_str() {
+            "hundred" => current *= 100.0,
+            "thousand" => {
+                total += current * 1e3;
+                current = 0.0;
+            }
+            "million" => {
+                total += current * 1e6;
+                current = 0.0;
+            }
+            "and" => {
+                // "two hundred and fifty": only when a number word follows.
+                let follows = word_at(text, after + 1)
+                    .filter(|_| text[after..].starts_with(' '))
+                    .and_then(|(next, _)| number_word(&next));
+                if follows.is_none() {
+                    break;
+                }
+            }
+            other => match number_word(other) {
+                Some(small) if current % 100.0 == 0.0 || (current >= 20.0 && small < 10.0) => {
+                    current += small;
+                }
+                _ => break,
+            },
+        }
+        end = after;
+    }
+    Some((total + current, end, false))
+}
+
+/// A number written in words, kept only when a unit or a noun follows it: "thirty minutes",
+/// "twenty-five users", "a hundred requests per second", "half a second", "an hour", "three
+/// nines" (99.9 %). A lone "a"/"an" counts only before a unit of time.
+fn parse_words(text: &str, start: usize) -> Option<Quantity> {
+    let (mut value, mut end, mut article) = read_number_words(text, start)?;
+    if let Some((word, after)) = next_word(text, end) {
+        if article && word == "hundred" {
+            value *= 100.0;
+            end = after;
+        }
+        if matches!(
+            word.as_str(),
+            "hundred" | "thousand" | "million" | "billion"
+        ) {
+            article = false;
+        }
+        if word == "nines" && !article {
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_possible_wrap,
+                reason = "nines are counted in single digits"
+            )]
+            let nines = value as i32;
+            return (2..=6).contains(&nines).then(|| Quantity {
+                value: 100.0 - 100.0 * 10f64.powi(-nines),
+                kind: QuantityKind::Percent,
+                noun: None,
+                start,
+                end: after,
+            });
+        }
+    }
+    let quantity = parse_one(text, start, value, end)?;
+    let has_unit =
+        quantity.kind != QuantityKind::Count || quantity.noun.is_some() || quantity.end > end;
+    let time_unit = quantity.kind == QuantityKind::Duration;
+    match (article, has_unit) {
+        (true, _) if !time_unit => None,
+        (_, false) => None,
+        _ if quantity.kind == QuantityKind::Count
+            && quantity.noun.as_deref().is_some_and(|noun| {
+                matches!(
+                    noun,
+                    "of" | "or" | "and" | "to" | "more" | "less" | "the" | "a" | "an"
+                )
+            }) =>
+        {
+            None
+        }
+        _ => Some(quantity),
+    }
 }
 
 /// Reads digits with group separators (`,` or a single space before exactly three digits)
@@ -209,9 +383,11 @@ fn next_word(text: &str, at: usize) -> Option<(String, usize)> {
     (!word.is_empty()).then(|| (word.to_lowercase(), begin + word.len()))
 }
 
-fn parse_one(text: &str, start: usize) -> Option<Quantity> {
+/// The quantity whose number `value` spans `start..end`: magnitude, money, rate, unit or the
+/// noun that follows it.
+fn parse_one(text: &str, start: usize, value: f64, end: usize) -> Option<Quantity> {
     let dollar = text[..start].trim_end().ends_with('$');
-    let (mut value, mut end) = read_number(text, start)?;
+    let (mut value, mut end) = (value, end);
     // Magnitude: a suffix glued to the number or a following word.
     let magnitudes: &[(&str, f64)] = &[
         ("k", 1e3),
@@ -268,7 +444,7 @@ fn parse_one(text: &str, start: usize) -> Option<Quantity> {
     }
     if RATE_NOUNS.contains(&word.as_str())
         && let Some((per, after_per)) = next_word(text, after)
-        && per == "per"
+        && matches!(per.as_str(), "per" | "a" | "an" | "each" | "every")
         && let Some((period, after_period)) = next_word(text, after_per)
         && let Some(seconds) = rate_period(&period)
     {

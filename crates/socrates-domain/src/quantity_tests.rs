@@ -90,3 +90,52 @@ fn odd_input_never_panics() {
     }
     assert_eq!(one("3\u{a0}ms").value, 3.0);
 }
+
+#[test]
+fn numbers_written_in_words_are_read_when_a_unit_or_noun_follows() {
+    let one = |text: &str| {
+        let found = parse_quantities(text);
+        assert_eq!(found.len(), 1, "{text}: {found:?}");
+        (found[0].value, found[0].kind)
+    };
+    assert_eq!(
+        one("within thirty minutes"),
+        (30.0 * 60_000.0, QuantityKind::Duration)
+    );
+    assert_eq!(one("half a second"), (500.0, QuantityKind::Duration));
+    assert_eq!(
+        one("lose at most an hour of data"),
+        (3_600_000.0, QuantityKind::Duration)
+    );
+    assert_eq!(
+        one("kept for seven years"),
+        (7.0 * 365.0 * 86_400_000.0, QuantityKind::Duration)
+    );
+    assert_eq!(one("eighty percent"), (80.0, QuantityKind::Percent));
+    assert_eq!(one("twenty-five users"), (25.0, QuantityKind::Count));
+    let (nines, kind) = one("three nines");
+    assert!((nines - 99.9).abs() < 1e-9 && kind == QuantityKind::Percent);
+    assert_eq!(
+        one("a hundred requests per second"),
+        (100.0, QuantityKind::Rate)
+    );
+    assert_eq!(one("a million users"), (1e6, QuantityKind::Count));
+    assert_eq!(
+        one("fifteen hundred requests a second"),
+        (1_500.0, QuantityKind::Rate)
+    );
+    assert_eq!(
+        one("two hundred and fifty thousand dollars"),
+        (250_000.0, QuantityKind::Money)
+    );
+    assert_eq!(one("ninety-nine users"), (99.0, QuantityKind::Count));
+    for nothing in ["one of the users", "a user", "an idea", "we are one team"] {
+        let found = parse_quantities(nothing);
+        assert!(
+            found.iter().all(|q| q.kind != QuantityKind::Duration),
+            "{nothing}: {found:?}"
+        );
+    }
+    assert!(parse_quantities("a user").is_empty());
+    assert!(parse_quantities("one of the users").is_empty());
+}

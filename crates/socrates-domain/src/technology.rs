@@ -268,7 +268,11 @@ impl TechnologyIndex {
                             .iter()
                             .zip(&tokens[index..end])
                             .all(|(part, token)| *part == token.lower)
-                        && (!alias.ambiguous || (first.capitalised && !first.sentence_start))
+                        && (!alias.ambiguous
+                            || (first.capitalised && !first.sentence_start)
+                            || tokens
+                                .get(end)
+                                .is_some_and(|next| is_version_token(&next.lower)))
                 })
             });
             if let Some(alias) = best {

@@ -50,6 +50,51 @@ pub struct PhraseFact {
     pub phrases: Vec<String>,
 }
 
+/// A fact stated by a trigger and a phrase in one sentence ("backups" + "every night").
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoOccurrence {
+    /// The fact's category.
+    pub category: Category,
+    /// The fact's key.
+    pub key: String,
+    /// The fact's value; the sentence itself when absent.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Lowercase token phrases, one of which must occur.
+    pub triggers: Vec<String>,
+    /// Lowercase token phrases, one of which must occur too.
+    pub phrases: Vec<String>,
+}
+
+/// Goals stated in prose.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoalWords {
+    /// Nouns that name the product.
+    pub product_nouns: Vec<String>,
+    /// Openers after which the clause names the audience.
+    pub audience_openers: Vec<String>,
+    /// Openers after which the clause states the goal.
+    pub goal_openers: Vec<String>,
+    /// Openers before a success criterion.
+    pub success_openers: Vec<String>,
+    /// Closers after an "if …" success criterion.
+    pub success_closers: Vec<String>,
+}
+
+/// A question that asks for one free-text key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionKey {
+    /// The key's category.
+    pub category: Category,
+    /// The key.
+    pub key: String,
+    /// Lowercase phrases of the question that ask for it.
+    pub words: Vec<String>,
+}
+
 /// The words around a quantity that decide which key it fills.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,6 +121,8 @@ pub struct QuantityContext {
     pub p99: Vec<String>,
     /// Latency.
     pub latency: Vec<String>,
+    /// Deletion deadlines ("erase within 30 days"), which are no retention period.
+    pub deletion: Vec<String>,
     /// Retention periods.
     pub retention: Vec<String>,
     /// Deadlines.
@@ -94,12 +141,28 @@ pub struct Lexicon {
     pub negation_breakers: Vec<String>,
     /// Markers of a requirement sentence.
     pub requirement_markers: Vec<String>,
+    /// Markers of a clause about the past or an abandoned choice.
+    pub superseded_markers: Vec<String>,
+    /// Markers of a clause about today's system.
+    pub current_markers: Vec<String>,
+    /// Markers of a contrast with today's system.
+    pub contrast_markers: Vec<String>,
+    /// Markers of a sentence that names options, not choices.
+    pub undecided_markers: Vec<String>,
     /// Project types.
     #[serde(rename = "project_type")]
     pub project_types: Vec<ProjectType>,
     /// Decisive phrases.
     #[serde(rename = "phrase")]
     pub phrases: Vec<PhraseFact>,
+    /// Facts stated by two phrases together.
+    #[serde(rename = "co_occurrence")]
+    pub co_occurrences: Vec<CoOccurrence>,
+    /// Goals stated in prose.
+    pub goals: GoalWords,
+    /// Questions that ask for one free-text key.
+    #[serde(rename = "question_key")]
+    pub question_keys: Vec<QuestionKey>,
     /// Quantity context words.
     pub context: QuantityContext,
 }
@@ -111,6 +174,15 @@ impl Lexicon {
             ("negations", &self.negations),
             ("negation_breakers", &self.negation_breakers),
             ("requirement_markers", &self.requirement_markers),
+            ("superseded_markers", &self.superseded_markers),
+            ("current_markers", &self.current_markers),
+            ("contrast_markers", &self.contrast_markers),
+            ("undecided_markers", &self.undecided_markers),
+            ("goals.product_nouns", &self.goals.product_nouns),
+            ("goals.audience_openers", &self.goals.audience_openers),
+            ("goals.goal_openers", &self.goals.goal_openers),
+            ("goals.success_openers", &self.goals.success_openers),
+            ("goals.success_closers", &self.goals.success_closers),
         ];
         for (name, list) in lists {
             check_phrases(name, list)?;
@@ -136,7 +208,34 @@ impl Lexicon {
             }
             check_phrases(&format!("phrase \"{}\"", phrase.value), &phrase.phrases)?;
         }
+        let keyed = self
+            .co_occurrences
+            .iter()
+            .map(|c| (c.category, c.key.as_str(), [&c.triggers, &c.phrases]))
+            .chain(
+                self.question_keys
+                    .iter()
+                    .map(|q| (q.category, q.key.as_str(), [&q.words, &q.words])),
+            );
+        for (category, key, lists) in keyed {
+            check_key(knowledge, category, key)?;
+            for list in lists {
+                check_phrases(key, list)?;
+            }
+        }
         Ok(())
+    }
+}
+
+/// The key exists and belongs to the category.
+fn check_key(knowledge: &Knowledge, category: Category, key: &str) -> Result<(), String> {
+    match knowledge.vocabulary().get(key) {
+        Some(entry) if entry.category == category => Ok(()),
+        Some(entry) => Err(format!(
+            "key \"{key}\" belongs to {}, not {category}",
+            entry.category
+        )),
+        None => Err(format!("key \"{key}\" is not in the vocabulary")),
     }
 }
 

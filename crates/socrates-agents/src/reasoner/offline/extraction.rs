@@ -1,8 +1,10 @@
 //! Rule-based fact extraction: technologies by kind, quantities by the words around them,
-//! project-type and a few decisive phrases, and "must / should / need to" sentences as
-//! free-form requirements. It only reports what the text states: nothing is inferred (a
-//! framework does not imply its language), and a mention preceded by a negation ("not",
-//! "instead of") is ignored.
+//! project type, decisive phrases and phrase pairs, goals stated in prose, deadlines, and
+//! "must / should / need to" clauses as free-form requirements. It only reports what the text
+//! states: nothing is inferred (a framework does not imply its language); a mention preceded
+//! by a negation ("not", "instead of") is ignored, and so are clauses about the past or the
+//! system being replaced, and options named while undecided. The word lists are data
+//! (`data/lexicon.toml`).
 
 use socrates_domain::fact_vocabulary::{ValueKind, requirement_key};
 use socrates_domain::quantity::{Quantity, QuantityKind, format_number, parse_quantities};
@@ -47,7 +49,6 @@ impl Found<'_> {
 /// Extracts the facts `input.text` states.
 pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
     let lexicon = data.lexicon();
-    let knowledge = data.knowledge();
     let mut found = Found {
         data,
         facts: Vec::new(),
@@ -55,18 +56,104 @@ pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
     let question = input
         .question_text
         .as_deref()
-        .map(str::to_lowercase)
+        .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    for sentence in sentences(&input.text) {
-        let confidence = if has_any_word(sentence, &lexicon.hedges) {
-            HEDGED_CONFIDENCE
-        } else {
-            EXPLICIT_CONFIDENCE
-        };
+    let all = sentences(&input.text);
+    for (index, sentence) in all.iter().enumerate() {
+        // "The current engine is PHP on MySQL. The rewrite will be Go": a contrast in the next
+        // sentence also marks this one's current-system clauses.
+        let next_contrasts = all
+            .get(index + 1)
+            .is_some_and(|next| says(&padded(next), &lexicon.contrast_markers));
+        read_sentence(&mut found, sentence, &question, next_contrasts);
+    }
+    if all.len() <= 2 {
+        answer_to_the_question(&mut found, lexicon, &question, &all);
+    }
+    found.facts
+}
+
+/// Lowercase tokens joined by single spaces, padded with a space either side, so phrases
+/// match whole words: `padded.contains(" in memory only ")`.
+fn padded(text: &str) -> String {
+    format!(" {} ", tokenise(text).join(" "))
+}
+
+fn says(padded: &str, phrases: &[String]) -> bool {
+    phrases
+        .iter()
+        .any(|phrase| padded.contains(&format!(" {phrase} ")))
+}
+
+/// One sentence: technologies, quantities, phrases and requirements per segment (a segment
+/// ends at ", " or " but "), skipping segments about the past or today's system when the
+/// sentence contrasts it with the new one; then goals stated in prose.
+fn read_sentence(found: &mut Found<'_>, sentence: &str, question: &str, next_contrasts: bool) {
+    let lexicon = found.data.lexicon();
+    let sentence_words = padded(sentence);
+    let confidence = if has_any_word(sentence, &lexicon.hedges) {
+        HEDGED_CONFIDENCE
+    } else {
+        EXPLICIT_CONFIDENCE
+    };
+    let undecided =
+        sentence.trim_end().ends_with('?') || says(&sentence_words, &lexicon.undecided_markers);
+    let contrast = next_contrasts || says(&sentence_words, &lexicon.contrast_markers);
+    let people_in_sentence = contains_any(&sentence.to_ascii_lowercase(), &lexicon.context.people);
+    let why = sentence.trim();
+    let mut requirement: Option<String> = None;
+    for segment in segments(sentence) {
+        let words = padded(segment);
+        let superseded = says(&words, &lexicon.superseded_markers)
+            || (contrast && says(&words, &lexicon.current_markers));
         let before = found.facts.len();
-        let why = sentence.trim();
-        for mention in knowledge.technologies().find(sentence) {
-            if negated(lexicon, &sentence[..mention.start]) {
+        if !superseded {
+            read_segment(
+                found,
+                segment,
+                question,
+                (confidence, why),
+                (undecided, people_in_sentence),
+            );
+        }
+        let stated_fact = found.facts.len() > before;
+        let marked = is_requirement(lexicon, segment);
+        match requirement.take() {
+            Some(open) if !marked && !stated_fact && !superseded => {
+                requirement = Some(format!("{open}, {}", segment.trim()));
+            }
+            Some(open) => {
+                push_requirement(found, &open, confidence, why);
+                if marked && !stated_fact && !superseded {
+                    requirement = Some(segment.trim().to_owned());
+                }
+            }
+            None if marked && !stated_fact && !superseded => {
+                requirement = Some(segment.trim().to_owned());
+            }
+            None => {}
+        }
+    }
+    if let Some(open) = requirement {
+        push_requirement(found, &open, confidence, why);
+    }
+    read_goals(found, sentence, confidence);
+}
+
+/// Technologies, project type, phrases, co-occurrences and quantities of one segment.
+fn read_segment(
+    found: &mut Found<'_>,
+    segment: &str,
+    question: &str,
+    (confidence, why): (f64, &str),
+    (undecided, people_in_sentence): (bool, bool),
+) {
+    let data = found.data;
+    let lexicon = data.lexicon();
+    let knowledge = data.knowledge();
+    if !undecided {
+        for mention in knowledge.technologies().find(segment) {
+            if negated(lexicon, &segment[..mention.start]) {
                 continue;
             }
             if let Some((category, key)) = knowledge
@@ -82,61 +169,292 @@ pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
                 );
             }
         }
-        let padded = format!(" {} ", tokenise(sentence).join(" "));
-        let says = |phrase: &String| padded.contains(&format!(" {phrase} "));
-        if let Some(project_type) = lexicon
-            .project_types
-            .iter()
-            .find(|project_type| project_type.phrases.iter().any(says))
-        {
-            found.push(
-                Category::Goals,
-                "project_type",
-                project_type.value.clone(),
-                confidence,
-                why,
-            );
-        }
-        for phrase in &lexicon.phrases {
-            if phrase.phrases.iter().any(says) {
-                found.push(
-                    phrase.category,
-                    &phrase.key,
-                    phrase.value.clone(),
-                    confidence,
-                    why,
-                );
-            }
-        }
-        for clause in clauses(sentence) {
-            let context = clause.to_lowercase();
-            for quantity in parse_quantities(clause) {
-                let key = classify(lexicon, &quantity, &context)
-                    .or_else(|| classify(lexicon, &quantity, &question));
-                if let Some((category, key)) = key {
-                    let span = &clause[quantity.start..quantity.end];
-                    let value = readable_value(data, key, span, &quantity);
-                    found.push(category, key, value, confidence, why);
-                }
-            }
-        }
-        let padded_lower = format!(" {} ", why.to_lowercase());
-        let is_requirement = lexicon
-            .requirement_markers
-            .iter()
-            .any(|marker| padded_lower.contains(&format!(" {marker} ")));
-        if found.facts.len() == before && is_requirement {
-            let statement = why.trim_end_matches(['.', '!']).to_owned();
-            found.push(
-                Category::Requirements,
-                &requirement_key(&statement),
-                statement,
-                confidence,
-                why,
-            );
+    }
+    let words = padded(segment);
+    if let Some(project_type) = lexicon
+        .project_types
+        .iter()
+        .find(|project_type| says(&words, &project_type.phrases))
+    {
+        found.push(
+            Category::Goals,
+            "project_type",
+            project_type.value.clone(),
+            confidence,
+            why,
+        );
+    }
+    let sentence_text = clean(why);
+    for phrase in &lexicon.phrases {
+        if says(&words, &phrase.phrases) {
+            let value = if knowledge
+                .vocabulary()
+                .get(&phrase.key)
+                .is_some_and(|k| k.free_text)
+            {
+                sentence_text.clone()
+            } else {
+                phrase.value.clone()
+            };
+            found.push(phrase.category, &phrase.key, value, confidence, why);
         }
     }
-    found.facts
+    let sentence_words = padded(why);
+    for rule in &lexicon.co_occurrences {
+        if says(&sentence_words, &rule.triggers) && says(&words, &rule.phrases) {
+            let value = rule.value.clone().unwrap_or_else(|| sentence_text.clone());
+            found.push(rule.category, &rule.key, value, confidence, why);
+        }
+    }
+    for clause in segment.split(" and ") {
+        let context = clause.to_ascii_lowercase();
+        for quantity in parse_quantities(clause) {
+            let key = classify(lexicon, &quantity, &context, people_in_sentence)
+                .or_else(|| classify(lexicon, &quantity, question, true));
+            if let Some((category, key)) = key {
+                let span = &clause[quantity.start..quantity.end];
+                let value = readable_value(data, key, span, &quantity);
+                found.push(category, key, value, confidence, why);
+            }
+        }
+    }
+    if let Some(deadline) = deadline_in(lexicon, segment) {
+        found.push(Category::Goals, "deadline", deadline, confidence, why);
+    }
+}
+
+/// The sentence without surrounding whitespace and final punctuation.
+fn clean(text: &str) -> String {
+    text.trim()
+        .trim_end_matches(['.', '!', '?'])
+        .trim()
+        .to_owned()
+}
+
+fn is_requirement(lexicon: &Lexicon, segment: &str) -> bool {
+    let lower = format!(" {} ", segment.trim().to_ascii_lowercase());
+    if lexicon
+        .requirement_markers
+        .iter()
+        .any(|marker| lower.contains(&format!(" {marker} ")))
+    {
+        return true;
+    }
+    // "customers can track…", "admins can reset…"
+    let tokens = tokenise(segment);
+    tokens.windows(2).any(|pair| {
+        pair[1] == "can"
+            && lexicon
+                .context
+                .people
+                .iter()
+                .any(|person| pair[0].starts_with(person.as_str()))
+    })
+}
+
+fn push_requirement(found: &mut Found<'_>, statement: &str, confidence: f64, why: &str) {
+    let statement = clean(statement);
+    let statement = statement
+        .strip_prefix("and ")
+        .unwrap_or(&statement)
+        .to_owned();
+    found.push(
+        Category::Requirements,
+        &requirement_key(&statement),
+        statement,
+        confidence,
+        why,
+    );
+}
+
+/// Splits a sentence at ", " and " but ", so a clause about the old system stays apart from
+/// the one about the new ("10,000" keeps its comma).
+fn segments(sentence: &str) -> Vec<&str> {
+    sentence
+        .split(", ")
+        .flat_map(|part| part.split(" but "))
+        .filter(|part| part.chars().any(char::is_alphanumeric))
+        .collect()
+}
+
+/// A deadline month named in a segment with a deadline word: "live by end of October 2026"
+/// → "end of October 2026".
+fn deadline_in(lexicon: &Lexicon, segment: &str) -> Option<String> {
+    let lower = segment.to_ascii_lowercase();
+    if !contains_any(&lower, &lexicon.context.deadline) && !lower.contains(" by ") {
+        return None;
+    }
+    let tokens = tokenise(segment);
+    let position = tokens.iter().position(|token| {
+        socrates_domain::deadline::parse_deadline(token)
+            .is_some_and(|d| matches!(d, socrates_domain::deadline::Deadline::Month { .. }))
+            && !token.chars().all(|c| c.is_ascii_digit())
+    })?;
+    let mut words: Vec<String> = Vec::new();
+    if position >= 2 && tokens[position - 2] == "end" && tokens[position - 1] == "of" {
+        words.extend(["end".to_owned(), "of".to_owned()]);
+    }
+    let month = &tokens[position];
+    let mut chars = month.chars();
+    let capitalised = chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default();
+    words.push(capitalised);
+    if let Some(year) = tokens
+        .iter()
+        .skip(position + 1)
+        .take(2)
+        .find(|t| t.len() == 4 && t.parse::<u32>().is_ok())
+    {
+        words.push(year.clone());
+    }
+    Some(words.join(" "))
+}
+
+/// Audience, goal and success criterion stated in prose: "a mobile app for dog walkers to
+/// find clients", "our customers are small clinics", "success means 500 subscribers".
+fn read_goals(found: &mut Found<'_>, sentence: &str, confidence: f64) {
+    let goals = &found.data.lexicon().goals;
+    let lower = sentence.to_ascii_lowercase();
+    let why = sentence.trim();
+    let mut audience: Option<String> = None;
+    let mut goal: Option<String> = None;
+    let mut success: Option<String> = None;
+    // The product noun and what follows it.
+    let tokens = socrates_domain::technology::tokenise_with_case(sentence);
+    if let Some(noun) = tokens
+        .iter()
+        .find(|t| goals.product_nouns.contains(&t.lower))
+    {
+        let after_noun = noun.start + noun.lower.len();
+        let rest = &sentence[after_noun..];
+        let rest_lower = rest.to_ascii_lowercase();
+        if let Some(tail) = rest_lower.strip_prefix(" for ") {
+            let end = stop_at(
+                tail,
+                &[" to ", " that ", " who ", " which ", " where ", ":", " so "],
+            );
+            let candidate = &rest[5..5 + end];
+            if !candidate.trim().is_empty() && candidate.split_whitespace().count() <= 8 {
+                audience = Some(clean(candidate));
+            }
+            let after = &rest[5 + end..];
+            goal = goal_after(after);
+        } else {
+            goal = goal_after(rest);
+        }
+    }
+    for opener in &goals.audience_openers {
+        if let Some(index) = find_phrase(&lower, opener) {
+            let tail = &sentence[index + opener.len()..];
+            let end = stop_at(
+                &tail.to_ascii_lowercase(),
+                &[", ", " who ", " that ", " - ", ";"],
+            );
+            audience = Some(clean(&tail[..end]));
+            break;
+        }
+    }
+    for opener in &goals.goal_openers {
+        if goal.is_none()
+            && let Some(index) = find_phrase(&lower, opener)
+        {
+            goal = Some(clean(&sentence[index + opener.len()..]));
+        }
+    }
+    for opener in &goals.success_openers {
+        if let Some(index) = find_phrase(&lower, opener) {
+            let tail = sentence[index + opener.len()..].trim_start_matches([' ', ':', '=']);
+            success = Some(clean(tail));
+            break;
+        }
+    }
+    if success.is_none()
+        && lower.trim_start().starts_with("if ")
+        && goals
+            .success_closers
+            .iter()
+            .any(|c| lower.contains(c.as_str()))
+        && let Some(comma) = lower.find(", ")
+    {
+        let start = sentence.len() - sentence.trim_start().len() + 3;
+        success = Some(clean(&sentence[start.min(comma)..comma]));
+    }
+    for (key, value) in [
+        ("target_audience", audience),
+        ("project_goal", goal),
+        ("success_metric", success),
+    ] {
+        if let Some(value) = value.filter(|v| v.split_whitespace().count() >= 1 && v.len() >= 3) {
+            found.push(Category::Goals, key, value, confidence, why);
+        }
+    }
+}
+
+/// The goal stated right after the product ("… to find clients", "… that highlights price
+/// drops", "…: booking and invoicing in one place").
+fn goal_after(rest: &str) -> Option<String> {
+    let lower = rest.to_ascii_lowercase();
+    for opener in [" to ", " that ", " which ", " where ", ": "] {
+        if lower.starts_with(opener) {
+            let goal = clean(&rest[opener.len()..]);
+            let goal = goal.split(". ").next().unwrap_or_default().to_owned();
+            return (goal.split_whitespace().count() >= 2).then_some(goal);
+        }
+    }
+    None
+}
+
+/// The offset of the first stop marker in `text`, or its length.
+fn stop_at(text: &str, stops: &[&str]) -> usize {
+    stops
+        .iter()
+        .filter_map(|stop| text.find(stop))
+        .chain(text.find(['.', ',', ';']))
+        .min()
+        .unwrap_or(text.len())
+}
+
+/// The offset of `phrase` in `text` at a word start.
+fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
+    text.match_indices(phrase)
+        .map(|(index, _)| index)
+        .find(|&index| {
+            text[..index]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
+        })
+}
+
+/// A short answer to a question that asks for one free-text key is that key's value
+/// ("Who will use it?" — "Warehouse staff and a few supervisors.").
+fn answer_to_the_question(
+    found: &mut Found<'_>,
+    lexicon: &Lexicon,
+    question: &str,
+    sentences: &[&str],
+) {
+    let Some(first) = sentences.first() else {
+        return;
+    };
+    for wanted in &lexicon.question_keys {
+        let asked = wanted.words.iter().any(|w| question.contains(w.as_str()));
+        if asked && !found.facts.iter().any(|fact| fact.key == wanted.key) {
+            let value = clean(first);
+            if value.split_whitespace().count() >= 2 {
+                found.push(
+                    wanted.category,
+                    &wanted.key,
+                    value,
+                    EXPLICIT_CONFIDENCE,
+                    first.trim(),
+                );
+            }
+            return;
+        }
+    }
 }
 
 /// Splits text into sentences at `.`, `!`, `?`, `;` or a newline followed by whitespace or
@@ -157,15 +475,6 @@ fn sentences(text: &str) -> Vec<&str> {
     result
         .into_iter()
         .filter(|s| s.chars().any(char::is_alphanumeric))
-        .collect()
-}
-
-/// Splits a sentence into clauses at ", " and " and ", so each quantity is read with the
-/// words of its own clause ("10,000" keeps its comma).
-fn clauses(sentence: &str) -> Vec<&str> {
-    sentence
-        .split(", ")
-        .flat_map(|part| part.split(" and "))
         .collect()
 }
 
@@ -210,6 +519,7 @@ fn classify(
     lexicon: &Lexicon,
     quantity: &Quantity,
     context: &str,
+    people_nearby: bool,
 ) -> Option<(Category, &'static str)> {
     let words = &lexicon.context;
     let noun = quantity.noun.as_deref().unwrap_or("");
@@ -224,16 +534,29 @@ fn classify(
         QuantityKind::Money if contains_any(context, &words.budget) => {
             Some((Category::Goals, "budget_usd"))
         }
+        // "a budget of 40k"; never a year ("by 2027").
+        QuantityKind::Count
+            if context.contains("budget")
+                && !(quantity.value.fract() == 0.0
+                    && (1900.0..=2100.0).contains(&quantity.value)) =>
+        {
+            Some((Category::Goals, "budget_usd"))
+        }
         QuantityKind::Rate => Some((Category::Performance, "throughput_rps")),
+        QuantityKind::DataSize => Some((Category::Scalability, "data_volume")),
         QuantityKind::Count => {
             let concurrent = contains_any(context, &words.concurrent);
             let people = contains_any(context, &words.people);
+            let people_or_nearby = people || people_nearby;
             let writers = contains_any(context, &words.writers);
             if writers && (concurrent || noun.starts_with("writer")) {
                 Some((Category::Scalability, "concurrent_writers"))
-            } else if concurrent && people {
+            } else if concurrent && people_or_nearby {
                 Some((Category::Scalability, "concurrent_users"))
-            } else if people && states_total(lexicon, noun, context) {
+            } else if people
+                && (states_total(lexicon, noun, context)
+                    || contains_any(context, &words.total_question))
+            {
                 Some((Category::Scalability, "total_users"))
             } else {
                 None
@@ -268,7 +591,10 @@ fn classify_duration(
         Some((Category::Performance, "latency_p99_ms"))
     } else if contains_any(context, &words.latency) && seconds < 600.0 {
         Some((Category::Performance, "latency_p95_ms"))
-    } else if contains_any(context, &words.retention) && seconds >= 86_400.0 {
+    } else if contains_any(context, &words.retention)
+        && seconds >= 86_400.0
+        && !(context.contains("within") && contains_any(context, &words.deletion))
+    {
         Some((Category::DataRetention, "retention_period_days"))
     } else if contains_any(context, &words.deadline) && seconds >= 86_400.0 {
         Some((Category::Goals, "deadline"))
@@ -291,7 +617,10 @@ fn readable_value(data: &OfflineData, key: &str, span: &str, quantity: &Quantity
         ValueKind::Usd => (quantity.value, " USD"),
         ValueKind::PerSecond => (quantity.value, " requests/s"),
         ValueKind::Count if quantity.kind == QuantityKind::Count => (quantity.value, ""),
-        ValueKind::Count | ValueKind::Name | ValueKind::Text => return span.trim().to_owned(),
+        ValueKind::Gigabytes => (quantity.value, " GB"),
+        ValueKind::Count | ValueKind::Name | ValueKind::Text | ValueKind::Date => {
+            return span.trim().to_owned();
+        }
     };
     format!("{}{unit}", format_number(number))
 }

@@ -245,3 +245,94 @@ fn extracted_keys_and_values_are_valid_and_odd_input_is_safe() {
         Some("15 minutes")
     );
 }
+
+#[test]
+fn clauses_about_the_old_system_or_undecided_options_state_nothing() {
+    let facts = pairs("We're on MySQL today, but the new system will use PostgreSQL.");
+    assert_eq!(
+        facts,
+        [("primary_database".to_owned(), "PostgreSQL".to_owned())]
+    );
+    assert!(pairs("What would you recommend, Kafka or RabbitMQ?").is_empty());
+    assert!(
+        pairs("Haven't decided yet. Could be Azure, could be GCP.")
+            .iter()
+            .all(|(key, _)| key != "cloud_provider")
+    );
+    let facts = pairs("We tried New Relic years ago but dropped it. Datadog for everything.");
+    assert_eq!(
+        value_of(&facts, "monitoring_tool").as_deref(),
+        Some("Datadog")
+    );
+    assert_eq!(
+        facts.iter().filter(|(k, _)| k == "monitoring_tool").count(),
+        1
+    );
+    let facts = pairs("The old target was two seconds. For the new one we want p95 under 500 ms.");
+    assert_eq!(
+        value_of(&facts, "latency_p95_ms").as_deref(),
+        Some("500 ms")
+    );
+}
+
+#[test]
+fn goals_stated_in_prose_are_read() {
+    let facts = pairs("It's a mobile app for dog walkers to find clients in their neighbourhood.");
+    assert_eq!(
+        value_of(&facts, "target_audience").as_deref(),
+        Some("dog walkers")
+    );
+    assert_eq!(
+        value_of(&facts, "project_goal").as_deref(),
+        Some("find clients in their neighbourhood")
+    );
+    let facts = pairs("If support tickets about billing drop by half, I'd call it a win.");
+    assert_eq!(
+        value_of(&facts, "success_metric").as_deref(),
+        Some("support tickets about billing drop by half")
+    );
+    let facts = pairs("We want an MVP live by end of October 2026.");
+    assert_eq!(
+        value_of(&facts, "deadline").as_deref(),
+        Some("end of October 2026")
+    );
+}
+
+#[test]
+fn requirement_clauses_each_become_a_requirement() {
+    let facts = extract(
+        data(),
+        &input(
+            "Customers can track their parcel in real time, and dispatchers can reassign a \
+             delivery with one click.",
+        ),
+    );
+    let requirements: Vec<&str> = facts
+        .iter()
+        .filter(|f| f.category == Category::Requirements)
+        .map(|f| f.value.as_str())
+        .collect();
+    assert_eq!(
+        requirements,
+        [
+            "Customers can track their parcel in real time",
+            "dispatchers can reassign a delivery with one click"
+        ]
+    );
+}
+
+#[test]
+fn numbers_in_words_and_lowercase_versioned_names_are_read() {
+    let facts = pairs("pg 15 on RDS. We can lose at most five minutes of data.");
+    assert_eq!(
+        value_of(&facts, "primary_database").as_deref(),
+        Some("PostgreSQL")
+    );
+    assert_eq!(
+        value_of(&facts, "rpo_minutes").as_deref(),
+        Some("5 minutes")
+    );
+    let facts = pairs("We have a budget of 40k, and need to be live by 2027.");
+    assert_eq!(value_of(&facts, "budget_usd").as_deref(), Some("40000 USD"));
+    assert_eq!(facts.iter().filter(|(k, _)| k == "budget_usd").count(), 1);
+}
