@@ -9,6 +9,7 @@
 
 mod bench;
 mod bench_auth;
+mod bench_reasoner;
 mod invariants;
 mod lint;
 mod metadata;
@@ -49,6 +50,7 @@ fn run(args: &[String]) -> Result<()> {
         "test" => test_suite::run(&root, &test_suite::parse_options(rest)?),
         "bench-startup" => bench::startup(&root, &bench::parse_options(rest)?),
         "bench-auth" => bench_auth::run(&root, rest),
+        "bench-reasoner" => bench_reasoner::run(&root, rest),
         "ci" => {
             no_arguments(command, rest)?;
             ci(&root)
@@ -114,6 +116,9 @@ Commands:
   bench-auth [--seconds N]
         Build the release server and load it with wrk: GET /api/v1/auth/me at 256 and
         1000 connections, then a bcrypt-12 login flood with /health measured alongside.
+  bench-reasoner
+        Run the criterion bench of the offline reasoner (fact extraction from a 2 000-
+        character answer, next-question choice) and fail when a mean exceeds 1 ms.
   help
         Print this text.
 

@@ -48,6 +48,23 @@ const MONTHS: &[(&str, u32)] = &[
     ("dec", 12),
 ];
 
+/// The month a token names: a month's name or abbreviation, or a quarter ("q1" → 3, its last
+/// month).
+#[must_use]
+pub fn month_of(token: &str) -> Option<u32> {
+    let quarter = token
+        .strip_prefix('q')
+        .and_then(|q| q.parse::<u32>().ok())
+        .filter(|q| (1..=4).contains(q))
+        .map(|q| q * 3);
+    quarter.or_else(|| {
+        MONTHS
+            .iter()
+            .find(|(name, _)| *name == token)
+            .map(|&(_, m)| m)
+    })
+}
+
 /// Reads a deadline; `None` when the text names neither a month, a quarter, a year end nor a
 /// span ("before Christmas", "soon").
 #[must_use]
@@ -56,19 +73,7 @@ pub fn parse_deadline(value: &str) -> Option<Deadline> {
     let year = tokens
         .iter()
         .find_map(|t| t.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)));
-    let month = tokens.iter().find_map(|token| {
-        let quarter = token
-            .strip_prefix('q')
-            .and_then(|q| q.parse::<u32>().ok())
-            .filter(|q| (1..=4).contains(q))
-            .map(|q| q * 3);
-        quarter.or_else(|| {
-            MONTHS
-                .iter()
-                .find(|(name, _)| name == token)
-                .map(|&(_, m)| m)
-        })
-    });
+    let month = tokens.iter().find_map(|token| month_of(token));
     let joined = tokens.join(" ");
     let year_end = ["end of the year", "end of year", "year end", "year-end"]
         .iter()

@@ -70,6 +70,44 @@ pub fn tokenise(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The tokens of `text` (as [`tokenise`] splits them) joined by single spaces, with a space
+/// either side: " we use postgres 16 ". Phrases then match whole words with a plain substring
+/// search. Allocates one string.
+#[must_use]
+pub fn padded_tokens(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(' ');
+    let mut start: Option<usize> = None;
+    let mut flush = |out: &mut String, token: &str| {
+        let trimmed = token.trim_end_matches('.');
+        if !trimmed.is_empty() {
+            for c in trimmed.chars() {
+                if c.is_ascii() {
+                    out.push(c.to_ascii_lowercase());
+                } else {
+                    out.extend(c.to_lowercase());
+                }
+            }
+            out.push(' ');
+        }
+    };
+    for (index, c) in text.char_indices() {
+        let in_token = c.is_alphanumeric() || matches!(c, '#' | '+' | '.');
+        match (in_token, start) {
+            (true, None) => start = Some(index),
+            (false, Some(begin)) => {
+                flush(&mut out, &text[begin..index]);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(begin) = start {
+        flush(&mut out, &text[begin..]);
+    }
+    out
+}
+
 /// A token with its original spelling and byte offset in the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
@@ -95,7 +133,11 @@ pub fn tokenise_with_case(text: &str) -> Vec<Token> {
         if !trimmed.is_empty() {
             let ends_sentence = trimmed.len() != current.len();
             tokens.push(Token {
-                lower: trimmed.to_lowercase(),
+                lower: if trimmed.is_ascii() {
+                    trimmed.to_ascii_lowercase()
+                } else {
+                    trimmed.to_lowercase()
+                },
                 capitalised: trimmed.chars().next().is_some_and(char::is_uppercase),
                 sentence_start: *ss,
                 start,

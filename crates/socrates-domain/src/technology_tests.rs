@@ -79,3 +79,20 @@ fn ambiguous_words_need_a_capital_letter_mid_sentence() {
         .collect();
     assert_eq!(names, ["Go", "React"]);
 }
+
+#[test]
+fn padded_tokens_match_tokenise() {
+    for text in [
+        "We'll use Postgres 16, deploy on AWS (k8s) — in-memory only. Node.js; C#/C++!",
+        "",
+        "...",
+        "Ünïcode ÄRGER. ends.",
+    ] {
+        let expected = if tokenise(text).is_empty() {
+            " ".to_owned()
+        } else {
+            format!(" {} ", tokenise(text).join(" "))
+        };
+        assert_eq!(padded_tokens(text), expected, "{text}");
+    }
+}

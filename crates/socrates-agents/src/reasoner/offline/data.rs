@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
 use socrates_domain::knowledge::{
     CONFLICT_RULES_FILE, KnowledgeSources, TECHNOLOGIES_FILE, VOCABULARY_FILE, parse_toml,
@@ -26,18 +27,167 @@ pub const BUILTIN_QUESTIONS: &str = include_str!("../../../data/questions.toml")
 /// The team roles a question may be asked by.
 pub const PERSONAS: &[&str] = &["pm", "ba", "ux", "frontend", "backend", "dba", "devops"];
 
+/// A list of lowercase token phrases that must occur as whole words. Every list of the
+/// lexicon is matched in one pass over a text by the [`PhraseScanner`]; `id` is the list's
+/// place in that scanner.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "Vec<String>")]
+pub struct Phrases {
+    raw: Vec<String>,
+    id: usize,
+}
+
+impl From<Vec<String>> for Phrases {
+    fn from(raw: Vec<String>) -> Self {
+        Self { raw, id: 0 }
+    }
+}
+
+impl Phrases {
+    /// The phrases as written.
+    #[must_use]
+    pub fn raw(&self) -> &[String] {
+        &self.raw
+    }
+
+    /// Whether one of the phrases was found by the scan that produced `hits`.
+    #[must_use]
+    pub fn found_in(&self, hits: &Hits) -> bool {
+        hits.0.get(self.id).copied().unwrap_or(false)
+    }
+}
+
+/// Which phrase lists a scanned text holds.
+#[derive(Debug, Clone, Default)]
+pub struct Hits(Vec<bool>);
+
+/// Every phrase list of the lexicon in one automaton, so a text is scanned once however many
+/// lists there are.
+#[derive(Debug, Clone)]
+pub struct PhraseScanner {
+    matcher: AhoCorasick,
+    owners: Vec<usize>,
+    lists: usize,
+}
+
+impl PhraseScanner {
+    /// Numbers every list and builds the automaton over all their phrases, which must be
+    /// written as the tokeniser reads text ("in memory only", not "in-memory only").
+    fn new(lists: &mut [&mut Phrases]) -> Result<Self, String> {
+        let mut patterns = Vec::new();
+        let mut owners = Vec::new();
+        for (id, list) in lists.iter_mut().enumerate() {
+            list.id = id;
+            for phrase in &list.raw {
+                let tokens = socrates_domain::technology::tokenise(phrase).join(" ");
+                if tokens != *phrase {
+                    return Err(format!(
+                        "phrase \"{phrase}\" must be written as lowercase words separated by \
+                         single spaces (it reads as \"{tokens}\")"
+                    ));
+                }
+                patterns.push(phrase.clone());
+                owners.push(id);
+            }
+        }
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .map_err(|error| error.to_string())?;
+        Ok(Self {
+            matcher,
+            owners,
+            lists: lists.len(),
+        })
+    }
+
+    /// The lists whose phrases occur as whole words in `padded_text` (lowercase tokens
+    /// joined by single spaces, a space either side).
+    #[must_use]
+    pub fn scan(&self, padded_text: &str) -> Hits {
+        let mut hits = vec![false; self.lists];
+        let bytes = padded_text.as_bytes();
+        for found in self.matcher.find_overlapping_iter(padded_text) {
+            let whole = found.start() > 0
+                && bytes.get(found.start() - 1) == Some(&b' ')
+                && bytes.get(found.end()) == Some(&b' ');
+            if whole {
+                hits[self.owners[found.pattern().as_usize()]] = true;
+            }
+        }
+        Hits(hits)
+    }
+}
+
+/// Lowercase stems that must start a word of the text ("rpo" matches "RPO of 15 min" but not
+/// "corporate"), matched all at once.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "Vec<String>")]
+pub struct Stems {
+    raw: Vec<String>,
+    matcher: AhoCorasick,
+}
+
+impl TryFrom<Vec<String>> for Stems {
+    type Error = String;
+
+    fn try_from(raw: Vec<String>) -> Result<Self, Self::Error> {
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&raw)
+            .map_err(|error| error.to_string())?;
+        Ok(Self { raw, matcher })
+    }
+}
+
+impl Stems {
+    /// The stems as written.
+    #[must_use]
+    pub fn raw(&self) -> &[String] {
+        &self.raw
+    }
+
+    /// The leftmost stem that starts a word of `lowercase_text`: its start and end offsets.
+    #[must_use]
+    pub fn first_at_word_start(&self, lowercase_text: &str) -> Option<(usize, usize)> {
+        self.matcher
+            .find_overlapping_iter(lowercase_text)
+            .filter(|found| {
+                lowercase_text[..found.start()]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric())
+            })
+            .map(|found| (found.start(), found.end()))
+            .min_by_key(|&(start, end)| (start, std::cmp::Reverse(end)))
+    }
+
+    /// Whether one of the stems starts a word of `lowercase_text`.
+    #[must_use]
+    pub fn start_a_word_in(&self, lowercase_text: &str) -> bool {
+        self.matcher
+            .find_overlapping_iter(lowercase_text)
+            .any(|found| {
+                lowercase_text[..found.start()]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric())
+            })
+    }
+}
+
 /// A project-type phrase list and the value it records.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectType {
     /// The value recorded under `goals/project_type`.
     pub value: String,
     /// Lowercase token phrases that name it.
-    pub phrases: Vec<String>,
+    pub phrases: Phrases,
 }
 
 /// Phrases that state a fact on their own.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PhraseFact {
     /// The fact's category.
@@ -47,11 +197,11 @@ pub struct PhraseFact {
     /// The fact's value.
     pub value: String,
     /// Lowercase token phrases that state it.
-    pub phrases: Vec<String>,
+    pub phrases: Phrases,
 }
 
 /// A fact stated by a trigger and a phrase in one sentence ("backups" + "every night").
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CoOccurrence {
     /// The fact's category.
@@ -62,29 +212,29 @@ pub struct CoOccurrence {
     #[serde(default)]
     pub value: Option<String>,
     /// Lowercase token phrases, one of which must occur.
-    pub triggers: Vec<String>,
+    pub triggers: Phrases,
     /// Lowercase token phrases, one of which must occur too.
-    pub phrases: Vec<String>,
+    pub phrases: Phrases,
 }
 
 /// Goals stated in prose.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GoalWords {
     /// Nouns that name the product.
     pub product_nouns: Vec<String>,
     /// Openers after which the clause names the audience.
-    pub audience_openers: Vec<String>,
+    pub audience_openers: Stems,
     /// Openers after which the clause states the goal.
-    pub goal_openers: Vec<String>,
+    pub goal_openers: Stems,
     /// Openers before a success criterion.
-    pub success_openers: Vec<String>,
+    pub success_openers: Stems,
     /// Closers after an "if …" success criterion.
-    pub success_closers: Vec<String>,
+    pub success_closers: Stems,
 }
 
 /// A question that asks for one free-text key.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionKey {
     /// The key's category.
@@ -96,41 +246,41 @@ pub struct QuestionKey {
 }
 
 /// The words around a quantity that decide which key it fills.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuantityContext {
     /// Availability targets.
-    pub availability: Vec<String>,
+    pub availability: Stems,
     /// Test coverage.
-    pub coverage: Vec<String>,
+    pub coverage: Stems,
     /// Budgets.
-    pub budget: Vec<String>,
+    pub budget: Stems,
     /// Concurrency.
-    pub concurrent: Vec<String>,
+    pub concurrent: Stems,
     /// Nouns of people.
-    pub people: Vec<String>,
+    pub people: Stems,
     /// Writers.
-    pub writers: Vec<String>,
+    pub writers: Stems,
     /// A bare number that is a total.
-    pub total_question: Vec<String>,
+    pub total_question: Stems,
     /// Recovery point objectives.
-    pub rpo: Vec<String>,
+    pub rpo: Stems,
     /// Recovery time objectives.
-    pub rto: Vec<String>,
+    pub rto: Stems,
     /// Tail latency.
-    pub p99: Vec<String>,
+    pub p99: Stems,
     /// Latency.
-    pub latency: Vec<String>,
+    pub latency: Stems,
     /// Deletion deadlines ("erase within 30 days"), which are no retention period.
-    pub deletion: Vec<String>,
+    pub deletion: Stems,
     /// Retention periods.
-    pub retention: Vec<String>,
+    pub retention: Stems,
     /// Deadlines.
-    pub deadline: Vec<String>,
+    pub deadline: Stems,
 }
 
 /// The contents of `lexicon.toml`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lexicon {
     /// Words that make a statement hedged.
@@ -142,13 +292,13 @@ pub struct Lexicon {
     /// Markers of a requirement sentence.
     pub requirement_markers: Vec<String>,
     /// Markers of a clause about the past or an abandoned choice.
-    pub superseded_markers: Vec<String>,
+    pub superseded_markers: Phrases,
     /// Markers of a clause about today's system.
-    pub current_markers: Vec<String>,
+    pub current_markers: Phrases,
     /// Markers of a contrast with today's system.
-    pub contrast_markers: Vec<String>,
+    pub contrast_markers: Phrases,
     /// Markers of a sentence that names options, not choices.
-    pub undecided_markers: Vec<String>,
+    pub undecided_markers: Phrases,
     /// Project types.
     #[serde(rename = "project_type")]
     pub project_types: Vec<ProjectType>,
@@ -168,29 +318,66 @@ pub struct Lexicon {
 }
 
 impl Lexicon {
+    /// Numbers every phrase list and builds the one automaton that finds them all.
+    fn scanner(&mut self) -> Result<PhraseScanner, String> {
+        let mut lists: Vec<&mut Phrases> = vec![
+            &mut self.superseded_markers,
+            &mut self.current_markers,
+            &mut self.contrast_markers,
+            &mut self.undecided_markers,
+        ];
+        lists.extend(self.project_types.iter_mut().map(|p| &mut p.phrases));
+        lists.extend(self.phrases.iter_mut().map(|p| &mut p.phrases));
+        for rule in &mut self.co_occurrences {
+            lists.push(&mut rule.triggers);
+            lists.push(&mut rule.phrases);
+        }
+        PhraseScanner::new(&mut lists)
+    }
+
     fn validate(&self, knowledge: &Knowledge) -> Result<(), String> {
         let lists = [
             ("hedges", &self.hedges),
             ("negations", &self.negations),
             ("negation_breakers", &self.negation_breakers),
             ("requirement_markers", &self.requirement_markers),
-            ("superseded_markers", &self.superseded_markers),
-            ("current_markers", &self.current_markers),
-            ("contrast_markers", &self.contrast_markers),
-            ("undecided_markers", &self.undecided_markers),
+            ("superseded_markers", &self.superseded_markers.raw),
+            ("current_markers", &self.current_markers.raw),
+            ("contrast_markers", &self.contrast_markers.raw),
+            ("undecided_markers", &self.undecided_markers.raw),
             ("goals.product_nouns", &self.goals.product_nouns),
-            ("goals.audience_openers", &self.goals.audience_openers),
-            ("goals.goal_openers", &self.goals.goal_openers),
-            ("goals.success_openers", &self.goals.success_openers),
-            ("goals.success_closers", &self.goals.success_closers),
+            ("goals.audience_openers", &self.goals.audience_openers.raw),
+            ("goals.goal_openers", &self.goals.goal_openers.raw),
+            ("goals.success_openers", &self.goals.success_openers.raw),
+            ("goals.success_closers", &self.goals.success_closers.raw),
         ];
+        let context = &self.context;
+        let stems = [
+            ("context.availability", &context.availability),
+            ("context.coverage", &context.coverage),
+            ("context.budget", &context.budget),
+            ("context.concurrent", &context.concurrent),
+            ("context.people", &context.people),
+            ("context.writers", &context.writers),
+            ("context.total_question", &context.total_question),
+            ("context.rpo", &context.rpo),
+            ("context.rto", &context.rto),
+            ("context.p99", &context.p99),
+            ("context.latency", &context.latency),
+            ("context.deletion", &context.deletion),
+            ("context.retention", &context.retention),
+            ("context.deadline", &context.deadline),
+        ];
+        for (name, list) in stems {
+            check_phrases(name, &list.raw)?;
+        }
         for (name, list) in lists {
             check_phrases(name, list)?;
         }
         for project_type in &self.project_types {
             check_phrases(
                 &format!("project type \"{}\"", project_type.value),
-                &project_type.phrases,
+                &project_type.phrases.raw,
             )?;
         }
         for phrase in &self.phrases {
@@ -206,12 +393,18 @@ impl Lexicon {
                     phrase.value, phrase.key, entry.category, phrase.category
                 ));
             }
-            check_phrases(&format!("phrase \"{}\"", phrase.value), &phrase.phrases)?;
+            check_phrases(&format!("phrase \"{}\"", phrase.value), &phrase.phrases.raw)?;
         }
         let keyed = self
             .co_occurrences
             .iter()
-            .map(|c| (c.category, c.key.as_str(), [&c.triggers, &c.phrases]))
+            .map(|c| {
+                (
+                    c.category,
+                    c.key.as_str(),
+                    [&c.triggers.raw, &c.phrases.raw],
+                )
+            })
             .chain(
                 self.question_keys
                     .iter()
@@ -256,7 +449,7 @@ fn check_phrases(list: &str, phrases: &[String]) -> Result<(), String> {
 }
 
 /// One question of a bank.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionTemplate {
     /// Stable id, `<category>.<nnn>`; never reused for another question.
@@ -390,6 +583,7 @@ impl OfflineSources<'static> {
 pub struct OfflineData {
     knowledge: Knowledge,
     lexicon: Lexicon,
+    scanner: PhraseScanner,
     questions: QuestionBank,
 }
 
@@ -408,9 +602,12 @@ impl OfflineData {
     /// [`KnowledgeError`] naming the file and the problem.
     pub fn parse(sources: OfflineSources<'_>) -> Result<Self, KnowledgeError> {
         let knowledge = Knowledge::parse(sources.knowledge)?;
-        let lexicon: Lexicon = parse_toml(LEXICON_FILE, sources.lexicon)?;
+        let mut lexicon: Lexicon = parse_toml(LEXICON_FILE, sources.lexicon)?;
         lexicon
             .validate(&knowledge)
+            .map_err(|message| KnowledgeError::new(LEXICON_FILE, message))?;
+        let scanner = lexicon
+            .scanner()
             .map_err(|message| KnowledgeError::new(LEXICON_FILE, message))?;
         let questions: QuestionsFile = parse_toml(QUESTIONS_FILE, sources.questions)?;
         let questions = QuestionBank::new(questions.question, &knowledge)
@@ -418,6 +615,7 @@ impl OfflineData {
         Ok(Self {
             knowledge,
             lexicon,
+            scanner,
             questions,
         })
     }
@@ -475,6 +673,12 @@ impl OfflineData {
     #[must_use]
     pub const fn lexicon(&self) -> &Lexicon {
         &self.lexicon
+    }
+
+    /// The automaton over every phrase list of the lexicon.
+    #[must_use]
+    pub const fn scanner(&self) -> &PhraseScanner {
+        &self.scanner
     }
 
     /// The question banks.

@@ -11,7 +11,7 @@ use socrates_domain::quantity::{Quantity, QuantityKind, format_number, parse_qua
 use socrates_domain::technology::tokenise;
 use socrates_domain::{Category, FactDraft};
 
-use super::data::{Lexicon, OfflineData};
+use super::data::{Hits, Lexicon, OfflineData};
 use crate::reasoner::ExtractionInput;
 
 /// Confidence of a plainly stated fact.
@@ -30,10 +30,10 @@ struct Found<'d> {
 impl Found<'_> {
     fn push(&mut self, category: Category, key: &str, value: String, confidence: f64, why: &str) {
         let knowledge = self.data.knowledge();
-        let duplicate = self
-            .facts
-            .iter()
-            .any(|fact| fact.key == key && knowledge.same_meaning(key, &fact.value, &value));
+        let duplicate = self.facts.iter().any(|fact| {
+            fact.key == key
+                && (fact.value == value || knowledge.same_meaning(key, &fact.value, &value))
+        });
         if !duplicate {
             self.facts.push(FactDraft {
                 category,
@@ -62,9 +62,11 @@ pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
     for (index, sentence) in all.iter().enumerate() {
         // "The current engine is PHP on MySQL. The rewrite will be Go": a contrast in the next
         // sentence also marks this one's current-system clauses.
-        let next_contrasts = all
-            .get(index + 1)
-            .is_some_and(|next| says(&padded(next), &lexicon.contrast_markers));
+        let next_contrasts = all.get(index + 1).is_some_and(|next| {
+            lexicon
+                .contrast_markers
+                .found_in(&data.scanner().scan(&padded(next)))
+        });
         read_sentence(&mut found, sentence, &question, next_contrasts);
     }
     if all.len() <= 2 {
@@ -76,13 +78,7 @@ pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
 /// Lowercase tokens joined by single spaces, padded with a space either side, so phrases
 /// match whole words: `padded.contains(" in memory only ")`.
 fn padded(text: &str) -> String {
-    format!(" {} ", tokenise(text).join(" "))
-}
-
-fn says(padded: &str, phrases: &[String]) -> bool {
-    phrases
-        .iter()
-        .any(|phrase| padded.contains(&format!(" {phrase} ")))
+    socrates_domain::technology::padded_tokens(text)
 }
 
 /// One sentence: technologies, quantities, phrases and requirements per segment (a segment
@@ -90,27 +86,32 @@ fn says(padded: &str, phrases: &[String]) -> bool {
 /// sentence contrasts it with the new one; then goals stated in prose.
 fn read_sentence(found: &mut Found<'_>, sentence: &str, question: &str, next_contrasts: bool) {
     let lexicon = found.data.lexicon();
+    let scanner = found.data.scanner();
     let sentence_words = padded(sentence);
+    let sentence_hits = scanner.scan(&sentence_words);
     let confidence = if has_any_word(sentence, &lexicon.hedges) {
         HEDGED_CONFIDENCE
     } else {
         EXPLICIT_CONFIDENCE
     };
     let undecided =
-        sentence.trim_end().ends_with('?') || says(&sentence_words, &lexicon.undecided_markers);
-    let contrast = next_contrasts || says(&sentence_words, &lexicon.contrast_markers);
-    let people_in_sentence = contains_any(&sentence.to_ascii_lowercase(), &lexicon.context.people);
+        sentence.trim_end().ends_with('?') || lexicon.undecided_markers.found_in(&sentence_hits);
+    let contrast = next_contrasts || lexicon.contrast_markers.found_in(&sentence_hits);
+    let people_in_sentence = lexicon
+        .context
+        .people
+        .start_a_word_in(&sentence.to_ascii_lowercase());
     let why = sentence.trim();
     let mut requirement: Option<String> = None;
     for segment in segments(sentence) {
-        let words = padded(segment);
-        let superseded = says(&words, &lexicon.superseded_markers)
-            || (contrast && says(&words, &lexicon.current_markers));
+        let hits = scanner.scan(&padded(segment));
+        let superseded = lexicon.superseded_markers.found_in(&hits)
+            || (contrast && lexicon.current_markers.found_in(&hits));
         let before = found.facts.len();
         if !superseded {
             read_segment(
                 found,
-                segment,
+                (segment, &hits, &sentence_hits),
                 question,
                 (confidence, why),
                 (undecided, people_in_sentence),
@@ -143,7 +144,7 @@ fn read_sentence(found: &mut Found<'_>, sentence: &str, question: &str, next_con
 /// Technologies, project type, phrases, co-occurrences and quantities of one segment.
 fn read_segment(
     found: &mut Found<'_>,
-    segment: &str,
+    (segment, hits, sentence_hits): (&str, &Hits, &Hits),
     question: &str,
     (confidence, why): (f64, &str),
     (undecided, people_in_sentence): (bool, bool),
@@ -170,11 +171,11 @@ fn read_segment(
             }
         }
     }
-    let words = padded(segment);
+
     if let Some(project_type) = lexicon
         .project_types
         .iter()
-        .find(|project_type| says(&words, &project_type.phrases))
+        .find(|project_type| project_type.phrases.found_in(hits))
     {
         found.push(
             Category::Goals,
@@ -186,7 +187,7 @@ fn read_segment(
     }
     let sentence_text = clean(why);
     for phrase in &lexicon.phrases {
-        if says(&words, &phrase.phrases) {
+        if phrase.phrases.found_in(hits) {
             let value = if knowledge
                 .vocabulary()
                 .get(&phrase.key)
@@ -199,9 +200,8 @@ fn read_segment(
             found.push(phrase.category, &phrase.key, value, confidence, why);
         }
     }
-    let sentence_words = padded(why);
     for rule in &lexicon.co_occurrences {
-        if says(&sentence_words, &rule.triggers) && says(&words, &rule.phrases) {
+        if rule.triggers.found_in(sentence_hits) && rule.phrases.found_in(hits) {
             let value = rule.value.clone().unwrap_or_else(|| sentence_text.clone());
             found.push(rule.category, &rule.key, value, confidence, why);
         }
@@ -247,6 +247,7 @@ fn is_requirement(lexicon: &Lexicon, segment: &str) -> bool {
             && lexicon
                 .context
                 .people
+                .raw()
                 .iter()
                 .any(|person| pair[0].starts_with(person.as_str()))
     })
@@ -281,15 +282,13 @@ fn segments(sentence: &str) -> Vec<&str> {
 /// → "end of October 2026".
 fn deadline_in(lexicon: &Lexicon, segment: &str) -> Option<String> {
     let lower = segment.to_ascii_lowercase();
-    if !contains_any(&lower, &lexicon.context.deadline) && !lower.contains(" by ") {
+    if !lexicon.context.deadline.start_a_word_in(&lower) && !lower.contains(" by ") {
         return None;
     }
     let tokens = tokenise(segment);
-    let position = tokens.iter().position(|token| {
-        socrates_domain::deadline::parse_deadline(token)
-            .is_some_and(|d| matches!(d, socrates_domain::deadline::Deadline::Month { .. }))
-            && !token.chars().all(|c| c.is_ascii_digit())
-    })?;
+    let position = tokens
+        .iter()
+        .position(|token| socrates_domain::deadline::month_of(token).is_some())?;
     let mut words: Vec<String> = Vec::new();
     if position >= 2 && tokens[position - 2] == "end" && tokens[position - 1] == "of" {
         words.extend(["end".to_owned(), "of".to_owned()]);
@@ -345,37 +344,25 @@ fn read_goals(found: &mut Found<'_>, sentence: &str, confidence: f64) {
             goal = goal_after(rest);
         }
     }
-    for opener in &goals.audience_openers {
-        if let Some(index) = find_phrase(&lower, opener) {
-            let tail = &sentence[index + opener.len()..];
-            let end = stop_at(
-                &tail.to_ascii_lowercase(),
-                &[", ", " who ", " that ", " - ", ";"],
-            );
-            audience = Some(clean(&tail[..end]));
-            break;
-        }
+    if let Some((_, end)) = goals.audience_openers.first_at_word_start(&lower) {
+        let tail = &sentence[end..];
+        let stop = stop_at(
+            &tail.to_ascii_lowercase(),
+            &[", ", " who ", " that ", " - ", ";"],
+        );
+        audience = Some(clean(&tail[..stop]));
     }
-    for opener in &goals.goal_openers {
-        if goal.is_none()
-            && let Some(index) = find_phrase(&lower, opener)
-        {
-            goal = Some(clean(&sentence[index + opener.len()..]));
-        }
+    if goal.is_none()
+        && let Some((_, end)) = goals.goal_openers.first_at_word_start(&lower)
+    {
+        goal = Some(clean(&sentence[end..]));
     }
-    for opener in &goals.success_openers {
-        if let Some(index) = find_phrase(&lower, opener) {
-            let tail = sentence[index + opener.len()..].trim_start_matches([' ', ':', '=']);
-            success = Some(clean(tail));
-            break;
-        }
+    if let Some((_, end)) = goals.success_openers.first_at_word_start(&lower) {
+        success = Some(clean(sentence[end..].trim_start_matches([' ', ':', '='])));
     }
     if success.is_none()
         && lower.trim_start().starts_with("if ")
-        && goals
-            .success_closers
-            .iter()
-            .any(|c| lower.contains(c.as_str()))
+        && goals.success_closers.start_a_word_in(&lower)
         && let Some(comma) = lower.find(", ")
     {
         let start = sentence.len() - sentence.trim_start().len() + 3;
@@ -414,18 +401,6 @@ fn stop_at(text: &str, stops: &[&str]) -> usize {
         .chain(text.find(['.', ',', ';']))
         .min()
         .unwrap_or(text.len())
-}
-
-/// The offset of `phrase` in `text` at a word start.
-fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
-    text.match_indices(phrase)
-        .map(|(index, _)| index)
-        .find(|&index| {
-            text[..index]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_alphanumeric())
-        })
 }
 
 /// A short answer to a question that asks for one free-text key is that key's value
@@ -501,19 +476,6 @@ fn negated(lexicon: &Lexicon, before: &str) -> bool {
     false
 }
 
-/// Whether one of the needles occurs at the start of a word of the context, so "rpo" does
-/// not match inside "corporate" nor "load" inside "download".
-fn contains_any(context: &str, needles: &[String]) -> bool {
-    needles.iter().any(|needle| {
-        context.match_indices(needle.as_str()).any(|(index, _)| {
-            context[..index]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_alphanumeric())
-        })
-    })
-}
-
 /// Which vocabulary key a quantity fills, judged from the words of its context.
 fn classify(
     lexicon: &Lexicon,
@@ -525,13 +487,13 @@ fn classify(
     let noun = quantity.noun.as_deref().unwrap_or("");
     match quantity.kind {
         QuantityKind::Duration => classify_duration(lexicon, quantity, context),
-        QuantityKind::Percent if contains_any(context, &words.availability) => {
+        QuantityKind::Percent if words.availability.start_a_word_in(context) => {
             Some((Category::DisasterRecovery, "availability_target_percent"))
         }
-        QuantityKind::Percent if contains_any(context, &words.coverage) => {
+        QuantityKind::Percent if words.coverage.start_a_word_in(context) => {
             Some((Category::Testing, "test_coverage_target_percent"))
         }
-        QuantityKind::Money if contains_any(context, &words.budget) => {
+        QuantityKind::Money if words.budget.start_a_word_in(context) => {
             Some((Category::Goals, "budget_usd"))
         }
         // "a budget of 40k"; never a year ("by 2027").
@@ -545,17 +507,17 @@ fn classify(
         QuantityKind::Rate => Some((Category::Performance, "throughput_rps")),
         QuantityKind::DataSize => Some((Category::Scalability, "data_volume")),
         QuantityKind::Count => {
-            let concurrent = contains_any(context, &words.concurrent);
-            let people = contains_any(context, &words.people);
+            let concurrent = words.concurrent.start_a_word_in(context);
+            let people = words.people.start_a_word_in(context);
             let people_or_nearby = people || people_nearby;
-            let writers = contains_any(context, &words.writers);
+            let writers = words.writers.start_a_word_in(context);
             if writers && (concurrent || noun.starts_with("writer")) {
                 Some((Category::Scalability, "concurrent_writers"))
             } else if concurrent && people_or_nearby {
                 Some((Category::Scalability, "concurrent_users"))
             } else if people
                 && (states_total(lexicon, noun, context)
-                    || contains_any(context, &words.total_question))
+                    || words.total_question.start_a_word_in(context))
             {
                 Some((Category::Scalability, "total_users"))
             } else {
@@ -570,9 +532,9 @@ fn classify(
 /// bare number, the context asks for a total.
 fn states_total(lexicon: &Lexicon, noun: &str, context: &str) -> bool {
     if noun.is_empty() {
-        contains_any(context, &lexicon.context.total_question)
+        lexicon.context.total_question.start_a_word_in(context)
     } else {
-        contains_any(noun, &lexicon.context.people) || noun.starts_with("total")
+        lexicon.context.people.start_a_word_in(noun) || noun.starts_with("total")
     }
 }
 
@@ -583,20 +545,20 @@ fn classify_duration(
 ) -> Option<(Category, &'static str)> {
     let words = &lexicon.context;
     let seconds = quantity.value / 1_000.0;
-    if contains_any(context, &words.rpo) {
+    if words.rpo.start_a_word_in(context) {
         Some((Category::DisasterRecovery, "rpo_minutes"))
-    } else if contains_any(context, &words.rto) {
+    } else if words.rto.start_a_word_in(context) {
         Some((Category::DisasterRecovery, "rto_minutes"))
-    } else if contains_any(context, &words.p99) && seconds < 600.0 {
+    } else if words.p99.start_a_word_in(context) && seconds < 600.0 {
         Some((Category::Performance, "latency_p99_ms"))
-    } else if contains_any(context, &words.latency) && seconds < 600.0 {
+    } else if words.latency.start_a_word_in(context) && seconds < 600.0 {
         Some((Category::Performance, "latency_p95_ms"))
-    } else if contains_any(context, &words.retention)
+    } else if words.retention.start_a_word_in(context)
         && seconds >= 86_400.0
-        && !(context.contains("within") && contains_any(context, &words.deletion))
+        && !(context.contains("within") && words.deletion.start_a_word_in(context))
     {
         Some((Category::DataRetention, "retention_period_days"))
-    } else if contains_any(context, &words.deadline) && seconds >= 86_400.0 {
+    } else if words.deadline.start_a_word_in(context) && seconds >= 86_400.0 {
         Some((Category::Goals, "deadline"))
     } else {
         None
