@@ -44,6 +44,8 @@ pub struct ContainerParts {
     pub request_limits: RequestLimits,
     /// Accounts and tokens.
     pub auth: AuthService,
+    /// Queues every model call's usage for `llm_usage_tracking`.
+    pub usage: Arc<crate::usage::UsageRecorder>,
     /// The release version reported by health.
     pub version: &'static str,
 }
@@ -128,6 +130,11 @@ impl ServiceContainer {
         let health = probe().await;
         *cached = Some((std::time::Instant::now(), health.clone()));
         health
+    }
+
+    /// The LLM usage recorder.
+    pub fn usage(&self) -> &Arc<crate::usage::UsageRecorder> {
+        &self.inner.parts.usage
     }
 
     /// The clock.

@@ -16,6 +16,7 @@ pub mod container;
 pub mod health;
 pub mod rate_limit;
 pub mod reasoner;
+pub mod usage;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use container::{ContainerParts, RequestLimits, ServiceContainer};

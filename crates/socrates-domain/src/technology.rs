@@ -78,7 +78,7 @@ pub fn padded_tokens(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push(' ');
     let mut start: Option<usize> = None;
-    let mut flush = |out: &mut String, token: &str| {
+    let flush = |out: &mut String, token: &str| {
         let trimmed = token.trim_end_matches('.');
         if !trimmed.is_empty() {
             for c in trimmed.chars() {

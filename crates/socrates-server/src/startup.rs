@@ -8,7 +8,7 @@ use actix_web::dev::Server;
 use anyhow::{Context, bail};
 use std::sync::Arc;
 
-use socrates_agents::{Clock, SystemClock};
+use socrates_agents::{Clock, ServiceContainer, SystemClock};
 use socrates_persistence::{AuthDb, Database, DatabaseKind, SpecsDb};
 
 use crate::settings::{Environment, Settings};
@@ -22,6 +22,7 @@ pub struct Application {
     port: u16,
     server: Server,
     databases: (AuthDb, SpecsDb),
+    services: ServiceContainer,
 }
 
 impl Application {
@@ -56,9 +57,11 @@ impl Application {
             .local_addr()
             .context("read the bound address")?
             .port();
-        let mut server =
-            HttpServer::new(move || socrates_api::build_app(services.clone(), api_config.clone()))
-                .shutdown_timeout(settings.server.shutdown_timeout_seconds);
+        let app_services = services.clone();
+        let mut server = HttpServer::new(move || {
+            socrates_api::build_app(app_services.clone(), api_config.clone())
+        })
+        .shutdown_timeout(settings.server.shutdown_timeout_seconds);
         if let Some(workers) = settings.server.workers {
             server = server.workers(workers.max(1));
         }
@@ -79,6 +82,7 @@ impl Application {
             port,
             server,
             databases: (auth_db, specs_db),
+            services,
         })
     }
 
@@ -96,7 +100,8 @@ impl Application {
     /// finish, then closes the database pools.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await.context("HTTP server failed")?;
-        tracing::info!("HTTP server stopped; closing database pools");
+        tracing::info!("HTTP server stopped; writing queued LLM usage, closing database pools");
+        self.services.usage().flush().await;
         let (auth_db, specs_db) = self.databases;
         auth_db.close().await.context("close socrates_auth")?;
         specs_db.close().await.context("close socrates_specs")?;

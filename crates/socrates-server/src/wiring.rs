@@ -10,7 +10,8 @@ use secrecy::ExposeSecret;
 use socrates_agents::auth::{AuthPolicy, AuthService, LogMailer, PasswordHasher, TokenService};
 use socrates_agents::rate_limit::{InProcessRateLimiter, Quota, RateLimiter, RedisRateLimiter};
 use socrates_agents::reasoner::offline::OfflineData;
-use socrates_agents::reasoner::{LlmReasoner, OfflineReasoner, Reasoner};
+use socrates_agents::reasoner::{LlmReasoner, OfflineReasoner, Reasoner, UsageSink};
+use socrates_agents::usage::UsageRecorder;
 use socrates_agents::{Clock, ContainerParts, RequestLimits, ServiceContainer};
 use socrates_api::ApiConfig;
 use socrates_domain::LlmProviderKind;
@@ -90,7 +91,10 @@ pub async fn build_container(
         Arc::clone(&clock),
         policy,
     );
-    let (reasoner, llm_client) = build_reasoner(settings)?;
+    // The writer task ends once the container (the last recorder handle) is dropped;
+    // `Application::run_until_stopped` flushes it before closing the pools.
+    let (usage, _writer) = UsageRecorder::start(specs_db.clone(), Arc::clone(&clock));
+    let (reasoner, llm_client) = build_reasoner(settings, usage.clone())?;
     Ok(ServiceContainer::new(ContainerParts {
         auth_db,
         specs_db,
@@ -105,6 +109,7 @@ pub async fn build_container(
             enabled: settings.rate_limit.enabled,
         },
         auth,
+        usage,
         version: VERSION,
     }))
 }
@@ -191,7 +196,10 @@ pub type ReasonerChoice = (Arc<dyn Reasoner>, Option<Arc<dyn LlmClient>>);
 
 /// The reasoner and its provider client, from the `llm` settings. A
 /// configured provider that cannot be used is a start-up error, never a silent offline mode.
-pub fn build_reasoner(settings: &Settings) -> anyhow::Result<ReasonerChoice> {
+pub fn build_reasoner(
+    settings: &Settings,
+    usage_sink: Arc<dyn UsageSink>,
+) -> anyhow::Result<ReasonerChoice> {
     let llm = &settings.llm;
     let data = OfflineData::load(llm.offline_data_dir.as_deref())
         .context("load the offline reasoner's data files")?;
@@ -269,7 +277,8 @@ pub fn build_reasoner(settings: &Settings) -> anyhow::Result<ReasonerChoice> {
     }
     let client = build_client(provider, config).context("build the language-model client")?;
     tracing::info!(llm.provider = provider.as_str(), llm.model = %model, "language-model provider configured");
-    let reasoner: Arc<dyn Reasoner> = Arc::new(LlmReasoner::new(Arc::clone(&client), offline));
+    let reasoner: Arc<dyn Reasoner> =
+        Arc::new(LlmReasoner::new(Arc::clone(&client), offline).with_usage_sink(usage_sink));
     Ok((reasoner, Some(client)))
 }
 

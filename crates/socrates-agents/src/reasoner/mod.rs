@@ -7,6 +7,7 @@
 //! rules also run before any LLM judgement as a free pre-check.
 
 use std::collections::HashSet;
+use std::pin::Pin;
 
 use async_trait::async_trait;
 use socrates_domain::{
@@ -17,7 +18,7 @@ use socrates_domain::{
 pub mod llm;
 pub mod offline;
 
-pub use llm::{LlmReasoner, UsageSink};
+pub use llm::{LlmReasoner, Operation, UsageSink};
 pub use offline::OfflineReasoner;
 
 /// What the reasoner needs to ask the next question.
@@ -140,6 +141,11 @@ impl ErrorCode for ReasonerError {
     }
 }
 
+/// A reply streamed as text deltas; concatenated, they are the reply. A stream that breaks
+/// off yields one error and ends.
+pub type ReplyStream =
+    Pin<Box<dyn futures_util::Stream<Item = Result<String, ReasonerError>> + Send>>;
+
 /// The operations the Socratic agents delegate. Implementations must be cheap to share
 /// (`Send + Sync`) and must never invent a fact the text does not state.
 #[async_trait]
@@ -183,6 +189,18 @@ pub trait Reasoner: Send + Sync + std::fmt::Debug {
         history: &[ChatTurn],
         facts: &[ExistingFact],
     ) -> Result<String, ReasonerError>;
+
+    /// Like [`chat_reply`](Self::chat_reply), streamed as it is produced, for a chat client
+    /// that shows the reply while it is written.
+    ///
+    /// # Errors
+    /// Those of `chat_reply` that occur before the first delta; later failures arrive as the
+    /// stream's last item.
+    async fn chat_reply_stream(
+        &self,
+        history: &[ChatTurn],
+        facts: &[ExistingFact],
+    ) -> Result<ReplyStream, ReasonerError>;
 }
 
 #[cfg(test)]

@@ -184,6 +184,47 @@ fn an_unknown_key_in_the_config_file_stops_the_server_with_one_clear_line() {
 }
 
 #[test]
+fn broken_offline_data_stops_the_server_naming_the_file_and_entry() {
+    let directory = tempfile::tempdir().unwrap();
+    let data = directory.path().join("offline");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(
+        data.join("technologies.toml"),
+        "[[technology]]\nname = \"Postgres Fork\"\nkind = \"database\"\naliases = [\"Postgres Fork\"]\n",
+    )
+    .unwrap();
+    let mut command = server_command(directory.path());
+    command
+        .env("SOCRATES_SERVER__PORT", "0")
+        .env("SOCRATES_LLM__OFFLINE_DATA_DIR", &data);
+    assert_clear_failure(
+        &run_to_completion(command),
+        &["technologies.toml", "Postgres Fork", "lowercase"],
+    );
+
+    let mut command = server_command(directory.path());
+    command
+        .env("SOCRATES_SERVER__PORT", "0")
+        .env("SOCRATES_LLM__OFFLINE_DATA_DIR", directory.path().join("missing"));
+    assert_clear_failure(&run_to_completion(command), &["missing", "does not exist"]);
+}
+
+#[test]
+fn a_price_without_its_pair_stops_the_server() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut command = server_command(directory.path());
+    command
+        .env("SOCRATES_SERVER__PORT", "0")
+        .env("ANTHROPIC_API_KEY", "sk-ant-test-0123456789")
+        .env("SOCRATES_LLM__BASE_URL", "http://127.0.0.1:9")
+        .env("SOCRATES_LLM__INPUT_PRICE_PER_1K_USD", "0.003");
+    assert_clear_failure(
+        &run_to_completion(command),
+        &["input_price_per_1k_usd", "output_price_per_1k_usd"],
+    );
+}
+
+#[test]
 fn a_missing_explicit_config_file_is_an_error() {
     let directory = tempfile::tempdir().unwrap();
     let mut command = server_command(directory.path());

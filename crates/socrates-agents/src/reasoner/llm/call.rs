@@ -3,12 +3,13 @@
 use serde_json::Value;
 use socrates_llm::{ChatMessage, Completion, CompletionRequest, LlmError, StructuredOutput};
 
-use super::LlmReasoner;
 use super::validate::Problems;
+use super::{LlmReasoner, Operation};
 use crate::reasoner::ReasonerError;
 
 /// One request to make: the rendered prompt, the schema asked for and the budget.
 pub(super) struct Call {
+    pub(super) operation: Operation,
     pub(super) system: String,
     pub(super) user: String,
     pub(super) structured: Option<StructuredOutput>,
@@ -31,12 +32,13 @@ impl LlmReasoner {
     /// other client error is final.
     pub(super) async fn ask(
         &self,
+        operation: Operation,
         request: &CompletionRequest,
     ) -> Result<Result<Completion, Problems>, LlmError> {
         match self.client.complete(request).await {
             Ok(completion) => {
                 if let Some(sink) = &self.usage_sink {
-                    sink.record(&completion.usage);
+                    sink.record(operation, &completion.usage);
                 }
                 Ok(Ok(completion))
             }
@@ -53,7 +55,7 @@ impl LlmReasoner {
         check: impl Fn(&Completion) -> Result<T, Problems>,
     ) -> Result<T, ReasonerError> {
         let first = Self::request(call, vec![ChatMessage::user(call.user.clone())]);
-        let (problems, answer_text) = match self.ask(&first).await? {
+        let (problems, answer_text) = match self.ask(call.operation, &first).await? {
             Ok(completion) => match check(&completion) {
                 Ok(value) => return Ok(value),
                 Err(problems) => (problems, Some(completion.text)),
@@ -80,7 +82,7 @@ impl LlmReasoner {
             _ => vec![ChatMessage::user(format!("{}\n\n{repair_note}", call.user))],
         };
         let repair = Self::request(call, messages);
-        let problems = match self.ask(&repair).await? {
+        let problems = match self.ask(call.operation, &repair).await? {
             Ok(completion) => match check(&completion) {
                 Ok(value) => return Ok(value),
                 Err(problems) => problems,

@@ -8,7 +8,8 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::tests::{
-    answer_in_order, draft, extraction_input, fact, reasoner, request_bodies, system_prompt,
+    Recorder, answer_in_order, draft, extraction_input, fact, reasoner, request_bodies,
+    system_prompt,
 };
 use super::*;
 use crate::reasoner::ChatTurn;
@@ -173,4 +174,128 @@ async fn an_empty_chat_reply_is_an_invalid_response() {
         reasoner.chat_reply(&[], &[]).await,
         Err(ReasonerError::EmptyInput { .. })
     ));
+}
+
+fn sse(events: &[(&str, serde_json::Value)]) -> String {
+    events
+        .iter()
+        .map(|(event, data)| format!("event: {event}\ndata: {data}\n\n"))
+        .collect()
+}
+
+#[tokio::test]
+async fn chat_replies_stream_from_claude_and_record_usage_at_the_end() {
+    let server = MockServer::start().await;
+    let body = sse(&[
+        (
+            "message_start",
+            json!({"type": "message_start", "message": {"id": "msg_1", "type": "message",
+                "role": "assistant", "content": [], "model": "claude-sonnet-4-5",
+                "stop_reason": null, "usage": {"input_tokens": 310, "output_tokens": 1}}}),
+        ),
+        (
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0,
+                "content_block": {"type": "text", "text": ""}}),
+        ),
+        (
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0,
+                "delta": {"type": "text_delta", "text": "Noted: PostgreSQL."}}),
+        ),
+        (
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0,
+                "delta": {"type": "text_delta", "text": " Who will use it?"}}),
+        ),
+        (
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 0}),
+        ),
+        (
+            "message_delta",
+            json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+                "usage": {"output_tokens": 12}}),
+        ),
+        ("message_stop", json!({"type": "message_stop"})),
+    ]);
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "text/event-stream"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let config = ProviderConfig::new(LlmProviderKind::Claude, "claude-sonnet-4-5")
+        .with_base_url(server.uri())
+        .with_api_key("sk-ant-test-0123456789")
+        .with_retry(RetryPolicy::no_retries());
+    let recorder = Arc::new(Recorder(std::sync::Mutex::new(Vec::new())));
+    let reasoner = LlmReasoner::new(
+        build_client(LlmProviderKind::Claude, config).unwrap(),
+        OfflineReasoner::builtin().unwrap(),
+    )
+    .with_usage_sink(recorder.clone());
+    let history = [ChatTurn {
+        role: ConversationRole::User,
+        text: "We use Postgres.".to_owned(),
+    }];
+
+    let stream = reasoner.chat_reply_stream(&history, &[]).await.unwrap();
+    let deltas: Vec<String> = stream.map(Result::unwrap).collect().await;
+
+    assert_eq!(deltas, ["Noted: PostgreSQL.", " Who will use it?"]);
+    let bodies = request_bodies(&server).await;
+    assert_eq!(bodies[0]["stream"], true);
+    assert_eq!(bodies[0]["messages"][0]["content"], "We use Postgres.");
+    let recorded = recorder.0.lock().unwrap();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].0, Operation::Chat);
+    assert_eq!(
+        (recorded[0].1.input_tokens, recorded[0].1.output_tokens),
+        (310, 12)
+    );
+}
+
+#[tokio::test]
+async fn a_stream_that_breaks_off_ends_with_a_provider_error() {
+    let server = MockServer::start().await;
+    let body = sse(&[
+        (
+            "message_start",
+            json!({"type": "message_start", "message": {"id": "msg_1", "type": "message",
+                "role": "assistant", "content": [], "model": "claude-sonnet-4-5",
+                "stop_reason": null, "usage": {"input_tokens": 10, "output_tokens": 1}}}),
+        ),
+        (
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0,
+                "delta": {"type": "text_delta", "text": "Half a rep"}}),
+        ),
+    ]);
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "text/event-stream"))
+        .mount(&server)
+        .await;
+    let config = ProviderConfig::new(LlmProviderKind::Claude, "claude-sonnet-4-5")
+        .with_base_url(server.uri())
+        .with_api_key("sk-ant-test-0123456789")
+        .with_retry(RetryPolicy::no_retries());
+    let reasoner = LlmReasoner::new(
+        build_client(LlmProviderKind::Claude, config).unwrap(),
+        OfflineReasoner::builtin().unwrap(),
+    );
+    let history = [ChatTurn {
+        role: ConversationRole::User,
+        text: "Hello".to_owned(),
+    }];
+    let items: Vec<Result<String, ReasonerError>> = reasoner
+        .chat_reply_stream(&history, &[])
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    assert_eq!(items[0].as_deref(), Ok("Half a rep"));
+    let last = items.last().unwrap().as_ref().unwrap_err();
+    assert!(last.code().as_str().starts_with("LLM_"), "{last:?}");
 }

@@ -14,12 +14,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::StreamExt;
 use socrates_domain::{ConflictFinding, ConversationRole, ExistingFact, FactDraft};
-use socrates_llm::{ChatMessage, ChatRole, CompletionRequest, LlmClient, Usage};
+use socrates_llm::{ChatMessage, ChatRole, CompletionRequest, LlmClient, StreamChunk, Usage};
 
 use super::{
     ChatTurn, Extraction, ExtractionInput, OfflineReasoner, QuestionContext, QuestionDraft,
-    Reasoner, ReasonerError,
+    Reasoner, ReasonerError, ReplyStream,
 };
 
 mod call;
@@ -28,11 +29,38 @@ pub mod validate;
 
 use call::{Call, structured, structured_value};
 
+/// What a model call was for; recorded with its usage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Generating a question.
+    Question,
+    /// Extracting facts.
+    Extraction,
+    /// Judging conflicts.
+    Conflicts,
+    /// Replying in direct chat.
+    Chat,
+}
+
+impl Operation {
+    /// The stored name (`llm_usage_tracking.operation`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Question => "generate_question",
+            Self::Extraction => "extract_facts",
+            Self::Conflicts => "judge_conflicts",
+            Self::Chat => "chat_reply",
+        }
+    }
+}
+
 /// Receives the [`Usage`] of every completed model call, repair requests included, so the
-/// caller can record cost and tokens without this crate touching a database.
+/// caller can record cost and tokens without this crate touching a database. It is called
+/// synchronously on the request's task and must not block: queue, don't write.
 pub trait UsageSink: Send + Sync {
     /// Called once per completed call, right after the answer arrives.
-    fn record(&self, usage: &Usage);
+    fn record(&self, operation: Operation, usage: &Usage);
 }
 
 /// Token budgets and temperatures of the four operations.
@@ -128,6 +156,7 @@ impl Reasoner for LlmReasoner {
             ],
         );
         let call = Call {
+            operation: Operation::Question,
             system,
             user: format!("Ask the next question about {category}."),
             structured: structured(
@@ -167,6 +196,7 @@ impl Reasoner for LlmReasoner {
             ],
         );
         let call = Call {
+            operation: Operation::Extraction,
             system,
             user: format!("Text to extract facts from:\n\n{}", input.text),
             structured: structured(
@@ -219,6 +249,7 @@ impl Reasoner for LlmReasoner {
             ],
         );
         let call = Call {
+            operation: Operation::Conflicts,
             system,
             user: "Judge every candidate pair.".to_owned(),
             structured: structured(
@@ -249,6 +280,56 @@ impl Reasoner for LlmReasoner {
         history: &[ChatTurn],
         facts: &[ExistingFact],
     ) -> Result<String, ReasonerError> {
+        let request = Self::chat_request(history, facts)?;
+        let completion = match self.ask(Operation::Chat, &request).await? {
+            Ok(completion) => completion,
+            Err(problems) => {
+                return Err(ReasonerError::InvalidResponse {
+                    reason: problems.join("; "),
+                });
+            }
+        };
+        let reply = completion.text.trim();
+        if reply.is_empty() {
+            return Err(ReasonerError::InvalidResponse {
+                reason: "the chat reply is empty".to_owned(),
+            });
+        }
+        Ok(reply.to_owned())
+    }
+
+    async fn chat_reply_stream(
+        &self,
+        history: &[ChatTurn],
+        facts: &[ExistingFact],
+    ) -> Result<ReplyStream, ReasonerError> {
+        let request = Self::chat_request(history, facts)?;
+        let chunks = self.client.stream(&request).await?;
+        let sink = self.usage_sink.clone();
+        let deltas = chunks.filter_map(move |chunk| {
+            let item = match chunk {
+                Ok(StreamChunk::Delta(text)) => Some(Ok(text)),
+                Ok(StreamChunk::Finished { usage, .. }) => {
+                    if let Some(sink) = &sink {
+                        sink.record(Operation::Chat, &usage);
+                    }
+                    None
+                }
+                Err(error) => Some(Err(ReasonerError::from(error))),
+            };
+            std::future::ready(item)
+        });
+        Ok(Box::pin(deltas))
+    }
+}
+
+impl LlmReasoner {
+    /// The chat request: the rules and facts as the system prompt, the conversation up to the
+    /// last user turn (system notes left out, leading assistant turns dropped).
+    fn chat_request(
+        history: &[ChatTurn],
+        facts: &[ExistingFact],
+    ) -> Result<CompletionRequest, ReasonerError> {
         let last_user = history
             .iter()
             .rposition(|turn| turn.role == ConversationRole::User && !turn.text.trim().is_empty())
@@ -272,28 +353,13 @@ impl Reasoner for LlmReasoner {
             })
             .skip_while(|message| message.role == ChatRole::Assistant)
             .collect();
-        let request = CompletionRequest {
+        Ok(CompletionRequest {
             system: Some(system),
             messages,
             max_tokens: CHAT_BUDGET.0,
             temperature: Some(CHAT_BUDGET.1),
             structured_output: None,
-        };
-        let completion = match self.ask(&request).await? {
-            Ok(completion) => completion,
-            Err(problems) => {
-                return Err(ReasonerError::InvalidResponse {
-                    reason: problems.join("; "),
-                });
-            }
-        };
-        let reply = completion.text.trim();
-        if reply.is_empty() {
-            return Err(ReasonerError::InvalidResponse {
-                reason: "the chat reply is empty".to_owned(),
-            });
-        }
-        Ok(reply.to_owned())
+        })
     }
 }
 

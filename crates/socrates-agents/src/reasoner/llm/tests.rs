@@ -15,11 +15,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use super::*;
 
 #[derive(Default)]
-pub(super) struct Recorder(pub(super) Mutex<Vec<Usage>>);
+pub(super) struct Recorder(pub(super) Mutex<Vec<(Operation, Usage)>>);
 
 impl UsageSink for Recorder {
-    fn record(&self, usage: &Usage) {
-        self.0.lock().unwrap().push(usage.clone());
+    fn record(&self, operation: Operation, usage: &Usage) {
+        self.0.lock().unwrap().push((operation, usage.clone()));
     }
 }
 
@@ -147,7 +147,10 @@ async fn a_question_is_generated_validated_and_the_prompt_carries_the_rules() {
         bodies[0]["response_format"]["json_schema"]["name"],
         "socratic_question"
     );
-    assert_eq!(usage.0.lock().unwrap()[0].input_tokens, 412);
+    let recorded = usage.0.lock().unwrap();
+    assert_eq!(recorded[0].1.input_tokens, 412);
+    assert_eq!(recorded[0].0, Operation::Question);
+    drop(recorded);
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ use socrates_domain::{
 
 use super::{
     ChatTurn, Extraction, ExtractionInput, QuestionContext, QuestionDraft, Reasoner, ReasonerError,
+    ReplyStream,
 };
 
 pub mod data;
@@ -162,6 +163,25 @@ impl Reasoner for OfflineReasoner {
         };
         let understood = extraction::extract(&self.data, &input);
         Ok(self.compose_reply(&understood, facts))
+    }
+
+    /// The offline reply is composed at once; it streams as one sentence per delta.
+    async fn chat_reply_stream(
+        &self,
+        history: &[ChatTurn],
+        facts: &[ExistingFact],
+    ) -> Result<ReplyStream, ReasonerError> {
+        let reply = self.chat_reply(history, facts).await?;
+        let mut deltas: Vec<Result<String, ReasonerError>> = Vec::new();
+        let mut rest = reply.as_str();
+        while let Some(end) = rest.find(". ") {
+            deltas.push(Ok(rest[..end + 2].to_owned()));
+            rest = &rest[end + 2..];
+        }
+        if !rest.is_empty() {
+            deltas.push(Ok(rest.to_owned()));
+        }
+        Ok(Box::pin(futures_util::stream::iter(deltas)))
     }
 }
 

@@ -252,3 +252,23 @@ async fn judge_conflicts_also_finds_contradictions_inside_the_answer() {
     assert_eq!(found[0].existing.value, "PostgreSQL");
     assert_eq!(found[0].new.value, "MySQL");
 }
+
+#[tokio::test]
+async fn the_offline_chat_reply_streams_sentence_by_sentence() {
+    use futures_util::StreamExt;
+    let reasoner = reasoner();
+    let history = [ChatTurn {
+        role: ConversationRole::User,
+        text: "We use Postgres and React.".to_owned(),
+    }];
+    let whole = reasoner.chat_reply(&history, &[]).await.unwrap();
+    let deltas: Vec<String> = reasoner
+        .chat_reply_stream(&history, &[])
+        .await
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert!(deltas.len() >= 2, "{deltas:?}");
+    assert_eq!(deltas.concat(), whole);
+}
