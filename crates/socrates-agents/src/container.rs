@@ -74,7 +74,7 @@ struct Inner {
     parts: ContainerParts,
     started_at: DateTime<Utc>,
     /// The last provider probe and when it was taken.
-    llm_probe: tokio::sync::Mutex<Option<(std::time::Instant, crate::health::ComponentHealth)>>,
+    llm_probe: std::sync::Mutex<Option<(std::time::Instant, crate::health::ComponentHealth)>>,
 }
 
 impl ServiceContainer {
@@ -85,7 +85,7 @@ impl ServiceContainer {
             inner: Arc::new(Inner {
                 parts,
                 started_at,
-                llm_probe: tokio::sync::Mutex::new(None),
+                llm_probe: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -115,20 +115,33 @@ impl ServiceContainer {
         self.inner.parts.llm_client.as_ref()
     }
 
-    /// The cached provider probe, refreshed when older than the configured TTL.
+    /// The cached provider probe, refreshed when older than the configured TTL. The cache's
+    /// lock is never held while the probe waits on the network: concurrent health checks
+    /// that find it stale may each probe once, and the last result is kept.
     pub(crate) async fn cached_llm_probe<F, Fut>(&self, probe: F) -> crate::health::ComponentHealth
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = crate::health::ComponentHealth>,
     {
-        let mut cached = self.inner.llm_probe.lock().await;
-        if let Some((taken, health)) = cached.as_ref()
-            && taken.elapsed() < self.inner.parts.llm_health_ttl
         {
-            return health.clone();
+            let cached = self
+                .inner
+                .llm_probe
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((taken, health)) = cached.as_ref()
+                && taken.elapsed() < self.inner.parts.llm_health_ttl
+            {
+                return health.clone();
+            }
         }
         let health = probe().await;
-        *cached = Some((std::time::Instant::now(), health.clone()));
+        *self
+            .inner
+            .llm_probe
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((std::time::Instant::now(), health.clone()));
         health
     }
 

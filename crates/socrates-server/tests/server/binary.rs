@@ -203,9 +203,10 @@ fn broken_offline_data_stops_the_server_naming_the_file_and_entry() {
     );
 
     let mut command = server_command(directory.path());
-    command
-        .env("SOCRATES_SERVER__PORT", "0")
-        .env("SOCRATES_LLM__OFFLINE_DATA_DIR", directory.path().join("missing"));
+    command.env("SOCRATES_SERVER__PORT", "0").env(
+        "SOCRATES_LLM__OFFLINE_DATA_DIR",
+        directory.path().join("missing"),
+    );
     assert_clear_failure(&run_to_completion(command), &["missing", "does not exist"]);
 }
 
