@@ -72,6 +72,7 @@ pub struct ServiceContainer {
 #[derive(Debug)]
 struct Inner {
     parts: ContainerParts,
+    orchestrator: crate::orchestrator::Orchestrator,
     started_at: DateTime<Utc>,
     /// The last provider probe and when it was taken.
     llm_probe: std::sync::Mutex<Option<(std::time::Instant, crate::health::ComponentHealth)>>,
@@ -81,9 +82,18 @@ impl ServiceContainer {
     /// Assembles the container.
     pub fn new(parts: ContainerParts) -> Self {
         let started_at = parts.clock.now();
+        let orchestrator =
+            crate::orchestrator::Orchestrator::new(Arc::new(crate::quality::PassThroughGate))
+                .with_agent(Arc::new(
+                    crate::agents::project_manager::ProjectManager::new(
+                        parts.specs_db.clone(),
+                        Arc::clone(&parts.clock),
+                    ),
+                ));
         Self {
             inner: Arc::new(Inner {
                 parts,
+                orchestrator,
                 started_at,
                 llm_probe: std::sync::Mutex::new(None),
             }),
@@ -143,6 +153,11 @@ impl ServiceContainer {
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some((std::time::Instant::now(), health.clone()));
         health
+    }
+
+    /// The orchestrator every agent action goes through.
+    pub fn orchestrator(&self) -> &crate::orchestrator::Orchestrator {
+        &self.inner.orchestrator
     }
 
     /// The LLM usage recorder.

@@ -10,10 +10,14 @@
 
 #![warn(missing_docs)]
 
+pub mod agent;
+pub mod agents;
 pub mod auth;
 pub mod clock;
 pub mod container;
 pub mod health;
+pub mod orchestrator;
+pub mod quality;
 pub mod rate_limit;
 pub mod reasoner;
 pub mod usage;

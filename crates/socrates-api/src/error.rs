@@ -87,6 +87,17 @@ impl ApiError {
     }
 }
 
+impl From<socrates_agents::agent::AgentError> for ApiError {
+    fn from(error: socrates_agents::agent::AgentError) -> Self {
+        let details = error.details().cloned();
+        let api_error = Self::from_error(&error);
+        match details {
+            Some(details) => api_error.with_details(details),
+            None => api_error,
+        }
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.code.as_str(), self.message)

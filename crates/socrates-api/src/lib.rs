@@ -56,7 +56,9 @@ pub fn build_app(
                 .url("/openapi.json", openapi::openapi()),
         )
         .service(
-            web::scope("/api/v1").service(web::scope("/auth").configure(routes::auth::configure)),
+            web::scope("/api/v1")
+                .service(web::scope("/auth").configure(routes::auth::configure))
+                .service(web::scope("/projects").configure(routes::projects::configure)),
         )
         .default_service(web::to(route_not_found))
         .wrap(tracing_actix_web::TracingLogger::<

@@ -22,6 +22,13 @@ use crate::routes;
         routes::auth::change_password,
         routes::auth::request_password_reset,
         routes::auth::confirm_password_reset,
+        routes::projects::create_project,
+        routes::projects::list_projects,
+        routes::projects::get_project,
+        routes::projects::update_project,
+        routes::projects::archive_project,
+        routes::projects::project_status,
+        routes::projects::advance_phase,
         routes::health::get_health,
         routes::health::get_liveness,
         routes::health::get_readiness,
@@ -29,6 +36,7 @@ use crate::routes;
     modifiers(&BearerScheme),
     tags(
         (name = "auth", description = "Accounts and tokens"),
+        (name = "projects", description = "Projects, their status and lifecycle phase"),
         (name = "health", description = "Health for load balancers and orchestrators"),
     )
 )]

@@ -16,5 +16,6 @@ mod server {
     pub mod health;
     pub mod llm;
     pub mod perimeter;
+    pub mod projects;
     pub mod support;
 }

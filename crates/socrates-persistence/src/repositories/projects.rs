@@ -2,16 +2,18 @@
 //! [`find_owned`] answers `None` for another user's project, exactly as for a missing one.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
-use socrates_domain::{ProjectId, ProjectName, ProjectPhase, ProjectStatus, UserId};
+use socrates_domain::{
+    ConflictStatus, ProjectId, ProjectName, ProjectPhase, ProjectStatus, UserId,
+};
 
 use super::{Page, parse_stored};
 use crate::db::{Conn, Specs};
-use crate::entities::specs::projects;
+use crate::entities::specs::{conflicts, projects};
 use crate::error::DbError;
 
 const ENTITY: &str = "project";
@@ -134,6 +136,103 @@ pub async fn find_owned(
         .await?
         .map(to_record)
         .transpose()
+}
+
+/// The owned project and how many of its conflicts are open, in one query (the status and
+/// phase-advance reads).
+pub async fn find_owned_with_open_conflicts(
+    db: &impl Conn<Specs>,
+    id: ProjectId,
+    owner: UserId,
+) -> Result<Option<(Project, u64)>, DbError> {
+    let open = Query::select()
+        .expr(Func::count(Expr::col((
+            conflicts::Entity,
+            conflicts::Column::Id,
+        ))))
+        .from(conflicts::Entity)
+        .and_where(
+            Expr::col((conflicts::Entity, conflicts::Column::ProjectId))
+                .equals((projects::Entity, projects::Column::Id)),
+        )
+        .and_where(
+            Expr::col((conflicts::Entity, conflicts::Column::Status))
+                .eq(ConflictStatus::Open.as_str()),
+        )
+        .to_owned();
+    let row = projects::Entity::find_by_id(id.into_uuid())
+        .filter(projects::Column::OwnerId.eq(owner.into_uuid()))
+        .column_as(
+            Expr::SubQuery(None, Box::new(open.into())),
+            "open_conflicts",
+        )
+        .into_model::<ProjectWithOpenConflicts>()
+        .one(db.raw())
+        .await?;
+    row.map(|row| {
+        let open = u64::try_from(row.open_conflicts).unwrap_or(0);
+        Ok((to_record(row.into_model())?, open))
+    })
+    .transpose()
+}
+
+#[derive(sea_orm::FromQueryResult)]
+struct ProjectWithOpenConflicts {
+    id: uuid::Uuid,
+    owner_id: uuid::Uuid,
+    team_id: Option<uuid::Uuid>,
+    name: String,
+    description: Option<String>,
+    phase: String,
+    status: String,
+    maturity_score: f64,
+    llm_provider: Option<String>,
+    llm_model: Option<String>,
+    template_id: Option<String>,
+    archived_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    open_conflicts: i64,
+}
+
+impl ProjectWithOpenConflicts {
+    fn into_model(self) -> projects::Model {
+        projects::Model {
+            id: self.id,
+            owner_id: self.owner_id,
+            team_id: self.team_id,
+            name: self.name,
+            description: self.description,
+            phase: self.phase,
+            status: self.status,
+            maturity_score: self.maturity_score,
+            llm_provider: self.llm_provider,
+            llm_model: self.llm_model,
+            template_id: self.template_id,
+            archived_at: self.archived_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// Moves the project from `from` to `to` only if it is still in `from`; `false` when another
+/// request moved it first.
+pub async fn advance_phase(
+    db: &impl Conn<Specs>,
+    id: ProjectId,
+    from: ProjectPhase,
+    to: ProjectPhase,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let result = projects::Entity::update_many()
+        .col_expr(projects::Column::Phase, Expr::value(to.as_str()))
+        .col_expr(projects::Column::UpdatedAt, Expr::value(now))
+        .filter(projects::Column::Id.eq(id.into_uuid()))
+        .filter(projects::Column::Phase.eq(from.as_str()))
+        .exec(db.raw())
+        .await?;
+    Ok(result.rows_affected == 1)
 }
 
 /// A page of the owner's projects, newest first, and the total matching the filter.

@@ -380,3 +380,21 @@ pub async fn history(
             .await?,
     )
 }
+
+/// The category and confidence of every current fact of the project: all maturity needs, in
+/// one narrow query.
+pub async fn current_confidences(
+    db: &impl Conn<Specs>,
+    project_id: ProjectId,
+) -> Result<Vec<(Category, f64)>, DbError> {
+    let rows: Vec<(String, f64)> = current_of(project_id)
+        .select_only()
+        .column(specifications::Column::Category)
+        .column(specifications::Column::Confidence)
+        .into_tuple()
+        .all(db.raw())
+        .await?;
+    rows.into_iter()
+        .map(|(category, confidence)| Ok((parse_stored(ENTITY, &category)?, confidence)))
+        .collect()
+}

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::support::{self, at};
 
-fn new_conflict(project_id: ProjectId, value: &str) -> NewConflict {
+pub fn new_conflict(project_id: ProjectId, value: &str) -> NewConflict {
     NewConflict {
         project_id,
         session_id: None,

@@ -161,3 +161,125 @@ async fn updates_maturity_and_archiving_are_stored() {
     let error = projects::archive(db, missing, at(9)).await;
     assert!(matches!(error, Err(DbError::NotFound { .. })), "{error:?}");
 }
+
+#[tokio::test]
+async fn the_status_reads_come_with_open_conflicts_and_fact_confidences() {
+    use socrates_domain::{Category, ConflictResolution};
+    use socrates_persistence::repositories::conflicts::{self, Resolution};
+    use socrates_persistence::repositories::specifications;
+
+    let databases = TestDatabases::new().await;
+    let db = &databases.specs;
+    let owner = UserId::new();
+    let project = project_of(db, owner, "Status").await;
+    let other = project_of(db, owner, "Other").await;
+
+    let (found, open) = projects::find_owned_with_open_conflicts(db, project.id, owner)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.id, open), (project.id, 0));
+    assert!(
+        projects::find_owned_with_open_conflicts(db, project.id, UserId::new())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        specifications::current_confidences(db, project.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    for (category, key) in [
+        (Category::Goals, "project_type"),
+        (Category::TechStack, "primary_database"),
+    ] {
+        specifications::insert(
+            db,
+            super::support::fact(project.id, category, key, "x"),
+            at(1),
+        )
+        .await
+        .unwrap();
+    }
+    specifications::insert(
+        db,
+        super::support::fact(other.id, Category::Goals, "project_type", "y"),
+        at(1),
+    )
+    .await
+    .unwrap();
+    let first = conflicts::insert(
+        db,
+        super::conflicts::new_conflict(project.id, "MySQL"),
+        at(2),
+    )
+    .await
+    .unwrap();
+    conflicts::insert(
+        db,
+        super::conflicts::new_conflict(project.id, "Oracle"),
+        at(3),
+    )
+    .await
+    .unwrap();
+    conflicts::insert(
+        db,
+        super::conflicts::new_conflict(other.id, "MongoDB"),
+        at(3),
+    )
+    .await
+    .unwrap();
+    conflicts::resolve(
+        db,
+        first.id,
+        Resolution {
+            resolution: ConflictResolution::KeepOld,
+            merged_value: None,
+            notes: None,
+            resolved_by: owner,
+            resulting_spec_id: None,
+        },
+        at(4),
+    )
+    .await
+    .unwrap();
+
+    let (_, open) = projects::find_owned_with_open_conflicts(db, project.id, owner)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(open, 1, "one resolved, one open, one of another project");
+    let mut confidences = specifications::current_confidences(db, project.id)
+        .await
+        .unwrap();
+    confidences.sort_by_key(|(category, _)| *category as usize);
+    assert_eq!(confidences.len(), 2);
+    assert_eq!(confidences[0].0, Category::Goals);
+
+    assert!(
+        projects::advance_phase(
+            db,
+            project.id,
+            ProjectPhase::Discovery,
+            ProjectPhase::Analysis,
+            at(5)
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !projects::advance_phase(
+            db,
+            project.id,
+            ProjectPhase::Discovery,
+            ProjectPhase::Analysis,
+            at(6)
+        )
+        .await
+        .unwrap(),
+        "the second advance from discovery finds the project moved"
+    );
+}

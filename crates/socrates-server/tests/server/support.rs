@@ -110,6 +110,31 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn send_authed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Registers a fresh account, logs it in and returns its access token.
+    pub async fn signed_in_user(&self) -> String {
+        let email = unique_email();
+        self.register(&email).await;
+        let tokens = self.login(&email, PASSWORD).await;
+        tokens["access_token"].as_str().unwrap().to_owned()
+    }
+
     /// Registers `email` with [`PASSWORD`], asserting 201.
     pub async fn register(&self, email: &str) -> Value {
         let response = self

@@ -1,0 +1,4 @@
+//! The built-in agents. Each implements [`Agent`](crate::agent::Agent) and is registered in
+//! [`ServiceContainer::new`](crate::ServiceContainer::new).
+
+pub mod project_manager;

@@ -1,0 +1,496 @@
+//! `project_manager`: create, get, list, update, archive, status and phase advance of the
+//! caller's projects. Another user's project is "not found", exactly like a missing one.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use socrates_domain::{
+    AdvanceRefusal, Category, Code, Description, MaturityReport, ProjectId, ProjectName,
+    ProjectPhase, ProjectStatus, check_phase_advance, compute_maturity,
+};
+use socrates_persistence::SpecsDb;
+use socrates_persistence::repositories::projects::{
+    self, NewProject, Project, ProjectChanges, ProjectFilter,
+};
+use socrates_persistence::repositories::{Page, maturity, specifications};
+
+use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::clock::Clock;
+
+/// The agent id.
+pub const ID: &str = "project_manager";
+
+/// What a project looks like to its owner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectView {
+    /// The project's id.
+    pub project_id: ProjectId,
+    /// Its name.
+    pub name: String,
+    /// What it is about.
+    pub description: Option<String>,
+    /// Lifecycle phase.
+    pub phase: ProjectPhase,
+    /// `active`, `archived` or `completed`.
+    pub status: ProjectStatus,
+    /// Overall maturity, 0–100.
+    pub maturity_score: f64,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Project> for ProjectView {
+    fn from(project: Project) -> Self {
+        Self {
+            project_id: project.id,
+            name: project.name,
+            description: project.description,
+            phase: project.phase,
+            status: project.status,
+            maturity_score: project.maturity_score,
+            created_at: project.created_at,
+            updated_at: project.updated_at,
+        }
+    }
+}
+
+/// `create`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProject {
+    /// 1–255 characters, no markup characters.
+    pub name: String,
+    /// Up to 2 000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `get`, `archive`, `status`, `advance_phase`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectRef {
+    /// The project.
+    pub project_id: ProjectId,
+}
+
+/// `list`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListProjects {
+    /// Only this status (everything but archived when absent).
+    #[serde(default)]
+    pub status: Option<ProjectStatus>,
+    /// Only this phase.
+    #[serde(default)]
+    pub phase: Option<ProjectPhase>,
+    /// Page size (default 50, at most 100).
+    #[serde(default)]
+    pub limit: Option<u64>,
+    /// Rows to skip.
+    #[serde(default)]
+    pub offset: Option<u64>,
+}
+
+/// A page of projects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectList {
+    /// The page, newest first.
+    pub projects: Vec<ProjectView>,
+    /// How many match the filter in all.
+    pub total: u64,
+    /// The page size used.
+    pub limit: u64,
+    /// The offset used.
+    pub offset: u64,
+}
+
+/// `update`: absent fields stay as they are; `description: null` clears it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProject {
+    /// The project.
+    pub project_id: ProjectId,
+    /// A new name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A new description; `Some(None)` clears it.
+    #[serde(default, with = "double_option")]
+    pub description: Option<Option<String>>,
+}
+
+/// Distinguishes an absent field from an explicit `null`.
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        value: &Option<Option<String>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
+        Option::<String>::deserialize(deserializer).map(Some)
+    }
+}
+
+/// The result of `archive`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Archived {
+    /// The project.
+    pub project_id: ProjectId,
+    /// For people.
+    pub message: String,
+}
+
+/// Coverage of one category in a status report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoryStatus {
+    /// The category.
+    pub category: Category,
+    /// Its weight.
+    pub weight: u32,
+    /// Current facts in it.
+    pub facts: u32,
+    /// Sum of their confidences.
+    pub confidence_sum: f64,
+    /// Coverage in percent.
+    pub coverage_percent: f64,
+}
+
+/// `status`: where the specification stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectStatusReport {
+    /// The project.
+    pub project_id: ProjectId,
+    /// Lifecycle phase.
+    pub phase: ProjectPhase,
+    /// Overall maturity, 0–100, computed from the current facts.
+    pub maturity_score: f64,
+    /// Coverage per category in percent, every category present.
+    pub coverage_breakdown: BTreeMap<Category, f64>,
+    /// The same per category with counts and weights, in canonical order.
+    pub categories: Vec<CategoryStatus>,
+    /// Current facts.
+    pub specifications_count: u32,
+    /// Conflicts awaiting a resolution.
+    pub unresolved_conflicts: u64,
+    /// The category the next question should be about.
+    pub next_category: Category,
+    /// Whether the next phase may be entered now, and why not.
+    pub can_advance: bool,
+    /// The reasons the next phase is refused (empty when it may be entered).
+    pub advance_blockers: Vec<Value>,
+}
+
+/// The result of `advance_phase`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseAdvanced {
+    /// The project.
+    pub project_id: ProjectId,
+    /// The phase it was in.
+    pub previous_phase: ProjectPhase,
+    /// The phase it is in now.
+    pub phase: ProjectPhase,
+    /// Maturity at the time of the advance.
+    pub maturity_score: f64,
+}
+
+/// One refusal as the client sees it.
+fn refusal_json(refusal: &AdvanceRefusal) -> Value {
+    match refusal {
+        AdvanceRefusal::MaturityBelowThreshold { required, actual } => json!({
+            "reason": "maturity_below_threshold",
+            "required": required,
+            "actual": actual,
+        }),
+        AdvanceRefusal::MissingCategories { categories } => json!({
+            "reason": "missing_categories",
+            "categories": categories,
+        }),
+        AdvanceRefusal::OpenConflicts { count } => json!({
+            "reason": "open_conflicts",
+            "count": count,
+        }),
+        AdvanceRefusal::AlreadyFinalPhase => json!({ "reason": "already_final_phase" }),
+    }
+}
+
+/// The project manager; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct ProjectManager {
+    db: SpecsDb,
+    clock: Arc<dyn Clock>,
+}
+
+impl ProjectManager {
+    /// The agent over the specs database.
+    #[must_use]
+    pub fn new(db: SpecsDb, clock: Arc<dyn Clock>) -> Self {
+        Self { db, clock }
+    }
+
+    async fn owned(&self, context: &AgentContext, id: ProjectId) -> Result<Project, AgentError> {
+        projects::find_owned(&self.db, id, context.user_id)
+            .await?
+            .ok_or_else(|| project_not_found(id))
+    }
+
+    async fn create(
+        &self,
+        context: &AgentContext,
+        request: CreateProject,
+    ) -> Result<ProjectView, AgentError> {
+        let name = ProjectName::parse(&request.name)?;
+        let description = request
+            .description
+            .map(|text| Description::parse(&text).map(Description::into_inner))
+            .transpose()?;
+        let now = self.clock.now();
+        let tx = self.db.begin().await?;
+        let project = projects::create(
+            &tx,
+            NewProject {
+                owner_id: context.user_id,
+                name,
+                description,
+            },
+            now,
+        )
+        .await?;
+        maturity::record(
+            &tx,
+            project.id,
+            &compute_maturity([]),
+            "project_created",
+            None,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(project.into())
+    }
+
+    async fn list(
+        &self,
+        context: &AgentContext,
+        request: ListProjects,
+    ) -> Result<ProjectList, AgentError> {
+        let page = Page::new(request.limit, request.offset);
+        let filter = ProjectFilter {
+            status: request.status,
+            phase: request.phase,
+        };
+        let (rows, total) =
+            projects::list_for_owner(&self.db, context.user_id, filter, page).await?;
+        Ok(ProjectList {
+            projects: rows.into_iter().map(ProjectView::from).collect(),
+            total,
+            limit: page.limit,
+            offset: page.offset,
+        })
+    }
+
+    async fn update(
+        &self,
+        context: &AgentContext,
+        request: UpdateProject,
+    ) -> Result<ProjectView, AgentError> {
+        let project = self.owned(context, request.project_id).await?;
+        let changes = ProjectChanges {
+            name: request
+                .name
+                .as_deref()
+                .map(ProjectName::parse)
+                .transpose()?,
+            description: request
+                .description
+                .map(|text| {
+                    text.map(|text| Description::parse(&text).map(Description::into_inner))
+                        .transpose()
+                })
+                .transpose()?,
+        };
+        let updated = projects::update(&self.db, project.id, changes, self.clock.now()).await?;
+        Ok(updated.into())
+    }
+
+    async fn archive(
+        &self,
+        context: &AgentContext,
+        request: ProjectRef,
+    ) -> Result<Archived, AgentError> {
+        let project = self.owned(context, request.project_id).await?;
+        if project.status != ProjectStatus::Archived {
+            projects::archive(&self.db, project.id, self.clock.now()).await?;
+        }
+        Ok(Archived {
+            project_id: project.id,
+            message: "Project archived successfully".to_owned(),
+        })
+    }
+
+    /// The status from two queries: the project with its open-conflict count, and the
+    /// category and confidence of every current fact.
+    async fn status(
+        &self,
+        context: &AgentContext,
+        request: ProjectRef,
+    ) -> Result<ProjectStatusReport, AgentError> {
+        let (project, open_conflicts) =
+            projects::find_owned_with_open_conflicts(&self.db, request.project_id, context.user_id)
+                .await?
+                .ok_or_else(|| project_not_found(request.project_id))?;
+        let facts = specifications::current_confidences(&self.db, project.id).await?;
+        let report = compute_maturity(facts.iter().copied());
+        Ok(status_report(&project, &report, open_conflicts))
+    }
+
+    async fn advance_phase(
+        &self,
+        context: &AgentContext,
+        request: ProjectRef,
+    ) -> Result<PhaseAdvanced, AgentError> {
+        let (project, open_conflicts) =
+            projects::find_owned_with_open_conflicts(&self.db, request.project_id, context.user_id)
+                .await?
+                .ok_or_else(|| project_not_found(request.project_id))?;
+        let facts = specifications::current_confidences(&self.db, project.id).await?;
+        let report = compute_maturity(facts.iter().copied());
+        let open = u32::try_from(open_conflicts).unwrap_or(u32::MAX);
+        let next = check_phase_advance(project.phase, &report, open).map_err(|refusals| {
+            AgentError::Refused {
+                code: Code::PhaseAdvanceRefused,
+                message: format!(
+                    "the project cannot leave the {} phase yet",
+                    project.phase.as_str()
+                ),
+                details: Some(json!({
+                    "phase": project.phase,
+                    "maturity_score": report.overall,
+                    "reasons": refusals.iter().map(refusal_json).collect::<Vec<_>>(),
+                })),
+            }
+        })?;
+        // Conditional on the phase read above, so two concurrent advances cannot both move.
+        let moved =
+            projects::advance_phase(&self.db, project.id, project.phase, next, self.clock.now())
+                .await?;
+        if !moved {
+            return Err(AgentError::Refused {
+                code: Code::StaleVersion,
+                message: "the project's phase changed meanwhile; read its status again".to_owned(),
+                details: None,
+            });
+        }
+        Ok(PhaseAdvanced {
+            project_id: project.id,
+            previous_phase: project.phase,
+            phase: next,
+            maturity_score: report.overall,
+        })
+    }
+}
+
+fn project_not_found(id: ProjectId) -> AgentError {
+    AgentError::not_found(Code::ProjectNotFound, format!("Project not found: {id}"))
+}
+
+/// The status report of a project from its maturity report.
+#[must_use]
+pub fn status_report(
+    project: &Project,
+    report: &MaturityReport,
+    open_conflicts: u64,
+) -> ProjectStatusReport {
+    let open = u32::try_from(open_conflicts).unwrap_or(u32::MAX);
+    let blockers = match check_phase_advance(project.phase, report, open) {
+        Ok(_) => Vec::new(),
+        Err(refusals) => refusals.iter().map(refusal_json).collect(),
+    };
+    ProjectStatusReport {
+        project_id: project.id,
+        phase: project.phase,
+        maturity_score: report.overall,
+        coverage_breakdown: report
+            .categories
+            .iter()
+            .map(|c| (c.category, c.coverage_percent))
+            .collect(),
+        categories: report
+            .categories
+            .iter()
+            .map(|c| CategoryStatus {
+                category: c.category,
+                weight: c.weight,
+                facts: c.fact_count,
+                confidence_sum: c.confidence_sum,
+                coverage_percent: c.coverage_percent,
+            })
+            .collect(),
+        specifications_count: report.categories.iter().map(|c| c.fact_count).sum(),
+        unresolved_conflicts: open_conflicts,
+        next_category: report.next_category(),
+        can_advance: blockers.is_empty(),
+        advance_blockers: blockers,
+    }
+}
+
+/// The actions.
+const CAPABILITIES: &[&str] = &[
+    "create",
+    "get",
+    "list",
+    "update",
+    "archive",
+    "status",
+    "advance_phase",
+];
+
+#[async_trait]
+impl Agent for ProjectManager {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn capabilities(&self) -> &'static [&'static str] {
+        CAPABILITIES
+    }
+
+    async fn handle(
+        &self,
+        context: &AgentContext,
+        action: &str,
+        request: Value,
+    ) -> Result<Value, AgentError> {
+        match action {
+            "create" => output(&self.create(context, input(request)?).await?),
+            "get" => {
+                let request: ProjectRef = input(request)?;
+                output(&ProjectView::from(
+                    self.owned(context, request.project_id).await?,
+                ))
+            }
+            "list" => output(&self.list(context, input(request)?).await?),
+            "update" => output(&self.update(context, input(request)?).await?),
+            "archive" => output(&self.archive(context, input(request)?).await?),
+            "status" => output(&self.status(context, input(request)?).await?),
+            "advance_phase" => output(&self.advance_phase(context, input(request)?).await?),
+            other => Err(AgentError::UnsupportedAction {
+                agent: ID.to_owned(),
+                action: other.to_owned(),
+            }),
+        }
+    }
+}
