@@ -1,5 +1,9 @@
 //! The service container: every dependency of the agents, built once and shared by reference.
 
+use crate::agents::project_manager::ProjectManager;
+use crate::agents::socratic::SocraticCounselor;
+use crate::orchestrator::Orchestrator;
+use crate::quality::PassThroughGate;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -72,7 +76,7 @@ pub struct ServiceContainer {
 #[derive(Debug)]
 struct Inner {
     parts: ContainerParts,
-    orchestrator: crate::orchestrator::Orchestrator,
+    orchestrator: Orchestrator,
     started_at: DateTime<Utc>,
     /// The last provider probe and when it was taken.
     llm_probe: std::sync::Mutex<Option<(std::time::Instant, crate::health::ComponentHealth)>>,
@@ -82,14 +86,16 @@ impl ServiceContainer {
     /// Assembles the container.
     pub fn new(parts: ContainerParts) -> Self {
         let started_at = parts.clock.now();
-        let orchestrator =
-            crate::orchestrator::Orchestrator::new(Arc::new(crate::quality::PassThroughGate))
-                .with_agent(Arc::new(
-                    crate::agents::project_manager::ProjectManager::new(
-                        parts.specs_db.clone(),
-                        Arc::clone(&parts.clock),
-                    ),
-                ));
+        let orchestrator = Orchestrator::new(Arc::new(PassThroughGate))
+            .with_agent(Arc::new(ProjectManager::new(
+                parts.specs_db.clone(),
+                Arc::clone(&parts.clock),
+            )))
+            .with_agent(Arc::new(SocraticCounselor::new(
+                parts.specs_db.clone(),
+                Arc::clone(&parts.reasoner),
+                Arc::clone(&parts.clock),
+            )));
         Self {
             inner: Arc::new(Inner {
                 parts,
@@ -156,7 +162,7 @@ impl ServiceContainer {
     }
 
     /// The orchestrator every agent action goes through.
-    pub fn orchestrator(&self) -> &crate::orchestrator::Orchestrator {
+    pub fn orchestrator(&self) -> &Orchestrator {
         &self.inner.orchestrator
     }
 

@@ -58,7 +58,8 @@ pub fn build_app(
         .service(
             web::scope("/api/v1")
                 .service(web::scope("/auth").configure(routes::auth::configure))
-                .service(web::scope("/projects").configure(routes::projects::configure)),
+                .service(web::scope("/projects").configure(routes::projects::configure))
+                .service(web::scope("/sessions").configure(routes::sessions::configure)),
         )
         .default_service(web::to(route_not_found))
         .wrap(tracing_actix_web::TracingLogger::<

@@ -29,6 +29,13 @@ use crate::routes;
         routes::projects::archive_project,
         routes::projects::project_status,
         routes::projects::advance_phase,
+        routes::sessions::create_session,
+        routes::sessions::create_project_session,
+        routes::sessions::get_session,
+        routes::sessions::next_question,
+        routes::sessions::answer,
+        routes::sessions::end_session,
+        routes::sessions::history,
         routes::health::get_health,
         routes::health::get_liveness,
         routes::health::get_readiness,
@@ -37,6 +44,7 @@ use crate::routes;
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "projects", description = "Projects, their status and lifecycle phase"),
+        (name = "sessions", description = "Socratic sessions: questions, answers, history"),
         (name = "health", description = "Health for load balancers and orchestrators"),
     )
 )]

@@ -14,6 +14,7 @@ mod server {
     pub mod binary;
     pub mod docs;
     pub mod health;
+    pub mod journey;
     pub mod llm;
     pub mod perimeter;
     pub mod projects;

@@ -2,3 +2,4 @@
 //! [`ServiceContainer::new`](crate::ServiceContainer::new).
 
 pub mod project_manager;
+pub mod socratic;

@@ -41,6 +41,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::delete().to(archive_project)),
         )
         .service(web::resource("/{project_id}/status").route(web::get().to(project_status)))
+        .service(
+            web::resource("/{project_id}/sessions")
+                .route(web::post().to(super::sessions::create_project_session)),
+        )
         .service(web::resource("/{project_id}/phase/advance").route(web::post().to(advance_phase)));
 }
 

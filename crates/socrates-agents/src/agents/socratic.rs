@@ -1,0 +1,746 @@
+//! `socratic_counselor`: sessions (start, get, end, history), the next question, and the
+//! answer path.
+//!
+//! The answer path asks the reasoner first — extraction, then the conflict judgement over the
+//! current facts — with no transaction open, then writes everything in **one** transaction:
+//! the question and answer in the conversation, the saved facts, the conflicts holding back
+//! the contradicting ones, the recomputed maturity on the project and its `maturity_tracking`
+//! row. A reasoner failure writes nothing; the same answer can be sent again.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use socrates_domain::{
+    Category, Code, Confidence, ConflictFinding, ConflictSeverity, ConflictType, ConversationRole,
+    ExistingFact, FactKey, FactSource, FactValue, MessageKind, ProjectId, QuestionId, SessionId,
+    SessionMode, SessionStatus, compute_maturity,
+};
+use socrates_persistence::SpecsDb;
+use socrates_persistence::repositories::conflicts::{self, NewConflict, PendingFact};
+use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
+use socrates_persistence::repositories::projects::{self, Project};
+use socrates_persistence::repositories::questions::{self, NewQuestion, Question};
+use socrates_persistence::repositories::sessions::{self, Session};
+use socrates_persistence::repositories::specifications::{self, NewSpecification, Specification};
+use socrates_persistence::repositories::{Page, maturity};
+
+use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::clock::Clock;
+use crate::reasoner::{ExtractionInput, QuestionContext, Reasoner, ReasonerError, RejectedItem};
+use crate::usage::{self, UsageContext};
+
+/// The agent id.
+pub const ID: &str = "socratic_counselor";
+
+/// A session as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// The session.
+    pub session_id: SessionId,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// `socratic` or `direct_chat`.
+    pub mode: SessionMode,
+    /// `active` or `ended`.
+    pub status: SessionStatus,
+    /// When it was opened.
+    pub started_at: DateTime<Utc>,
+    /// When it was ended.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The last question, answer or message.
+    pub last_activity: DateTime<Utc>,
+}
+
+impl From<Session> for SessionView {
+    fn from(session: Session) -> Self {
+        Self {
+            session_id: session.id,
+            project_id: session.project_id,
+            mode: session.mode,
+            status: session.status,
+            started_at: session.started_at,
+            ended_at: session.ended_at,
+            last_activity: session.last_activity_at,
+        }
+    }
+}
+
+/// `start_session`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartSession {
+    /// The project to work on.
+    pub project_id: ProjectId,
+    /// `socratic` (default) or `direct_chat` (`direct`, `chat` accepted).
+    #[serde(default)]
+    pub mode: Option<String>,
+}
+
+/// `get_session`, `next_question`, `end_session`, `history`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRef {
+    /// The session.
+    pub session_id: SessionId,
+}
+
+/// A question to put to the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionView {
+    /// The stored question.
+    pub question_id: QuestionId,
+    /// The question.
+    pub text: String,
+    /// Its category.
+    pub category: Category,
+    /// Why it matters.
+    pub context: Option<String>,
+    /// The team role that asks it.
+    pub persona: Option<String>,
+    /// Quality-control score, 0..=1.
+    pub quality_score: f64,
+    /// The project's maturity when it was asked.
+    pub maturity_score: f64,
+}
+
+/// `answer`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerQuestion {
+    /// The session.
+    pub session_id: SessionId,
+    /// The question being answered; it must belong to the session.
+    pub question_id: QuestionId,
+    /// The answer.
+    pub answer: String,
+}
+
+/// A saved fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactView {
+    /// The fact's id (this version).
+    pub spec_id: socrates_domain::SpecificationId,
+    /// Its category.
+    pub category: Category,
+    /// Its key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// 0..=1.
+    pub confidence: f64,
+    /// Where it came from.
+    pub source: FactSource,
+    /// Its version.
+    pub version: u32,
+}
+
+impl From<&Specification> for FactView {
+    fn from(fact: &Specification) -> Self {
+        Self {
+            spec_id: fact.id,
+            category: fact.category,
+            key: fact.key.clone(),
+            value: fact.value.clone(),
+            confidence: fact.confidence,
+            source: fact.source,
+            version: fact.version,
+        }
+    }
+}
+
+/// A conflict the answer raised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictView {
+    /// The conflict.
+    pub conflict_id: socrates_domain::ConflictId,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub conflict_type: ConflictType,
+    /// How serious it is.
+    pub severity: ConflictSeverity,
+    /// The current fact it contradicts.
+    pub old_spec: Value,
+    /// The value held back until the conflict is resolved.
+    pub new_spec_value: String,
+    /// In words.
+    pub description: String,
+    /// `keep_old`, `replace`, `merge`.
+    pub resolution_options: Vec<String>,
+}
+
+/// The result of `answer`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerResult {
+    /// Always true: nothing the user said is lost.
+    pub success: bool,
+    /// How many facts were saved.
+    pub specs_extracted: u32,
+    /// The saved facts.
+    pub specifications: Vec<FactView>,
+    /// Items the extractor could not map, with the reason.
+    pub rejected: Vec<Value>,
+    /// Whether the answer contradicted something.
+    pub conflicts_detected: bool,
+    /// The conflicts it raised; their facts wait for a resolution.
+    pub conflicts: Vec<ConflictView>,
+    /// The project's maturity after the answer.
+    pub maturity_score: f64,
+    /// Coverage per category in percent after the answer.
+    pub coverage_breakdown: std::collections::BTreeMap<Category, f64>,
+}
+
+/// One entry of a session's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// Who spoke.
+    pub role: ConversationRole,
+    /// What kind of entry.
+    pub kind: MessageKind,
+    /// The text.
+    pub content: String,
+    /// The question it asks or answers.
+    pub question_id: Option<QuestionId>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A session's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    /// The session.
+    pub session_id: SessionId,
+    /// How many entries the session has (the first 100 are listed).
+    pub total: u64,
+    /// Oldest first.
+    pub entries: Vec<HistoryEntry>,
+}
+
+/// The counselor; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct SocraticCounselor {
+    db: SpecsDb,
+    reasoner: Arc<dyn Reasoner>,
+    clock: Arc<dyn Clock>,
+}
+
+fn session_not_found(id: SessionId) -> AgentError {
+    AgentError::not_found(Code::SessionNotFound, format!("Session not found: {id}"))
+}
+
+fn existing_of(facts: &[Specification]) -> Vec<ExistingFact> {
+    facts
+        .iter()
+        .map(|fact| ExistingFact {
+            id: Some(fact.id.into_uuid()),
+            category: fact.category,
+            key: fact.key.clone(),
+            value: fact.value.clone(),
+            confidence: fact.confidence,
+        })
+        .collect()
+}
+
+impl SocraticCounselor {
+    /// The counselor over the specs database and the reasoner.
+    #[must_use]
+    pub fn new(db: SpecsDb, reasoner: Arc<dyn Reasoner>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            db,
+            reasoner,
+            clock,
+        }
+    }
+
+    /// The caller's session and its project; 404 for anyone else's.
+    async fn owned_session(
+        &self,
+        context: &AgentContext,
+        id: SessionId,
+    ) -> Result<(Session, Project), AgentError> {
+        let session = sessions::find_by_id(&self.db, id)
+            .await?
+            .ok_or_else(|| session_not_found(id))?;
+        let project = projects::find_owned(&self.db, session.project_id, context.user_id)
+            .await?
+            .ok_or_else(|| session_not_found(id))?;
+        Ok((session, project))
+    }
+
+    async fn active_session(
+        &self,
+        context: &AgentContext,
+        id: SessionId,
+    ) -> Result<(Session, Project), AgentError> {
+        let (session, project) = self.owned_session(context, id).await?;
+        if session.status == SessionStatus::Ended {
+            return Err(AgentError::Refused {
+                code: Code::SessionEnded,
+                message: "the session has ended; start a new one".to_owned(),
+                details: None,
+            });
+        }
+        Ok((session, project))
+    }
+
+    async fn start_session(
+        &self,
+        context: &AgentContext,
+        request: StartSession,
+    ) -> Result<SessionView, AgentError> {
+        let mode = match request.mode.as_deref() {
+            None => SessionMode::Socratic,
+            Some(raw) => raw.parse().map_err(|_| AgentError::Invalid {
+                code: Code::ValidationError,
+                message: format!("unknown session mode `{raw}`"),
+                details: Some(json!({"field": "mode", "allowed": ["socratic", "direct_chat"]})),
+            })?,
+        };
+        let project = projects::find_owned(&self.db, request.project_id, context.user_id)
+            .await?
+            .ok_or_else(|| {
+                AgentError::not_found(
+                    Code::ProjectNotFound,
+                    format!("Project not found: {}", request.project_id),
+                )
+            })?;
+        let session = sessions::create(
+            &self.db,
+            project.id,
+            context.user_id,
+            mode,
+            self.clock.now(),
+        )
+        .await?;
+        Ok(session.into())
+    }
+
+    async fn next_question(
+        &self,
+        context: &AgentContext,
+        request: SessionRef,
+    ) -> Result<QuestionView, AgentError> {
+        let (session, project) = self.active_session(context, request.session_id).await?;
+        let facts = specifications::all_current(&self.db, project.id).await?;
+        let asked: HashSet<String> = questions::template_ids_for_project(&self.db, project.id)
+            .await?
+            .into_iter()
+            .collect();
+        let report = compute_maturity(facts.iter().map(|f| (f.category, f.confidence)));
+        // The least covered category first; when its bank is exhausted, the next least.
+        let mut order: Vec<&socrates_domain::CategoryCoverage> = report.categories.iter().collect();
+        order.sort_by(|a, b| {
+            let left = f64::from(a.fact_count) / f64::from(a.weight);
+            let right = f64::from(b.fact_count) / f64::from(b.weight);
+            left.total_cmp(&right)
+        });
+        let first = report.next_category();
+        order.sort_by_key(|c| c.category != first);
+        let existing = existing_of(&facts);
+        let attribution = UsageContext {
+            user_id: context.user_id,
+            project_id: Some(project.id),
+            session_id: Some(session.id),
+        };
+        let mut draft = None;
+        for coverage in order {
+            let question_context = QuestionContext {
+                project_name: project.name.clone(),
+                project_description: project.description.clone().unwrap_or_default(),
+                focus_category: coverage.category,
+                persona: None,
+                asked_template_ids: asked.clone(),
+                existing_facts: existing.clone(),
+            };
+            match usage::attributed(
+                attribution,
+                self.reasoner.generate_question(&question_context),
+            )
+            .await
+            {
+                Ok(found) => {
+                    draft = Some(found);
+                    break;
+                }
+                Err(ReasonerError::QuestionBankExhausted { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        let draft = draft.ok_or_else(|| AgentError::Refused {
+            code: Code::ValidationError,
+            message: "every question of every category has been asked in this project".to_owned(),
+            details: None,
+        })?;
+        let now = self.clock.now();
+        let question = questions::insert(
+            &self.db,
+            NewQuestion {
+                project_id: project.id,
+                session_id: session.id,
+                text: draft.text,
+                category: draft.category,
+                context: Some(draft.context),
+                template_id: draft.template_id,
+                persona: draft.persona,
+                quality_score: 1.0,
+                bias_score: None,
+            },
+            now,
+        )
+        .await?;
+        sessions::touch(&self.db, session.id, now).await?;
+        Ok(QuestionView {
+            question_id: question.id,
+            text: question.text,
+            category: question.category,
+            context: question.context,
+            persona: question.persona,
+            quality_score: question.quality_score,
+            maturity_score: report.overall,
+        })
+    }
+
+    async fn answer(
+        &self,
+        context: &AgentContext,
+        request: AnswerQuestion,
+    ) -> Result<AnswerResult, AgentError> {
+        if request.answer.trim().is_empty() {
+            return Err(AgentError::Invalid {
+                code: Code::ValidationError,
+                message: "the answer is empty".to_owned(),
+                details: Some(json!({"field": "answer"})),
+            });
+        }
+        let (session, project) = self.active_session(context, request.session_id).await?;
+        let question = questions::find_by_id(&self.db, request.question_id)
+            .await?
+            .filter(|q| q.session_id == session.id)
+            .ok_or_else(|| {
+                AgentError::not_found(
+                    Code::QuestionNotFound,
+                    format!(
+                        "Question not found in this session: {}",
+                        request.question_id
+                    ),
+                )
+            })?;
+        if question.answered_at.is_some() && question.facts_extracted > 0 {
+            return Err(already_answered());
+        }
+        let current = specifications::all_current(&self.db, project.id).await?;
+        let existing = existing_of(&current);
+
+        // The reasoner runs before any transaction opens: no connection waits on a model.
+        let attribution = UsageContext {
+            user_id: context.user_id,
+            project_id: Some(project.id),
+            session_id: Some(session.id),
+        };
+        let extraction_input = ExtractionInput {
+            question_text: Some(question.text.clone()),
+            question_category: Some(question.category),
+            text: request.answer.clone(),
+            existing: existing.clone(),
+            source: FactSource::SocraticQuestion,
+        };
+        let extraction =
+            usage::attributed(attribution, self.reasoner.extract_facts(&extraction_input)).await?;
+        let findings = usage::attributed(
+            attribution,
+            self.reasoner.judge_conflicts(&extraction.facts, &existing),
+        )
+        .await?;
+        self.write_answer(
+            context,
+            &session,
+            &question,
+            &request.answer,
+            extraction.facts,
+            extraction.rejected,
+            &findings,
+            &current,
+        )
+        .await
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the answer's parts, written together"
+    )]
+    async fn write_answer(
+        &self,
+        context: &AgentContext,
+        session: &Session,
+        question: &Question,
+        answer: &str,
+        drafts: Vec<socrates_domain::FactDraft>,
+        rejected: Vec<RejectedItem>,
+        findings: &[ConflictFinding],
+        current: &[Specification],
+    ) -> Result<AnswerResult, AgentError> {
+        let knowledge_duplicates = |draft: &socrates_domain::FactDraft| {
+            current.iter().any(|fact| {
+                fact.category == draft.category
+                    && fact.key == draft.key
+                    && fact.value.trim().eq_ignore_ascii_case(draft.value.trim())
+            })
+        };
+        let mut rejected: Vec<Value> = rejected
+            .into_iter()
+            .map(|item| {
+                json!({"category": item.raw_category, "key": item.key, "value": item.value, "reason": item.reason})
+            })
+            .collect();
+        // Each draft is saved, held in a conflict, or skipped as already known.
+        let mut to_save: Vec<(usize, NewSpecification)> = Vec::new();
+        for (index, draft) in drafts.iter().enumerate() {
+            let held = findings.iter().any(|finding| finding.new == *draft);
+            if held || knowledge_duplicates(draft) {
+                continue;
+            }
+            match new_specification(session, question, context, draft) {
+                Ok(new) => to_save.push((index, new)),
+                Err(reason) => rejected.push(json!({
+                    "category": draft.category, "key": draft.key, "value": draft.value, "reason": reason,
+                })),
+            }
+        }
+        let now = self.clock.now();
+        let tx = self.db.begin().await?;
+        conversation::append(
+            &tx,
+            NewConversationEntry {
+                session_id: session.id,
+                project_id: session.project_id,
+                role: ConversationRole::Assistant,
+                kind: MessageKind::Question,
+                content: question.text.clone(),
+                question_id: Some(question.id),
+                metadata: None,
+            },
+            now,
+        )
+        .await?;
+        conversation::append(
+            &tx,
+            NewConversationEntry {
+                session_id: session.id,
+                project_id: session.project_id,
+                role: ConversationRole::User,
+                kind: MessageKind::Answer,
+                content: answer.to_owned(),
+                question_id: Some(question.id),
+                metadata: None,
+            },
+            now,
+        )
+        .await?;
+        let saved_count = u32::try_from(to_save.len()).unwrap_or(u32::MAX);
+        if !questions::mark_answered(&tx, question.id, saved_count, now).await? {
+            tx.rollback().await?;
+            return Err(already_answered());
+        }
+        let mut saved: Vec<Specification> = Vec::new();
+        let mut saved_by_draft: HashMap<usize, socrates_domain::SpecificationId> = HashMap::new();
+        for (index, new) in to_save {
+            let fact = specifications::insert(&tx, new, now).await?;
+            saved_by_draft.insert(index, fact.id);
+            saved.push(fact);
+        }
+        let mut raised = Vec::new();
+        for finding in findings {
+            // An intra-answer conflict points at the draft saved in this transaction.
+            let old_spec_id = match finding.existing.id {
+                Some(id) => Some(socrates_domain::SpecificationId::from_uuid(id)),
+                None => drafts
+                    .iter()
+                    .position(|d| d.as_existing() == finding.existing)
+                    .and_then(|index| saved_by_draft.get(&index).copied()),
+            };
+            let conflict = conflicts::insert(
+                &tx,
+                NewConflict {
+                    project_id: session.project_id,
+                    session_id: Some(session.id),
+                    conflict_type: finding.conflict_type,
+                    severity: finding.severity,
+                    old_spec_id,
+                    pending: PendingFact {
+                        category: finding.new.category,
+                        key: finding.new.key.clone(),
+                        value: finding.new.value.clone(),
+                        confidence: finding.new.confidence,
+                        source: FactSource::SocraticQuestion,
+                        source_id: Some(question.id.into_uuid()),
+                        reasoning: finding.new.reasoning.clone(),
+                    },
+                    description: finding.description.clone(),
+                    detected_by: finding.rule_id.clone(),
+                    options: Some(json!(["keep_old", "replace", "merge"])),
+                    created_by: Some(context.user_id),
+                },
+                now,
+            )
+            .await?;
+            raised.push(ConflictView {
+                conflict_id: conflict.id,
+                conflict_type: finding.conflict_type,
+                severity: finding.severity,
+                old_spec: json!({
+                    "spec_id": old_spec_id,
+                    "category": finding.existing.category,
+                    "key": finding.existing.key,
+                    "value": finding.existing.value,
+                }),
+                new_spec_value: finding.new.value.clone(),
+                description: finding.description.clone(),
+                resolution_options: vec!["keep_old".into(), "replace".into(), "merge".into()],
+            });
+        }
+        let facts = specifications::current_confidences(&tx, session.project_id).await?;
+        let report = compute_maturity(facts);
+        projects::set_maturity(&tx, session.project_id, report.overall, now).await?;
+        maturity::record(
+            &tx,
+            session.project_id,
+            &report,
+            "answer",
+            Some(question.id.into_uuid()),
+            now,
+        )
+        .await?;
+        sessions::touch(&tx, session.id, now).await?;
+        tx.commit().await?;
+        Ok(AnswerResult {
+            success: true,
+            specs_extracted: saved_count,
+            specifications: saved.iter().map(FactView::from).collect(),
+            rejected,
+            conflicts_detected: !raised.is_empty(),
+            conflicts: raised,
+            maturity_score: report.overall,
+            coverage_breakdown: report
+                .categories
+                .iter()
+                .map(|c| (c.category, c.coverage_percent))
+                .collect(),
+        })
+    }
+
+    async fn end_session(
+        &self,
+        context: &AgentContext,
+        request: SessionRef,
+    ) -> Result<SessionView, AgentError> {
+        let (session, _) = self.owned_session(context, request.session_id).await?;
+        if session.status == SessionStatus::Ended {
+            return Ok(session.into());
+        }
+        Ok(sessions::end(&self.db, session.id, self.clock.now())
+            .await?
+            .into())
+    }
+
+    async fn history(
+        &self,
+        context: &AgentContext,
+        request: SessionRef,
+    ) -> Result<History, AgentError> {
+        let (session, _) = self.owned_session(context, request.session_id).await?;
+        let (entries, total) =
+            conversation::list_for_session(&self.db, session.id, Page::new(Some(100), None))
+                .await?;
+        Ok(History {
+            session_id: session.id,
+            total,
+            entries: entries
+                .into_iter()
+                .map(|entry| HistoryEntry {
+                    role: entry.role,
+                    kind: entry.kind,
+                    content: entry.content,
+                    question_id: entry.question_id,
+                    created_at: entry.created_at,
+                })
+                .collect(),
+        })
+    }
+}
+
+fn already_answered() -> AgentError {
+    AgentError::Refused {
+        code: Code::QuestionAlreadyAnswered,
+        message: "this question was already answered; ask for the next one".to_owned(),
+        details: None,
+    }
+}
+
+/// A draft as a fact to store, or why it cannot be one.
+fn new_specification(
+    session: &Session,
+    question: &Question,
+    context: &AgentContext,
+    draft: &socrates_domain::FactDraft,
+) -> Result<NewSpecification, String> {
+    Ok(NewSpecification {
+        project_id: session.project_id,
+        session_id: Some(session.id),
+        category: draft.category,
+        key: FactKey::parse(&draft.key).map_err(|e| e.to_string())?,
+        value: FactValue::parse(&draft.value).map_err(|e| e.to_string())?,
+        source: FactSource::SocraticQuestion,
+        source_id: Some(question.id.into_uuid()),
+        confidence: Confidence::new(draft.confidence).map_err(|e| e.to_string())?,
+        reasoning: draft.reasoning.clone(),
+        created_by: Some(context.user_id),
+        metadata: None,
+    })
+}
+
+const CAPABILITIES: &[&str] = &[
+    "start_session",
+    "get_session",
+    "next_question",
+    "answer",
+    "end_session",
+    "history",
+];
+
+#[async_trait]
+impl Agent for SocraticCounselor {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn capabilities(&self) -> &'static [&'static str] {
+        CAPABILITIES
+    }
+
+    async fn handle(
+        &self,
+        context: &AgentContext,
+        action: &str,
+        request: Value,
+    ) -> Result<Value, AgentError> {
+        match action {
+            "start_session" => output(&self.start_session(context, input(request)?).await?),
+            "get_session" => {
+                let request: SessionRef = input(request)?;
+                let (session, _) = self.owned_session(context, request.session_id).await?;
+                output(&SessionView::from(session))
+            }
+            "next_question" => output(&self.next_question(context, input(request)?).await?),
+            "answer" => output(&self.answer(context, input(request)?).await?),
+            "end_session" => output(&self.end_session(context, input(request)?).await?),
+            "history" => output(&self.history(context, input(request)?).await?),
+            other => Err(AgentError::UnsupportedAction {
+                agent: ID.to_owned(),
+                action: other.to_owned(),
+            }),
+        }
+    }
+}

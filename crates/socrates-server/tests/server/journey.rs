@@ -1,0 +1,278 @@
+//! The seed's end-to-end journey through HTTP with the offline reasoner, and the rules of the
+//! answer path: one transaction per answer, no answer twice, no question of another session,
+//! no repeated question, conflicts held back with the status agreeing.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::support::{PASSWORD, TestApp, expect_error, spawn_app, unique_email};
+
+async fn json_of(response: reqwest::Response, status: u16) -> Value {
+    let code = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(code, status, "{body}");
+    body
+}
+
+async fn next_question(app: &TestApp, token: &str, session: &str) -> Value {
+    let path = format!("/api/v1/sessions/{session}/next-question");
+    json_of(app.post_authed(&path, token, &json!({})).await, 200).await
+}
+
+async fn answer(
+    app: &TestApp,
+    token: &str,
+    session: &str,
+    question: &Value,
+    text: &str,
+) -> reqwest::Response {
+    let path = format!("/api/v1/sessions/{session}/answer");
+    app.post_authed(
+        &path,
+        token,
+        &json!({"question_id": question["question_id"], "answer": text}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_seed_journey_and_a_contradiction_held_in_a_conflict() {
+    let app = spawn_app().await;
+    // register 201 → login 200 access_token
+    let email = unique_email();
+    let registered = app
+        .post(
+            "/api/v1/auth/register",
+            &json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(registered.status(), 201);
+    let login = json_of(
+        app.post(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": PASSWORD}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    // POST /projects 201 project_id
+    let project = json_of(
+        app.post_authed(
+            "/api/v1/projects",
+            &token,
+            &json!({"name": "Test Project", "description": "A web app"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let project_id = project["project_id"].as_str().unwrap().to_owned();
+    // POST /projects/{id}/sessions 201 session_id
+    let session = json_of(
+        app.post_authed(
+            &format!("/api/v1/projects/{project_id}/sessions"),
+            &token,
+            &json!({"mode": "socratic"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let session_id = session["session_id"].as_str().unwrap().to_owned();
+    assert_eq!(session["mode"], "socratic");
+    assert_eq!(session["status"], "active");
+    // next-question 200 question_id
+    let first = next_question(&app, &token, &session_id).await;
+    assert!(first["question_id"].is_string(), "{first}");
+    assert_eq!(first["category"], "goals");
+    assert!(first["text"].as_str().unwrap().ends_with('?'));
+    // answer 200 specs_extracted > 0
+    let answered = json_of(
+        answer(
+            &app,
+            &token,
+            &session_id,
+            &first,
+            "I want to build a web app with FastAPI",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(
+        answered["specs_extracted"].as_u64().unwrap() > 0,
+        "{answered}"
+    );
+    assert_eq!(answered["conflicts_detected"], false);
+    let maturity = answered["maturity_score"].as_f64().unwrap();
+    assert!(maturity > 0.0);
+    // status 200 maturity_score > 0, agreeing with the answer
+    let status_path = format!("/api/v1/projects/{project_id}/status");
+    let status = json_of(app.get_authed(&status_path, &token).await, 200).await;
+    assert_eq!(status["maturity_score"].as_f64(), Some(maturity));
+    assert_eq!(status["coverage_breakdown"], answered["coverage_breakdown"]);
+    assert_eq!(
+        status["specifications_count"].as_u64(),
+        answered["specs_extracted"].as_u64()
+    );
+
+    // The same question again: 409, nothing written twice.
+    let again = answer(&app, &token, &session_id, &first, "Also a mobile app").await;
+    expect_error(again, 409, "QUESTION_ALREADY_ANSWERED").await;
+
+    // A second answer with several facts, then a contradiction.
+    let second = next_question(&app, &token, &session_id).await;
+    assert_ne!(second["question_id"], first["question_id"]);
+    let several = json_of(
+        answer(
+            &app,
+            &token,
+            &session_id,
+            &second,
+            "The data lives in PostgreSQL 16, we deploy on AWS with Kubernetes, and pages \
+             should load with a p95 under 300 ms.",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(
+        several["specs_extracted"].as_u64().unwrap() >= 4,
+        "{several}"
+    );
+    let third = next_question(&app, &token, &session_id).await;
+    let contradiction = json_of(
+        answer(
+            &app,
+            &token,
+            &session_id,
+            &third,
+            "Actually the database will be MySQL.",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(contradiction["conflicts_detected"], true, "{contradiction}");
+    let conflict = &contradiction["conflicts"][0];
+    assert_eq!(conflict["new_spec_value"], "MySQL");
+    assert_eq!(conflict["old_spec"]["value"], "PostgreSQL");
+    assert_eq!(conflict["type"], "technology");
+    let status = json_of(app.get_authed(&status_path, &token).await, 200).await;
+    assert_eq!(status["unresolved_conflicts"], 1);
+    assert_eq!(
+        status["maturity_score"].as_f64(),
+        contradiction["maturity_score"].as_f64()
+    );
+
+    // The history holds every question and answer, in order.
+    let history = json_of(
+        app.get_authed(&format!("/api/v1/sessions/{session_id}/history"), &token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(history["total"], 6);
+    assert_eq!(history["entries"][0]["kind"], "question");
+    assert_eq!(
+        history["entries"][1]["content"],
+        "I want to build a web app with FastAPI"
+    );
+}
+
+#[tokio::test]
+async fn questions_never_repeat_and_belong_to_their_session_and_owner() {
+    let app = spawn_app().await;
+    let token = app.signed_in_user().await;
+    let stranger = app.signed_in_user().await;
+    let project = json_of(
+        app.post_authed("/api/v1/projects", &token, &json!({"name": "Rules"}))
+            .await,
+        201,
+    )
+    .await;
+    let project_id = project["project_id"].as_str().unwrap();
+    let open = |body: Value| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            json_of(
+                app.post_authed("/api/v1/sessions", &token, &body).await,
+                201,
+            )
+            .await
+        }
+    };
+    let one = open(json!({"project_id": project_id})).await;
+    let two = open(json!({"project_id": project_id, "mode": "chat"})).await;
+    assert_eq!(two["mode"], "direct_chat");
+    let one_id = one["session_id"].as_str().unwrap();
+    let two_id = two["session_id"].as_str().unwrap();
+
+    let mut seen = std::collections::HashSet::new();
+    for session in [one_id, two_id, one_id, two_id, one_id, two_id] {
+        let question = next_question(&app, &token, session).await;
+        assert!(
+            seen.insert(question["text"].as_str().unwrap().to_owned()),
+            "repeated: {question}"
+        );
+    }
+
+    let question = next_question(&app, &token, one_id).await;
+    // A question of another session is refused; another user's session is not found.
+    let wrong = answer(&app, &token, two_id, &question, "Small teams").await;
+    expect_error(wrong, 404, "QUESTION_NOT_FOUND").await;
+    let hidden = answer(&app, &stranger, one_id, &question, "Small teams").await;
+    expect_error(hidden, 404, "SESSION_NOT_FOUND").await;
+    expect_error(
+        app.get_authed(&format!("/api/v1/sessions/{one_id}"), &stranger)
+            .await,
+        404,
+        "SESSION_NOT_FOUND",
+    )
+    .await;
+    let empty = answer(&app, &token, one_id, &question, "   ").await;
+    expect_error(empty, 400, "VALIDATION_ERROR").await;
+
+    // An answer that states nothing may be given again.
+    let nothing = json_of(
+        answer(&app, &token, one_id, &question, "Hmm, not sure yet.").await,
+        200,
+    )
+    .await;
+    assert_eq!(nothing["specs_extracted"], 0);
+    let retried = json_of(
+        answer(
+            &app,
+            &token,
+            one_id,
+            &question,
+            "Small accounting firms will use it.",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(retried["success"], true);
+
+    // An ended session takes no more questions.
+    let ended = app
+        .send_authed(
+            Method::POST,
+            &format!("/api/v1/sessions/{one_id}/end"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(json_of(ended, 200).await["status"], "ended");
+    let refused = app
+        .post_authed(
+            &format!("/api/v1/sessions/{one_id}/next-question"),
+            &token,
+            &json!({}),
+        )
+        .await;
+    expect_error(refused, 409, "SESSION_ENDED").await;
+}
