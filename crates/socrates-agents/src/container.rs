@@ -1,5 +1,7 @@
 //! The service container: every dependency of the agents, built once and shared by reference.
 
+use crate::agents::conflicts::ConflictDetector;
+use crate::agents::export::Exporter;
 use crate::agents::project_manager::ProjectManager;
 use crate::agents::socratic::SocraticCounselor;
 use crate::orchestrator::Orchestrator;
@@ -94,6 +96,14 @@ impl ServiceContainer {
             .with_agent(Arc::new(SocraticCounselor::new(
                 parts.specs_db.clone(),
                 Arc::clone(&parts.reasoner),
+                Arc::clone(&parts.clock),
+            )))
+            .with_agent(Arc::new(ConflictDetector::new(
+                parts.specs_db.clone(),
+                Arc::clone(&parts.clock),
+            )))
+            .with_agent(Arc::new(Exporter::new(
+                parts.specs_db.clone(),
                 Arc::clone(&parts.clock),
             )));
         Self {

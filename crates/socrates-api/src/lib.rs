@@ -59,7 +59,8 @@ pub fn build_app(
             web::scope("/api/v1")
                 .service(web::scope("/auth").configure(routes::auth::configure))
                 .service(web::scope("/projects").configure(routes::projects::configure))
-                .service(web::scope("/sessions").configure(routes::sessions::configure)),
+                .service(web::scope("/sessions").configure(routes::sessions::configure))
+                .service(web::scope("/conflicts").configure(routes::conflicts::configure)),
         )
         .default_service(web::to(route_not_found))
         .wrap(tracing_actix_web::TracingLogger::<

@@ -36,6 +36,11 @@ use crate::routes;
         routes::sessions::answer,
         routes::sessions::end_session,
         routes::sessions::history,
+        routes::conflicts::list_conflicts,
+        routes::conflicts::conflict_options,
+        routes::conflicts::resolve_conflict,
+        routes::conflicts::export_markdown,
+        routes::conflicts::export_json,
         routes::health::get_health,
         routes::health::get_liveness,
         routes::health::get_readiness,
@@ -45,6 +50,8 @@ use crate::routes;
         (name = "auth", description = "Accounts and tokens"),
         (name = "projects", description = "Projects, their status and lifecycle phase"),
         (name = "sessions", description = "Socratic sessions: questions, answers, history"),
+        (name = "conflicts", description = "Contradictions between facts and their resolution"),
+        (name = "exports", description = "The specification as Markdown or JSON"),
         (name = "health", description = "Health for load balancers and orchestrators"),
     )
 )]

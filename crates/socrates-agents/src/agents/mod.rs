@@ -1,5 +1,7 @@
 //! The built-in agents. Each implements [`Agent`](crate::agent::Agent) and is registered in
 //! [`ServiceContainer::new`](crate::ServiceContainer::new).
 
+pub mod conflicts;
+pub mod export;
 pub mod project_manager;
 pub mod socratic;

@@ -42,6 +42,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .service(web::resource("/{project_id}/status").route(web::get().to(project_status)))
         .service(
+            web::resource("/{project_id}/export/markdown")
+                .route(web::get().to(super::conflicts::export_markdown)),
+        )
+        .service(
+            web::resource("/{project_id}/export/json")
+                .route(web::get().to(super::conflicts::export_json)),
+        )
+        .service(
             web::resource("/{project_id}/sessions")
                 .route(web::post().to(super::sessions::create_project_session)),
         )

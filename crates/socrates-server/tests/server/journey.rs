@@ -167,6 +167,100 @@ async fn the_seed_journey_and_a_contradiction_held_in_a_conflict() {
         contradiction["maturity_score"].as_f64()
     );
 
+    // The conflict: options, resolution by replacement, and no second resolution.
+    let conflict_id = conflict["conflict_id"].as_str().unwrap().to_owned();
+    let listed = json_of(
+        app.get_authed(
+            &format!("/api/v1/conflicts/project/{project_id}?status=pending"),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["conflicts"][0]["old_spec"]["value"], "PostgreSQL");
+    let options = json_of(
+        app.get_authed(&format!("/api/v1/conflicts/{conflict_id}/options"), &token)
+            .await,
+        200,
+    )
+    .await;
+    let actions: Vec<&str> = options["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["keep_old", "replace", "merge"]);
+    let resolve_path = format!("/api/v1/conflicts/{conflict_id}/resolve");
+    let merge_without_value = app
+        .post_authed(&resolve_path, &token, &json!({"resolution": "merge"}))
+        .await;
+    expect_error(merge_without_value, 400, "VALIDATION_ERROR").await;
+    let resolved = json_of(
+        app.post_authed(
+            &resolve_path,
+            &token,
+            &json!({"resolution": "replace", "notes": "the team knows MySQL"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(resolved["status"], "resolved");
+    assert!(resolved["resulting_spec_id"].is_string());
+    let twice = app
+        .post_authed(&resolve_path, &token, &json!({"resolution": "keep_old"}))
+        .await;
+    expect_error(twice, 409, "CONFLICT_ALREADY_RESOLVED").await;
+    let status = json_of(app.get_authed(&status_path, &token).await, 200).await;
+    assert_eq!(status["unresolved_conflicts"], 0);
+    assert_eq!(status["maturity_score"], resolved["maturity_score"]);
+
+    // Both exports.
+    let markdown = app
+        .get_authed(
+            &format!("/api/v1/projects/{project_id}/export/markdown"),
+            &token,
+        )
+        .await;
+    assert_eq!(markdown.status(), 200);
+    assert!(
+        markdown.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/markdown")
+    );
+    let markdown = markdown.text().await.unwrap();
+    assert!(markdown.len() > 100);
+    assert!(markdown.starts_with("# Test Project"), "{markdown}");
+    assert!(markdown.contains("## Maturity by category"));
+    assert!(
+        markdown.contains("| `primary_database` | MySQL |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("→ **replace** — the team knows MySQL"),
+        "{markdown}"
+    );
+    let exported = json_of(
+        app.get_authed(
+            &format!("/api/v1/projects/{project_id}/export/json"),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(exported["schema_version"], "socrates.specification/1");
+    assert_eq!(exported["project"]["name"], "Test Project");
+    assert_eq!(
+        exported["specifications"].as_array().unwrap().len() as u64,
+        status["specifications_count"].as_u64().unwrap()
+    );
+    assert_eq!(exported["conflicts"][0]["resolution"], "replace");
+
     // The history holds every question and answer, in order.
     let history = json_of(
         app.get_authed(&format!("/api/v1/sessions/{session_id}/history"), &token)

@@ -1,0 +1,392 @@
+//! `conflict_detector`: list a project's conflicts, offer the resolution options, and resolve
+//! one. A resolution writes, in one transaction, the fact version it implies (`replace`: the
+//! held-back value; `merge`: the caller's merged value; `keep_old`: nothing), the conflict's
+//! resolution with who and when, and the recomputed maturity. Resolving twice is refused.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use socrates_domain::{
+    Code, Confidence, ConflictId, ConflictResolution, ConflictSeverity, ConflictStatus,
+    ConflictType, FactSource, FactValue, ProjectId, SpecificationId, compute_maturity,
+};
+use socrates_persistence::repositories::conflicts::{self, Conflict, Resolution};
+use socrates_persistence::repositories::specifications::{self, FactChange};
+use socrates_persistence::repositories::{Page, maturity, projects};
+use socrates_persistence::{DbError, SpecsDb};
+
+use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::clock::Clock;
+
+/// The agent id.
+pub const ID: &str = "conflict_detector";
+
+/// A conflict as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictDetail {
+    /// The conflict.
+    pub conflict_id: ConflictId,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub conflict_type: ConflictType,
+    /// How serious it is.
+    pub severity: ConflictSeverity,
+    /// `open`, `resolved` or `ignored`.
+    pub status: ConflictStatus,
+    /// The current fact it contradicts.
+    pub old_spec: Value,
+    /// The held-back value.
+    pub new_spec_value: String,
+    /// The held-back fact's key and category.
+    pub new_spec: Value,
+    /// In words.
+    pub description: String,
+    /// Which rule or judge found it.
+    pub detected_by: String,
+    /// When.
+    pub detected_at: DateTime<Utc>,
+    /// How it was resolved.
+    pub resolution: Option<ConflictResolution>,
+    /// When it was resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The fact version the resolution wrote.
+    pub resulting_spec_id: Option<SpecificationId>,
+}
+
+/// `list`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListConflicts {
+    /// The project.
+    pub project_id: ProjectId,
+    /// `open`/`pending`, `resolved` or `ignored`; all when absent.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Page size (default 50, at most 100).
+    #[serde(default)]
+    pub limit: Option<u64>,
+    /// Rows to skip.
+    #[serde(default)]
+    pub offset: Option<u64>,
+}
+
+/// A page of conflicts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictList {
+    /// Newest first.
+    pub conflicts: Vec<ConflictDetail>,
+    /// How many match.
+    pub total: u64,
+}
+
+/// `options`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictRef {
+    /// The conflict.
+    pub conflict_id: ConflictId,
+}
+
+/// `resolve`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveConflict {
+    /// The conflict.
+    pub conflict_id: ConflictId,
+    /// `keep_old`, `replace` or `merge`.
+    pub resolution: String,
+    /// The merged value, required for `merge`.
+    #[serde(default)]
+    pub merged_value: Option<String>,
+    /// Notes kept with the resolution.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// The result of `resolve`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resolved {
+    /// The conflict.
+    pub conflict_id: ConflictId,
+    /// Always `resolved`.
+    pub status: ConflictStatus,
+    /// How.
+    pub resolution: ConflictResolution,
+    /// When.
+    pub resolved_at: DateTime<Utc>,
+    /// The fact version written (`replace`, `merge`).
+    pub resulting_spec_id: Option<SpecificationId>,
+    /// The project's maturity afterwards.
+    pub maturity_score: f64,
+}
+
+/// The conflict detector's resolution side; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct ConflictDetector {
+    db: SpecsDb,
+    clock: Arc<dyn Clock>,
+}
+
+fn conflict_not_found(id: ConflictId) -> AgentError {
+    AgentError::not_found(Code::ConflictNotFound, format!("Conflict not found: {id}"))
+}
+
+fn detail(conflict: Conflict, old: Option<&specifications::Specification>) -> ConflictDetail {
+    ConflictDetail {
+        conflict_id: conflict.id,
+        project_id: conflict.project_id,
+        conflict_type: conflict.conflict_type,
+        severity: conflict.severity,
+        status: conflict.status,
+        old_spec: old.map_or(json!({"spec_id": conflict.old_spec_id}), |fact| {
+            json!({"spec_id": fact.id, "category": fact.category, "key": fact.key, "value": fact.value})
+        }),
+        new_spec_value: conflict.pending.value.clone(),
+        new_spec: json!({
+            "category": conflict.pending.category,
+            "key": conflict.pending.key,
+            "value": conflict.pending.value,
+            "confidence": conflict.pending.confidence,
+        }),
+        description: conflict.description,
+        detected_by: conflict.detected_by,
+        detected_at: conflict.detected_at,
+        resolution: conflict.resolution,
+        resolved_at: conflict.resolved_at,
+        resulting_spec_id: conflict.resulting_spec_id,
+    }
+}
+
+impl ConflictDetector {
+    /// The agent over the specs database.
+    #[must_use]
+    pub fn new(db: SpecsDb, clock: Arc<dyn Clock>) -> Self {
+        Self { db, clock }
+    }
+
+    /// The caller's conflict; 404 for anyone else's.
+    async fn owned(&self, context: &AgentContext, id: ConflictId) -> Result<Conflict, AgentError> {
+        let conflict = conflicts::find_by_id(&self.db, id)
+            .await?
+            .ok_or_else(|| conflict_not_found(id))?;
+        projects::find_owned(&self.db, conflict.project_id, context.user_id)
+            .await?
+            .ok_or_else(|| conflict_not_found(id))?;
+        Ok(conflict)
+    }
+
+    async fn list(
+        &self,
+        context: &AgentContext,
+        request: ListConflicts,
+    ) -> Result<ConflictList, AgentError> {
+        projects::find_owned(&self.db, request.project_id, context.user_id)
+            .await?
+            .ok_or_else(|| {
+                AgentError::not_found(
+                    Code::ProjectNotFound,
+                    format!("Project not found: {}", request.project_id),
+                )
+            })?;
+        let status = match request.status.as_deref() {
+            None => None,
+            Some("pending" | "open") => Some(ConflictStatus::Open),
+            Some(raw) => Some(raw.parse().map_err(|_| AgentError::Invalid {
+                code: Code::ValidationError,
+                message: format!("unknown conflict status `{raw}`"),
+                details: Some(
+                    json!({"field": "status", "allowed": ["open", "resolved", "ignored"]}),
+                ),
+            })?),
+        };
+        let page = Page::new(request.limit, request.offset);
+        let (rows, total) =
+            conflicts::list_for_project(&self.db, request.project_id, status, page).await?;
+        let current = specifications::all_current(&self.db, request.project_id).await?;
+        let conflicts = rows
+            .into_iter()
+            .map(|conflict| {
+                let old = conflict
+                    .old_spec_id
+                    .and_then(|id| current.iter().find(|fact| fact.id == id));
+                detail(conflict, old)
+            })
+            .collect();
+        Ok(ConflictList { conflicts, total })
+    }
+
+    async fn options(
+        &self,
+        context: &AgentContext,
+        request: ConflictRef,
+    ) -> Result<Value, AgentError> {
+        let conflict = self.owned(context, request.conflict_id).await?;
+        let old = match conflict.old_spec_id {
+            Some(id) => specifications::find_by_id(&self.db, id).await?,
+            None => None,
+        };
+        let old_value = old.as_ref().map_or("(none)", |fact| fact.value.as_str());
+        let key = &conflict.pending.key;
+        let new_value = &conflict.pending.value;
+        Ok(json!({
+            "conflict_id": conflict.id,
+            "status": conflict.status,
+            "options": [
+                {"action": "keep_old", "description": format!("Keep {key} = \"{old_value}\" and drop \"{new_value}\"."),
+                 "impact": "No fact changes; the new statement is discarded."},
+                {"action": "replace", "description": format!("Set {key} to \"{new_value}\"."),
+                 "impact": "A new version of the fact is written; the old value stays in its history."},
+                {"action": "merge", "description": format!("Write one value that combines \"{old_value}\" and \"{new_value}\" (you supply it)."),
+                 "impact": "A new version of the fact with your merged value (confidence 1.0)."},
+            ],
+        }))
+    }
+
+    async fn resolve(
+        &self,
+        context: &AgentContext,
+        request: ResolveConflict,
+    ) -> Result<Resolved, AgentError> {
+        let resolution: ConflictResolution =
+            request
+                .resolution
+                .parse()
+                .map_err(|_| AgentError::Invalid {
+                    code: Code::ValidationError,
+                    message: format!("unknown resolution `{}`", request.resolution),
+                    details: Some(
+                        json!({"field": "resolution", "allowed": ["keep_old", "replace", "merge"]}),
+                    ),
+                })?;
+        let merged = match (resolution, request.merged_value.as_deref()) {
+            (ConflictResolution::Merge, Some(value)) => Some(FactValue::parse(value)?),
+            (ConflictResolution::Merge, None) => {
+                return Err(AgentError::Invalid {
+                    code: Code::ValidationError,
+                    message: "a merge needs the merged value".to_owned(),
+                    details: Some(json!({"field": "merged_value"})),
+                });
+            }
+            _ => None,
+        };
+        let conflict = self.owned(context, request.conflict_id).await?;
+        if conflict.status != ConflictStatus::Open {
+            return Err(already_resolved());
+        }
+        let now = self.clock.now();
+        let tx = self.db.begin().await?;
+        let change = |value: FactValue, confidence: f64| FactChange {
+            value,
+            confidence: Confidence::new(confidence).ok(),
+            source: FactSource::DirectInput,
+            source_id: Some(conflict.id.into_uuid()),
+            reasoning: Some(format!("conflict {} resolved by {resolution}", conflict.id)),
+            created_by: Some(context.user_id),
+        };
+        let target = match resolution {
+            ConflictResolution::Replace => Some(change(
+                FactValue::parse(&conflict.pending.value)?,
+                conflict.pending.confidence,
+            )),
+            ConflictResolution::Merge => merged.map(|value| change(value, 1.0)),
+            _ => None,
+        };
+        let resulting = match (target, conflict.old_spec_id) {
+            (Some(change), Some(old)) => {
+                let fact = specifications::new_version(&tx, old, change, now)
+                    .await
+                    .map_err(|error| match error {
+                        DbError::StaleVersion { .. } | DbError::NotFound { .. } => AgentError::Refused {
+                            code: Code::StaleVersion,
+                            message: "the contradicted fact changed since the conflict was raised; review it first".to_owned(),
+                            details: None,
+                        },
+                        other => other.into(),
+                    })?;
+                Some(fact.id)
+            }
+            _ => None,
+        };
+        let resolved = conflicts::resolve(
+            &tx,
+            conflict.id,
+            Resolution {
+                resolution,
+                merged_value: request.merged_value.clone(),
+                notes: request.notes.clone(),
+                resolved_by: context.user_id,
+                resulting_spec_id: resulting,
+            },
+            now,
+        )
+        .await
+        .map_err(|error| match error {
+            DbError::StaleVersion { .. } => already_resolved(),
+            other => other.into(),
+        })?;
+        let facts = specifications::current_confidences(&tx, conflict.project_id).await?;
+        let report = compute_maturity(facts);
+        projects::set_maturity(&tx, conflict.project_id, report.overall, now).await?;
+        maturity::record(
+            &tx,
+            conflict.project_id,
+            &report,
+            "conflict_resolved",
+            Some(conflict.id.into_uuid()),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Resolved {
+            conflict_id: resolved.id,
+            status: resolved.status,
+            resolution,
+            resolved_at: resolved.resolved_at.unwrap_or(now),
+            resulting_spec_id: resulting,
+            maturity_score: report.overall,
+        })
+    }
+}
+
+fn already_resolved() -> AgentError {
+    AgentError::Refused {
+        code: Code::ConflictAlreadyResolved,
+        message: "the conflict is already resolved".to_owned(),
+        details: None,
+    }
+}
+
+const CAPABILITIES: &[&str] = &["list", "options", "resolve"];
+
+#[async_trait]
+impl Agent for ConflictDetector {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn capabilities(&self) -> &'static [&'static str] {
+        CAPABILITIES
+    }
+
+    async fn handle(
+        &self,
+        context: &AgentContext,
+        action: &str,
+        request: Value,
+    ) -> Result<Value, AgentError> {
+        match action {
+            "list" => output(&self.list(context, input(request)?).await?),
+            "options" => self.options(context, input(request)?).await,
+            "resolve" => output(&self.resolve(context, input(request)?).await?),
+            other => Err(AgentError::UnsupportedAction {
+                agent: ID.to_owned(),
+                action: other.to_owned(),
+            }),
+        }
+    }
+}
