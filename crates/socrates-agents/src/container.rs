@@ -2,6 +2,7 @@
 
 use crate::agents::conflicts::ConflictDetector;
 use crate::agents::export::Exporter;
+use crate::agents::facts::ContextAnalyzer;
 use crate::agents::project_manager::ProjectManager;
 use crate::agents::socratic::SocraticCounselor;
 use crate::orchestrator::Orchestrator;
@@ -94,6 +95,11 @@ impl ServiceContainer {
                 Arc::clone(&parts.clock),
             )))
             .with_agent(Arc::new(SocraticCounselor::new(
+                parts.specs_db.clone(),
+                Arc::clone(&parts.reasoner),
+                Arc::clone(&parts.clock),
+            )))
+            .with_agent(Arc::new(ContextAnalyzer::new(
                 parts.specs_db.clone(),
                 Arc::clone(&parts.reasoner),
                 Arc::clone(&parts.clock),

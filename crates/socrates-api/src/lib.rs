@@ -60,7 +60,10 @@ pub fn build_app(
                 .service(web::scope("/auth").configure(routes::auth::configure))
                 .service(web::scope("/projects").configure(routes::projects::configure))
                 .service(web::scope("/sessions").configure(routes::sessions::configure))
-                .service(web::scope("/conflicts").configure(routes::conflicts::configure)),
+                .service(web::scope("/conflicts").configure(routes::conflicts::configure))
+                .service(
+                    web::scope("/specifications").configure(routes::specifications::configure),
+                ),
         )
         .default_service(web::to(route_not_found))
         .wrap(tracing_actix_web::TracingLogger::<

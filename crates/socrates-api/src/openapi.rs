@@ -41,6 +41,12 @@ use crate::routes;
         routes::conflicts::resolve_conflict,
         routes::conflicts::export_markdown,
         routes::conflicts::export_json,
+        routes::specifications::list_facts,
+        routes::specifications::add_fact,
+        routes::specifications::update_fact,
+        routes::specifications::delete_fact,
+        routes::specifications::fact_history,
+        routes::specifications::extract,
         routes::health::get_health,
         routes::health::get_liveness,
         routes::health::get_readiness,
@@ -52,6 +58,7 @@ use crate::routes;
         (name = "sessions", description = "Socratic sessions: questions, answers, history"),
         (name = "conflicts", description = "Contradictions between facts and their resolution"),
         (name = "exports", description = "The specification as Markdown or JSON"),
+        (name = "specifications", description = "The facts of a project and their versions"),
         (name = "health", description = "Health for load balancers and orchestrators"),
     )
 )]

@@ -3,5 +3,6 @@
 
 pub mod conflicts;
 pub mod export;
+pub mod facts;
 pub mod project_manager;
 pub mod socratic;

@@ -5,3 +5,4 @@ pub mod conflicts;
 pub mod health;
 pub mod projects;
 pub mod sessions;
+pub mod specifications;

@@ -1,0 +1,526 @@
+//! `context_analyzer`: the facts of a project. It extracts facts from any text (without
+//! saving them), lists the current facts, adds a fact entered by hand (confidence 1.0, the
+//! same conflict path as an answer), writes a new version of a fact, deletes one (softly) and
+//! lists a fact's versions. Every write recomputes the maturity in the same transaction.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use socrates_domain::{
+    Category, Code, Confidence, ExistingFact, FactKey, FactSource, FactValue, ProjectId,
+    SpecificationId, compute_maturity,
+};
+use socrates_persistence::repositories::conflicts::{self, NewConflict, PendingFact};
+use socrates_persistence::repositories::projects::{self, Project};
+use socrates_persistence::repositories::specifications::{
+    self, FactChange, NewSpecification, Specification,
+};
+use socrates_persistence::repositories::{Page, maturity};
+use socrates_persistence::{DbError, SpecsDb, SpecsTx};
+
+use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::clock::Clock;
+use crate::reasoner::{ExtractionInput, Reasoner};
+use crate::usage::{self, UsageContext};
+
+use super::socratic::{ConflictView, FactView};
+
+/// The agent id.
+pub const ID: &str = "context_analyzer";
+
+/// `extract`: facts a text states, not saved.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractText {
+    /// The project whose facts give context.
+    pub project_id: ProjectId,
+    /// The text.
+    pub text: String,
+}
+
+/// `list`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListFacts {
+    /// The project.
+    pub project_id: ProjectId,
+    /// Only this category.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Page size (default 50, at most 100).
+    #[serde(default)]
+    pub limit: Option<u64>,
+    /// Rows to skip.
+    #[serde(default)]
+    pub offset: Option<u64>,
+}
+
+/// A page of facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactList {
+    /// The facts, by category then age.
+    pub specifications: Vec<FactView>,
+    /// How many match.
+    pub total: u64,
+    /// The page size used.
+    pub limit: u64,
+    /// The offset used.
+    pub offset: u64,
+}
+
+/// `add`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddFact {
+    /// The project.
+    pub project_id: ProjectId,
+    /// One of the ten categories (aliases accepted).
+    pub category: String,
+    /// snake_case key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+}
+
+/// The result of `add`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactAdded {
+    /// The saved fact, unless a conflict holds it back.
+    pub specification: Option<FactView>,
+    /// Whether it contradicted a current fact.
+    pub conflicts_detected: bool,
+    /// The conflicts holding it back.
+    pub conflicts: Vec<ConflictView>,
+    /// The project's maturity afterwards.
+    pub maturity_score: f64,
+}
+
+/// `update`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFact {
+    /// The fact's current version.
+    pub spec_id: SpecificationId,
+    /// The new value.
+    pub value: String,
+}
+
+/// `delete`, `history`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactRef {
+    /// The fact (any of its versions for `history`; the current one for `delete`).
+    pub spec_id: SpecificationId,
+}
+
+/// The result of `update` and `delete`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactChanged {
+    /// The version written (or deleted).
+    pub spec_id: SpecificationId,
+    /// Its version number.
+    pub version: u32,
+    /// Its value.
+    pub value: String,
+    /// When.
+    pub updated_at: DateTime<Utc>,
+    /// The project's maturity afterwards.
+    pub maturity_score: f64,
+    /// For people.
+    pub message: String,
+}
+
+/// Every version of a fact, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactHistory {
+    /// The fact's lineage (the id of its first version).
+    pub lineage_id: SpecificationId,
+    /// The versions.
+    pub versions: Vec<Value>,
+}
+
+/// The context analyzer; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct ContextAnalyzer {
+    db: SpecsDb,
+    reasoner: Arc<dyn Reasoner>,
+    clock: Arc<dyn Clock>,
+}
+
+fn fact_not_found(id: SpecificationId) -> AgentError {
+    AgentError::not_found(
+        Code::SpecificationNotFound,
+        format!("Specification not found: {id}"),
+    )
+}
+
+fn parse_category(raw: &str) -> Result<Category, AgentError> {
+    Category::normalise(raw).map_err(|_| AgentError::Invalid {
+        code: Code::InvalidCategory,
+        message: format!("unknown category `{raw}`"),
+        details: Some(json!({
+            "field": "category",
+            "allowed": Category::ALL.map(Category::as_str),
+        })),
+    })
+}
+
+/// Recomputes the maturity inside the transaction and stores it with its tracking row.
+async fn record_maturity(
+    tx: &SpecsTx,
+    project_id: ProjectId,
+    reason: &str,
+    source: Option<uuid::Uuid>,
+    now: DateTime<Utc>,
+) -> Result<f64, AgentError> {
+    let facts = specifications::current_confidences(tx, project_id).await?;
+    let report = compute_maturity(facts);
+    projects::set_maturity(tx, project_id, report.overall, now).await?;
+    maturity::record(tx, project_id, &report, reason, source, now).await?;
+    Ok(report.overall)
+}
+
+impl ContextAnalyzer {
+    /// The analyzer over the specs database and the reasoner.
+    #[must_use]
+    pub fn new(db: SpecsDb, reasoner: Arc<dyn Reasoner>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            db,
+            reasoner,
+            clock,
+        }
+    }
+
+    async fn project(&self, context: &AgentContext, id: ProjectId) -> Result<Project, AgentError> {
+        projects::find_owned(&self.db, id, context.user_id)
+            .await?
+            .ok_or_else(|| {
+                AgentError::not_found(Code::ProjectNotFound, format!("Project not found: {id}"))
+            })
+    }
+
+    /// The caller's fact version; 404 for anyone else's.
+    async fn owned_fact(
+        &self,
+        context: &AgentContext,
+        id: SpecificationId,
+    ) -> Result<Specification, AgentError> {
+        let fact = specifications::find_by_id(&self.db, id)
+            .await?
+            .ok_or_else(|| fact_not_found(id))?;
+        projects::find_owned(&self.db, fact.project_id, context.user_id)
+            .await?
+            .ok_or_else(|| fact_not_found(id))?;
+        Ok(fact)
+    }
+
+    async fn extract(
+        &self,
+        context: &AgentContext,
+        request: ExtractText,
+    ) -> Result<Value, AgentError> {
+        let project = self.project(context, request.project_id).await?;
+        let current = specifications::all_current(&self.db, project.id).await?;
+        let existing: Vec<ExistingFact> = current.iter().map(existing).collect();
+        let extraction = usage::attributed(
+            UsageContext {
+                user_id: context.user_id,
+                project_id: Some(project.id),
+                session_id: None,
+            },
+            self.reasoner.extract_facts(&ExtractionInput {
+                question_text: None,
+                question_category: None,
+                text: request.text,
+                existing,
+                source: FactSource::DirectInput,
+            }),
+        )
+        .await?;
+        Ok(json!({
+            "facts": extraction.facts.iter().map(|f| json!({
+                "category": f.category, "key": f.key, "value": f.value,
+                "confidence": f.confidence, "reasoning": f.reasoning,
+            })).collect::<Vec<_>>(),
+            "rejected": extraction.rejected.iter().map(|r| json!({
+                "category": r.raw_category, "key": r.key, "value": r.value, "reason": r.reason,
+            })).collect::<Vec<_>>(),
+        }))
+    }
+
+    async fn list(
+        &self,
+        context: &AgentContext,
+        request: ListFacts,
+    ) -> Result<FactList, AgentError> {
+        let project = self.project(context, request.project_id).await?;
+        let category = request
+            .category
+            .as_deref()
+            .map(parse_category)
+            .transpose()?;
+        let page = Page::new(request.limit, request.offset);
+        let (rows, total) =
+            specifications::list_current(&self.db, project.id, category, page).await?;
+        Ok(FactList {
+            specifications: rows.iter().map(FactView::from).collect(),
+            total,
+            limit: page.limit,
+            offset: page.offset,
+        })
+    }
+
+    async fn add(&self, context: &AgentContext, request: AddFact) -> Result<FactAdded, AgentError> {
+        let project = self.project(context, request.project_id).await?;
+        let category = parse_category(&request.category)?;
+        let key = FactKey::parse(&request.key)?;
+        let value = FactValue::parse(&request.value)?;
+        let draft = socrates_domain::FactDraft {
+            category,
+            key: key.as_str().to_owned(),
+            value: value.as_str().to_owned(),
+            confidence: 1.0,
+            reasoning: Some("entered by the user".to_owned()),
+        };
+        let current = specifications::all_current(&self.db, project.id).await?;
+        let existing: Vec<ExistingFact> = current.iter().map(existing).collect();
+        // The judgement (which may ask a model) happens before the transaction opens.
+        let findings = usage::attributed(
+            UsageContext {
+                user_id: context.user_id,
+                project_id: Some(project.id),
+                session_id: None,
+            },
+            self.reasoner
+                .judge_conflicts(std::slice::from_ref(&draft), &existing),
+        )
+        .await?;
+        let now = self.clock.now();
+        let tx = self.db.begin().await?;
+        let mut raised = Vec::new();
+        let mut saved = None;
+        if findings.is_empty() {
+            let fact = specifications::insert(
+                &tx,
+                NewSpecification {
+                    project_id: project.id,
+                    session_id: None,
+                    category,
+                    key,
+                    value,
+                    source: FactSource::DirectInput,
+                    source_id: None,
+                    confidence: Confidence::new(1.0)?,
+                    reasoning: draft.reasoning.clone(),
+                    created_by: Some(context.user_id),
+                    metadata: None,
+                },
+                now,
+            )
+            .await?;
+            saved = Some(FactView::from(&fact));
+        }
+        for finding in &findings {
+            let old_spec_id = finding.existing.id.map(SpecificationId::from_uuid);
+            let conflict = conflicts::insert(
+                &tx,
+                NewConflict {
+                    project_id: project.id,
+                    session_id: None,
+                    conflict_type: finding.conflict_type,
+                    severity: finding.severity,
+                    old_spec_id,
+                    pending: PendingFact {
+                        category,
+                        key: draft.key.clone(),
+                        value: draft.value.clone(),
+                        confidence: 1.0,
+                        source: FactSource::DirectInput,
+                        source_id: None,
+                        reasoning: draft.reasoning.clone(),
+                    },
+                    description: finding.description.clone(),
+                    detected_by: finding.rule_id.clone(),
+                    options: Some(json!(["keep_old", "replace", "merge"])),
+                    created_by: Some(context.user_id),
+                },
+                now,
+            )
+            .await?;
+            raised.push(ConflictView {
+                conflict_id: conflict.id,
+                conflict_type: finding.conflict_type,
+                severity: finding.severity,
+                old_spec: json!({
+                    "spec_id": old_spec_id, "category": finding.existing.category,
+                    "key": finding.existing.key, "value": finding.existing.value,
+                }),
+                new_spec_value: draft.value.clone(),
+                description: finding.description.clone(),
+                resolution_options: vec!["keep_old".into(), "replace".into(), "merge".into()],
+            });
+        }
+        let maturity_score = record_maturity(&tx, project.id, "fact_added", None, now).await?;
+        tx.commit().await?;
+        Ok(FactAdded {
+            specification: saved,
+            conflicts_detected: !raised.is_empty(),
+            conflicts: raised,
+            maturity_score,
+        })
+    }
+
+    async fn update(
+        &self,
+        context: &AgentContext,
+        request: UpdateFact,
+    ) -> Result<FactChanged, AgentError> {
+        let fact = self.owned_fact(context, request.spec_id).await?;
+        let value = FactValue::parse(&request.value)?;
+        let now = self.clock.now();
+        let tx = self.db.begin().await?;
+        let version = specifications::new_version(
+            &tx,
+            fact.id,
+            FactChange {
+                value,
+                confidence: Some(Confidence::new(1.0)?),
+                source: FactSource::DirectInput,
+                source_id: None,
+                reasoning: Some("changed by the user".to_owned()),
+                created_by: Some(context.user_id),
+            },
+            now,
+        )
+        .await
+        .map_err(stale)?;
+        let maturity_score = record_maturity(
+            &tx,
+            fact.project_id,
+            "fact_updated",
+            Some(version.id.into_uuid()),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(FactChanged {
+            spec_id: version.id,
+            version: version.version,
+            value: version.value,
+            updated_at: version.created_at,
+            maturity_score,
+            message: "Specification updated".to_owned(),
+        })
+    }
+
+    async fn delete(
+        &self,
+        context: &AgentContext,
+        request: FactRef,
+    ) -> Result<FactChanged, AgentError> {
+        let fact = self.owned_fact(context, request.spec_id).await?;
+        let now = self.clock.now();
+        let tx = self.db.begin().await?;
+        let deleted = specifications::soft_delete(&tx, fact.id, now)
+            .await
+            .map_err(stale)?;
+        let maturity_score = record_maturity(
+            &tx,
+            fact.project_id,
+            "fact_deleted",
+            Some(fact.id.into_uuid()),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(FactChanged {
+            spec_id: deleted.id,
+            version: deleted.version,
+            value: deleted.value,
+            updated_at: now,
+            maturity_score,
+            message: "Specification removed".to_owned(),
+        })
+    }
+
+    async fn history(
+        &self,
+        context: &AgentContext,
+        request: FactRef,
+    ) -> Result<FactHistory, AgentError> {
+        let fact = self.owned_fact(context, request.spec_id).await?;
+        let versions = specifications::history(&self.db, fact.id).await?;
+        Ok(FactHistory {
+            lineage_id: fact.lineage_id,
+            versions: versions
+                .iter()
+                .map(|v| {
+                    json!({
+                        "spec_id": v.id, "version": v.version, "value": v.value,
+                        "confidence": v.confidence, "source": v.source, "is_current": v.is_current,
+                        "created_at": v.created_at, "superseded_at": v.superseded_at,
+                        "deleted_at": v.deleted_at,
+                    })
+                })
+                .collect(),
+        })
+    }
+}
+
+fn existing(fact: &Specification) -> ExistingFact {
+    ExistingFact {
+        id: Some(fact.id.into_uuid()),
+        category: fact.category,
+        key: fact.key.clone(),
+        value: fact.value.clone(),
+        confidence: fact.confidence,
+    }
+}
+
+/// A fact that is no longer the current version is a 409, not a 500.
+fn stale(error: DbError) -> AgentError {
+    match error {
+        DbError::StaleVersion { .. } => AgentError::Refused {
+            code: Code::StaleVersion,
+            message: "this is not the current version of the fact; read its history".to_owned(),
+            details: None,
+        },
+        other => other.into(),
+    }
+}
+
+const CAPABILITIES: &[&str] = &["extract", "list", "add", "update", "delete", "history"];
+
+#[async_trait]
+impl Agent for ContextAnalyzer {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn capabilities(&self) -> &'static [&'static str] {
+        CAPABILITIES
+    }
+
+    async fn handle(
+        &self,
+        context: &AgentContext,
+        action: &str,
+        request: Value,
+    ) -> Result<Value, AgentError> {
+        match action {
+            "extract" => self.extract(context, input(request)?).await,
+            "list" => output(&self.list(context, input(request)?).await?),
+            "add" => output(&self.add(context, input(request)?).await?),
+            "update" => output(&self.update(context, input(request)?).await?),
+            "delete" => output(&self.delete(context, input(request)?).await?),
+            "history" => output(&self.history(context, input(request)?).await?),
+            other => Err(AgentError::UnsupportedAction {
+                agent: ID.to_owned(),
+                action: other.to_owned(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Facts through HTTP: add by hand (confidence 1.0, same conflict path), list with category
+//! filter and paging, change (new version), delete (soft), history, extraction from text;
+//! ownership everywhere.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::support::{expect_error, spawn_app};
+
+async fn json_of(response: reqwest::Response, status: u16) -> Value {
+    let code = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(code, status, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn facts_are_added_listed_versioned_deleted_and_kept_in_history() {
+    let app = spawn_app().await;
+    let token = app.signed_in_user().await;
+    let stranger = app.signed_in_user().await;
+    let project = json_of(
+        app.post_authed("/api/v1/projects", &token, &json!({"name": "Facts"}))
+            .await,
+        201,
+    )
+    .await;
+    let project_id = project["project_id"].as_str().unwrap();
+    let add = |category: &str, key: &str, value: &str| json!({"project_id": project_id, "category": category, "key": key, "value": value});
+
+    let added = json_of(
+        app.post_authed(
+            "/api/v1/specifications",
+            &token,
+            &add("database", "primary_database", "PostgreSQL"),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let fact = &added["specification"];
+    assert_eq!(
+        fact["category"], "tech_stack",
+        "the alias maps to its category"
+    );
+    assert_eq!(fact["confidence"], 1.0);
+    assert_eq!(fact["source"], "direct_input");
+    assert!(added["maturity_score"].as_f64().unwrap() > 0.0);
+    let spec_id = fact["spec_id"].as_str().unwrap().to_owned();
+
+    let contradiction = json_of(
+        app.post_authed(
+            "/api/v1/specifications",
+            &token,
+            &add("tech_stack", "primary_database", "MongoDB"),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(contradiction["conflicts_detected"], true);
+    assert_eq!(contradiction["specification"], Value::Null);
+    expect_error(
+        app.post_authed(
+            "/api/v1/specifications",
+            &token,
+            &add("astrology", "sign", "leo"),
+        )
+        .await,
+        400,
+        "INVALID_CATEGORY",
+    )
+    .await;
+    expect_error(
+        app.post_authed(
+            "/api/v1/specifications",
+            &stranger,
+            &add("goals", "project_type", "x"),
+        )
+        .await,
+        404,
+        "PROJECT_NOT_FOUND",
+    )
+    .await;
+    json_of(
+        app.post_authed(
+            "/api/v1/specifications",
+            &token,
+            &add("goals", "project_type", "web app"),
+        )
+        .await,
+        201,
+    )
+    .await;
+
+    let list_path = format!("/api/v1/specifications/project/{project_id}");
+    let all = json_of(app.get_authed(&list_path, &token).await, 200).await;
+    assert_eq!(all["total"], 2);
+    let goals = json_of(
+        app.get_authed(&format!("{list_path}?category=goals&limit=1"), &token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (goals["total"].as_u64(), goals["limit"].as_u64()),
+        (Some(1), Some(1))
+    );
+    expect_error(
+        app.get_authed(&list_path, &stranger).await,
+        404,
+        "PROJECT_NOT_FOUND",
+    )
+    .await;
+
+    let path = format!("/api/v1/specifications/{spec_id}");
+    let changed = json_of(
+        app.send_authed(
+            Method::PUT,
+            &path,
+            &token,
+            Some(&json!({"value": "PostgreSQL 16"})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(changed["version"], 2);
+    let stale = app
+        .send_authed(
+            Method::PUT,
+            &path,
+            &token,
+            Some(&json!({"value": "PostgreSQL 17"})),
+        )
+        .await;
+    expect_error(stale, 409, "STALE_VERSION").await;
+    let hidden = app
+        .send_authed(Method::PUT, &path, &stranger, Some(&json!({"value": "x"})))
+        .await;
+    expect_error(hidden, 404, "SPECIFICATION_NOT_FOUND").await;
+
+    let new_id = changed["spec_id"].as_str().unwrap();
+    let deleted = json_of(
+        app.send_authed(
+            Method::DELETE,
+            &format!("/api/v1/specifications/{new_id}"),
+            &token,
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(deleted["message"], "Specification removed");
+    let remaining = json_of(app.get_authed(&list_path, &token).await, 200).await;
+    assert_eq!(remaining["total"], 1);
+
+    let history = json_of(
+        app.get_authed(&format!("/api/v1/specifications/{spec_id}/history"), &token)
+            .await,
+        200,
+    )
+    .await;
+    let values: Vec<&str> = history["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["PostgreSQL", "PostgreSQL 16"]);
+
+    let extracted = json_of(
+        app.post_authed(
+            "/api/v1/specifications/extract",
+            &token,
+            &json!({"project_id": project_id, "text": "We deploy on AWS and need 99.9% uptime."}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(
+        extracted["facts"].as_array().unwrap().len() >= 2,
+        "{extracted}"
+    );
+    let unchanged = json_of(app.get_authed(&list_path, &token).await, 200).await;
+    assert_eq!(unchanged["total"], 1, "extraction saves nothing");
+}
