@@ -17,6 +17,7 @@ mod server {
     pub mod health;
     pub mod journey;
     pub mod llm;
+    pub mod llm_journey;
     pub mod perimeter;
     pub mod projects;
     pub mod support;

@@ -159,6 +159,13 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// A connection of the test's own to the app's specs database.
+    pub async fn specs_db(&self) -> socrates_persistence::SpecsDb {
+        socrates_persistence::SpecsDb::connect(&self.databases.options().1)
+            .await
+            .unwrap()
+    }
+
     /// A connection of the test's own to the app's auth database.
     pub async fn auth_db(&self) -> AuthDb {
         AuthDb::connect(&self.databases.options().0).await.unwrap()
