@@ -264,7 +264,7 @@ impl ContextAnalyzer {
             .transpose()?;
         let page = Page::new(request.limit, request.offset);
         let (rows, total) =
-            specifications::list_current(&self.db, project.id, category, page).await?;
+            specifications::list_current_counted(&self.db, project.id, category, page).await?;
         Ok(FactList {
             specifications: rows.iter().map(FactView::from).collect(),
             total,

@@ -233,6 +233,43 @@ pub async fn list_current(
     Ok((to_records(rows)?, total))
 }
 
+/// Like [`list_current`] in one query: the total comes with the rows (`COUNT(*) OVER ()`). Only
+/// a page past the end, which has no row to carry the total, costs a second query.
+pub async fn list_current_counted(
+    db: &impl Conn<Specs>,
+    project_id: ProjectId,
+    category: Option<Category>,
+    page: Page,
+) -> Result<(Vec<Specification>, u64), DbError> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct WithTotal {
+        #[sea_orm(nested)]
+        fact: specifications::Model,
+        total_count: i64,
+    }
+    let mut query = current_of(project_id);
+    if let Some(category) = category {
+        query = query.filter(specifications::Column::Category.eq(category.as_str()));
+    }
+    let rows: Vec<WithTotal> = in_listing_order(query.clone())
+        .column_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
+        .limit(page.limit)
+        .offset(page.offset)
+        .into_model::<WithTotal>()
+        .all(db.raw())
+        .await?;
+    let total = match rows.first() {
+        Some(row) => u64::try_from(row.total_count).unwrap_or(0),
+        None if page.offset == 0 => 0,
+        None => query.count(db.raw()).await?,
+    };
+    let facts = rows
+        .into_iter()
+        .map(|row| to_record(row.fact))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((facts, total))
+}
+
 /// Every current fact of the project, for maturity and exports.
 pub async fn all_current(
     db: &impl Conn<Specs>,
