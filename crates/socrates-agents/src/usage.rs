@@ -6,7 +6,7 @@
 //! the [`UsageContext`] the caller sets with [`attributed`] — the one function agents use
 //! around every reasoner call:
 //!
-//! ```ignore
+//! ```text
 //! let facts = usage::attributed(context, reasoner.extract_facts(&input)).await?;
 //! ```
 //!

@@ -11,13 +11,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socrates_domain::{
     Code, Confidence, ConflictId, ConflictResolution, ConflictSeverity, ConflictStatus,
-    ConflictType, FactSource, FactValue, ProjectId, SpecificationId, compute_maturity,
+    ConflictType, FactSource, FactValue, ProjectId, SpecificationId,
 };
 use socrates_persistence::repositories::conflicts::{self, Conflict, Resolution};
 use socrates_persistence::repositories::specifications::{self, FactChange};
-use socrates_persistence::repositories::{Page, maturity, projects};
+use socrates_persistence::repositories::{Page, projects};
 use socrates_persistence::{DbError, SpecsDb};
 
+use super::common::{owned_project, record_maturity};
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::clock::Clock;
 
@@ -185,14 +186,7 @@ impl ConflictDetector {
         context: &AgentContext,
         request: ListConflicts,
     ) -> Result<ConflictList, AgentError> {
-        projects::find_owned(&self.db, request.project_id, context.user_id)
-            .await?
-            .ok_or_else(|| {
-                AgentError::not_found(
-                    Code::ProjectNotFound,
-                    format!("Project not found: {}", request.project_id),
-                )
-            })?;
+        owned_project(&self.db, context, request.project_id).await?;
         let status = match request.status.as_deref() {
             None => None,
             Some("pending" | "open") => Some(ConflictStatus::Open),
@@ -329,13 +323,9 @@ impl ConflictDetector {
             DbError::StaleVersion { .. } => already_resolved(),
             other => other.into(),
         })?;
-        let facts = specifications::current_confidences(&tx, conflict.project_id).await?;
-        let report = compute_maturity(facts);
-        projects::set_maturity(&tx, conflict.project_id, report.overall, now).await?;
-        maturity::record(
+        let report = record_maturity(
             &tx,
             conflict.project_id,
-            &report,
             "conflict_resolved",
             Some(conflict.id.into_uuid()),
             now,

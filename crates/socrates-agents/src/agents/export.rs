@@ -7,13 +7,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use socrates_domain::{Category, Code, ConflictStatus, ProjectId, compute_maturity};
+use socrates_domain::{Category, ConflictStatus, ProjectId, compute_maturity};
 use socrates_persistence::SpecsDb;
 use socrates_persistence::repositories::conflicts::{self, Conflict};
-use socrates_persistence::repositories::projects::{self, Project};
+use socrates_persistence::repositories::projects::Project;
 use socrates_persistence::repositories::specifications::{self, Specification};
 use socrates_persistence::repositories::{MAX_PAGE_SIZE, Page};
 
+use super::common::owned_project;
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::clock::Clock;
 
@@ -98,11 +99,7 @@ impl Exporter {
         context: &AgentContext,
         id: ProjectId,
     ) -> Result<Snapshot, AgentError> {
-        let project = projects::find_owned(&self.db, id, context.user_id)
-            .await?
-            .ok_or_else(|| {
-                AgentError::not_found(Code::ProjectNotFound, format!("Project not found: {id}"))
-            })?;
+        let project = owned_project(&self.db, context, id).await?;
         let facts = specifications::all_current(&self.db, id).await?;
         let mut all = Vec::new();
         loop {

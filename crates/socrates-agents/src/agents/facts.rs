@@ -11,16 +11,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socrates_domain::{
     Category, Code, Confidence, ExistingFact, FactKey, FactSource, FactValue, ProjectId,
-    SpecificationId, compute_maturity,
+    SpecificationId,
 };
-use socrates_persistence::repositories::conflicts::{self, NewConflict, PendingFact};
+use socrates_persistence::repositories::Page;
 use socrates_persistence::repositories::projects::{self, Project};
 use socrates_persistence::repositories::specifications::{
     self, FactChange, NewSpecification, Specification,
 };
-use socrates_persistence::repositories::{Page, maturity};
-use socrates_persistence::{DbError, SpecsDb, SpecsTx};
+use socrates_persistence::{DbError, SpecsDb};
 
+use super::common::{Origin, hold_in_conflict, owned_project, record_maturity};
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::clock::Clock;
 use crate::reasoner::{ExtractionInput, Reasoner};
@@ -168,21 +168,6 @@ fn parse_category(raw: &str) -> Result<Category, AgentError> {
     })
 }
 
-/// Recomputes the maturity inside the transaction and stores it with its tracking row.
-async fn record_maturity(
-    tx: &SpecsTx,
-    project_id: ProjectId,
-    reason: &str,
-    source: Option<uuid::Uuid>,
-    now: DateTime<Utc>,
-) -> Result<f64, AgentError> {
-    let facts = specifications::current_confidences(tx, project_id).await?;
-    let report = compute_maturity(facts);
-    projects::set_maturity(tx, project_id, report.overall, now).await?;
-    maturity::record(tx, project_id, &report, reason, source, now).await?;
-    Ok(report.overall)
-}
-
 impl ContextAnalyzer {
     /// The analyzer over the specs database and the reasoner.
     #[must_use]
@@ -195,11 +180,7 @@ impl ContextAnalyzer {
     }
 
     async fn project(&self, context: &AgentContext, id: ProjectId) -> Result<Project, AgentError> {
-        projects::find_owned(&self.db, id, context.user_id)
-            .await?
-            .ok_or_else(|| {
-                AgentError::not_found(Code::ProjectNotFound, format!("Project not found: {id}"))
-            })
+        owned_project(&self.db, context, id).await
     }
 
     /// The caller's fact version; 404 for anyone else's.
@@ -323,47 +304,20 @@ impl ContextAnalyzer {
             .await?;
             saved = Some(FactView::from(&fact));
         }
+        let origin = Origin {
+            project_id: project.id,
+            session_id: None,
+            source: FactSource::DirectInput,
+            source_id: None,
+            created_by: context.user_id,
+        };
         for finding in &findings {
             let old_spec_id = finding.existing.id.map(SpecificationId::from_uuid);
-            let conflict = conflicts::insert(
-                &tx,
-                NewConflict {
-                    project_id: project.id,
-                    session_id: None,
-                    conflict_type: finding.conflict_type,
-                    severity: finding.severity,
-                    old_spec_id,
-                    pending: PendingFact {
-                        category,
-                        key: draft.key.clone(),
-                        value: draft.value.clone(),
-                        confidence: 1.0,
-                        source: FactSource::DirectInput,
-                        source_id: None,
-                        reasoning: draft.reasoning.clone(),
-                    },
-                    description: finding.description.clone(),
-                    detected_by: finding.rule_id.clone(),
-                    options: Some(json!(["keep_old", "replace", "merge"])),
-                    created_by: Some(context.user_id),
-                },
-                now,
-            )
-            .await?;
-            raised.push(ConflictView {
-                conflict_id: conflict.id,
-                conflict_type: finding.conflict_type,
-                severity: finding.severity,
-                old_spec: json!({
-                    "spec_id": old_spec_id, "category": finding.existing.category,
-                    "key": finding.existing.key, "value": finding.existing.value,
-                }),
-                new_spec_value: draft.value.clone(),
-                description: finding.description.clone(),
-                resolution_options: vec!["keep_old".into(), "replace".into(), "merge".into()],
-            });
+            raised.push(hold_in_conflict(&tx, &origin, finding, old_spec_id, now).await?);
         }
-        let maturity_score = record_maturity(&tx, project.id, "fact_added", None, now).await?;
+        let maturity_score = record_maturity(&tx, project.id, "fact_added", None, now)
+            .await?
+            .overall;
         tx.commit().await?;
         Ok(FactAdded {
             specification: saved,
@@ -404,7 +358,8 @@ impl ContextAnalyzer {
             Some(version.id.into_uuid()),
             now,
         )
-        .await?;
+        .await?
+        .overall;
         tx.commit().await?;
         Ok(FactChanged {
             spec_id: version.id,
@@ -434,7 +389,8 @@ impl ContextAnalyzer {
             Some(fact.id.into_uuid()),
             now,
         )
-        .await?;
+        .await?
+        .overall;
         tx.commit().await?;
         Ok(FactChanged {
             spec_id: deleted.id,

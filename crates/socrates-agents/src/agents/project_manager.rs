@@ -18,6 +18,7 @@ use socrates_persistence::repositories::projects::{
 };
 use socrates_persistence::repositories::{Page, maturity, specifications};
 
+use super::common::{owned_project, project_not_found};
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::clock::Clock;
 
@@ -242,9 +243,7 @@ impl ProjectManager {
     }
 
     async fn owned(&self, context: &AgentContext, id: ProjectId) -> Result<Project, AgentError> {
-        projects::find_owned(&self.db, id, context.user_id)
-            .await?
-            .ok_or_else(|| project_not_found(id))
+        owned_project(&self.db, context, id).await
     }
 
     async fn create(
@@ -401,10 +400,6 @@ impl ProjectManager {
             maturity_score: report.overall,
         })
     }
-}
-
-fn project_not_found(id: ProjectId) -> AgentError {
-    AgentError::not_found(Code::ProjectNotFound, format!("Project not found: {id}"))
 }
 
 /// The status report of a project from its maturity report.

@@ -20,14 +20,14 @@ use socrates_domain::{
     SessionMode, SessionStatus, compute_maturity,
 };
 use socrates_persistence::SpecsDb;
-use socrates_persistence::repositories::conflicts::{self, NewConflict, PendingFact};
+use socrates_persistence::repositories::Page;
 use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
 use socrates_persistence::repositories::projects::{self, Project};
 use socrates_persistence::repositories::questions::{self, NewQuestion, Question};
 use socrates_persistence::repositories::sessions::{self, Session};
 use socrates_persistence::repositories::specifications::{self, NewSpecification, Specification};
-use socrates_persistence::repositories::{Page, maturity};
 
+use super::common::{Origin, hold_in_conflict, project_not_found, record_maturity};
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::clock::Clock;
 use crate::reasoner::{ExtractionInput, QuestionContext, Reasoner, ReasonerError, RejectedItem};
@@ -301,12 +301,7 @@ impl SocraticCounselor {
         };
         let project = projects::find_owned(&self.db, request.project_id, context.user_id)
             .await?
-            .ok_or_else(|| {
-                AgentError::not_found(
-                    Code::ProjectNotFound,
-                    format!("Project not found: {}", request.project_id),
-                )
-            })?;
+            .ok_or_else(|| project_not_found(request.project_id))?;
         let session = sessions::create(
             &self.db,
             project.id,
@@ -551,6 +546,13 @@ impl SocraticCounselor {
             saved_by_draft.insert(index, fact.id);
             saved.push(fact);
         }
+        let origin = Origin {
+            project_id: session.project_id,
+            session_id: Some(session.id),
+            source: FactSource::SocraticQuestion,
+            source_id: Some(question.id.into_uuid()),
+            created_by: context.user_id,
+        };
         let mut raised = Vec::new();
         for finding in findings {
             // An intra-answer conflict points at the draft saved in this transaction.
@@ -561,53 +563,11 @@ impl SocraticCounselor {
                     .position(|d| d.as_existing() == finding.existing)
                     .and_then(|index| saved_by_draft.get(&index).copied()),
             };
-            let conflict = conflicts::insert(
-                &tx,
-                NewConflict {
-                    project_id: session.project_id,
-                    session_id: Some(session.id),
-                    conflict_type: finding.conflict_type,
-                    severity: finding.severity,
-                    old_spec_id,
-                    pending: PendingFact {
-                        category: finding.new.category,
-                        key: finding.new.key.clone(),
-                        value: finding.new.value.clone(),
-                        confidence: finding.new.confidence,
-                        source: FactSource::SocraticQuestion,
-                        source_id: Some(question.id.into_uuid()),
-                        reasoning: finding.new.reasoning.clone(),
-                    },
-                    description: finding.description.clone(),
-                    detected_by: finding.rule_id.clone(),
-                    options: Some(json!(["keep_old", "replace", "merge"])),
-                    created_by: Some(context.user_id),
-                },
-                now,
-            )
-            .await?;
-            raised.push(ConflictView {
-                conflict_id: conflict.id,
-                conflict_type: finding.conflict_type,
-                severity: finding.severity,
-                old_spec: json!({
-                    "spec_id": old_spec_id,
-                    "category": finding.existing.category,
-                    "key": finding.existing.key,
-                    "value": finding.existing.value,
-                }),
-                new_spec_value: finding.new.value.clone(),
-                description: finding.description.clone(),
-                resolution_options: vec!["keep_old".into(), "replace".into(), "merge".into()],
-            });
+            raised.push(hold_in_conflict(&tx, &origin, finding, old_spec_id, now).await?);
         }
-        let facts = specifications::current_confidences(&tx, session.project_id).await?;
-        let report = compute_maturity(facts);
-        projects::set_maturity(&tx, session.project_id, report.overall, now).await?;
-        maturity::record(
+        let report = record_maturity(
             &tx,
             session.project_id,
-            &report,
             "answer",
             Some(question.id.into_uuid()),
             now,

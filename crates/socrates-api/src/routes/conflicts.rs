@@ -13,7 +13,6 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use socrates_agents::ServiceContainer;
-use socrates_agents::agent::AgentContext;
 use socrates_agents::agents::conflicts::{self, ConflictRef, ListConflicts, ResolveConflict};
 use socrates_agents::agents::export::{self, Document, ExportRequest};
 use socrates_domain::{ConflictId, ProjectId};
@@ -56,25 +55,6 @@ pub struct ResolveRequest {
     pub notes: Option<String>,
 }
 
-fn context(user: &AuthUser) -> AgentContext {
-    AgentContext {
-        user_id: user.user_id,
-    }
-}
-
-async fn call<I: Serialize + Sync, O: serde::de::DeserializeOwned>(
-    services: &ServiceContainer,
-    user: &AuthUser,
-    agent: &str,
-    action: &str,
-    request: &I,
-) -> Result<O, ApiError> {
-    Ok(services
-        .orchestrator()
-        .call(agent, action, &context(user), request)
-        .await?)
-}
-
 #[utoipa::path(get, path = "/api/v1/conflicts/project/{project_id}", tag = "conflicts",
     params(("project_id" = String, Path, description = "The project's id"), ConflictQuery),
     security(("bearer" = [])),
@@ -95,7 +75,7 @@ pub(crate) async fn list_conflicts(
         limit: query.limit,
         offset: query.offset,
     };
-    let list: Value = call(&services, &user, conflicts::ID, "list", &request).await?;
+    let list: Value = super::call_agent(&services, &user, conflicts::ID, "list", &request).await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -114,7 +94,8 @@ pub(crate) async fn conflict_options(
     let request = ConflictRef {
         conflict_id: path.into_inner(),
     };
-    let options: Value = call(&services, &user, conflicts::ID, "options", &request).await?;
+    let options: Value =
+        super::call_agent(&services, &user, conflicts::ID, "options", &request).await?;
     Ok(HttpResponse::Ok().json(options))
 }
 
@@ -140,7 +121,8 @@ pub(crate) async fn resolve_conflict(
         merged_value: body.merged_value,
         notes: body.notes,
     };
-    let resolved: Value = call(&services, &user, conflicts::ID, "resolve", &request).await?;
+    let resolved: Value =
+        super::call_agent(&services, &user, conflicts::ID, "resolve", &request).await?;
     Ok(HttpResponse::Ok().json(resolved))
 }
 
@@ -159,7 +141,8 @@ pub(crate) async fn export_markdown(
     let request = ExportRequest {
         project_id: path.into_inner(),
     };
-    let document: Document = call(&services, &user, export::ID, "markdown", &request).await?;
+    let document: Document =
+        super::call_agent(&services, &user, export::ID, "markdown", &request).await?;
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "text/markdown; charset=utf-8"))
         .insert_header((
@@ -184,6 +167,6 @@ pub(crate) async fn export_json(
     let request = ExportRequest {
         project_id: path.into_inner(),
     };
-    let document: Value = call(&services, &user, export::ID, "json", &request).await?;
+    let document: Value = super::call_agent(&services, &user, export::ID, "json", &request).await?;
     Ok(HttpResponse::Ok().json(document))
 }

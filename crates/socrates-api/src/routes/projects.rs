@@ -15,7 +15,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use socrates_agents::ServiceContainer;
-use socrates_agents::agent::AgentContext;
 use socrates_agents::agents::project_manager::{
     self, Archived, CreateProject, ListProjects, PhaseAdvanced, ProjectList, ProjectRef,
     ProjectStatusReport, ProjectView, UpdateProject,
@@ -268,22 +267,13 @@ impl From<PhaseAdvanced> for PhaseAdvancedResponse {
     }
 }
 
-fn context(user: &AuthUser) -> AgentContext {
-    AgentContext {
-        user_id: user.user_id,
-    }
-}
-
 async fn call<I: Serialize + Sync, O: serde::de::DeserializeOwned>(
     services: &ServiceContainer,
     user: &AuthUser,
     action: &str,
     request: &I,
 ) -> Result<O, ApiError> {
-    Ok(services
-        .orchestrator()
-        .call(project_manager::ID, action, &context(user), request)
-        .await?)
+    super::call_agent(services, user, project_manager::ID, action, request).await
 }
 
 #[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = CreateProjectRequest,

@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::Value;
 use socrates_agents::ServiceContainer;
-use socrates_agents::agent::AgentContext;
 use socrates_agents::agents::socratic::{self, AnswerQuestion, SessionRef, StartSession};
 use socrates_domain::{ProjectId, QuestionId, SessionId};
 use utoipa::ToSchema;
@@ -55,22 +54,13 @@ pub struct AnswerRequest {
     pub answer: String,
 }
 
-fn context(user: &AuthUser) -> AgentContext {
-    AgentContext {
-        user_id: user.user_id,
-    }
-}
-
 async fn call<I: serde::Serialize + Sync>(
     services: &ServiceContainer,
     user: &AuthUser,
     action: &str,
     request: &I,
 ) -> Result<Value, ApiError> {
-    Ok(services
-        .orchestrator()
-        .call(socratic::ID, action, &context(user), request)
-        .await?)
+    super::call_agent(services, user, socratic::ID, action, request).await
 }
 
 fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {

@@ -13,7 +13,6 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use socrates_agents::ServiceContainer;
-use socrates_agents::agent::AgentContext;
 use socrates_agents::agents::facts::{self, AddFact, ExtractText, FactRef, ListFacts, UpdateFact};
 use socrates_domain::{ProjectId, SpecificationId};
 use utoipa::{IntoParams, ToSchema};
@@ -82,22 +81,13 @@ pub struct ExtractRequest {
     pub text: String,
 }
 
-fn context(user: &AuthUser) -> AgentContext {
-    AgentContext {
-        user_id: user.user_id,
-    }
-}
-
 async fn call<I: Serialize + Sync>(
     services: &ServiceContainer,
     user: &AuthUser,
     action: &str,
     request: &I,
 ) -> Result<Value, ApiError> {
-    Ok(services
-        .orchestrator()
-        .call(facts::ID, action, &context(user), request)
-        .await?)
+    super::call_agent(services, user, facts::ID, action, request).await
 }
 
 fn project_id(raw: &str) -> Result<ProjectId, ApiError> {

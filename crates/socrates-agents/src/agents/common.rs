@@ -1,0 +1,116 @@
+//! What several agents share: ownership lookups, holding a contradicting fact in a conflict,
+//! and recording the recomputed maturity inside the caller's transaction.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use socrates_domain::{
+    Code, ConflictFinding, FactSource, MaturityReport, ProjectId, SessionId, SpecificationId,
+    UserId, compute_maturity,
+};
+use socrates_persistence::repositories::conflicts::{self, NewConflict, PendingFact};
+use socrates_persistence::repositories::projects::{self, Project};
+use socrates_persistence::repositories::{maturity, specifications};
+use socrates_persistence::{SpecsDb, SpecsTx};
+use uuid::Uuid;
+
+use super::socratic::ConflictView;
+use crate::agent::{AgentContext, AgentError};
+
+/// The answer for a project that is missing or not the caller's.
+pub(crate) fn project_not_found(id: ProjectId) -> AgentError {
+    AgentError::not_found(Code::ProjectNotFound, format!("Project not found: {id}"))
+}
+
+/// The caller's project; [`project_not_found`] for anyone else's.
+pub(crate) async fn owned_project(
+    db: &SpecsDb,
+    context: &AgentContext,
+    id: ProjectId,
+) -> Result<Project, AgentError> {
+    projects::find_owned(db, id, context.user_id)
+        .await?
+        .ok_or_else(|| project_not_found(id))
+}
+
+/// Recomputes the project's maturity from its current facts inside `tx`, stores it on the
+/// project and appends the `maturity_tracking` row.
+pub(crate) async fn record_maturity(
+    tx: &SpecsTx,
+    project_id: ProjectId,
+    reason: &str,
+    source: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<MaturityReport, AgentError> {
+    let facts = specifications::current_confidences(tx, project_id).await?;
+    let report = compute_maturity(facts);
+    projects::set_maturity(tx, project_id, report.overall, now).await?;
+    maturity::record(tx, project_id, &report, reason, source, now).await?;
+    Ok(report)
+}
+
+/// Where a held-back fact came from.
+pub(crate) struct Origin {
+    /// The project.
+    pub project_id: ProjectId,
+    /// The session, if any.
+    pub session_id: Option<SessionId>,
+    /// The fact's source.
+    pub source: FactSource,
+    /// The question or message it came from.
+    pub source_id: Option<Uuid>,
+    /// Whose statement it was.
+    pub created_by: UserId,
+}
+
+/// Stores a conflict that holds `finding.new` back until it is resolved; `old_spec_id` is the
+/// contradicted fact (for a contradiction inside one answer, the fact saved just before).
+pub(crate) async fn hold_in_conflict(
+    tx: &SpecsTx,
+    origin: &Origin,
+    finding: &ConflictFinding,
+    old_spec_id: Option<SpecificationId>,
+    now: DateTime<Utc>,
+) -> Result<ConflictView, AgentError> {
+    let conflict = conflicts::insert(
+        tx,
+        NewConflict {
+            project_id: origin.project_id,
+            session_id: origin.session_id,
+            conflict_type: finding.conflict_type,
+            severity: finding.severity,
+            old_spec_id,
+            pending: PendingFact {
+                category: finding.new.category,
+                key: finding.new.key.clone(),
+                value: finding.new.value.clone(),
+                confidence: finding.new.confidence,
+                source: origin.source,
+                source_id: origin.source_id,
+                reasoning: finding.new.reasoning.clone(),
+            },
+            description: finding.description.clone(),
+            detected_by: finding.rule_id.clone(),
+            options: Some(json!(RESOLUTIONS)),
+            created_by: Some(origin.created_by),
+        },
+        now,
+    )
+    .await?;
+    Ok(ConflictView {
+        conflict_id: conflict.id,
+        conflict_type: finding.conflict_type,
+        severity: finding.severity,
+        old_spec: json!({
+            "spec_id": old_spec_id,
+            "category": finding.existing.category,
+            "key": finding.existing.key,
+            "value": finding.existing.value,
+        }),
+        new_spec_value: finding.new.value.clone(),
+        description: finding.description.clone(),
+        resolution_options: RESOLUTIONS.map(str::to_owned).to_vec(),
+    })
+}
+
+/// The ways a conflict can be resolved.
+pub(crate) const RESOLUTIONS: [&str; 3] = ["keep_old", "replace", "merge"];
