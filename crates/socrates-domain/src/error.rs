@@ -131,6 +131,8 @@ codes! {
     QuestionAlreadyAnswered => "QUESTION_ALREADY_ANSWERED", Conflict;
     /// The session has ended.
     SessionEnded => "SESSION_ENDED", Conflict;
+    /// Every question of every category has been asked in this project.
+    QuestionsExhausted => "QUESTIONS_EXHAUSTED", Conflict;
     /// The project may not move to its next phase yet; `details` lists the reasons.
     PhaseAdvanceRefused => "PHASE_ADVANCE_REFUSED", Conflict;
     /// Code generation needs 100 % maturity.
@@ -236,7 +238,7 @@ mod tests {
             );
             assert!(!value.starts_with('_') && !value.ends_with('_') && !value.contains("__"));
         }
-        assert_eq!(seen.len(), 47);
+        assert_eq!(seen.len(), 48);
     }
 
     #[test]

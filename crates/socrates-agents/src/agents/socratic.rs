@@ -365,7 +365,7 @@ impl SocraticCounselor {
             }
         }
         let draft = draft.ok_or_else(|| AgentError::Refused {
-            code: Code::ValidationError,
+            code: Code::QuestionsExhausted,
             message: "every question of every category has been asked in this project".to_owned(),
             details: None,
         })?;
