@@ -39,6 +39,9 @@ pub struct ContainerParts {
     pub redis: Option<RedisPool>,
     /// The reasoner the agents think with (the offline engine until a provider is configured).
     pub reasoner: Arc<dyn Reasoner>,
+    /// The offline data (technologies, vocabulary, rules): the agents compare values with it,
+    /// whichever reasoner runs.
+    pub offline: Arc<crate::reasoner::offline::OfflineData>,
     /// The language-model client, when a provider is configured (health probes it).
     pub llm_client: Option<Arc<dyn LlmClient>>,
     /// How long a provider probe result is reused by `/health`.
@@ -97,11 +100,13 @@ impl ServiceContainer {
             .with_agent(Arc::new(SocraticCounselor::new(
                 parts.specs_db.clone(),
                 Arc::clone(&parts.reasoner),
+                Arc::clone(&parts.offline),
                 Arc::clone(&parts.clock),
             )))
             .with_agent(Arc::new(ContextAnalyzer::new(
                 parts.specs_db.clone(),
                 Arc::clone(&parts.reasoner),
+                Arc::clone(&parts.offline),
                 Arc::clone(&parts.clock),
             )))
             .with_agent(Arc::new(ConflictDetector::new(

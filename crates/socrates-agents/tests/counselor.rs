@@ -27,7 +27,9 @@ async fn every_question_is_asked_once_per_project_then_the_banks_are_exhausted()
     let reasoner = OfflineReasoner::builtin().unwrap();
     let bank_size = reasoner.data().questions().all().len();
     let projects = ProjectManager::new(databases.specs.clone(), clock.clone());
-    let counselor = SocraticCounselor::new(databases.specs.clone(), Arc::new(reasoner), clock);
+    let offline = Arc::new(reasoner.data().clone());
+    let counselor =
+        SocraticCounselor::new(databases.specs.clone(), Arc::new(reasoner), offline, clock);
     let context = AgentContext {
         user_id: UserId::new(),
     };

@@ -74,11 +74,9 @@ async fn hot_reads_take_at_most_two_statements() {
     let databases = TestDatabases::new().await;
     let clock = Arc::new(SystemClock);
     let projects = ProjectManager::new(databases.specs.clone(), clock.clone());
-    let facts = ContextAnalyzer::new(
-        databases.specs.clone(),
-        Arc::new(OfflineReasoner::builtin().unwrap()),
-        clock,
-    );
+    let reasoner = OfflineReasoner::builtin().unwrap();
+    let offline = Arc::new(reasoner.data().clone());
+    let facts = ContextAnalyzer::new(databases.specs.clone(), Arc::new(reasoner), offline, clock);
     let context = AgentContext {
         user_id: UserId::new(),
     };

@@ -393,6 +393,24 @@ impl Knowledge {
         !left.is_empty() && !right.is_empty() && (left.is_subset(&right) || right.is_subset(&left))
     }
 
+    /// Whether `new` says more than `old` about the same thing: for text keys, every
+    /// meaningful word of `old` is in `new` and `new` has more ("dog walkers" →
+    /// "professional dog walkers in cities").
+    #[must_use]
+    pub fn refines(&self, key: &str, old: &str, new: &str) -> bool {
+        if self.vocabulary().value_kind(key) != ValueKind::Text {
+            return false;
+        }
+        let words = |text: &str| -> HashSet<String> {
+            tokenise(&self.normalise_value(key, text))
+                .into_iter()
+                .filter(|w| !FILLER_WORDS.contains(&w.as_str()))
+                .collect()
+        };
+        let (old, new) = (words(old), words(new));
+        !old.is_empty() && old.len() < new.len() && old.is_subset(&new)
+    }
+
     /// Every contradiction between the new facts and the existing ones.
     #[must_use]
     pub fn detect_conflicts(

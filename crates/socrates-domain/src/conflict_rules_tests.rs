@@ -314,3 +314,16 @@ fn contradictions_inside_one_answer_are_found() {
     assert_eq!(found[0].new.value, "MySQL");
     assert_eq!(found[0].existing.id, None);
 }
+
+#[test]
+fn a_more_specific_text_refines_a_vaguer_one() {
+    let k = knowledge();
+    assert!(k.refines(
+        "target_audience",
+        "dog walkers",
+        "professional dog walkers in cities"
+    ));
+    assert!(!k.refines("target_audience", "professional dog walkers", "dog walkers"));
+    assert!(!k.refines("target_audience", "dog walkers", "Dog Walkers."));
+    assert!(!k.refines("primary_database", "PostgreSQL", "PostgreSQL on RDS"));
+}

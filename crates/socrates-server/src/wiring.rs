@@ -94,12 +94,13 @@ pub async fn build_container(
     // The writer task ends once the container (the last recorder handle) is dropped;
     // `Application::run_until_stopped` flushes it before closing the pools.
     let (usage, _writer) = UsageRecorder::start(specs_db.clone(), Arc::clone(&clock));
-    let (reasoner, llm_client) = build_reasoner(settings, usage.clone())?;
+    let (reasoner, llm_client, offline) = build_reasoner(settings, usage.clone())?;
     Ok(ServiceContainer::new(ContainerParts {
         auth_db,
         specs_db,
         redis,
         reasoner,
+        offline,
         llm_client,
         llm_health_ttl: Duration::from_secs(settings.llm.health_cache_seconds),
         clock,
@@ -192,7 +193,11 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 }
 
 /// The reasoner and the provider client it uses (none for the offline reasoner).
-pub type ReasonerChoice = (Arc<dyn Reasoner>, Option<Arc<dyn LlmClient>>);
+pub type ReasonerChoice = (
+    Arc<dyn Reasoner>,
+    Option<Arc<dyn LlmClient>>,
+    Arc<OfflineData>,
+);
 
 /// The reasoner and its provider client, from the `llm` settings. A
 /// configured provider that cannot be used is a start-up error, never a silent offline mode.
@@ -211,7 +216,8 @@ pub fn build_reasoner(
         questions = data.questions().all().len(),
         "offline data loaded"
     );
-    let offline = OfflineReasoner::new(Arc::new(data));
+    let data = Arc::new(data);
+    let offline = OfflineReasoner::new(Arc::clone(&data));
     let provider = match &llm.provider {
         Some(name) => name
             .parse::<LlmProviderKind>()
@@ -226,7 +232,7 @@ pub fn build_reasoner(
             llm.provider = "offline",
             "no LLM provider configured: running the built-in offline reasoner"
         );
-        return Ok((Arc::new(offline), None));
+        return Ok((Arc::new(offline), None, data));
     }
     let model = llm
         .model
@@ -279,7 +285,7 @@ pub fn build_reasoner(
     tracing::info!(llm.provider = provider.as_str(), llm.model = %model, "language-model provider configured");
     let reasoner: Arc<dyn Reasoner> =
         Arc::new(LlmReasoner::new(Arc::clone(&client), offline).with_usage_sink(usage_sink));
-    Ok((reasoner, Some(client)))
+    Ok((reasoner, Some(client), data))
 }
 
 /// The model used when `llm.model` is unset.

@@ -4,11 +4,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use socrates_domain::{
-    Code, ConflictFinding, FactSource, MaturityReport, ProjectId, SessionId, SpecificationId,
-    UserId, compute_maturity,
+    Code, ConflictFinding, FactDraft, FactSource, Knowledge, MaturityReport, ProjectId, SessionId,
+    SpecificationId, UserId, compute_maturity,
 };
 use socrates_persistence::repositories::conflicts::{self, NewConflict, PendingFact};
 use socrates_persistence::repositories::projects::{self, Project};
+use socrates_persistence::repositories::specifications::Specification;
 use socrates_persistence::repositories::{maturity, specifications};
 use socrates_persistence::{SpecsDb, SpecsTx};
 use uuid::Uuid;
@@ -114,3 +115,52 @@ pub(crate) async fn hold_in_conflict(
 
 /// The ways a conflict can be resolved.
 pub(crate) const RESOLUTIONS: [&str; 3] = ["keep_old", "replace", "merge"];
+
+/// Where a new, non-contradicting fact goes among the project's current facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// No current fact has its key (or the key holds several values): a new fact.
+    New,
+    /// A current fact already says the same: nothing to write.
+    Known,
+    /// A current fact with its key says something else that is not a contradiction (a
+    /// free-text refinement): the draft becomes that fact's next version.
+    Revise(SpecificationId),
+}
+
+/// Places `draft` among `current` facts (see [`Placement`]); the drafts the conflict rules
+/// held back never get here.
+pub(crate) fn place(
+    knowledge: &Knowledge,
+    current: &[Specification],
+    draft: &FactDraft,
+) -> Placement {
+    let same_key: Vec<&Specification> = current
+        .iter()
+        .filter(|fact| fact.category == draft.category && fact.key == draft.key)
+        .collect();
+    let normalised = knowledge.normalise_value(&draft.key, &draft.value);
+    if same_key
+        .iter()
+        .any(|fact| knowledge.normalise_value(&fact.key, &fact.value) == normalised)
+    {
+        return Placement::Known;
+    }
+    // A more specific wording replaces the fact it refines; a vaguer one adds nothing.
+    if let Some(fact) = same_key
+        .iter()
+        .find(|fact| knowledge.refines(&draft.key, &fact.value, &draft.value))
+    {
+        return Placement::Revise(fact.id);
+    }
+    if same_key
+        .iter()
+        .any(|fact| knowledge.same_meaning(&draft.key, &fact.value, &draft.value))
+    {
+        return Placement::Known;
+    }
+    match same_key.first() {
+        Some(fact) if !knowledge.vocabulary().is_multi(&draft.key) => Placement::Revise(fact.id),
+        _ => Placement::New,
+    }
+}

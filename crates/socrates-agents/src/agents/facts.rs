@@ -20,9 +20,10 @@ use socrates_persistence::repositories::specifications::{
 };
 use socrates_persistence::{DbError, SpecsDb};
 
-use super::common::{Origin, hold_in_conflict, owned_project, record_maturity};
+use super::common::{Origin, Placement, hold_in_conflict, owned_project, place, record_maturity};
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::clock::Clock;
+use crate::reasoner::offline::OfflineData;
 use crate::reasoner::{ExtractionInput, Reasoner};
 use crate::usage::{self, UsageContext};
 
@@ -147,6 +148,7 @@ pub struct FactHistory {
 pub struct ContextAnalyzer {
     db: SpecsDb,
     reasoner: Arc<dyn Reasoner>,
+    offline: Arc<OfflineData>,
     clock: Arc<dyn Clock>,
 }
 
@@ -169,12 +171,19 @@ fn parse_category(raw: &str) -> Result<Category, AgentError> {
 }
 
 impl ContextAnalyzer {
-    /// The analyzer over the specs database and the reasoner.
+    /// The analyzer over the specs database and the reasoner; `offline` gives the value
+    /// comparison that decides whether a fact is new, known or a refinement.
     #[must_use]
-    pub fn new(db: SpecsDb, reasoner: Arc<dyn Reasoner>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        db: SpecsDb,
+        reasoner: Arc<dyn Reasoner>,
+        offline: Arc<OfflineData>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             db,
             reasoner,
+            offline,
             clock,
         }
     }
@@ -284,25 +293,49 @@ impl ContextAnalyzer {
         let mut raised = Vec::new();
         let mut saved = None;
         if findings.is_empty() {
-            let fact = specifications::insert(
-                &tx,
-                NewSpecification {
-                    project_id: project.id,
-                    session_id: None,
-                    category,
-                    key,
-                    value,
-                    source: FactSource::DirectInput,
-                    source_id: None,
-                    confidence: Confidence::new(1.0)?,
-                    reasoning: draft.reasoning.clone(),
-                    created_by: Some(context.user_id),
-                    metadata: None,
-                },
-                now,
-            )
-            .await?;
-            saved = Some(FactView::from(&fact));
+            let fact = match place(self.offline.knowledge(), &current, &draft) {
+                Placement::Known => current
+                    .iter()
+                    .find(|fact| fact.category == category && fact.key == draft.key)
+                    .cloned(),
+                Placement::Revise(previous) => Some(
+                    specifications::new_version(
+                        &tx,
+                        previous,
+                        FactChange {
+                            value,
+                            confidence: Some(Confidence::new(1.0)?),
+                            source: FactSource::DirectInput,
+                            source_id: None,
+                            reasoning: draft.reasoning.clone(),
+                            created_by: Some(context.user_id),
+                        },
+                        now,
+                    )
+                    .await?,
+                ),
+                Placement::New => Some(
+                    specifications::insert(
+                        &tx,
+                        NewSpecification {
+                            project_id: project.id,
+                            session_id: None,
+                            category,
+                            key,
+                            value,
+                            source: FactSource::DirectInput,
+                            source_id: None,
+                            confidence: Confidence::new(1.0)?,
+                            reasoning: draft.reasoning.clone(),
+                            created_by: Some(context.user_id),
+                            metadata: None,
+                        },
+                        now,
+                    )
+                    .await?,
+                ),
+            };
+            saved = fact.as_ref().map(FactView::from);
         }
         let origin = Origin {
             project_id: project.id,

@@ -25,11 +25,16 @@ use socrates_persistence::repositories::conversation::{self, NewConversationEntr
 use socrates_persistence::repositories::projects::{self, Project};
 use socrates_persistence::repositories::questions::{self, NewQuestion, Question};
 use socrates_persistence::repositories::sessions::{self, Session};
-use socrates_persistence::repositories::specifications::{self, NewSpecification, Specification};
+use socrates_persistence::repositories::specifications::{
+    self, FactChange, NewSpecification, Specification,
+};
 
-use super::common::{Origin, hold_in_conflict, project_not_found, record_maturity};
+use super::common::{
+    Origin, Placement, hold_in_conflict, place, project_not_found, record_maturity,
+};
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::clock::Clock;
+use crate::reasoner::offline::OfflineData;
 use crate::reasoner::{ExtractionInput, QuestionContext, Reasoner, ReasonerError, RejectedItem};
 use crate::usage::{self, UsageContext};
 
@@ -224,6 +229,7 @@ pub struct History {
 pub struct SocraticCounselor {
     db: SpecsDb,
     reasoner: Arc<dyn Reasoner>,
+    offline: Arc<OfflineData>,
     clock: Arc<dyn Clock>,
 }
 
@@ -245,12 +251,19 @@ fn existing_of(facts: &[Specification]) -> Vec<ExistingFact> {
 }
 
 impl SocraticCounselor {
-    /// The counselor over the specs database and the reasoner.
+    /// The counselor over the specs database and the reasoner; `offline` gives the
+    /// vocabulary and value comparison that decide whether a fact is new or known.
     #[must_use]
-    pub fn new(db: SpecsDb, reasoner: Arc<dyn Reasoner>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        db: SpecsDb,
+        reasoner: Arc<dyn Reasoner>,
+        offline: Arc<OfflineData>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             db,
             reasoner,
+            offline,
             clock,
         }
     }
@@ -477,28 +490,25 @@ impl SocraticCounselor {
         findings: &[ConflictFinding],
         current: &[Specification],
     ) -> Result<AnswerResult, AgentError> {
-        let knowledge_duplicates = |draft: &socrates_domain::FactDraft| {
-            current.iter().any(|fact| {
-                fact.category == draft.category
-                    && fact.key == draft.key
-                    && fact.value.trim().eq_ignore_ascii_case(draft.value.trim())
-            })
-        };
         let mut rejected: Vec<Value> = rejected
             .into_iter()
             .map(|item| {
                 json!({"category": item.raw_category, "key": item.key, "value": item.value, "reason": item.reason})
             })
             .collect();
-        // Each draft is saved, held in a conflict, or skipped as already known.
-        let mut to_save: Vec<(usize, NewSpecification)> = Vec::new();
+        // Each draft is held in a conflict, skipped as already known, saved as a new fact, or
+        // written as the next version of the fact it refines.
+        let mut to_save: Vec<(usize, NewSpecification, Placement)> = Vec::new();
         for (index, draft) in drafts.iter().enumerate() {
-            let held = findings.iter().any(|finding| finding.new == *draft);
-            if held || knowledge_duplicates(draft) {
+            if findings.iter().any(|finding| finding.new == *draft) {
+                continue;
+            }
+            let placement = place(self.offline.knowledge(), current, draft);
+            if placement == Placement::Known {
                 continue;
             }
             match new_specification(session, question, context, draft) {
-                Ok(new) => to_save.push((index, new)),
+                Ok(new) => to_save.push((index, new, placement)),
                 Err(reason) => rejected.push(json!({
                     "category": draft.category, "key": draft.key, "value": draft.value, "reason": reason,
                 })),
@@ -541,8 +551,21 @@ impl SocraticCounselor {
         }
         let mut saved: Vec<Specification> = Vec::new();
         let mut saved_by_draft: HashMap<usize, socrates_domain::SpecificationId> = HashMap::new();
-        for (index, new) in to_save {
-            let fact = specifications::insert(&tx, new, now).await?;
+        for (index, new, placement) in to_save {
+            let fact = match placement {
+                Placement::Revise(previous) => {
+                    let change = FactChange {
+                        value: new.value,
+                        confidence: Some(new.confidence),
+                        source: new.source,
+                        source_id: new.source_id,
+                        reasoning: new.reasoning,
+                        created_by: new.created_by,
+                    };
+                    specifications::new_version(&tx, previous, change, now).await?
+                }
+                Placement::New | Placement::Known => specifications::insert(&tx, new, now).await?,
+            };
             saved_by_draft.insert(index, fact.id);
             saved.push(fact);
         }

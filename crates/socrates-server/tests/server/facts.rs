@@ -93,6 +93,57 @@ async fn facts_are_added_listed_versioned_deleted_and_kept_in_history() {
     )
     .await;
 
+    // The same fact in other words is known, not stored twice; a free-text refinement
+    // becomes the next version of its fact.
+    let known = json_of(
+        app.post_authed(
+            "/api/v1/specifications",
+            &token,
+            &add("tech_stack", "primary_database", "Postgres"),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(known["specification"]["spec_id"], fact["spec_id"]);
+    assert_eq!(known["conflicts_detected"], false);
+    json_of(
+        app.post_authed(
+            "/api/v1/specifications",
+            &token,
+            &add("goals", "target_audience", "dog walkers"),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let refined = json_of(
+        app.post_authed(
+            "/api/v1/specifications",
+            &token,
+            &add(
+                "goals",
+                "target_audience",
+                "professional dog walkers in large cities",
+            ),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(refined["specification"]["version"], 2, "{refined}");
+    let audience_id = refined["specification"]["spec_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.send_authed(
+        Method::DELETE,
+        &format!("/api/v1/specifications/{audience_id}"),
+        &token,
+        None,
+    )
+    .await;
+
     let list_path = format!("/api/v1/specifications/project/{project_id}");
     let all = json_of(app.get_authed(&list_path, &token).await, 200).await;
     assert_eq!(all["total"], 2);

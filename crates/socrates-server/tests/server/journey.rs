@@ -142,6 +142,22 @@ async fn the_seed_journey_and_a_contradiction_held_in_a_conflict() {
         several["specs_extracted"].as_u64().unwrap() >= 4,
         "{several}"
     );
+    // The database in other words is already known: nothing new, nothing contradicted.
+    let restated_question = next_question(&app, &token, &session_id).await;
+    let restated = json_of(
+        answer(
+            &app,
+            &token,
+            &session_id,
+            &restated_question,
+            "As I said, Postgres.",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(restated["specs_extracted"], 0, "{restated}");
+    assert_eq!(restated["conflicts_detected"], false);
     let third = next_question(&app, &token, &session_id).await;
     let contradiction = json_of(
         answer(
@@ -268,7 +284,7 @@ async fn the_seed_journey_and_a_contradiction_held_in_a_conflict() {
         200,
     )
     .await;
-    assert_eq!(history["total"], 6);
+    assert_eq!(history["total"], 8);
     assert_eq!(history["entries"][0]["kind"], "question");
     assert_eq!(
         history["entries"][1]["content"],
