@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
-use crate::reasoner::{Operation, UsageSink};
+use crate::reasoner::{CallFailure, Operation, UsageSink};
 
 /// How many rows may wait for the writer.
 pub const QUEUE_CAPACITY: usize = 10_000;
@@ -117,14 +117,34 @@ impl UsageRecorder {
     }
 }
 
-impl UsageSink for UsageRecorder {
-    fn record(&self, operation: Operation, usage: &Usage) {
-        let Ok(context) = CONTEXT.try_with(|context| *context) else {
+impl UsageRecorder {
+    /// The caller's context, or `None` (logged and counted) outside [`attributed`].
+    fn context(&self, operation: Operation) -> Option<UsageContext> {
+        let context = CONTEXT.try_with(|context| *context).ok();
+        if context.is_none() {
             self.unattributed.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
                 llm.operation = operation.as_str(),
                 "a model call outside usage::attributed was not recorded"
             );
+        }
+        context
+    }
+
+    fn queue(&self, operation: Operation, row: NewUsage) {
+        if self.sender.try_send(Message::Row(Box::new(row))).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(
+                llm.operation = operation.as_str(),
+                "the usage queue is full or closed; a usage row was dropped"
+            );
+        }
+    }
+}
+
+impl UsageSink for UsageRecorder {
+    fn record(&self, operation: Operation, usage: &Usage) {
+        let Some(context) = self.context(operation) else {
             return;
         };
         let row = NewUsage {
@@ -142,13 +162,29 @@ impl UsageSink for UsageRecorder {
             error_code: None,
             created_at: self.clock.now(),
         };
-        if self.sender.try_send(Message::Row(Box::new(row))).is_err() {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-            tracing::error!(
-                llm.operation = operation.as_str(),
-                "the usage queue is full or closed; a usage row was dropped"
-            );
-        }
+        self.queue(operation, row);
+    }
+
+    fn record_failure(&self, operation: Operation, failure: &CallFailure) {
+        let Some(context) = self.context(operation) else {
+            return;
+        };
+        let row = NewUsage {
+            user_id: context.user_id,
+            project_id: context.project_id,
+            session_id: context.session_id,
+            provider: failure.provider,
+            model: failure.model.clone(),
+            operation: operation.as_str().to_owned(),
+            tokens_input: 0,
+            tokens_output: 0,
+            cost_usd: 0.0,
+            latency_ms: failure.latency_ms,
+            success: false,
+            error_code: Some(failure.error_code.to_owned()),
+            created_at: self.clock.now(),
+        };
+        self.queue(operation, row);
     }
 }
 

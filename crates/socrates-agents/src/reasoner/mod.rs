@@ -18,7 +18,7 @@ use socrates_domain::{
 pub mod llm;
 pub mod offline;
 
-pub use llm::{LlmReasoner, Operation, UsageSink};
+pub use llm::{CallFailure, LlmReasoner, Operation, UsageSink};
 pub use offline::OfflineReasoner;
 
 /// What the reasoner needs to ask the next question.

@@ -149,3 +149,21 @@ pub async fn totals_for_user(
         cost_usd: row.cost_usd.unwrap_or(0.0),
     }))
 }
+
+/// How many of a user's calls made at or after `since` failed.
+///
+/// # Errors
+/// [`DbError`] when the query fails.
+pub async fn failures_for_user(
+    db: &impl Conn<Specs>,
+    user_id: UserId,
+    since: DateTime<Utc>,
+) -> Result<u64, DbError> {
+    use sea_orm::PaginatorTrait;
+    Ok(llm_usage_tracking::Entity::find()
+        .filter(llm_usage_tracking::Column::UserId.eq(user_id.into_uuid()))
+        .filter(llm_usage_tracking::Column::CreatedAt.gte(since))
+        .filter(llm_usage_tracking::Column::Success.eq(false))
+        .count(db.raw())
+        .await?)
+}

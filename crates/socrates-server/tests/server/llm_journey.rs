@@ -272,7 +272,7 @@ async fn a_reasoner_failure_leaves_nothing_and_the_answer_can_be_sent_again() {
         .mount(&provider)
         .await;
     let app = claude_app(&provider).await;
-    let (token, _, project_id, session) = open_session(&app).await;
+    let (token, user, project_id, session) = open_session(&app).await;
     let question = json_of(
         app.post_authed(
             &format!("/api/v1/sessions/{session}/next-question"),
@@ -309,4 +309,19 @@ async fn a_reasoner_failure_leaves_nothing_and_the_answer_can_be_sent_again() {
 
     let retried = json_of(app.post_authed(&answer_path, &token, &answer).await, 200).await;
     assert_eq!(retried["specs_extracted"], 2, "{retried}");
+
+    // The failed calls are in the usage table too: the answer without the tool call and its
+    // repair, each an `LLM_INVALID_RESPONSE` of the client.
+    let specs = app.specs_db().await;
+    let mut failed = 0;
+    for _ in 0..250 {
+        failed = llm_usage::failures_for_user(&specs, user, chrono::DateTime::UNIX_EPOCH)
+            .await
+            .unwrap();
+        if failed >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(failed, 2);
 }

@@ -4,7 +4,9 @@ use serde_json::Value;
 use socrates_llm::{ChatMessage, Completion, CompletionRequest, LlmError, StructuredOutput};
 
 use super::validate::Problems;
-use super::{LlmReasoner, Operation};
+use socrates_domain::ErrorCode;
+
+use super::{CallFailure, LlmReasoner, Operation};
 use crate::reasoner::ReasonerError;
 
 /// One request to make: the rendered prompt, the schema asked for and the budget.
@@ -35,13 +37,25 @@ impl LlmReasoner {
         operation: Operation,
         request: &CompletionRequest,
     ) -> Result<Result<Completion, Problems>, LlmError> {
-        match self.client.complete(request).await {
-            Ok(completion) => {
-                if let Some(sink) = &self.usage_sink {
-                    sink.record(operation, &completion.usage);
-                }
-                Ok(Ok(completion))
+        let started = std::time::Instant::now();
+        let result = self.client.complete(request).await;
+        if let Some(sink) = &self.usage_sink {
+            match &result {
+                Ok(completion) => sink.record(operation, &completion.usage),
+                Err(error) => sink.record_failure(
+                    operation,
+                    &CallFailure {
+                        provider: self.client.provider(),
+                        model: self.client.model().to_owned(),
+                        error_code: error.code().as_str(),
+                        latency_ms: u64::try_from(started.elapsed().as_millis())
+                            .unwrap_or(u64::MAX),
+                    },
+                ),
             }
+        }
+        match result {
+            Ok(completion) => Ok(Ok(completion)),
             Err(LlmError::InvalidResponse(reason)) => Ok(Err(vec![reason])),
             Err(error) => Err(error),
         }

@@ -229,7 +229,7 @@ async fn chat_replies_stream_from_claude_and_record_usage_at_the_end() {
         .with_base_url(server.uri())
         .with_api_key("sk-ant-test-0123456789")
         .with_retry(RetryPolicy::no_retries());
-    let recorder = Arc::new(Recorder(std::sync::Mutex::new(Vec::new())));
+    let recorder = Arc::new(Recorder::default());
     let reasoner = LlmReasoner::new(
         build_client(LlmProviderKind::Claude, config).unwrap(),
         OfflineReasoner::builtin().unwrap(),
@@ -281,10 +281,12 @@ async fn a_stream_that_breaks_off_ends_with_a_provider_error() {
         .with_base_url(server.uri())
         .with_api_key("sk-ant-test-0123456789")
         .with_retry(RetryPolicy::no_retries());
+    let recorder = Arc::new(Recorder::default());
     let reasoner = LlmReasoner::new(
         build_client(LlmProviderKind::Claude, config).unwrap(),
         OfflineReasoner::builtin().unwrap(),
-    );
+    )
+    .with_usage_sink(recorder.clone());
     let history = [ChatTurn {
         role: ConversationRole::User,
         text: "Hello".to_owned(),
@@ -298,4 +300,12 @@ async fn a_stream_that_breaks_off_ends_with_a_provider_error() {
     assert_eq!(items[0].as_deref(), Ok("Half a rep"));
     let last = items.last().unwrap().as_ref().unwrap_err();
     assert!(last.code().as_str().starts_with("LLM_"), "{last:?}");
+    let failures = recorder.1.lock().unwrap();
+    assert_eq!(
+        failures.len(),
+        1,
+        "the broken stream is recorded as a failed call"
+    );
+    assert_eq!(failures[0].1.error_code, last.code().as_str());
+    drop(failures);
 }

@@ -61,6 +61,22 @@ impl Operation {
 pub trait UsageSink: Send + Sync {
     /// Called once per completed call, right after the answer arrives.
     fn record(&self, operation: Operation, usage: &Usage);
+
+    /// Called once per call that failed (after the client's retries), with the error's code.
+    fn record_failure(&self, operation: Operation, failure: &CallFailure);
+}
+
+/// A model call that produced no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallFailure {
+    /// The provider asked.
+    pub provider: socrates_domain::LlmProviderKind,
+    /// The model asked.
+    pub model: String,
+    /// The stable error code (`LLM_TIMEOUT`, `LLM_INVALID_RESPONSE`, …).
+    pub error_code: &'static str,
+    /// Wall time until the failure, retries included.
+    pub latency_ms: u64,
 }
 
 /// Token budgets and temperatures of the four operations.
@@ -304,8 +320,30 @@ impl Reasoner for LlmReasoner {
         facts: &[ExistingFact],
     ) -> Result<ReplyStream, ReasonerError> {
         let request = Self::chat_request(history, facts)?;
-        let chunks = self.client.stream(&request).await?;
+        let started = std::time::Instant::now();
         let sink = self.usage_sink.clone();
+        let (provider, model) = (self.client.provider(), self.client.model().to_owned());
+        let failed = move |sink: Option<&Arc<dyn UsageSink>>, error: &socrates_llm::LlmError| {
+            if let Some(sink) = sink {
+                sink.record_failure(
+                    Operation::Chat,
+                    &CallFailure {
+                        provider,
+                        model: model.clone(),
+                        error_code: socrates_domain::ErrorCode::code(error).as_str(),
+                        latency_ms: u64::try_from(started.elapsed().as_millis())
+                            .unwrap_or(u64::MAX),
+                    },
+                );
+            }
+        };
+        let chunks = match self.client.stream(&request).await {
+            Ok(chunks) => chunks,
+            Err(error) => {
+                failed(sink.as_ref(), &error);
+                return Err(error.into());
+            }
+        };
         let deltas = chunks.filter_map(move |chunk| {
             let item = match chunk {
                 Ok(StreamChunk::Delta(text)) => Some(Ok(text)),
@@ -315,7 +353,10 @@ impl Reasoner for LlmReasoner {
                     }
                     None
                 }
-                Err(error) => Some(Err(ReasonerError::from(error))),
+                Err(error) => {
+                    failed(sink.as_ref(), &error);
+                    Some(Err(ReasonerError::from(error)))
+                }
             };
             std::future::ready(item)
         });

@@ -15,11 +15,18 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use super::*;
 
 #[derive(Default)]
-pub(super) struct Recorder(pub(super) Mutex<Vec<(Operation, Usage)>>);
+pub(super) struct Recorder(
+    pub(super) Mutex<Vec<(Operation, Usage)>>,
+    pub(super) Mutex<Vec<(Operation, CallFailure)>>,
+);
 
 impl UsageSink for Recorder {
     fn record(&self, operation: Operation, usage: &Usage) {
         self.0.lock().unwrap().push((operation, usage.clone()));
+    }
+
+    fn record_failure(&self, operation: Operation, failure: &CallFailure) {
+        self.1.lock().unwrap().push((operation, failure.clone()));
     }
 }
 
@@ -310,4 +317,11 @@ async fn a_rejected_key_is_an_error_code_of_the_provider_and_no_offline_fallback
     assert_eq!(error.code(), Code::LlmUnavailable);
     assert_eq!(request_bodies(&server).await.len(), 1);
     assert!(usage.0.lock().unwrap().is_empty());
+    // The failed call is recorded too, with its code.
+    let failures = usage.1.lock().unwrap();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].0, Operation::Extraction);
+    assert_eq!(failures[0].1.error_code, "LLM_UNAVAILABLE");
+    assert_eq!(failures[0].1.model, "gpt-4o-mini");
+    drop(failures);
 }
