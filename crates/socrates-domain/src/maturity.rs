@@ -97,19 +97,30 @@ impl MaturityReport {
     /// first in canonical order (so an empty project starts with goals).
     #[must_use]
     pub fn next_category(&self) -> Category {
-        let mut best = Category::Goals;
-        let mut best_coverage = self.coverage(best);
-        for category in Category::ALL {
-            let coverage = self.coverage(category);
-            // Compare count_a / weight_a < count_b / weight_b exactly, without floats.
-            let candidate = u64::from(coverage.fact_count) * u64::from(best_coverage.weight);
-            let incumbent = u64::from(best_coverage.fact_count) * u64::from(coverage.weight);
-            if candidate < incumbent {
-                best = category;
-                best_coverage = coverage;
-            }
-        }
-        best
+        self.categories_by_need()
+            .first()
+            .copied()
+            .unwrap_or(Category::Goals)
+    }
+
+    /// Every category, the one with the fewest facts relative to its weight first; ties keep
+    /// the canonical order. The counselor walks it when a category's questions run out.
+    #[must_use]
+    pub fn categories_by_need(&self) -> Vec<Category> {
+        let mut order: Vec<&CategoryCoverage> = Category::ALL
+            .iter()
+            .map(|category| self.coverage(*category))
+            .collect();
+        // Compare count_a / weight_a with count_b / weight_b exactly, without floats; the
+        // sort is stable, so ties stay in canonical order.
+        order.sort_by(|a, b| {
+            (u64::from(a.fact_count) * u64::from(b.weight))
+                .cmp(&(u64::from(b.fact_count) * u64::from(a.weight)))
+        });
+        order
+            .into_iter()
+            .map(|coverage| coverage.category)
+            .collect()
     }
 
     /// Categories whose coverage is below 100 %, in canonical order.
@@ -369,5 +380,20 @@ mod tests {
         assert_eq!(round2(11.111_111), 11.11);
         assert_eq!(round2(0.125), 0.13);
         assert_eq!(round2(-1.005_1), -1.01);
+    }
+
+    #[test]
+    fn categories_by_need_put_the_fewest_facts_per_weight_first_and_keep_ties_in_order() {
+        let report = compute_maturity([
+            (Category::Goals, 0.9),
+            (Category::Requirements, 0.9),
+            (Category::Requirements, 0.9),
+        ]);
+        let order = report.categories_by_need();
+        assert_eq!(order.len(), Category::ALL.len());
+        // Eight empty categories in canonical order, then goals (1/10) before requirements (2/15).
+        assert_eq!(order[0], Category::TechStack);
+        assert_eq!(&order[8..], [Category::Goals, Category::Requirements]);
+        assert_eq!(report.next_category(), Category::TechStack);
     }
 }

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use socrates_domain::{
-    Code, ConflictFinding, FactDraft, FactSource, Knowledge, MaturityReport, ProjectId, SessionId,
-    SpecificationId, UserId, compute_maturity,
+    Code, ConflictFinding, ExistingFact, FactDraft, FactSource, Knowledge, MaturityReport,
+    ProjectId, SessionId, SpecificationId, UserId, compute_maturity,
 };
 use socrates_persistence::repositories::conflicts::{self, NewConflict, PendingFact};
 use socrates_persistence::repositories::projects::{self, Project};
@@ -115,6 +115,20 @@ pub(crate) async fn hold_in_conflict(
 
 /// The ways a conflict can be resolved.
 pub(crate) const RESOLUTIONS: [&str; 3] = ["keep_old", "replace", "merge"];
+
+/// The current facts as the conflict rules and the reasoner see them.
+pub(crate) fn existing_facts(facts: &[Specification]) -> Vec<ExistingFact> {
+    facts
+        .iter()
+        .map(|fact| ExistingFact {
+            id: Some(fact.id.into_uuid()),
+            category: fact.category,
+            key: fact.key.clone(),
+            value: fact.value.clone(),
+            confidence: fact.confidence,
+        })
+        .collect()
+}
 
 /// Where a new, non-contradicting fact goes among the project's current facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,8 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socrates_domain::{
-    Category, Code, Confidence, ExistingFact, FactKey, FactSource, FactValue, ProjectId,
-    SpecificationId,
+    Category, Code, Confidence, FactKey, FactSource, FactValue, ProjectId, SpecificationId,
 };
 use socrates_persistence::repositories::Page;
 use socrates_persistence::repositories::projects::{self, Project};
@@ -20,7 +19,9 @@ use socrates_persistence::repositories::specifications::{
 };
 use socrates_persistence::{DbError, SpecsDb};
 
-use super::common::{Origin, Placement, hold_in_conflict, owned_project, place, record_maturity};
+use super::common::{
+    Origin, Placement, existing_facts, hold_in_conflict, owned_project, place, record_maturity,
+};
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::clock::Clock;
 use crate::reasoner::offline::OfflineData;
@@ -214,7 +215,7 @@ impl ContextAnalyzer {
     ) -> Result<Value, AgentError> {
         let project = self.project(context, request.project_id).await?;
         let current = specifications::all_current(&self.db, project.id).await?;
-        let existing: Vec<ExistingFact> = current.iter().map(existing).collect();
+        let existing = existing_facts(&current);
         let extraction = usage::attributed(
             UsageContext {
                 user_id: context.user_id,
@@ -276,7 +277,7 @@ impl ContextAnalyzer {
             reasoning: Some("entered by the user".to_owned()),
         };
         let current = specifications::all_current(&self.db, project.id).await?;
-        let existing: Vec<ExistingFact> = current.iter().map(existing).collect();
+        let existing = existing_facts(&current);
         // The judgement (which may ask a model) happens before the transaction opens.
         let findings = usage::attributed(
             UsageContext {
@@ -456,16 +457,6 @@ impl ContextAnalyzer {
                 })
                 .collect(),
         })
-    }
-}
-
-fn existing(fact: &Specification) -> ExistingFact {
-    ExistingFact {
-        id: Some(fact.id.into_uuid()),
-        category: fact.category,
-        key: fact.key.clone(),
-        value: fact.value.clone(),
-        confidence: fact.confidence,
     }
 }
 

@@ -347,13 +347,23 @@ impl ProjectManager {
         context: &AgentContext,
         request: ProjectRef,
     ) -> Result<ProjectStatusReport, AgentError> {
-        let (project, open_conflicts) =
-            projects::find_owned_with_open_conflicts(&self.db, request.project_id, context.user_id)
-                .await?
-                .ok_or_else(|| project_not_found(request.project_id))?;
-        let facts = specifications::current_confidences(&self.db, project.id).await?;
-        let report = compute_maturity(facts.iter().copied());
+        let (project, open_conflicts, report) = self.standing(context, request.project_id).await?;
         Ok(status_report(&project, &report, open_conflicts))
+    }
+
+    /// The owned project, its open conflicts and its maturity, in two statements: the project
+    /// with a subquery counting the conflicts, and the confidences of the current facts.
+    async fn standing(
+        &self,
+        context: &AgentContext,
+        id: ProjectId,
+    ) -> Result<(Project, u64, MaturityReport), AgentError> {
+        let (project, open_conflicts) =
+            projects::find_owned_with_open_conflicts(&self.db, id, context.user_id)
+                .await?
+                .ok_or_else(|| project_not_found(id))?;
+        let facts = specifications::current_confidences(&self.db, project.id).await?;
+        Ok((project, open_conflicts, compute_maturity(facts)))
     }
 
     async fn advance_phase(
@@ -361,12 +371,7 @@ impl ProjectManager {
         context: &AgentContext,
         request: ProjectRef,
     ) -> Result<PhaseAdvanced, AgentError> {
-        let (project, open_conflicts) =
-            projects::find_owned_with_open_conflicts(&self.db, request.project_id, context.user_id)
-                .await?
-                .ok_or_else(|| project_not_found(request.project_id))?;
-        let facts = specifications::current_confidences(&self.db, project.id).await?;
-        let report = compute_maturity(facts.iter().copied());
+        let (project, open_conflicts, report) = self.standing(context, request.project_id).await?;
         let open = u32::try_from(open_conflicts).unwrap_or(u32::MAX);
         let next = check_phase_advance(project.phase, &report, open).map_err(|refusals| {
             AgentError::Refused {

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socrates_domain::{
     Category, Code, Confidence, ConflictFinding, ConflictSeverity, ConflictType, ConversationRole,
-    ExistingFact, FactKey, FactSource, FactValue, MessageKind, ProjectId, QuestionId, SessionId,
-    SessionMode, SessionStatus, compute_maturity,
+    FactKey, FactSource, FactValue, MessageKind, ProjectId, QuestionId, SessionId, SessionMode,
+    SessionStatus, compute_maturity,
 };
 use socrates_persistence::SpecsDb;
 use socrates_persistence::repositories::Page;
@@ -30,7 +30,7 @@ use socrates_persistence::repositories::specifications::{
 };
 
 use super::common::{
-    Origin, Placement, hold_in_conflict, place, project_not_found, record_maturity,
+    Origin, Placement, existing_facts, hold_in_conflict, place, project_not_found, record_maturity,
 };
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::clock::Clock;
@@ -237,19 +237,6 @@ fn session_not_found(id: SessionId) -> AgentError {
     AgentError::not_found(Code::SessionNotFound, format!("Session not found: {id}"))
 }
 
-fn existing_of(facts: &[Specification]) -> Vec<ExistingFact> {
-    facts
-        .iter()
-        .map(|fact| ExistingFact {
-            id: Some(fact.id.into_uuid()),
-            category: fact.category,
-            key: fact.key.clone(),
-            value: fact.value.clone(),
-            confidence: fact.confidence,
-        })
-        .collect()
-}
-
 impl SocraticCounselor {
     /// The counselor over the specs database and the reasoner; `offline` gives the
     /// vocabulary and value comparison that decide whether a fact is new or known.
@@ -338,27 +325,19 @@ impl SocraticCounselor {
             .into_iter()
             .collect();
         let report = compute_maturity(facts.iter().map(|f| (f.category, f.confidence)));
-        // The least covered category first; when its bank is exhausted, the next least.
-        let mut order: Vec<&socrates_domain::CategoryCoverage> = report.categories.iter().collect();
-        order.sort_by(|a, b| {
-            let left = f64::from(a.fact_count) / f64::from(a.weight);
-            let right = f64::from(b.fact_count) / f64::from(b.weight);
-            left.total_cmp(&right)
-        });
-        let first = report.next_category();
-        order.sort_by_key(|c| c.category != first);
-        let existing = existing_of(&facts);
+        let existing = existing_facts(&facts);
         let attribution = UsageContext {
             user_id: context.user_id,
             project_id: Some(project.id),
             session_id: Some(session.id),
         };
         let mut draft = None;
-        for coverage in order {
+        // The least covered category first; when its bank is exhausted, the next least.
+        for category in report.categories_by_need() {
             let question_context = QuestionContext {
                 project_name: project.name.clone(),
                 project_description: project.description.clone().unwrap_or_default(),
-                focus_category: coverage.category,
+                focus_category: category,
                 persona: None,
                 asked_template_ids: asked.clone(),
                 existing_facts: existing.clone(),
@@ -440,7 +419,7 @@ impl SocraticCounselor {
             return Err(already_answered());
         }
         let current = specifications::all_current(&self.db, project.id).await?;
-        let existing = existing_of(&current);
+        let existing = existing_facts(&current);
 
         // The reasoner runs before any transaction opens: no connection waits on a model.
         let attribution = UsageContext {
