@@ -13,11 +13,12 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::bench::{build_release, free_port, health_is_ok};
+use crate::bench::build_release;
+use crate::server::Server;
 
 const PASSWORD: &str = "Bench123!";
 const EMAIL: &str = "bench@example.com";
@@ -29,7 +30,21 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         bail!("wrk is not installed (Debian: apt-get install wrk)");
     }
     let binary = build_release(root)?;
-    let server = Server::start(&binary)?;
+    let server = Server::start(
+        &binary,
+        "bench-auth",
+        &[
+            // Measure the handlers, not the quotas: the limiter still runs on every request.
+            (
+                "SOCRATES_RATE_LIMIT__REQUESTS_PER_MINUTE",
+                "1000000000".to_owned(),
+            ),
+            (
+                "SOCRATES_RATE_LIMIT__AUTH_ATTEMPTS_PER_MINUTE",
+                "1000000000".to_owned(),
+            ),
+        ],
+    )?;
     let address = server.address;
     post_json(&address, "/api/v1/auth/register", None, &credentials())
         .context("register the bench user")?;
@@ -82,72 +97,6 @@ fn parse_duration(args: &[String]) -> Result<u64> {
 
 fn credentials() -> String {
     format!(r#"{{"email":"{EMAIL}","password":"{PASSWORD}"}}"#)
-}
-
-/// The release server on a temporary data directory, stopped with SIGTERM on drop.
-struct Server {
-    child: Child,
-    address: SocketAddr,
-    directory: PathBuf,
-}
-
-impl Server {
-    fn start(binary: &Path) -> Result<Self> {
-        let directory =
-            std::env::temp_dir().join(format!("socrates-bench-auth-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&directory);
-        std::fs::create_dir_all(&directory)?;
-        let port = free_port()?;
-        let address = SocketAddr::from(([127, 0, 0, 1], port));
-        let child = Command::new(binary)
-            .current_dir(&directory)
-            .env("SOCRATES_SERVER__PORT", port.to_string())
-            .env("RUST_LOG", "warn")
-            // Measure the handlers, not the quotas: the limiter still runs on every request.
-            .env("SOCRATES_RATE_LIMIT__REQUESTS_PER_MINUTE", "1000000000")
-            .env(
-                "SOCRATES_RATE_LIMIT__AUTH_ATTEMPTS_PER_MINUTE",
-                "1000000000",
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("start {}", binary.display()))?;
-        let mut server = Self {
-            child,
-            address,
-            directory,
-        };
-        let started = Instant::now();
-        while !health_is_ok(&server.address) {
-            if let Some(status) = server.child.try_wait()? {
-                bail!("the server exited with {status}");
-            }
-            if started.elapsed() > Duration::from_secs(30) {
-                bail!("the server did not answer /health within 30 s");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(server)
-    }
-
-    fn rss_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.directory);
-    }
 }
 
 /// The wrk Lua scripts: each prints one parsable summary line.

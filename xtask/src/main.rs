@@ -12,9 +12,11 @@ mod bench_auth;
 mod bench_reasoner;
 mod invariants;
 mod lint;
+mod loadtest;
 mod metadata;
 mod migrate;
 mod process;
+mod server;
 mod test_suite;
 
 use std::path::Path;
@@ -51,6 +53,7 @@ fn run(args: &[String]) -> Result<()> {
         "bench-startup" => bench::startup(&root, &bench::parse_options(rest)?),
         "bench-auth" => bench_auth::run(&root, rest),
         "bench-reasoner" => bench_reasoner::run(&root, rest),
+        "loadtest" => loadtest::run(&root, rest),
         "ci" => {
             no_arguments(command, rest)?;
             ci(&root)
@@ -119,6 +122,15 @@ Commands:
   bench-reasoner
         Run the criterion bench of the offline reasoner (fact extraction from a 2 000-
         character answer, next-question choice) and fail when a mean exceeds 1 ms.
+  loadtest [--users 200,1000] [--run-time S] [--pause-ms MS] [--increase-rate R]
+           [--saturation-users N | --no-saturation] [--saturation-seconds S]
+           [--bcrypt-cost C] [--cache redis|memory] [--p95-target-ms MS]
+        Build the release server and the goose journey (xtask/loadtest), then for each
+        plan start a fresh server on fresh PostgreSQL databases (offline reasoner) and
+        drive the journey: sign up once, then project, session, 5 × question and answer,
+        status, Markdown export. Prints per-step p50/p95/p99, throughput, errors, peak RSS
+        into target/loadtest-results/report.md; fails on an error or a paced non-login p95
+        over the target (50 ms).
   help
         Print this text.
 

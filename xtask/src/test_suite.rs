@@ -155,7 +155,7 @@ fn postgres_pass(root: &Path, cargo_test_args: &[String]) -> Result<()> {
 }
 
 /// The value of `name` in xtask's own environment, or `default` when unset or empty.
-fn setting(name: &str, default: &str) -> String {
+pub fn setting(name: &str, default: &str) -> String {
     env::var(name)
         .ok()
         .filter(|value| !value.is_empty())
@@ -163,7 +163,7 @@ fn setting(name: &str, default: &str) -> String {
 }
 
 /// Fails, naming every service that does not answer, before a long test run would.
-fn check_services(postgres_url: &str, redis_url: &str) -> Result<()> {
+pub fn check_services(postgres_url: &str, redis_url: &str) -> Result<()> {
     let mut down = Vec::new();
     if process::is_on_path("pg_isready") {
         let mut command = Command::new("pg_isready");
@@ -231,7 +231,7 @@ fn sweep_databases(postgres_url: &str, run_id: &str) -> Result<()> {
 }
 
 /// `psql` that reads no `~/.psqlrc` and never waits for a password prompt.
-fn psql(postgres_url: &str, sql: &str) -> Command {
+pub fn psql(postgres_url: &str, sql: &str) -> Command {
     let mut command = Command::new("psql");
     command.args([postgres_url, "-X", "-w", "-Atc", sql]);
     command
@@ -252,7 +252,7 @@ fn list_databases_query(prefix: &str) -> String {
     )
 }
 
-fn drop_database_statement(name: &str) -> String {
+pub fn drop_database_statement(name: &str) -> String {
     format!(
         "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
         name.replace('"', "\"\"")

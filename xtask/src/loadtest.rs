@@ -1,0 +1,625 @@
+//! `cargo xtask loadtest`: the Socrates journey under load, with goose (`xtask/loadtest/`).
+//!
+//! For each plan — paced virtual users (one step about every `--pause-ms`), then a saturation
+//! run without pauses — a fresh release server is started on fresh PostgreSQL databases (and
+//! Redis for the rate limits unless `--cache memory`), with the offline reasoner. The load
+//! generator is the goose program, whose per-step figures (p50/p95/p99 from goose's
+//! microsecond histograms) are collected into one report, with the server's peak RSS and CPU
+//! time. The run fails when a paced plan has a non-login step over `--p95-target-ms` at p95,
+//! or any plan has an error.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+use crate::bench::build_release;
+use crate::lint::LOADTEST_MANIFEST;
+use crate::process;
+use crate::server::Server;
+use crate::test_suite::{
+    DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL, POSTGRES_URL_VAR, REDIS_URL_VAR, check_services,
+    drop_database_statement, new_run_id, psql, setting,
+};
+
+/// Steps that hash a password: reported, but outside the latency target.
+const LOGIN_STEPS: [&str; 2] = ["POST register", "POST login"];
+
+/// The options of one `cargo xtask loadtest`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadOptions {
+    /// The paced plans, by number of users.
+    pub users: Vec<usize>,
+    /// Seconds each plan runs, the start of the users included.
+    pub run_time: u64,
+    /// Users started per second.
+    pub increase_rate: u32,
+    /// A user's mean pause between two steps.
+    pub pause_ms: u64,
+    /// Users of the saturation plan (no pauses); `None` skips it.
+    pub saturation_users: Option<usize>,
+    /// Seconds the saturation plan runs.
+    pub saturation_seconds: u64,
+    /// The server's bcrypt cost for the users' sign-up.
+    pub bcrypt_cost: u32,
+    /// Rate limits and cache in Redis (`true`) or in the server's memory.
+    pub redis: bool,
+    /// The p95 every non-login step of a paced plan must stay under.
+    pub p95_target_ms: f64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            users: vec![200, 1000],
+            run_time: 90,
+            increase_rate: 50,
+            pause_ms: 1000,
+            saturation_users: Some(50),
+            saturation_seconds: 30,
+            bcrypt_cost: 4,
+            redis: true,
+            p95_target_ms: 50.0,
+        }
+    }
+}
+
+/// Parses the command line of `cargo xtask loadtest`.
+pub fn parse_options(args: &[String]) -> Result<LoadOptions> {
+    let mut options = LoadOptions::default();
+    let mut iterator = args.iter();
+    while let Some(argument) = iterator.next() {
+        let mut value = |name: &str| -> Result<&String> {
+            iterator
+                .next()
+                .with_context(|| format!("{name} needs a value"))
+        };
+        match argument.as_str() {
+            "--users" => {
+                options.users = value("--users")?
+                    .split(',')
+                    .map(|users| users.trim().parse::<usize>())
+                    .collect::<Result<_, _>>()
+                    .context("--users takes numbers separated by commas, such as 200,1000")?;
+            }
+            "--run-time" => options.run_time = number(value("--run-time")?, "--run-time")?,
+            "--increase-rate" => {
+                options.increase_rate = number(value("--increase-rate")?, "--increase-rate")?;
+            }
+            "--pause-ms" => options.pause_ms = number(value("--pause-ms")?, "--pause-ms")?,
+            "--saturation-users" => {
+                options.saturation_users =
+                    Some(number(value("--saturation-users")?, "--saturation-users")?);
+            }
+            "--saturation-seconds" => {
+                options.saturation_seconds =
+                    number(value("--saturation-seconds")?, "--saturation-seconds")?;
+            }
+            "--no-saturation" => options.saturation_users = None,
+            "--bcrypt-cost" => {
+                options.bcrypt_cost = number(value("--bcrypt-cost")?, "--bcrypt-cost")?;
+            }
+            "--cache" => {
+                options.redis = match value("--cache")?.as_str() {
+                    "redis" => true,
+                    "memory" => false,
+                    other => bail!("--cache is `redis` or `memory`, not `{other}`"),
+                };
+            }
+            "--p95-target-ms" => {
+                options.p95_target_ms = number(value("--p95-target-ms")?, "--p95-target-ms")?;
+            }
+            other => bail!("unknown argument `{other}` for loadtest"),
+        }
+    }
+    if options.users.contains(&0) || options.saturation_users == Some(0) {
+        bail!("a plan needs at least one user");
+    }
+    if options.users.is_empty() && options.saturation_users.is_none() {
+        bail!("nothing to run: no paced plan and --no-saturation");
+    }
+    if options.run_time == 0 || options.saturation_seconds == 0 || options.increase_rate == 0 {
+        bail!("--run-time, --saturation-seconds and --increase-rate must be at least 1");
+    }
+    if !(4..=31).contains(&options.bcrypt_cost) {
+        bail!("--bcrypt-cost must be between 4 and 31");
+    }
+    Ok(options)
+}
+
+fn number<T: std::str::FromStr>(value: &str, name: &str) -> Result<T> {
+    value
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{name} needs a number, got `{value}`"))
+}
+
+/// One run of the goose program against one fresh server.
+#[derive(Debug, Clone, PartialEq)]
+struct Plan {
+    name: String,
+    users: usize,
+    pause_ms: u64,
+    run_time: u64,
+}
+
+impl LoadOptions {
+    fn plans(&self) -> Vec<Plan> {
+        let mut plans: Vec<Plan> = self
+            .users
+            .iter()
+            .map(|&users| Plan {
+                name: format!("paced-{users}"),
+                users,
+                pause_ms: self.pause_ms,
+                run_time: self.run_time,
+            })
+            .collect();
+        if let Some(users) = self.saturation_users {
+            plans.push(Plan {
+                name: format!("saturation-{users}"),
+                users,
+                pause_ms: 0,
+                run_time: self.saturation_seconds,
+            });
+        }
+        plans
+    }
+}
+
+/// What the goose program writes with `--summary`.
+#[derive(Debug, Deserialize)]
+struct RunSummary {
+    users: usize,
+    pause_ms: u64,
+    duration_seconds: usize,
+    requests: usize,
+    errors: usize,
+    requests_per_second: f64,
+    transaction_errors: usize,
+    steps: Vec<StepSummary>,
+}
+
+#[derive(Debug, Deserialize)]
+struct StepSummary {
+    step: String,
+    requests: usize,
+    errors: usize,
+    mean_ms: f64,
+    p50_ms: f64,
+    p95_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+/// A plan's figures with what the server used.
+struct Outcome {
+    plan: Plan,
+    summary: RunSummary,
+    peak_rss_kib: Option<u64>,
+    cpu_seconds: Option<f64>,
+}
+
+/// Builds both programs, runs every plan and reports.
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    let options = parse_options(args)?;
+    let postgres_url = setting(POSTGRES_URL_VAR, DEFAULT_POSTGRES_URL);
+    let redis_url = setting(REDIS_URL_VAR, DEFAULT_REDIS_URL);
+    check_services(&postgres_url, &redis_url)?;
+    let server = build_release(root)?;
+    let goose = build_goose(root)?;
+    let results = root.join("target/loadtest-results");
+    std::fs::create_dir_all(&results)?;
+
+    let mut outcomes = Vec::new();
+    for plan in options.plans() {
+        println!(
+            "\n==> {}: {} users, pause {} ms, {} s",
+            plan.name, plan.users, plan.pause_ms, plan.run_time
+        );
+        outcomes.push(run_plan(
+            &server,
+            &goose,
+            &results,
+            &plan,
+            &options,
+            &postgres_url,
+            &redis_url,
+        )?);
+    }
+    let report = report(&options, &outcomes);
+    print!("\n{report}");
+    let report_path = results.join("report.md");
+    std::fs::write(&report_path, &report)?;
+    println!("\nwritten to {}", report_path.display());
+    let failures = failures(&options, &outcomes);
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        bail!(
+            "the load test missed its targets:\n  {}",
+            failures.join("\n  ")
+        )
+    }
+}
+
+/// Lints (warnings denied) and builds the goose program in its own workspace; returns its path.
+fn build_goose(root: &Path) -> Result<PathBuf> {
+    let target = root.join("target/loadtest");
+    let target_dir = target.display().to_string();
+    let common = [
+        "--release",
+        "--locked",
+        "--manifest-path",
+        LOADTEST_MANIFEST,
+        "--target-dir",
+        &target_dir,
+    ];
+    process::run(
+        process::cargo(root)
+            .arg("clippy")
+            .args(common)
+            .args(["--", "-D", "warnings"]),
+    )?;
+    process::run(process::cargo(root).arg("build").args(common))?;
+    Ok(target.join("release/socrates-loadtest"))
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one plan's run needs both programs, both services and where to write"
+)]
+fn run_plan(
+    server_binary: &Path,
+    goose: &Path,
+    results: &Path,
+    plan: &Plan,
+    options: &LoadOptions,
+    postgres_url: &str,
+    redis_url: &str,
+) -> Result<Outcome> {
+    let run_id = new_run_id();
+    let databases = Databases::create(postgres_url, &run_id)?;
+    let mut environment = vec![
+        ("DATABASE_AUTH_URL", databases.url(&databases.auth)),
+        ("DATABASE_SPECS_URL", databases.url(&databases.specs)),
+        (
+            "SOCRATES_AUTH__BCRYPT_COST",
+            options.bcrypt_cost.to_string(),
+        ),
+        // The load generator is a trusted proxy: each virtual user's X-Forwarded-For address
+        // is its own, so the per-address sign-up limits apply per user as in production.
+        (
+            "SOCRATES_HTTP__TRUSTED_PROXIES",
+            "[\"127.0.0.1\"]".to_owned(),
+        ),
+    ];
+    if options.redis {
+        environment.push(("REDIS_URL", redis_url.to_owned()));
+    }
+    if plan.pause_ms == 0 {
+        // Without pauses one user sends far more than a person's quota: measure the server,
+        // not the limiter (which still runs on every request).
+        environment.push((
+            "SOCRATES_RATE_LIMIT__REQUESTS_PER_MINUTE",
+            "1000000000".to_owned(),
+        ));
+    }
+    let server = Server::start(
+        server_binary,
+        &format!("loadtest-{}", plan.name),
+        &environment,
+    )?;
+    let summary_path = results.join(format!("{}.json", plan.name));
+    let report_path = results.join(format!("{}.html", plan.name));
+    let _ = std::fs::remove_file(&summary_path);
+    let cpu_before = server.cpu_seconds();
+    let started = Instant::now();
+    let mut command = Command::new(goose);
+    command.args([
+        "--host",
+        &format!("http://{}", server.address),
+        "--users",
+        &plan.users.to_string(),
+        "--increase-rate",
+        &options.increase_rate.to_string(),
+        "--run-time",
+        &format!("{}s", plan.run_time),
+        "--pause-ms",
+        &plan.pause_ms.to_string(),
+        "--email-prefix",
+        &format!("lt{run_id}"),
+        "--summary",
+        &summary_path.display().to_string(),
+        "--report-file",
+        &report_path.display().to_string(),
+        "--no-reset-metrics",
+        "--no-print-metrics",
+        "--timeout",
+        "10",
+        "--quiet",
+    ]);
+    process::run(&mut command)?;
+    let elapsed = started.elapsed();
+    let peak_rss_kib = server.peak_rss_kib();
+    let cpu_seconds = match (cpu_before, server.cpu_seconds()) {
+        (Some(before), Some(after)) => Some(after - before),
+        _ => None,
+    };
+    drop(server);
+    drop(databases);
+    let text = std::fs::read_to_string(&summary_path)
+        .with_context(|| format!("read {}", summary_path.display()))?;
+    let summary: RunSummary =
+        serde_json::from_str(&text).with_context(|| format!("parse {}", summary_path.display()))?;
+    println!(
+        "{}: {:.0} s wall, server CPU {}",
+        plan.name,
+        elapsed.as_secs_f64(),
+        cpu_seconds.map_or("unknown".to_owned(), |cpu| format!("{cpu:.1} s"))
+    );
+    Ok(Outcome {
+        plan: plan.clone(),
+        summary,
+        peak_rss_kib,
+        cpu_seconds,
+    })
+}
+
+/// The run's two databases on the local PostgreSQL, dropped on drop.
+struct Databases {
+    admin_url: String,
+    auth: String,
+    specs: String,
+}
+
+impl Databases {
+    fn create(admin_url: &str, run_id: &str) -> Result<Self> {
+        let databases = Self {
+            admin_url: admin_url.to_owned(),
+            auth: format!("socrates_lt_{run_id}_auth"),
+            specs: format!("socrates_lt_{run_id}_specs"),
+        };
+        for name in [&databases.auth, &databases.specs] {
+            process::run(&mut psql(admin_url, &format!("CREATE DATABASE \"{name}\"")))?;
+        }
+        Ok(databases)
+    }
+
+    /// The server's URL of database `name`. On loopback TLS only costs CPU (a third of the
+    /// saturation throughput, measured), so it is off unless the admin URL sets `sslmode`.
+    fn url(&self, name: &str) -> String {
+        let url = with_database(&self.admin_url, name);
+        if url.contains("sslmode=") {
+            url
+        } else if url.contains('?') {
+            format!("{url}&sslmode=disable")
+        } else {
+            format!("{url}?sslmode=disable")
+        }
+    }
+}
+
+impl Drop for Databases {
+    fn drop(&mut self) {
+        for name in [&self.auth, &self.specs] {
+            let mut command = psql(&self.admin_url, &drop_database_statement(name));
+            if let Err(error) = process::run(&mut command) {
+                eprintln!("warning: could not drop {name}: {error:#}");
+            }
+        }
+    }
+}
+
+/// `url` with its database replaced by `name` (the query string kept).
+fn with_database(url: &str, name: &str) -> String {
+    let (without_query, query) = url
+        .split_once('?')
+        .map_or((url, None), |(a, b)| (a, Some(b)));
+    let authority_start = without_query.find("://").map_or(0, |index| index + 3);
+    let base = match without_query[authority_start..].find('/') {
+        Some(slash) => &without_query[..authority_start + slash],
+        None => without_query,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// The Markdown report of every plan.
+fn report(options: &LoadOptions, outcomes: &[Outcome]) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "# Load test: the journey (release build, PostgreSQL{}, offline reasoner)\n",
+        if options.redis { " + Redis" } else { "" }
+    );
+    let _ = writeln!(
+        text,
+        "Sign-up at bcrypt cost {}; users started at {} per second; target: every non-login step p95 < {} ms on the paced plans, no errors.\n",
+        options.bcrypt_cost, options.increase_rate, options.p95_target_ms
+    );
+    for outcome in outcomes {
+        let summary = &outcome.summary;
+        let _ = writeln!(
+            text,
+            "## {} — {} users, pause {} ms, {} s\n\n{} requests, {:.1} req/s, {} failed requests, {} failed steps; server peak RSS {}, server CPU {}\n",
+            outcome.plan.name,
+            summary.users,
+            summary.pause_ms,
+            summary.duration_seconds,
+            summary.requests,
+            summary.requests_per_second,
+            summary.errors,
+            summary.transaction_errors,
+            outcome
+                .peak_rss_kib
+                .map_or("unknown".to_owned(), |kib| format!(
+                    "{:.1} MiB",
+                    kib as f64 / 1024.0
+                )),
+            outcome
+                .cpu_seconds
+                .map_or("unknown".to_owned(), |cpu| format!("{cpu:.1} s")),
+        );
+        let _ = writeln!(
+            text,
+            "| step | requests | errors | mean ms | p50 ms | p95 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+        );
+        for step in &summary.steps {
+            let _ = writeln!(
+                text,
+                "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                step.step,
+                step.requests,
+                step.errors,
+                step.mean_ms,
+                step.p50_ms,
+                step.p95_ms,
+                step.p99_ms,
+                step.max_ms
+            );
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// Every target a plan missed.
+fn failures(options: &LoadOptions, outcomes: &[Outcome]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for outcome in outcomes {
+        let summary = &outcome.summary;
+        if summary.errors > 0 || summary.transaction_errors > 0 {
+            failures.push(format!(
+                "{}: {} failed requests, {} failed steps (see target/loadtest-results/{}.html)",
+                outcome.plan.name, summary.errors, summary.transaction_errors, outcome.plan.name
+            ));
+        }
+        if summary.requests == 0 {
+            failures.push(format!("{}: no request was made", outcome.plan.name));
+        }
+        if outcome.plan.pause_ms == 0 {
+            continue;
+        }
+        for step in &summary.steps {
+            if !LOGIN_STEPS.contains(&step.step.as_str()) && step.p95_ms >= options.p95_target_ms {
+                failures.push(format!(
+                    "{}: {} p95 {:.2} ms ≥ {} ms",
+                    outcome.plan.name, step.step, step.p95_ms, options.p95_target_ms
+                ));
+            }
+        }
+    }
+    failures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|&arg| arg.to_owned()).collect()
+    }
+
+    #[test]
+    fn the_default_runs_200_and_1000_paced_users_then_saturation() {
+        let plans = parse_options(&[]).unwrap().plans();
+        let names: Vec<&str> = plans.iter().map(|plan| plan.name.as_str()).collect();
+        assert_eq!(names, ["paced-200", "paced-1000", "saturation-50"]);
+        assert_eq!(plans[2].pause_ms, 0);
+    }
+
+    #[test]
+    fn options_are_parsed_and_bad_ones_rejected() {
+        let options = parse_options(&strings(&[
+            "--users",
+            "10, 20",
+            "--run-time",
+            "5",
+            "--no-saturation",
+            "--cache",
+            "memory",
+        ]))
+        .unwrap();
+        assert_eq!(options.users, [10, 20]);
+        assert_eq!(options.run_time, 5);
+        assert_eq!(options.saturation_users, None);
+        assert!(!options.redis);
+        for bad in [
+            &["--users", "0"][..],
+            &["--users", "ten"],
+            &["--cache", "disk"],
+            &["--bcrypt-cost", "3"],
+            &["--users"],
+            &["--frobnicate"],
+        ] {
+            assert!(parse_options(&strings(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_database_of_a_url_is_replaced() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@host/db?sslmode=disable", "y"),
+            "postgres://u:p@host/y?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://host", "z"), "postgres://host/z");
+    }
+
+    fn outcome(pause_ms: u64, step: &str, p95_ms: f64, errors: usize) -> Outcome {
+        Outcome {
+            plan: Plan {
+                name: "plan".to_owned(),
+                users: 1,
+                pause_ms,
+                run_time: 1,
+            },
+            summary: RunSummary {
+                users: 1,
+                pause_ms,
+                duration_seconds: 1,
+                requests: 1,
+                errors,
+                requests_per_second: 1.0,
+                transaction_errors: 0,
+                steps: vec![StepSummary {
+                    step: step.to_owned(),
+                    requests: 1,
+                    errors,
+                    mean_ms: p95_ms,
+                    p50_ms: p95_ms,
+                    p95_ms,
+                    p99_ms: p95_ms,
+                    max_ms: p95_ms,
+                }],
+            },
+            peak_rss_kib: None,
+            cpu_seconds: None,
+        }
+    }
+
+    #[test]
+    fn slow_non_login_steps_of_paced_plans_and_any_error_fail_the_run() {
+        let options = LoadOptions::default();
+        assert!(failures(&options, &[outcome(1000, "POST answer", 49.0, 0)]).is_empty());
+        assert_eq!(
+            failures(&options, &[outcome(1000, "POST answer", 50.0, 0)]).len(),
+            1
+        );
+        // Logins hash a password and saturation has no latency target.
+        assert!(failures(&options, &[outcome(1000, "POST login", 400.0, 0)]).is_empty());
+        assert!(failures(&options, &[outcome(0, "POST answer", 400.0, 0)]).is_empty());
+        assert_eq!(
+            failures(&options, &[outcome(0, "POST answer", 1.0, 2)]).len(),
+            1
+        );
+    }
+}

@@ -1,0 +1,101 @@
+//! The release server as a child process of a benchmark: started on a free port in a fresh
+//! temporary data directory, waited for until `/health` answers, stopped with SIGTERM on drop.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::bench::{free_port, health_is_ok};
+
+/// A running server.
+pub struct Server {
+    child: Child,
+    /// Where it listens.
+    pub address: SocketAddr,
+    /// Its working and data directory, removed on drop.
+    pub directory: PathBuf,
+}
+
+impl Server {
+    /// Starts `binary` in a new directory named after `purpose`, with `environment` added to
+    /// the process environment (after `SOCRATES_SERVER__PORT` and `RUST_LOG=warn`).
+    pub fn start(binary: &Path, purpose: &str, environment: &[(&str, String)]) -> Result<Self> {
+        let directory =
+            std::env::temp_dir().join(format!("socrates-{purpose}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        std::fs::create_dir_all(&directory)?;
+        let port = free_port()?;
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut command = Command::new(binary);
+        command
+            .current_dir(&directory)
+            .env("SOCRATES_SERVER__PORT", port.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (name, value) in environment {
+            command.env(name, value);
+        }
+        let child = command
+            .spawn()
+            .with_context(|| format!("start {}", binary.display()))?;
+        let mut server = Self {
+            child,
+            address,
+            directory,
+        };
+        let started = Instant::now();
+        while !health_is_ok(&server.address) {
+            if let Some(status) = server.child.try_wait()? {
+                bail!("the server exited with {status}");
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                bail!("the server did not answer /health within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(server)
+    }
+
+    /// The resident set size now, in KiB.
+    pub fn rss_kib(&self) -> Option<u64> {
+        self.status_field("VmRSS:")
+    }
+
+    /// The peak resident set size so far, in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        self.status_field("VmHWM:")
+    }
+
+    fn status_field(&self, field: &str) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
+    /// The CPU time the server used so far (user + system), from `/proc/PID/stat`.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+        let rest = stat.rsplit_once(')')?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        Some(ticks / 100.0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.directory);
+    }
+}
