@@ -71,6 +71,10 @@ pub struct DatabaseOptions {
     pub statement_timeout: Option<Duration>,
     /// Statements slower than this are logged at warn level.
     pub slow_statement_threshold: Duration,
+    /// A pooled connection idle at least this long is pinged before it is handed out (a
+    /// server, proxy or firewall may have dropped it); connections in steady use are handed
+    /// out without the extra round trip. Zero pings on every checkout.
+    pub ping_if_idle: Duration,
 }
 
 impl DatabaseOptions {
@@ -85,6 +89,7 @@ impl DatabaseOptions {
             max_lifetime: Duration::from_secs(3600),
             statement_timeout: Some(Duration::from_secs(30)),
             slow_statement_threshold: Duration::from_secs(1),
+            ping_if_idle: Duration::from_secs(10),
         }
     }
 }
@@ -177,13 +182,17 @@ impl<K: DatabaseKind> Database<K> {
             .connect_timeout(options.acquire_timeout)
             .idle_timeout(options.idle_timeout)
             .max_lifetime(options.max_lifetime)
-            .test_before_acquire(true)
             .sqlx_logging(true)
             .sqlx_logging_level(log::LevelFilter::Debug)
             .sqlx_slow_statements_logging_settings(
                 log::LevelFilter::Warn,
                 options.slow_statement_threshold,
             );
+        if options.ping_if_idle.is_zero() {
+            connect.test_before_acquire(true);
+        } else {
+            connect.test_before_acquire_if_idle_for(options.ping_if_idle);
+        }
         match backend {
             Backend::Sqlite => configure_sqlite::<K>(&mut connect, &options.url)?,
             Backend::Postgres => {

@@ -23,6 +23,9 @@ pub enum Command {
     Serve,
     /// Inspect or change the schema of the databases.
     Migrate(MigrateArgs),
+    /// Exit 0 when the server on the configured port answers `/health/live` (for container
+    /// health checks: the image has no shell or HTTP client).
+    Healthcheck,
 }
 
 /// Arguments of `migrate`.

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod healthcheck;
 pub mod migrate;
 pub mod settings;
 pub mod startup;

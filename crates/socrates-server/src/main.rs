@@ -1,10 +1,10 @@
-//! `socrates-server`: serve the API, or run migrations.
+//! `socrates-server`: serve the API, run migrations, or probe a running server.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use socrates_server::cli::{Cli, Command};
-use socrates_server::{Application, Settings, migrate, telemetry};
+use socrates_server::{Application, Settings, healthcheck, migrate, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -29,6 +29,9 @@ fn report(error: &anyhow::Error) {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
+    if matches!(cli.command, Some(Command::Healthcheck)) {
+        return healthcheck::run(&settings);
+    }
     telemetry::init(&settings);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -43,6 +46,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .await
             }
             Command::Migrate(args) => migrate::run(&settings, &args).await,
+            Command::Healthcheck => healthcheck::run(&settings),
         }
     })
 }

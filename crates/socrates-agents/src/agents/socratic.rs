@@ -261,13 +261,9 @@ impl SocraticCounselor {
         context: &AgentContext,
         id: SessionId,
     ) -> Result<(Session, Project), AgentError> {
-        let session = sessions::find_by_id(&self.db, id)
+        sessions::find_with_owned_project(&self.db, id, context.user_id)
             .await?
-            .ok_or_else(|| session_not_found(id))?;
-        let project = projects::find_owned(&self.db, session.project_id, context.user_id)
-            .await?
-            .ok_or_else(|| session_not_found(id))?;
-        Ok((session, project))
+            .ok_or_else(|| session_not_found(id))
     }
 
     async fn active_session(

@@ -72,7 +72,7 @@ pub struct ProjectChanges {
     pub description: Option<Option<String>>,
 }
 
-fn to_record(model: projects::Model) -> Result<Project, DbError> {
+pub(crate) fn to_record(model: projects::Model) -> Result<Project, DbError> {
     Ok(Project {
         id: ProjectId::from_uuid(model.id),
         owner_id: UserId::from_uuid(model.owner_id),

@@ -4,14 +4,15 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 use socrates_domain::{ProjectId, SessionId, SessionMode, SessionStatus, UserId};
 
+use super::projects::Project;
 use super::{Page, parse_stored};
 use crate::db::{Conn, Specs};
-use crate::entities::specs::sessions;
+use crate::entities::specs::{projects, sessions};
 use crate::error::DbError;
 
 const ENTITY: &str = "session";
@@ -89,6 +90,33 @@ pub async fn find_by_id(db: &impl Conn<Specs>, id: SessionId) -> Result<Option<S
         .await?
         .map(|model| to_record(&model))
         .transpose()
+}
+
+/// The session with its project, in one query, when the project belongs to `owner`; `None`
+/// when the session is missing or its project is someone else's (the callers answer 404 for
+/// both, so nobody learns which sessions exist).
+pub async fn find_with_owned_project(
+    db: &impl Conn<Specs>,
+    id: SessionId,
+    owner: UserId,
+) -> Result<Option<(Session, Project)>, DbError> {
+    let project_of_session = sessions::Entity::belongs_to(projects::Entity)
+        .from(sessions::Column::ProjectId)
+        .to(projects::Column::Id)
+        .into();
+    let found = sessions::Entity::find_by_id(id.into_uuid())
+        .join(JoinType::InnerJoin, project_of_session)
+        .filter(projects::Column::OwnerId.eq(owner.into_uuid()))
+        .select_also(projects::Entity)
+        .one(db.raw())
+        .await?;
+    match found {
+        Some((session, Some(project))) => Ok(Some((
+            to_record(&session)?,
+            super::projects::to_record(project)?,
+        ))),
+        _ => Ok(None),
+    }
 }
 
 /// Ends the session and returns it. Ending an ended session changes nothing (the first

@@ -112,3 +112,29 @@ async fn sessions_are_counted_and_listed_per_project_newest_first() {
     assert_eq!(rest[0].id, ids[0]);
     assert_eq!(rest[0].status, SessionStatus::Ended);
 }
+
+#[tokio::test]
+async fn a_session_is_found_with_its_project_only_by_the_projects_owner() {
+    let databases = TestDatabases::new().await;
+    let db = &databases.specs;
+    let (project, session) = support::project_and_session(db).await;
+    assert_eq!(
+        sessions::find_with_owned_project(db, session.id, project.owner_id)
+            .await
+            .unwrap(),
+        Some((session.clone(), project.clone()))
+    );
+    // Someone else's project, or no such session: nothing, alike.
+    assert_eq!(
+        sessions::find_with_owned_project(db, session.id, UserId::new())
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        sessions::find_with_owned_project(db, SessionId::new(), project.owner_id)
+            .await
+            .unwrap(),
+        None
+    );
+}

@@ -302,6 +302,10 @@ pub struct DatabaseSettings {
     pub statement_timeout_seconds: u64,
     /// Statements slower than this are logged at warn level.
     pub slow_statement_milliseconds: u64,
+    /// A pooled connection idle at least this long is pinged before it is handed out; busier
+    /// ones are not (a ping on every checkout costs a round trip per statement). 0 pings on
+    /// every checkout.
+    pub ping_if_idle_seconds: u64,
     /// Apply pending migrations at start; defaults to true except in production.
     pub auto_migrate: Option<bool>,
 }
@@ -318,6 +322,7 @@ impl Default for DatabaseSettings {
             max_lifetime_seconds: 3600,
             statement_timeout_seconds: 30,
             slow_statement_milliseconds: 1000,
+            ping_if_idle_seconds: 10,
             auto_migrate: None,
         }
     }
@@ -428,6 +433,7 @@ impl Settings {
             statement_timeout: (database.statement_timeout_seconds > 0)
                 .then(|| Duration::from_secs(database.statement_timeout_seconds)),
             slow_statement_threshold: Duration::from_millis(database.slow_statement_milliseconds),
+            ping_if_idle: Duration::from_secs(database.ping_if_idle_seconds),
         }
     }
 

@@ -594,3 +594,43 @@ fn sigterm_drains_an_in_flight_request_before_exiting() {
         "{rest:#?}"
     );
 }
+
+#[test]
+fn healthcheck_succeeds_against_a_running_server_and_fails_without_one() {
+    let directory = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // Nothing listens yet: a clear failure naming the address.
+    let mut probe = server_command(directory.path());
+    probe
+        .arg("healthcheck")
+        .env("SOCRATES_SERVER__PORT", port.to_string());
+    let output = run_to_completion(probe);
+    assert_clear_failure(&output, &[&format!("127.0.0.1:{port}")]);
+
+    let mut child = server_command(directory.path())
+        .env("SOCRATES_SERVER__PORT", port.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = wait_until_listening(&mut child);
+    let mut probe = server_command(directory.path());
+    probe
+        .arg("healthcheck")
+        .env("SOCRATES_SERVER__HOST", "0.0.0.0")
+        .env("SOCRATES_SERVER__PORT", port.to_string());
+    let output = run_to_completion(probe);
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
