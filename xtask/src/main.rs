@@ -54,6 +54,10 @@ fn run(args: &[String]) -> Result<()> {
         "bench-auth" => bench_auth::run(&root, rest),
         "bench-reasoner" => bench_reasoner::run(&root, rest),
         "loadtest" => loadtest::run(&root, rest),
+        "openapi" => {
+            no_arguments(command, rest)?;
+            openapi(&root)
+        }
         "ci" => {
             no_arguments(command, rest)?;
             ci(&root)
@@ -82,6 +86,26 @@ fn ci(root: &Path) -> Result<()> {
         linted.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Rewrites docs/api/openapi.yaml from the code, through the staleness test of the API crate.
+fn openapi(root: &Path) -> Result<()> {
+    process::run(
+        process::cargo(root)
+            .args([
+                "test",
+                "--locked",
+                "--package",
+                "socrates-api",
+                "--lib",
+                "--",
+                "--exact",
+                "openapi::tests::the_checked_in_openapi_document_is_current",
+            ])
+            .env("SOCRATES_UPDATE_OPENAPI", "1"),
+    )?;
+    println!("docs/api/openapi.yaml rewritten from the code");
     Ok(())
 }
 
@@ -131,6 +155,8 @@ Commands:
         status, Markdown export. Prints per-step p50/p95/p99, throughput, errors, peak RSS
         into target/loadtest-results/report.md; fails on an error or a paced non-login p95
         over the target (50 ms).
+  openapi
+        Rewrite docs/api/openapi.yaml from the code (a test fails while it is stale).
   help
         Print this text.
 

@@ -89,3 +89,46 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     document
 }
+
+/// The checked-in copy of the document, relative to this crate.
+pub const CHECKED_IN_PATH: &str = "../../docs/api/openapi.yaml";
+
+/// The environment variable that makes the staleness test rewrite the checked-in copy
+/// (`cargo xtask openapi` sets it).
+pub const UPDATE_VARIABLE: &str = "SOCRATES_UPDATE_OPENAPI";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `docs/api/openapi.yaml` is the document the code generates: a change to an endpoint or
+    /// a schema that is not written back fails here, and `cargo xtask openapi` rewrites it.
+    #[test]
+    fn the_checked_in_openapi_document_is_current() {
+        let generated = openapi().to_yaml().unwrap();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(CHECKED_IN_PATH);
+        if std::env::var_os(UPDATE_VARIABLE).is_some() {
+            std::fs::write(&path, &generated).unwrap();
+            return;
+        }
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            checked_in == generated,
+            "docs/api/openapi.yaml is stale: run `cargo xtask openapi` and commit the result"
+        );
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_the_bearer_scheme() {
+        let document = serde_json::to_value(openapi()).unwrap();
+        assert!(
+            document["openapi"].as_str().unwrap().starts_with("3.1"),
+            "{}",
+            document["openapi"]
+        );
+        assert_eq!(
+            document["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+    }
+}
