@@ -1,5 +1,6 @@
 //! The service container: every dependency of the agents, built once and shared by reference.
 
+use crate::agent::AgentError;
 use crate::agents::conflicts::ConflictDetector;
 use crate::agents::export::Exporter;
 use crate::agents::facts::ContextAnalyzer;
@@ -190,6 +191,31 @@ impl ServiceContainer {
     /// The LLM usage recorder.
     pub fn usage(&self) -> &Arc<crate::usage::UsageRecorder> {
         &self.inner.parts.usage
+    }
+
+    /// The service's metrics (shared with the usage recorder).
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        self.inner.parts.usage.metrics()
+    }
+
+    /// Brings the gauges up to date (database pools, active sessions) and returns every metric
+    /// in the Prometheus text format. The active-session count is one indexed query.
+    pub async fn render_metrics(&self) -> Result<String, AgentError> {
+        let metrics = self.metrics();
+        let parts = &self.inner.parts;
+        for (name, status) in [
+            ("auth", parts.auth_db.pool_status()),
+            ("specs", parts.specs_db.pool_status()),
+        ] {
+            metrics.set_pool(name, status.in_use, status.idle);
+        }
+        let active = socrates_persistence::repositories::sessions::count_active(&parts.specs_db)
+            .await
+            .map_err(AgentError::from)?;
+        metrics.set_active_sessions(active);
+        metrics
+            .encode()
+            .map_err(|error| AgentError::Internal(format!("encode the metrics: {error}")))
     }
 
     /// The clock.

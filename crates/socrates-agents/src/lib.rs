@@ -16,6 +16,7 @@ pub mod auth;
 pub mod clock;
 pub mod container;
 pub mod health;
+pub mod metrics;
 pub mod orchestrator;
 pub mod quality;
 pub mod rate_limit;

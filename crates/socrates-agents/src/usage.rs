@@ -26,6 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
+use crate::metrics::Metrics;
 use crate::reasoner::{CallFailure, Operation, UsageSink};
 
 /// How many rows may wait for the writer.
@@ -77,6 +78,7 @@ pub struct UsageRecorder {
     dropped: AtomicU64,
     unattributed: AtomicU64,
     failed: Arc<AtomicU64>,
+    metrics: Arc<Metrics>,
 }
 
 impl UsageRecorder {
@@ -84,6 +86,16 @@ impl UsageRecorder {
     /// dropped and the queue is written.
     #[must_use]
     pub fn start(db: SpecsDb, clock: Arc<dyn Clock>) -> (Arc<Self>, JoinHandle<()>) {
+        Self::start_with_metrics(db, clock, Arc::new(Metrics::new()))
+    }
+
+    /// [`Self::start`], counting every call (attributed or not) into `metrics` too.
+    #[must_use]
+    pub fn start_with_metrics(
+        db: SpecsDb,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+    ) -> (Arc<Self>, JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let failed = Arc::new(AtomicU64::new(0));
         let writer = tokio::spawn(write_rows(db, receiver, Arc::clone(&failed)));
@@ -93,6 +105,7 @@ impl UsageRecorder {
             dropped: AtomicU64::new(0),
             unattributed: AtomicU64::new(0),
             failed,
+            metrics,
         });
         (recorder, writer)
     }
@@ -104,6 +117,12 @@ impl UsageRecorder {
             // The writer answers once it has handled everything queued before.
             let _ = written.await;
         }
+    }
+
+    /// The metrics every call is counted into.
+    #[must_use]
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Rows not stored so far.
@@ -144,6 +163,13 @@ impl UsageRecorder {
 
 impl UsageSink for UsageRecorder {
     fn record(&self, operation: Operation, usage: &Usage) {
+        self.metrics.observe_llm_call(
+            usage.provider.as_str(),
+            &usage.model,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.latency_ms,
+        );
         let Some(context) = self.context(operation) else {
             return;
         };
@@ -166,6 +192,12 @@ impl UsageSink for UsageRecorder {
     }
 
     fn record_failure(&self, operation: Operation, failure: &CallFailure) {
+        self.metrics.observe_llm_failure(
+            failure.provider.as_str(),
+            &failure.model,
+            failure.error_code,
+            failure.latency_ms,
+        );
         let Some(context) = self.context(operation) else {
             return;
         };

@@ -15,6 +15,8 @@ pub struct ApiConfig {
     pub json_limit_bytes: usize,
     /// Send `Strict-Transport-Security`.
     pub hsts: bool,
+    /// When set, `GET /metrics` wants `Authorization: Bearer <this>`.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -25,6 +27,7 @@ impl Default for ApiConfig {
             trusted_proxies: Vec::new(),
             json_limit_bytes: 1024 * 1024,
             hsts: true,
+            metrics_token: None,
         }
     }
 }

@@ -51,6 +51,7 @@ pub fn build_app(
         .app_data(query_config())
         .app_data(web::Data::new(config))
         .configure(routes::health::configure)
+        .configure(routes::metrics::configure)
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
                 .url("/openapi.json", openapi::openapi()),

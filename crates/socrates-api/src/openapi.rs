@@ -50,6 +50,7 @@ use crate::routes;
         routes::health::get_health,
         routes::health::get_liveness,
         routes::health::get_readiness,
+        routes::metrics::get_metrics,
     ),
     modifiers(&BearerScheme),
     tags(

@@ -13,6 +13,8 @@ use actix_web::{Error, HttpMessage, HttpResponse, web};
 use socrates_domain::Code;
 use std::time::Instant;
 
+use socrates_agents::ServiceContainer;
+
 use crate::config::ApiConfig;
 use crate::error::ApiError;
 
@@ -53,6 +55,19 @@ pub async fn request_context(
     let hsts = config.as_ref().is_none_or(|config| config.hsts);
     let started = Instant::now();
     let method = request.method().clone();
+    let metrics = request
+        .app_data::<web::Data<ServiceContainer>>()
+        .map(|services| std::sync::Arc::clone(services.metrics()));
+    let observe = |route: Option<&str>, status: u16| {
+        if let Some(metrics) = &metrics {
+            metrics.observe_request(
+                method.as_str(),
+                route.unwrap_or("unmatched"),
+                status,
+                started.elapsed().as_secs_f64(),
+            );
+        }
+    };
 
     if let Some(config) = &config {
         let host = request
@@ -70,6 +85,7 @@ pub async fn request_context(
             let response = request.error_response(error);
             let mut response = finish_error(response, &request_id);
             finish_headers(response.headers_mut(), &request_id, hsts);
+            observe(None, response.status().as_u16());
             return Ok(response);
         }
     }
@@ -78,14 +94,20 @@ pub async fn request_context(
     let response = match next.call(request).await {
         Ok(response) => response.map_into_boxed_body(),
         // An error raised by an inner middleware: answered directly in the one error shape.
-        Err(error) => return Err(FinishedError::from_error(&error, &request_id, hsts).into()),
+        Err(error) => {
+            let finished = FinishedError::from_error(&error, &request_id, hsts);
+            observe(None, finished.status.as_u16());
+            return Err(finished.into());
+        }
     };
     let mut response = finish_error(response, &request_id);
     finish_headers(response.headers_mut(), &request_id, hsts);
+    let route = response.request().match_pattern();
+    observe(route.as_deref(), response.status().as_u16());
     tracing::info!(
         request_id,
         http.method = %method,
-        http.route = response.request().match_pattern().as_deref().unwrap_or("unmatched"),
+        http.route = route.as_deref().unwrap_or("unmatched"),
         http.status_code = response.status().as_u16(),
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
         "request completed"

@@ -94,6 +94,15 @@ impl DatabaseOptions {
     }
 }
 
+/// The connections of a pool at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Checked out by a request or a transaction.
+    pub in_use: u32,
+    /// Open and waiting in the pool.
+    pub idle: u32,
+}
+
 /// Which engine a URL points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -209,6 +218,25 @@ impl<K: DatabaseKind> Database<K> {
             backend,
             kind: PhantomData,
         })
+    }
+
+    /// How many pooled connections are open, and how many of them are idle.
+    pub fn pool_status(&self) -> PoolStatus {
+        let (size, idle) = match self.backend {
+            Backend::Postgres => {
+                let pool = self.connection.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            Backend::Sqlite => {
+                let pool = self.connection.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+        };
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+        PoolStatus {
+            in_use: size - idle,
+            idle,
+        }
     }
 
     /// The logical name of this database.

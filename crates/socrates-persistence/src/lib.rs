@@ -22,7 +22,7 @@ pub mod testing;
 
 pub use db::{
     Auth, AuthDb, AuthTx, Backend, Conn, Database, DatabaseKind, DatabaseOptions, MigrationState,
-    Specs, SpecsDb, SpecsTx, Transaction,
+    PoolStatus, Specs, SpecsDb, SpecsTx, Transaction,
 };
 pub use error::DbError;
 pub use repositories::Page;

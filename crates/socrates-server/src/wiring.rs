@@ -123,6 +123,11 @@ pub fn api_config(settings: &Settings) -> ApiConfig {
         trusted_proxies: settings.http.trusted_proxies.clone(),
         json_limit_bytes: settings.http.json_limit_bytes,
         hsts: settings.http.hsts,
+        metrics_token: settings
+            .telemetry
+            .metrics_token
+            .as_ref()
+            .map(|token| token.expose_secret().to_owned()),
     }
 }
 

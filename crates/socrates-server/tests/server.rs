@@ -18,6 +18,7 @@ mod server {
     pub mod journey;
     pub mod llm;
     pub mod llm_journey;
+    pub mod metrics;
     pub mod perimeter;
     pub mod projects;
     pub mod support;

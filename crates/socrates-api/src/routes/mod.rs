@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod conflicts;
 pub mod health;
+pub mod metrics;
 pub mod projects;
 pub mod sessions;
 pub mod specifications;

@@ -336,6 +336,8 @@ pub struct TelemetrySettings {
     pub log_level: String,
     /// `pretty` or `json`; JSON by default in production.
     pub log_format: Option<LogFormat>,
+    /// When set, `GET /metrics` wants `Authorization: Bearer <this>`.
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Default for TelemetrySettings {
@@ -343,6 +345,7 @@ impl Default for TelemetrySettings {
         Self {
             log_level: "info".to_owned(),
             log_format: None,
+            metrics_token: None,
         }
     }
 }

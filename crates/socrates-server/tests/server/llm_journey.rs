@@ -324,4 +324,25 @@ async fn a_reasoner_failure_leaves_nothing_and_the_answer_can_be_sent_again() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(failed, 2);
+
+    // The model calls are in the metrics too, successes and failures alike.
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        r#"socrates_llm_failures_total{error_code="LLM_INVALID_RESPONSE",model="#,
+        r#"socrates_llm_tokens_total{direction="input",model="#,
+        r#"socrates_llm_call_duration_seconds_count{model="#,
+    ] {
+        assert!(
+            metrics.contains(expected),
+            "missing `{expected}` in\n{metrics}"
+        );
+    }
 }
