@@ -326,15 +326,7 @@ async fn a_reasoner_failure_leaves_nothing_and_the_answer_can_be_sent_again() {
     assert_eq!(failed, 2);
 
     // The model calls are in the metrics too, successes and failures alike.
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get("/metrics").await.text().await.unwrap();
     for expected in [
         r#"socrates_llm_failures_total{error_code="LLM_INVALID_RESPONSE",model="#,
         r#"socrates_llm_tokens_total{direction="input",model="#,

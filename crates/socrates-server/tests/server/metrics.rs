@@ -8,7 +8,7 @@ use super::support::{
 };
 
 async fn scrape(app: &TestApp) -> String {
-    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]
@@ -44,12 +44,7 @@ async fn requests_are_counted_by_route_pattern_with_the_gauges() {
         )
         .await;
     assert_eq!(session.status(), 201);
-    let missing = app
-        .client
-        .get(app.url("/no/such/page"))
-        .send()
-        .await
-        .unwrap();
+    let missing = app.get("/no/such/page").await;
     assert_eq!(missing.status(), 404);
 
     let text = scrape(&app).await;
@@ -73,12 +68,7 @@ async fn requests_are_counted_by_route_pattern_with_the_gauges() {
 async fn rate_limit_rejections_are_counted() {
     let (_clock, shared) = manual_clock();
     let app = spawn_app_with(|_| {}, shared).await;
-    let email = unique_email();
-    app.register(&email).await;
-    let wrong = json!({ "email": email, "password": "Wrong123!" });
-    for _ in 0..5 {
-        assert_eq!(app.post("/api/v1/auth/login", &wrong).await.status(), 401);
-    }
+    let wrong = app.use_up_logins(&unique_email()).await;
     assert_eq!(app.post("/api/v1/auth/login", &wrong).await.status(), 429);
     let text = scrape(&app).await;
     let expected = r#"socrates_rate_limit_rejections_total{endpoint="/api/v1/auth/login"} 1"#;
@@ -94,7 +84,7 @@ async fn a_configured_token_protects_the_metrics() {
         shared,
     )
     .await;
-    let anonymous = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let anonymous = app.get("/metrics").await;
     expect_error(anonymous, 401, "UNAUTHENTICATED").await;
     let wrong = app
         .client

@@ -205,11 +205,7 @@ async fn login_is_limited_per_account_with_retry_after_and_resets_after_a_minute
     let (clock, shared) = manual_clock();
     let app = spawn_app_with(|_| {}, shared).await;
     let email = unique_email();
-    app.register(&email).await;
-    let wrong = json!({ "email": email, "password": "Wrong123!" });
-    for _ in 0..5 {
-        assert_eq!(app.post("/api/v1/auth/login", &wrong).await.status(), 401);
-    }
+    let wrong = app.use_up_logins(&email).await;
     let limited = app.post("/api/v1/auth/login", &wrong).await;
     assert_eq!(limited.status(), 429);
     let retry_after: u64 = limited.headers()["retry-after"]

@@ -101,6 +101,21 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Registers `email` and fails its login five times (the per-account quota): the next
+    /// attempt is refused with 429. Returns the wrong credentials.
+    pub async fn use_up_logins(&self, email: &str) -> Value {
+        self.register(email).await;
+        let wrong = serde_json::json!({ "email": email, "password": "Wrong123!" });
+        for _ in 0..5 {
+            assert_eq!(self.post("/api/v1/auth/login", &wrong).await.status(), 401);
+        }
+        wrong
+    }
+
     pub async fn get_authed(&self, path: &str, token: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
