@@ -7,6 +7,7 @@
     reason = "xtask is a command-line tool that reports to the terminal"
 )]
 
+mod backup;
 mod bench;
 mod bench_auth;
 mod bench_reasoner;
@@ -54,6 +55,8 @@ fn run(args: &[String]) -> Result<()> {
         "bench-auth" => bench_auth::run(&root, rest),
         "bench-reasoner" => bench_reasoner::run(&root, rest),
         "loadtest" => loadtest::run(&root, rest),
+        "backup" => backup::run_backup(&root, rest),
+        "restore" => backup::run_restore(&root, rest),
         "openapi" => {
             no_arguments(command, rest)?;
             openapi(&root)
@@ -155,6 +158,12 @@ Commands:
         status, Markdown export. Prints per-step p50/p95/p99, throughput, errors, peak RSS
         into target/loadtest-results/report.md; fails on an error or a paced non-login p95
         over the target (50 ms).
+  backup [--to DIR]
+        Back up both databases (DATABASE_AUTH_URL/DATABASE_SPECS_URL, else the SQLite files
+        of data/): pg_dump --format=custom, or sqlite3 .backup; into backups/<UTC time>/.
+  restore --from DIR
+        Restore both databases from such a directory (pg_restore --clean --single-transaction,
+        or sqlite3 .restore). Stop the server first.
   openapi
         Rewrite docs/api/openapi.yaml from the code (a test fails while it is stale).
   help
