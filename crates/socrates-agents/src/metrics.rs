@@ -117,16 +117,15 @@ impl Metrics {
     }
 
     /// One answered request. `endpoint` is the route pattern (`/api/v1/projects/{id}`), never
-    /// the raw path, so the label set stays bounded.
-    pub fn observe_request(&self, method: &str, endpoint: &str, status: u16, seconds: f64) {
-        let status_text = status.to_string();
+    /// the raw path, so the label set stays bounded; `status` is the three-digit code.
+    pub fn observe_request(&self, method: &str, endpoint: &str, status: &str, seconds: f64) {
         self.requests
-            .with_label_values(&[method, endpoint, &status_text])
+            .with_label_values(&[method, endpoint, status])
             .inc();
         self.request_duration
             .with_label_values(&[method, endpoint])
             .observe(seconds);
-        if status == 429 {
+        if status == "429" {
             self.rate_limited.with_label_values(&[endpoint]).inc();
         }
     }
@@ -198,8 +197,8 @@ mod tests {
     #[test]
     fn requests_model_calls_and_gauges_are_exposed_with_their_labels() {
         let metrics = Metrics::new();
-        metrics.observe_request("GET", "/api/v1/projects/{id}", 200, 0.004);
-        metrics.observe_request("POST", "/api/v1/auth/login", 429, 0.001);
+        metrics.observe_request("GET", "/api/v1/projects/{id}", "200", 0.004);
+        metrics.observe_request("POST", "/api/v1/auth/login", "429", 0.001);
         metrics.observe_llm_call("anthropic", "claude", 120, 30, 850);
         metrics.observe_llm_failure("anthropic", "claude", "LLM_TIMEOUT", 30_000);
         metrics.set_active_sessions(3);

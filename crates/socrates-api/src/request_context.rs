@@ -58,12 +58,12 @@ pub async fn request_context(
     let metrics = request
         .app_data::<web::Data<ServiceContainer>>()
         .map(|services| std::sync::Arc::clone(services.metrics()));
-    let observe = |route: Option<&str>, status: u16| {
+    let observe = |route: Option<&str>, status: actix_web::http::StatusCode| {
         if let Some(metrics) = &metrics {
             metrics.observe_request(
                 method.as_str(),
                 route.unwrap_or("unmatched"),
-                status,
+                status.as_str(),
                 started.elapsed().as_secs_f64(),
             );
         }
@@ -85,7 +85,7 @@ pub async fn request_context(
             let response = request.error_response(error);
             let mut response = finish_error(response, &request_id);
             finish_headers(response.headers_mut(), &request_id, hsts);
-            observe(None, response.status().as_u16());
+            observe(None, response.status());
             return Ok(response);
         }
     }
@@ -96,14 +96,14 @@ pub async fn request_context(
         // An error raised by an inner middleware: answered directly in the one error shape.
         Err(error) => {
             let finished = FinishedError::from_error(&error, &request_id, hsts);
-            observe(None, finished.status.as_u16());
+            observe(None, finished.status);
             return Err(finished.into());
         }
     };
     let mut response = finish_error(response, &request_id);
     finish_headers(response.headers_mut(), &request_id, hsts);
     let route = response.request().match_pattern();
-    observe(route.as_deref(), response.status().as_u16());
+    observe(route.as_deref(), response.status());
     tracing::info!(
         request_id,
         http.method = %method,

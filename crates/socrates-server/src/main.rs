@@ -29,24 +29,24 @@ fn report(error: &anyhow::Error) {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
-    if matches!(cli.command, Some(Command::Healthcheck)) {
-        return healthcheck::run(&settings);
+    match cli.command.unwrap_or(Command::Serve) {
+        // A container probe: no log set-up, no runtime, no database.
+        Command::Healthcheck => healthcheck::run(&settings),
+        Command::Serve => runtime(&settings)?.block_on(async {
+            Application::build(&settings)
+                .await?
+                .run_until_stopped()
+                .await
+        }),
+        Command::Migrate(args) => runtime(&settings)?.block_on(migrate::run(&settings, &args)),
     }
-    telemetry::init(&settings);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+}
+
+/// Logging, then the multi-threaded runtime the server and migrations run on.
+fn runtime(settings: &Settings) -> anyhow::Result<tokio::runtime::Runtime> {
+    telemetry::init(settings);
+    Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("socrates")
-        .build()?;
-    runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => {
-                Application::build(&settings)
-                    .await?
-                    .run_until_stopped()
-                    .await
-            }
-            Command::Migrate(args) => migrate::run(&settings, &args).await,
-            Command::Healthcheck => healthcheck::run(&settings),
-        }
-    })
+        .build()?)
 }
