@@ -18,6 +18,7 @@ pub mod container;
 pub mod health;
 pub mod metrics;
 pub mod orchestrator;
+pub mod privacy;
 pub mod quality;
 pub mod rate_limit;
 pub mod reasoner;

@@ -19,6 +19,8 @@ use crate::routes;
         routes::auth::refresh,
         routes::auth::logout,
         routes::auth::me,
+        routes::auth::export_me,
+        routes::auth::delete_me,
         routes::auth::change_password,
         routes::auth::request_password_reset,
         routes::auth::confirm_password_reset,

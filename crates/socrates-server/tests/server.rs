@@ -20,6 +20,7 @@ mod server {
     pub mod llm_journey;
     pub mod metrics;
     pub mod perimeter;
+    pub mod personal_data;
     pub mod projects;
     pub mod support;
 }

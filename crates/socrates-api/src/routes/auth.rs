@@ -21,7 +21,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(web::resource("/login").route(web::post().to(login)))
         .service(web::resource("/refresh").route(web::post().to(refresh)))
         .service(web::resource("/logout").route(web::post().to(logout)))
-        .service(web::resource("/me").route(web::get().to(me)))
+        .service(
+            web::resource("/me")
+                .route(web::get().to(me))
+                .route(web::delete().to(delete_me)),
+        )
+        .service(web::resource("/me/export").route(web::get().to(export_me)))
         .service(web::resource("/change-password").route(web::post().to(change_password)))
         .service(
             web::resource("/password-reset/request").route(web::post().to(request_password_reset)),
@@ -68,6 +73,35 @@ pub struct ChangePasswordRequest {
     pub current_password: String,
     /// The new password.
     pub new_password: String,
+}
+
+/// The confirmation an account deletion needs.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteAccountRequest {
+    /// The account's password.
+    pub password: String,
+}
+
+/// Rows removed from one database by an account deletion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErasedRowsResponse {
+    /// Rows deleted.
+    pub deleted: u64,
+    /// Rows kept without the user's identity (their part of other people's projects, the
+    /// audit trail).
+    pub anonymised: u64,
+}
+
+/// What an account deletion removed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountDeletionResponse {
+    /// A sentence for people.
+    pub message: String,
+    /// `socrates_auth`.
+    pub socrates_auth: ErasedRowsResponse,
+    /// `socrates_specs`.
+    pub socrates_specs: ErasedRowsResponse,
 }
 
 /// A reset request.
@@ -299,6 +333,60 @@ pub(crate) async fn me(
 ) -> Result<HttpResponse, ApiError> {
     let account = services.auth().me(user.user_id).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(&account)))
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/me/export", tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Everything the account owns in both databases, table by table \
+            (`format_version`, `exported_at`, `user_id`, `socrates_auth`, `socrates_specs`); password \
+            and token hashes and encrypted keys are left out", body = Object,
+            headers(("Content-Disposition" = String, description = "attachment; filename=socrates-export-<user id>.json"))),
+        (status = 401, description = "Missing, invalid or expired access token", body = crate::error::ErrorBody),
+        (status = 429, description = "Over the per-user quota (`RATE_LIMITED`, `Retry-After`)", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn export_me(
+    services: web::Data<ServiceContainer>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let export = services.export_personal_data(user.user_id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=socrates-export-{}.json", user.user_id),
+        ))
+        .json(export))
+}
+
+#[utoipa::path(delete, path = "/api/v1/auth/me", tag = "auth", request_body = DeleteAccountRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account is gone: its projects and everything under them, its \
+            credentials and learning data deleted; its part of other people's projects and the audit \
+            trail kept without its identity; its tokens stop working", body = AccountDeletionResponse),
+        (status = 401, description = "Wrong password (`INVALID_CREDENTIALS`) or invalid token", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many attempts (`RATE_LIMITED`, `Retry-After`)", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn delete_me(
+    services: web::Data<ServiceContainer>,
+    user: AuthUser,
+    client: Client,
+    body: web::Json<DeleteAccountRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let deletion = services
+        .delete_account(user.user_id, &body.password, &client.0)
+        .await?;
+    Ok(HttpResponse::Ok().json(AccountDeletionResponse {
+        message: "the account and its data were deleted".to_owned(),
+        socrates_auth: ErasedRowsResponse {
+            deleted: deletion.socrates_auth.deleted,
+            anonymised: deletion.socrates_auth.anonymised,
+        },
+        socrates_specs: ErasedRowsResponse {
+            deleted: deletion.socrates_specs.deleted,
+            anonymised: deletion.socrates_specs.anonymised,
+        },
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/change-password", tag = "auth", request_body = ChangePasswordRequest,

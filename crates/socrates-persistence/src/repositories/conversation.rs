@@ -116,3 +116,25 @@ pub async fn list_for_session(
         .collect::<Result<Vec<_>, _>>()?;
     Ok((entries, total))
 }
+
+/// Deletes up to `batch` conversation entries written before `cutoff`, oldest first, and
+/// returns how many went. Callers repeat until it returns less than `batch`, so no single
+/// statement holds locks on a large part of the table.
+pub async fn delete_older_than(
+    db: &impl Conn<Specs>,
+    cutoff: DateTime<Utc>,
+    batch: u64,
+) -> Result<u64, DbError> {
+    let oldest = sea_orm::sea_query::Query::select()
+        .column(conversation_history::Column::Id)
+        .from(conversation_history::Entity)
+        .and_where(conversation_history::Column::CreatedAt.lt(cutoff))
+        .order_by(conversation_history::Column::CreatedAt, sea_orm::Order::Asc)
+        .limit(batch)
+        .to_owned();
+    let deleted = conversation_history::Entity::delete_many()
+        .filter(conversation_history::Column::Id.in_subquery(oldest))
+        .exec(db.raw())
+        .await?;
+    Ok(deleted.rows_affected)
+}

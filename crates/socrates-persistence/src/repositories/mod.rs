@@ -12,6 +12,7 @@ pub mod conversation;
 pub mod llm_usage;
 pub mod maturity;
 pub mod password_resets;
+pub mod personal_data;
 pub mod projects;
 pub mod questions;
 pub mod refresh_tokens;

@@ -11,6 +11,7 @@ use socrates_persistence::repositories::refresh_tokens::{self, NewRefreshToken, 
 use socrates_persistence::repositories::users::{self, NewUser, User};
 use socrates_persistence::{Auth, AuthDb, Conn, DbError};
 
+mod account;
 mod passwords;
 
 use crate::auth::error::AuthError;
