@@ -22,6 +22,7 @@ pub mod privacy;
 pub mod quality;
 pub mod rate_limit;
 pub mod reasoner;
+pub mod retention;
 pub mod usage;
 
 pub use clock::{Clock, ManualClock, SystemClock};

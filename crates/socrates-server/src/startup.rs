@@ -12,6 +12,7 @@ use socrates_agents::{Clock, ServiceContainer, SystemClock};
 use socrates_persistence::{AuthDb, Database, DatabaseKind, SpecsDb};
 
 use crate::settings::{Environment, Settings};
+use socrates_agents::retention::{RetentionJob, RetentionPolicy};
 use crate::wiring;
 
 /// The release version reported by health and logs.
@@ -23,6 +24,8 @@ pub struct Application {
     server: Server,
     databases: (AuthDb, SpecsDb),
     services: ServiceContainer,
+    /// The conversation-history pruning job, when retention is configured.
+    retention: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -78,11 +81,18 @@ impl Application {
             version = VERSION,
             "socrates is listening"
         );
+        let retention = RetentionJob::new(
+            specs_db.clone(),
+            Arc::clone(services.clock()),
+            retention_policy(settings),
+        )
+        .spawn();
         Ok(Self {
             port,
             server,
             databases: (auth_db, specs_db),
             services,
+            retention,
         })
     }
 
@@ -100,6 +110,9 @@ impl Application {
     /// finish, then closes the database pools.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await.context("HTTP server failed")?;
+        if let Some(retention) = self.retention {
+            retention.abort();
+        }
         tracing::info!("HTTP server stopped; writing queued LLM usage, closing database pools");
         self.services.usage().flush().await;
         let (auth_db, specs_db) = self.databases;
@@ -141,4 +154,16 @@ async fn prepare_schema<K: DatabaseKind>(
         );
     }
     Ok(())
+}
+
+/// The retention policy of the settings (`retention.*`).
+pub fn retention_policy(settings: &Settings) -> RetentionPolicy {
+    RetentionPolicy {
+        conversation_history: settings
+            .retention
+            .conversation_history_days
+            .map(|days| chrono::Duration::days(i64::from(days))),
+        interval: std::time::Duration::from_secs(settings.retention.interval_minutes.max(1) * 60),
+        batch: 1000,
+    }
 }

@@ -32,6 +32,11 @@ pub async fn build_container(
     specs_db: SpecsDb,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<ServiceContainer> {
+    if settings.retention.conversation_history_days == Some(0) {
+        bail!(
+            "retention.conversation_history_days must be at least 1 (leave it unset to keep the history forever)"
+        );
+    }
     let secret = jwt_secret(settings)?;
     let tokens = TokenService::new(
         &secret,

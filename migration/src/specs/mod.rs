@@ -10,7 +10,7 @@ mod m20261125_000004_create_llm_usage;
 mod m20261125_000005_create_code_generation;
 mod m20261125_000006_create_learning;
 mod m20261125_000007_create_project_shares;
-mod m20261202_000008_index_history_created;
+mod m20261202_000008_hot_path_indexes;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
@@ -21,6 +21,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261125_000005_create_code_generation::Migration),
         Box::new(m20261125_000006_create_learning::Migration),
         Box::new(m20261125_000007_create_project_shares::Migration),
-        Box::new(m20261202_000008_index_history_created::Migration),
+        Box::new(m20261202_000008_hot_path_indexes::Migration),
     ]
 }

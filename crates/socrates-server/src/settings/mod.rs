@@ -90,6 +90,27 @@ pub struct Settings {
     pub http: HttpSettings,
     /// The language-model provider.
     pub llm: LlmSettings,
+    /// How long conversation history is kept.
+    pub retention: RetentionSettings,
+}
+
+/// Data retention.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSettings {
+    /// Conversation history older than this many days is pruned; unset keeps it forever.
+    pub conversation_history_days: Option<u32>,
+    /// How often the pruning job runs.
+    pub interval_minutes: u64,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            conversation_history_days: None,
+            interval_minutes: 60,
+        }
+    }
 }
 
 /// The language-model provider. With nothing set the server runs the offline reasoner.

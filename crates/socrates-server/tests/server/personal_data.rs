@@ -22,7 +22,17 @@ use socrates_persistence::repositories::specifications::NewSpecification;
 use socrates_persistence::repositories::{sessions as session_repo, specifications as facts};
 use socrates_persistence::{Conn, repositories::personal_data::ANONYMOUS_USER};
 
-use super::support::{PASSWORD, TestApp, expect_error, spawn_app, unique_email};
+use std::sync::Arc;
+
+use sea_orm::PaginatorTrait;
+use socrates_agents::{Clock, ManualClock, SystemClock};
+use socrates_server::Application;
+use socrates_server::settings::Environment;
+
+use super::support::{
+    PASSWORD, TestApp, expect_error, settings_for, spawn_app, spawn_app_with, spawn_on,
+    unique_email,
+};
 
 async fn json_of(response: reqwest::Response, status: u16) -> Value {
     let code = response.status();
@@ -301,4 +311,61 @@ async fn deleting_the_account_leaves_nothing_of_the_user_and_keeps_everyone_else
         )
         .await;
     expect_error(login, 401, "INVALID_CREDENTIALS").await;
+}
+
+#[tokio::test]
+async fn the_server_prunes_conversation_history_older_than_the_retention_setting() {
+    // Three days ago, someone was interviewed.
+    let past = ManualClock::new(chrono::Utc::now() - chrono::Duration::days(3));
+    let clock: Arc<dyn Clock> = Arc::new(past);
+    let app = spawn_app_with(|_| {}, clock).await;
+    let (token, _) = account(&app, &unique_email()).await;
+    interview(&app, &token, "Old talk").await;
+    let TestApp {
+        databases, handle, ..
+    } = app;
+    handle.stop(true).await;
+
+    // Restarted today with a two-day retention: the job prunes at start and then hourly.
+    let mut settings = settings_for(&databases, Environment::Test);
+    settings.retention.conversation_history_days = Some(2);
+    let app = spawn_on(databases, &settings, Arc::new(SystemClock)).await;
+    let (token, _) = account(&app, &unique_email()).await;
+    interview(&app, &token, "New talk").await;
+    let specs = app.specs_db().await;
+    let mut left = u64::MAX;
+    for _ in 0..100 {
+        left = conversation_history::Entity::find().count(specs.raw()).await.unwrap();
+        if left == 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(left, 4, "only today's question/answer pairs remain");
+    let old = conversation_history::Entity::find()
+        .filter(sea_orm::ColumnTrait::lt(
+            &conversation_history::Column::CreatedAt,
+            chrono::Utc::now() - chrono::Duration::days(2),
+        ))
+        .count(specs.raw())
+        .await
+        .unwrap();
+    assert_eq!(old, 0);
+    // The facts drawn from the old conversation are the specification: they stay.
+    assert!(specifications::Entity::find().count(specs.raw()).await.unwrap() >= 6);
+}
+
+#[tokio::test]
+async fn a_retention_of_zero_days_is_refused_at_start() {
+    let databases = socrates_persistence::testing::TestDatabaseUrls::create().await;
+    let mut settings = settings_for(&databases, Environment::Test);
+    settings.retention.conversation_history_days = Some(0);
+    let error = Application::build(&settings)
+        .await
+        .err()
+        .expect("a zero-day retention is refused");
+    assert!(
+        format!("{error:#}").contains("retention.conversation_history_days must be at least 1"),
+        "{error:#}"
+    );
 }
