@@ -6,6 +6,7 @@ use crate::agents::export::Exporter;
 use crate::agents::facts::ContextAnalyzer;
 use crate::agents::project_manager::ProjectManager;
 use crate::agents::socratic::SocraticCounselor;
+use crate::cache::ProjectViews;
 use crate::orchestrator::Orchestrator;
 use crate::quality::PassThroughGate;
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub struct ContainerParts {
     pub specs_db: SpecsDb,
     /// The shared Redis pool, when configured.
     pub redis: Option<RedisPool>,
+    /// The view cache (Redis when configured, in this process otherwise).
+    pub cache: Arc<dyn crate::cache::Cache>,
     /// The reasoner the agents think with (the offline engine until a provider is configured).
     pub reasoner: Arc<dyn Reasoner>,
     /// The offline data (technologies, vocabulary, rules): the agents compare values with it,
@@ -84,6 +87,7 @@ pub struct ServiceContainer {
 struct Inner {
     parts: ContainerParts,
     orchestrator: Orchestrator,
+    views: ProjectViews,
     started_at: DateTime<Utc>,
     /// The last provider probe and when it was taken.
     llm_probe: std::sync::Mutex<Option<(std::time::Instant, crate::health::ComponentHealth)>>,
@@ -93,27 +97,34 @@ impl ServiceContainer {
     /// Assembles the container.
     pub fn new(parts: ContainerParts) -> Self {
         let started_at = parts.clock.now();
+        let views = ProjectViews::new(Arc::clone(&parts.cache), Arc::clone(parts.usage.metrics()));
         let orchestrator = Orchestrator::new(Arc::new(PassThroughGate))
-            .with_agent(Arc::new(ProjectManager::new(
-                parts.specs_db.clone(),
-                Arc::clone(&parts.clock),
-            )))
-            .with_agent(Arc::new(SocraticCounselor::new(
-                parts.specs_db.clone(),
-                Arc::clone(&parts.reasoner),
-                Arc::clone(&parts.offline),
-                Arc::clone(&parts.clock),
-            )))
-            .with_agent(Arc::new(ContextAnalyzer::new(
-                parts.specs_db.clone(),
-                Arc::clone(&parts.reasoner),
-                Arc::clone(&parts.offline),
-                Arc::clone(&parts.clock),
-            )))
-            .with_agent(Arc::new(ConflictDetector::new(
-                parts.specs_db.clone(),
-                Arc::clone(&parts.clock),
-            )))
+            .with_agent(Arc::new(
+                ProjectManager::new(parts.specs_db.clone(), Arc::clone(&parts.clock))
+                    .with_views(views.clone()),
+            ))
+            .with_agent(Arc::new(
+                SocraticCounselor::new(
+                    parts.specs_db.clone(),
+                    Arc::clone(&parts.reasoner),
+                    Arc::clone(&parts.offline),
+                    Arc::clone(&parts.clock),
+                )
+                .with_views(views.clone()),
+            ))
+            .with_agent(Arc::new(
+                ContextAnalyzer::new(
+                    parts.specs_db.clone(),
+                    Arc::clone(&parts.reasoner),
+                    Arc::clone(&parts.offline),
+                    Arc::clone(&parts.clock),
+                )
+                .with_views(views.clone()),
+            ))
+            .with_agent(Arc::new(
+                ConflictDetector::new(parts.specs_db.clone(), Arc::clone(&parts.clock))
+                    .with_views(views.clone()),
+            ))
             .with_agent(Arc::new(Exporter::new(
                 parts.specs_db.clone(),
                 Arc::clone(&parts.clock),
@@ -122,6 +133,7 @@ impl ServiceContainer {
             inner: Arc::new(Inner {
                 parts,
                 orchestrator,
+                views,
                 started_at,
                 llm_probe: std::sync::Mutex::new(None),
             }),
@@ -141,6 +153,16 @@ impl ServiceContainer {
     /// The shared Redis pool, when configured.
     pub fn redis(&self) -> Option<&RedisPool> {
         self.inner.parts.redis.as_ref()
+    }
+
+    /// The project views cache (the account deletion drops the user's projects from it).
+    pub fn views(&self) -> &ProjectViews {
+        &self.inner.views
+    }
+
+    /// The view cache.
+    pub fn cache(&self) -> &Arc<dyn crate::cache::Cache> {
+        &self.inner.parts.cache
     }
 
     /// The reasoner.

@@ -13,6 +13,7 @@
 pub mod agent;
 pub mod agents;
 pub mod auth;
+pub mod cache;
 pub mod clock;
 pub mod container;
 pub mod health;

@@ -28,6 +28,7 @@ pub struct Metrics {
     llm_failures: IntCounterVec,
     active_sessions: IntGauge,
     pool_connections: IntGaugeVec,
+    cache: IntCounterVec,
 }
 
 impl Metrics {
@@ -95,6 +96,15 @@ impl Metrics {
             ),
             &["database", "state"],
         )?;
+        let cache = IntCounterVec::new(
+            Opts::new(
+                "socrates_cache_requests_total",
+                "Cache lookups by view and outcome (hit, miss, error: the cache failed and the \
+                 database answered) and invalidation failures (invalidate_error)",
+            ),
+            &["view", "outcome"],
+        )?;
+        registry.register(Box::new(cache.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(request_duration.clone()))?;
         registry.register(Box::new(rate_limited.clone()))?;
@@ -113,6 +123,7 @@ impl Metrics {
             llm_failures,
             active_sessions,
             pool_connections,
+            cache,
         })
     }
 
@@ -158,6 +169,12 @@ impl Metrics {
         self.llm_failures
             .with_label_values(&[provider, model, code])
             .inc();
+    }
+
+    /// One cache lookup of `view` (`status`, `facts`) and its outcome (`hit`, `miss`,
+    /// `error`), or a failed invalidation (`invalidate_error`).
+    pub fn observe_cache(&self, view: &str, outcome: &str) {
+        self.cache.with_label_values(&[view, outcome]).inc();
     }
 
     /// Sets the active-session gauge.

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use socrates_domain::UserId;
+use socrates_domain::{ProjectId, UserId};
 use socrates_persistence::repositories::personal_data::{self, Erased, Tables};
 
 use crate::auth::{AuthError, ClientContext};
@@ -92,8 +92,12 @@ impl ServiceContainer {
             .await?;
         let dropped_teams = self.auth().teams_left_empty(user).await?;
         let transaction = self.specs_db().begin().await?;
+        let owned = personal_data::owned_project_ids(&transaction, user).await?;
         let specs = personal_data::erase_specs(&transaction, user, &dropped_teams).await?;
         transaction.commit().await?;
+        for project in owned {
+            self.views().invalidate(ProjectId::from_uuid(project)).await;
+        }
         let auth = self
             .auth()
             .erase_account(user, &dropped_teams, specs, client)

@@ -117,8 +117,8 @@ mod tests {
             },
             start,
         )
-            .await
-            .unwrap();
+        .await
+        .unwrap();
         let session = sessions::create(&db, project.id, owner, SessionMode::Socratic, start)
             .await
             .unwrap();
@@ -164,15 +164,28 @@ mod tests {
         // 7 days old, which is not older than the window.
         clock.advance(chrono::Duration::days(9));
         assert_eq!(keep_forever.run_once().await.unwrap(), 0);
-        assert_eq!(job.run_once().await.unwrap(), 10, "days 0 and 1, in batches of 3");
-        assert_eq!(job.run_once().await.unwrap(), 0, "a second pass finds nothing");
-        let (left, total) = conversation::list_for_session(&db, session.id, Page::new(Some(100), None))
-            .await
-            .unwrap();
+        assert_eq!(
+            job.run_once().await.unwrap(),
+            10,
+            "days 0 and 1, in batches of 3"
+        );
+        assert_eq!(
+            job.run_once().await.unwrap(),
+            0,
+            "a second pass finds nothing"
+        );
+        let (left, total) =
+            conversation::list_for_session(&db, session.id, Page::new(Some(100), None))
+                .await
+                .unwrap();
         assert_eq!(total, 40);
         assert!(left[0].content.starts_with("day 2 "), "{}", left[0].content);
 
         clock.advance(chrono::Duration::days(2));
-        assert_eq!(job.run_once().await.unwrap(), 10, "day 2 and 3 went as time moved on");
+        assert_eq!(
+            job.run_once().await.unwrap(),
+            10,
+            "day 2 and 3 went as time moved on"
+        );
     }
 }

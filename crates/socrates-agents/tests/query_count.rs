@@ -47,7 +47,11 @@ impl<S: Subscriber> Layer<S> for CountStatements {
             event.record(&mut statement);
             // A connection the pool opens mid-read runs its set-up pragmas once in its life;
             // they are not the read's statements.
-            if statement.0.trim_start_matches(['"', '\\']).starts_with("PRAGMA") {
+            if statement
+                .0
+                .trim_start_matches(['"', '\\'])
+                .starts_with("PRAGMA")
+            {
                 return;
             }
             STATEMENTS.fetch_add(1, Ordering::SeqCst);

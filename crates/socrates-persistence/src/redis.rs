@@ -22,11 +22,43 @@ redis.call('SET', KEYS[1], tat + interval, 'PX', ARGV[4])
 return 0
 ";
 
+/// A generational view cache in one hash per scope: field `g` holds the generation, the views
+/// are stored as `<generation>:<view>`. KEYS[1]: the scope. ARGV[1]: the view. Returns the
+/// generation and the view's value at that generation (nil when absent).
+const CACHE_GET_SCRIPT: &str = r"
+local g = redis.call('HGET', KEYS[1], 'g') or '0'
+return {g, redis.call('HGET', KEYS[1], g .. ':' .. ARGV[1])}
+";
+
+/// Stores a view only when the scope is still at the generation it was read at, so a value
+/// computed before an invalidation is never stored after it. KEYS[1]: the scope. ARGV: the
+/// generation, the view, the value, the scope's lifetime (ms). Returns 1 when stored.
+const CACHE_PUT_SCRIPT: &str = r"
+local g = redis.call('HGET', KEYS[1], 'g') or '0'
+if g ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], g .. ':' .. ARGV[2], ARGV[3])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+return 1
+";
+
+/// Moves the scope to its next generation and drops every stored view. KEYS[1]: the scope.
+/// ARGV[1]: the scope's lifetime (ms). Returns the new generation.
+const CACHE_INVALIDATE_SCRIPT: &str = r"
+local g = tonumber(redis.call('HGET', KEYS[1], 'g') or '0') + 1
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'g', g)
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return g
+";
+
 /// A pool of Redis connections.
 #[derive(Clone)]
 pub struct RedisPool {
     pool: Pool,
     script: Script,
+    cache_get: Script,
+    cache_put: Script,
+    cache_invalidate: Script,
 }
 
 impl std::fmt::Debug for RedisPool {
@@ -59,6 +91,9 @@ impl RedisPool {
         let redis = Self {
             pool,
             script: Script::new(GCRA_SCRIPT),
+            cache_get: Script::new(CACHE_GET_SCRIPT),
+            cache_put: Script::new(CACHE_PUT_SCRIPT),
+            cache_invalidate: Script::new(CACHE_INVALIDATE_SCRIPT),
         };
         redis.ping().await?;
         Ok(redis)
@@ -99,6 +134,65 @@ impl RedisPool {
             .invoke_async(&mut connection)
             .await
             .map_err(|error| unavailable(&error))
+    }
+
+    /// The generation of cache scope `key` and the value of `view` stored at it.
+    pub async fn cache_get(
+        &self,
+        key: &str,
+        view: &str,
+    ) -> Result<(u64, Option<Vec<u8>>), DbError> {
+        let mut connection = self.connection().await?;
+        let (generation, value): (String, Option<Vec<u8>>) = self
+            .cache_get
+            .key(key)
+            .arg(view)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| unavailable(&error))?;
+        let generation = generation.parse().map_err(|_| {
+            DbError::Query(sea_orm::DbErr::Custom(format!(
+                "cache scope {key} has a malformed generation {generation:?}"
+            )))
+        })?;
+        Ok((generation, value))
+    }
+
+    /// Stores `value` as `view` of scope `key` if the scope is still at `generation`; returns
+    /// whether it was stored.
+    pub async fn cache_put(
+        &self,
+        key: &str,
+        generation: u64,
+        view: &str,
+        value: &[u8],
+        ttl_ms: u64,
+    ) -> Result<bool, DbError> {
+        let mut connection = self.connection().await?;
+        let stored: i64 = self
+            .cache_put
+            .key(key)
+            .arg(generation.to_string())
+            .arg(view)
+            .arg(value)
+            .arg(ttl_ms)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| unavailable(&error))?;
+        Ok(stored == 1)
+    }
+
+    /// Moves scope `key` to its next generation, dropping its views.
+    pub async fn cache_invalidate(&self, key: &str, ttl_ms: u64) -> Result<(), DbError> {
+        let mut connection = self.connection().await?;
+        let _generation: i64 = self
+            .cache_invalidate
+            .key(key)
+            .arg(ttl_ms)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| unavailable(&error))?;
+        Ok(())
     }
 
     async fn connection(&self) -> Result<deadpool_redis::Connection, DbError> {

@@ -12,8 +12,8 @@ use socrates_agents::{Clock, ServiceContainer, SystemClock};
 use socrates_persistence::{AuthDb, Database, DatabaseKind, SpecsDb};
 
 use crate::settings::{Environment, Settings};
-use socrates_agents::retention::{RetentionJob, RetentionPolicy};
 use crate::wiring;
+use socrates_agents::retention::{RetentionJob, RetentionPolicy};
 
 /// The release version reported by health and logs.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use secrecy::ExposeSecret;
 use socrates_agents::auth::{AuthPolicy, AuthService, LogMailer, PasswordHasher, TokenService};
+use socrates_agents::cache::{Cache, InProcessCache, RedisCache};
 use socrates_agents::rate_limit::{InProcessRateLimiter, Quota, RateLimiter, RedisRateLimiter};
 use socrates_agents::reasoner::offline::OfflineData;
 use socrates_agents::reasoner::{LlmReasoner, OfflineReasoner, Reasoner, UsageSink};
@@ -79,6 +80,20 @@ pub async fn build_container(
         rate_limiter = rate_limiter.kind(),
         "rate limits are enforced by this limiter"
     );
+    let cache_ttl = Duration::from_secs(settings.cache.ttl_seconds.max(1));
+    let cache: Arc<dyn Cache> = match &redis {
+        Some(pool) => Arc::new(RedisCache::new(
+            pool.clone(),
+            &settings.redis.key_prefix,
+            cache_ttl,
+        )),
+        None => Arc::new(InProcessCache::new(settings.cache.max_projects, cache_ttl)),
+    };
+    tracing::info!(
+        cache = cache.kind(),
+        ttl_seconds = cache_ttl.as_secs(),
+        "project status and fact lists are cached here"
+    );
 
     let policy = AuthPolicy {
         refresh_ttl: chrono::Duration::days(settings.auth.refresh_token_days),
@@ -101,6 +116,7 @@ pub async fn build_container(
     let (usage, _writer) = UsageRecorder::start(specs_db.clone(), Arc::clone(&clock));
     let (reasoner, llm_client, offline) = build_reasoner(settings, usage.clone())?;
     Ok(ServiceContainer::new(ContainerParts {
+        cache,
         auth_db,
         specs_db,
         redis,

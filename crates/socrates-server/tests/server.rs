@@ -12,6 +12,7 @@
 mod server {
     pub mod auth;
     pub mod binary;
+    pub mod cache;
     pub mod docs;
     pub mod facts;
     pub mod health;

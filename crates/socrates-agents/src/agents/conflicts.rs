@@ -20,6 +20,7 @@ use socrates_persistence::{DbError, SpecsDb};
 
 use super::common::{owned_project, record_maturity};
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::cache::ProjectViews;
 use crate::clock::Clock;
 
 /// The agent id.
@@ -131,6 +132,7 @@ pub struct Resolved {
 pub struct ConflictDetector {
     db: SpecsDb,
     clock: Arc<dyn Clock>,
+    views: ProjectViews,
 }
 
 fn conflict_not_found(id: ConflictId) -> AgentError {
@@ -167,7 +169,18 @@ impl ConflictDetector {
     /// The agent over the specs database.
     #[must_use]
     pub fn new(db: SpecsDb, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock }
+        Self {
+            db,
+            clock,
+            views: ProjectViews::uncached(),
+        }
+    }
+
+    /// Drops the project's cached views in `views` after every change this agent commits.
+    #[must_use]
+    pub fn with_views(mut self, views: ProjectViews) -> Self {
+        self.views = views;
+        self
     }
 
     /// The caller's conflict; 404 for anyone else's.
@@ -332,6 +345,7 @@ impl ConflictDetector {
         )
         .await?;
         tx.commit().await?;
+        self.views.invalidate(conflict.project_id).await;
         Ok(Resolved {
             conflict_id: resolved.id,
             status: resolved.status,

@@ -20,9 +20,11 @@ use socrates_persistence::repositories::specifications::{
 use socrates_persistence::{DbError, SpecsDb};
 
 use super::common::{
-    Origin, Placement, existing_facts, hold_in_conflict, owned_project, place, record_maturity,
+    Origin, Placement, existing_facts, hold_in_conflict, owned_project, place, project_not_found,
+    record_maturity,
 };
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::cache::ProjectViews;
 use crate::clock::Clock;
 use crate::reasoner::offline::OfflineData;
 use crate::reasoner::{ExtractionInput, Reasoner};
@@ -151,6 +153,7 @@ pub struct ContextAnalyzer {
     reasoner: Arc<dyn Reasoner>,
     offline: Arc<OfflineData>,
     clock: Arc<dyn Clock>,
+    views: ProjectViews,
 }
 
 fn fact_not_found(id: SpecificationId) -> AgentError {
@@ -186,7 +189,15 @@ impl ContextAnalyzer {
             reasoner,
             offline,
             clock,
+            views: ProjectViews::uncached(),
         }
+    }
+
+    /// Caches pages of fact lists in `views` (and drops them on every change of the facts).
+    #[must_use]
+    pub fn with_views(mut self, views: ProjectViews) -> Self {
+        self.views = views;
+        self
     }
 
     async fn project(&self, context: &AgentContext, id: ProjectId) -> Result<Project, AgentError> {
@@ -247,21 +258,43 @@ impl ContextAnalyzer {
         context: &AgentContext,
         request: ListFacts,
     ) -> Result<FactList, AgentError> {
-        let project = self.project(context, request.project_id).await?;
+        let id = request.project_id;
         let category = request
             .category
             .as_deref()
             .map(parse_category)
             .transpose()?;
         let page = Page::new(request.limit, request.offset);
-        let (rows, total) =
-            specifications::list_current_counted(&self.db, project.id, category, page).await?;
-        Ok(FactList {
-            specifications: rows.iter().map(FactView::from).collect(),
-            total,
-            limit: page.limit,
-            offset: page.offset,
-        })
+        let view = format!(
+            "facts:{}:{}:{}",
+            category.map_or("all", Category::as_str),
+            page.limit,
+            page.offset
+        );
+        self.views
+            .get_or_load(
+                id,
+                context.user_id,
+                "facts",
+                &view,
+                || project_not_found(id),
+                || async {
+                    let project = self.project(context, id).await?;
+                    let (rows, total) =
+                        specifications::list_current_counted(&self.db, project.id, category, page)
+                            .await?;
+                    Ok((
+                        project.owner_id,
+                        FactList {
+                            specifications: rows.iter().map(FactView::from).collect(),
+                            total,
+                            limit: page.limit,
+                            offset: page.offset,
+                        },
+                    ))
+                },
+            )
+            .await
     }
 
     async fn add(&self, context: &AgentContext, request: AddFact) -> Result<FactAdded, AgentError> {
@@ -353,6 +386,7 @@ impl ContextAnalyzer {
             .await?
             .overall;
         tx.commit().await?;
+        self.views.invalidate(project.id).await;
         Ok(FactAdded {
             specification: saved,
             conflicts_detected: !raised.is_empty(),
@@ -395,6 +429,7 @@ impl ContextAnalyzer {
         .await?
         .overall;
         tx.commit().await?;
+        self.views.invalidate(fact.project_id).await;
         Ok(FactChanged {
             spec_id: version.id,
             version: version.version,
@@ -426,6 +461,7 @@ impl ContextAnalyzer {
         .await?
         .overall;
         tx.commit().await?;
+        self.views.invalidate(fact.project_id).await;
         Ok(FactChanged {
             spec_id: deleted.id,
             version: deleted.version,

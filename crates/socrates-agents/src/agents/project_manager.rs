@@ -20,6 +20,7 @@ use socrates_persistence::repositories::{Page, maturity, specifications};
 
 use super::common::{owned_project, project_not_found};
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::cache::ProjectViews;
 use crate::clock::Clock;
 
 /// The agent id.
@@ -233,13 +234,25 @@ fn refusal_json(refusal: &AdvanceRefusal) -> Value {
 pub struct ProjectManager {
     db: SpecsDb,
     clock: Arc<dyn Clock>,
+    views: ProjectViews,
 }
 
 impl ProjectManager {
     /// The agent over the specs database.
     #[must_use]
     pub fn new(db: SpecsDb, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock }
+        Self {
+            db,
+            clock,
+            views: ProjectViews::uncached(),
+        }
+    }
+
+    /// Caches the project status in `views` (and drops it on every change of the project).
+    #[must_use]
+    pub fn with_views(mut self, views: ProjectViews) -> Self {
+        self.views = views;
+        self
     }
 
     async fn owned(&self, context: &AgentContext, id: ProjectId) -> Result<Project, AgentError> {
@@ -322,6 +335,7 @@ impl ProjectManager {
                 .transpose()?,
         };
         let updated = projects::update(&self.db, project.id, changes, self.clock.now()).await?;
+        self.views.invalidate(project.id).await;
         Ok(updated.into())
     }
 
@@ -333,6 +347,7 @@ impl ProjectManager {
         let project = self.owned(context, request.project_id).await?;
         if project.status != ProjectStatus::Archived {
             projects::archive(&self.db, project.id, self.clock.now()).await?;
+            self.views.invalidate(project.id).await;
         }
         Ok(Archived {
             project_id: project.id,
@@ -347,8 +362,23 @@ impl ProjectManager {
         context: &AgentContext,
         request: ProjectRef,
     ) -> Result<ProjectStatusReport, AgentError> {
-        let (project, open_conflicts, report) = self.standing(context, request.project_id).await?;
-        Ok(status_report(&project, &report, open_conflicts))
+        let id = request.project_id;
+        self.views
+            .get_or_load(
+                id,
+                context.user_id,
+                "status",
+                "status",
+                || project_not_found(id),
+                || async {
+                    let (project, open_conflicts, report) = self.standing(context, id).await?;
+                    Ok((
+                        project.owner_id,
+                        status_report(&project, &report, open_conflicts),
+                    ))
+                },
+            )
+            .await
     }
 
     /// The owned project, its open conflicts and its maturity, in two statements: the project
@@ -391,6 +421,7 @@ impl ProjectManager {
         let moved =
             projects::advance_phase(&self.db, project.id, project.phase, next, self.clock.now())
                 .await?;
+        self.views.invalidate(project.id).await;
         if !moved {
             return Err(AgentError::Refused {
                 code: Code::StaleVersion,

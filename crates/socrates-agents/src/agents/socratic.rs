@@ -33,6 +33,7 @@ use super::common::{
     Origin, Placement, existing_facts, hold_in_conflict, place, project_not_found, record_maturity,
 };
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::cache::ProjectViews;
 use crate::clock::Clock;
 use crate::reasoner::offline::OfflineData;
 use crate::reasoner::{ExtractionInput, QuestionContext, Reasoner, ReasonerError, RejectedItem};
@@ -231,6 +232,7 @@ pub struct SocraticCounselor {
     reasoner: Arc<dyn Reasoner>,
     offline: Arc<OfflineData>,
     clock: Arc<dyn Clock>,
+    views: ProjectViews,
 }
 
 fn session_not_found(id: SessionId) -> AgentError {
@@ -252,7 +254,15 @@ impl SocraticCounselor {
             reasoner,
             offline,
             clock,
+            views: ProjectViews::uncached(),
         }
+    }
+
+    /// Drops the project's cached views in `views` after every change this agent commits.
+    #[must_use]
+    pub fn with_views(mut self, views: ProjectViews) -> Self {
+        self.views = views;
+        self
     }
 
     /// The caller's session and its project; 404 for anyone else's.
@@ -573,6 +583,7 @@ impl SocraticCounselor {
         .await?;
         sessions::touch(&tx, session.id, now).await?;
         tx.commit().await?;
+        self.views.invalidate(session.project_id).await;
         Ok(AnswerResult {
             success: true,
             specs_extracted: saved_count,

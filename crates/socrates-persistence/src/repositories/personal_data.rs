@@ -20,8 +20,8 @@ use uuid::Uuid;
 
 use crate::db::{Auth, Conn, Specs};
 use crate::entities::auth::{
-    api_keys, audit_logs, password_reset_requests, refresh_tokens, team_invitations,
-    team_members, teams, user_rules, users,
+    api_keys, audit_logs, password_reset_requests, refresh_tokens, team_invitations, team_members,
+    teams, user_rules, users,
 };
 use crate::entities::specs::{
     conflicts, conversation_history, maturity_tracking, projects, quality_metrics, questions,
@@ -93,8 +93,11 @@ pub async fn export_auth(db: &impl Conn<Auth>, user: UserId) -> Result<Tables, D
     );
     tables.insert(
         "password_reset_requests",
-        rows::<password_reset_requests::Entity>(db, by(password_reset_requests::Column::UserId, id))
-            .await?,
+        rows::<password_reset_requests::Entity>(
+            db,
+            by(password_reset_requests::Column::UserId, id),
+        )
+        .await?,
     );
     tables.insert(
         "audit_logs",
@@ -131,6 +134,17 @@ pub async fn export_auth(db: &impl Conn<Auth>, user: UserId) -> Result<Tables, D
 
 fn by(column: impl ColumnTrait, id: Uuid) -> Condition {
     Condition::all().add(column.eq(id))
+}
+
+/// The projects the user owns (their cached views are dropped when the account goes).
+pub async fn owned_project_ids(db: &impl Conn<Specs>, user: UserId) -> Result<Vec<Uuid>, DbError> {
+    Ok(projects::Entity::find()
+        .select_only()
+        .column(projects::Column::Id)
+        .filter(projects::Column::OwnerId.eq(user.into_uuid()))
+        .into_tuple()
+        .all(db.raw())
+        .await?)
 }
 
 /// The ids of the projects the user owns.
@@ -228,7 +242,8 @@ pub async fn export_specs(db: &impl Conn<Specs>, user: UserId) -> Result<Tables,
         "quality_metrics",
         rows::<quality_metrics::Entity>(
             db,
-            Condition::all().add(quality_metrics::Column::ProjectId.in_subquery(owned_projects(id))),
+            Condition::all()
+                .add(quality_metrics::Column::ProjectId.in_subquery(owned_projects(id))),
         )
         .await?,
     );
@@ -391,7 +406,10 @@ pub async fn erase_specs(
     // Versions point at their successors; unlink them so the delete does not depend on the
     // order in which the database visits the rows.
     specifications::Entity::update_many()
-        .col_expr(specifications::Column::SupersededBy, Expr::value(None::<Uuid>))
+        .col_expr(
+            specifications::Column::SupersededBy,
+            Expr::value(None::<Uuid>),
+        )
         .filter(specifications::Column::ProjectId.in_subquery(owned()))
         .exec(db)
         .await?;

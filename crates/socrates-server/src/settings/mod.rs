@@ -92,6 +92,28 @@ pub struct Settings {
     pub llm: LlmSettings,
     /// How long conversation history is kept.
     pub retention: RetentionSettings,
+    /// The view cache (project status, fact lists).
+    pub cache: CacheSettings,
+}
+
+/// The view cache: in Redis when `REDIS_URL` is set, in this process otherwise.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheSettings {
+    /// How long a project's cached views live at most (also the bound on staleness after a
+    /// failed invalidation).
+    pub ttl_seconds: u64,
+    /// Projects whose views the in-process cache keeps at most.
+    pub max_projects: u64,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self {
+            ttl_seconds: 300,
+            max_projects: 10_000,
+        }
+    }
 }
 
 /// Data retention.

@@ -7,8 +7,8 @@ use socrates_domain::{
     Category, Confidence, FactKey, FactSource, FactValue, ProjectId, SessionMode, UserId,
 };
 use socrates_persistence::entities::auth::{
-    api_keys, audit_logs, password_reset_requests, refresh_tokens, team_invitations,
-    team_members, teams, user_rules, users,
+    api_keys, audit_logs, password_reset_requests, refresh_tokens, team_invitations, team_members,
+    teams, user_rules, users,
 };
 use socrates_persistence::entities::specs::{
     conflicts, conversation_history, maturity_tracking, projects, quality_metrics, questions,
@@ -264,9 +264,15 @@ async fn deleting_the_account_leaves_nothing_of_the_user_and_keeps_everyone_else
         200,
     )
     .await;
-    assert!(deleted["socrates_specs"]["deleted"].as_u64().unwrap() > 10, "{deleted}");
+    assert!(
+        deleted["socrates_specs"]["deleted"].as_u64().unwrap() > 10,
+        "{deleted}"
+    );
     assert_eq!(deleted["socrates_specs"]["anonymised"], 2, "{deleted}");
-    assert_eq!(deleted["socrates_auth"]["deleted"], 2, "the account and its token: {deleted}");
+    assert_eq!(
+        deleted["socrates_auth"]["deleted"], 2,
+        "the account and its token: {deleted}"
+    );
 
     let after = every_row(&app).await;
     let left: Vec<_> = after
@@ -291,12 +297,18 @@ async fn deleting_the_account_leaves_nothing_of_the_user_and_keeps_everyone_else
             .any(|fact| fact.key == "response_time_p95" && fact.created_by.is_none())
     );
     let status = app
-        .get_authed(&format!("/api/v1/projects/{other_project}/status"), &other_token)
+        .get_authed(
+            &format!("/api/v1/projects/{other_project}/status"),
+            &other_token,
+        )
         .await;
     assert_eq!(status.status(), 200);
     assert!(after.iter().any(|row| row.contains(&other_id)));
     let deletions = audit_logs::Entity::find()
-        .filter(sea_orm::ColumnTrait::eq(&audit_logs::Column::Action, "user.deleted"))
+        .filter(sea_orm::ColumnTrait::eq(
+            &audit_logs::Column::Action,
+            "user.deleted",
+        ))
         .all(app.auth_db().await.raw())
         .await
         .unwrap();
@@ -335,7 +347,10 @@ async fn the_server_prunes_conversation_history_older_than_the_retention_setting
     let specs = app.specs_db().await;
     let mut left = u64::MAX;
     for _ in 0..100 {
-        left = conversation_history::Entity::find().count(specs.raw()).await.unwrap();
+        left = conversation_history::Entity::find()
+            .count(specs.raw())
+            .await
+            .unwrap();
         if left == 4 {
             break;
         }
@@ -352,7 +367,13 @@ async fn the_server_prunes_conversation_history_older_than_the_retention_setting
         .unwrap();
     assert_eq!(old, 0);
     // The facts drawn from the old conversation are the specification: they stay.
-    assert!(specifications::Entity::find().count(specs.raw()).await.unwrap() >= 6);
+    assert!(
+        specifications::Entity::find()
+            .count(specs.raw())
+            .await
+            .unwrap()
+            >= 6
+    );
 }
 
 #[tokio::test]

@@ -79,10 +79,7 @@ impl AuthService {
     }
 
     /// Every row of `socrates_auth` about the user, secrets left out.
-    pub async fn export_account(
-        &self,
-        user: UserId,
-    ) -> Result<personal_data::Tables, AuthError> {
+    pub async fn export_account(&self, user: UserId) -> Result<personal_data::Tables, AuthError> {
         Ok(personal_data::export_auth(&self.db, user).await?)
     }
 }

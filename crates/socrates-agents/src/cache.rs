@@ -1,0 +1,372 @@
+//! The view cache: read-mostly answers (a project's status, pages of its facts) kept in Redis
+//! when `REDIS_URL` is set, in this process otherwise — both behind [`Cache`].
+//!
+//! Entries live in *scopes* (one per project) that carry a generation. A reader takes the
+//! scope's generation with the value; on a miss it loads from the database and stores the
+//! result only if the scope is still at that generation. Every write that changes a project
+//! moves its scope to the next generation after committing. So a value computed before a write
+//! can never be stored after it, and a write is visible to the very next read.
+//!
+//! A cache that fails is never fatal: the database answers, the failure is logged and counted
+//! (`socrates_cache_requests_total{outcome="error"}`), and `/health` reports Redis down as
+//! `degraded`. An invalidation that fails is counted as `invalidate_error`; the scope's
+//! lifetime (`cache.ttl_seconds`) bounds how long a stale entry can then be served.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use socrates_domain::{ProjectId, UserId};
+use socrates_persistence::redis::RedisPool;
+
+use crate::agent::AgentError;
+use crate::metrics::Metrics;
+
+/// The cache could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("cache unavailable: {0}")]
+pub struct CacheError(pub String);
+
+/// A generational key-value cache of views grouped in scopes.
+#[async_trait]
+pub trait Cache: Send + Sync + std::fmt::Debug {
+    /// `redis` or `in_process`.
+    fn kind(&self) -> &'static str;
+
+    /// The scope's generation and the value of `view` stored at it.
+    async fn get(&self, scope: &str, view: &str) -> Result<(u64, Option<Vec<u8>>), CacheError>;
+
+    /// Stores `value` as `view` of `scope` if the scope is still at `generation`.
+    async fn put(
+        &self,
+        scope: &str,
+        generation: u64,
+        view: &str,
+        value: Vec<u8>,
+    ) -> Result<(), CacheError>;
+
+    /// Moves `scope` to its next generation: every view stored before is gone.
+    async fn invalidate(&self, scope: &str) -> Result<(), CacheError>;
+}
+
+/// Views of one scope at one generation.
+#[derive(Debug, Default)]
+struct ScopeState {
+    generation: u64,
+    views: HashMap<String, Arc<[u8]>>,
+}
+
+/// The in-process cache: scopes in a bounded `moka` cache that expire after the TTL.
+#[derive(Debug, Clone)]
+pub struct InProcessCache {
+    scopes: moka::sync::Cache<String, Arc<Mutex<ScopeState>>>,
+}
+
+/// Views kept per scope at most (pages of a fact list); beyond it the scope starts over.
+const MAX_VIEWS_PER_SCOPE: usize = 64;
+
+impl InProcessCache {
+    /// Up to `max_scopes` scopes, each kept for `ttl` after it was first read.
+    #[must_use]
+    pub fn new(max_scopes: u64, ttl: Duration) -> Self {
+        Self {
+            scopes: moka::sync::Cache::builder()
+                .max_capacity(max_scopes)
+                .time_to_live(ttl)
+                .build(),
+        }
+    }
+
+    fn scope(&self, scope: &str) -> Arc<Mutex<ScopeState>> {
+        self.scopes.get_with_by_ref(scope, Arc::default)
+    }
+}
+
+#[async_trait]
+impl Cache for InProcessCache {
+    fn kind(&self) -> &'static str {
+        "in_process"
+    }
+
+    async fn get(&self, scope: &str, view: &str) -> Result<(u64, Option<Vec<u8>>), CacheError> {
+        let scope = self.scope(scope);
+        let state = scope.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok((
+            state.generation,
+            state.views.get(view).map(|value| value.to_vec()),
+        ))
+    }
+
+    async fn put(
+        &self,
+        scope: &str,
+        generation: u64,
+        view: &str,
+        value: Vec<u8>,
+    ) -> Result<(), CacheError> {
+        let scope = self.scope(scope);
+        let mut state = scope.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.generation == generation {
+            if state.views.len() >= MAX_VIEWS_PER_SCOPE {
+                state.views.clear();
+            }
+            state.views.insert(view.to_owned(), value.into());
+        }
+        Ok(())
+    }
+
+    async fn invalidate(&self, scope: &str) -> Result<(), CacheError> {
+        // A scope that is not cached has nothing to drop; a reader holding an evicted scope
+        // stores into an object no one reads any more.
+        if let Some(scope) = self.scopes.get(scope) {
+            let mut state = scope.lock().unwrap_or_else(PoisonError::into_inner);
+            state.generation += 1;
+            state.views.clear();
+        }
+        Ok(())
+    }
+}
+
+/// The Redis cache: one hash per scope, read and written by atomic scripts.
+#[derive(Debug, Clone)]
+pub struct RedisCache {
+    redis: RedisPool,
+    prefix: String,
+    ttl_ms: u64,
+}
+
+impl RedisCache {
+    /// Keys are `<prefix>:cache:<scope>`; scopes live `ttl` after their first stored view.
+    #[must_use]
+    pub fn new(redis: RedisPool, prefix: &str, ttl: Duration) -> Self {
+        Self {
+            redis,
+            prefix: format!("{prefix}:cache:"),
+            ttl_ms: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1),
+        }
+    }
+
+    fn key(&self, scope: &str) -> String {
+        format!("{}{scope}", self.prefix)
+    }
+}
+
+#[async_trait]
+impl Cache for RedisCache {
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn get(&self, scope: &str, view: &str) -> Result<(u64, Option<Vec<u8>>), CacheError> {
+        self.redis
+            .cache_get(&self.key(scope), view)
+            .await
+            .map_err(|error| CacheError(error.to_string()))
+    }
+
+    async fn put(
+        &self,
+        scope: &str,
+        generation: u64,
+        view: &str,
+        value: Vec<u8>,
+    ) -> Result<(), CacheError> {
+        self.redis
+            .cache_put(&self.key(scope), generation, view, &value, self.ttl_ms)
+            .await
+            .map(|_| ())
+            .map_err(|error| CacheError(error.to_string()))
+    }
+
+    async fn invalidate(&self, scope: &str) -> Result<(), CacheError> {
+        self.redis
+            .cache_invalidate(&self.key(scope), self.ttl_ms)
+            .await
+            .map_err(|error| CacheError(error.to_string()))
+    }
+}
+
+/// A cached value with the project's owner, checked on every hit.
+#[derive(serde::Deserialize, Serialize)]
+struct Owned<T> {
+    owner: UserId,
+    value: T,
+}
+
+/// The project views the agents cache, with their metrics.
+#[derive(Debug, Clone)]
+pub struct ProjectViews {
+    cache: Option<Arc<dyn Cache>>,
+    metrics: Arc<Metrics>,
+}
+
+impl ProjectViews {
+    /// Views kept in `cache`, counted in `metrics`.
+    pub fn new(cache: Arc<dyn Cache>, metrics: Arc<Metrics>) -> Self {
+        Self {
+            cache: Some(cache),
+            metrics,
+        }
+    }
+
+    /// No caching at all: every read loads (agents built outside a container).
+    #[must_use]
+    pub fn uncached() -> Self {
+        Self {
+            cache: None,
+            metrics: Arc::new(Metrics::new()),
+        }
+    }
+
+    fn scope(project: ProjectId) -> String {
+        format!("project:{project}")
+    }
+
+    /// The view `view` (of kind `kind`, the metric label) of a project, for `user`: from the
+    /// cache when present and owned by `user`, else from `load`, which returns the value with
+    /// the project's owner (and fails when the project is not the user's). `denied` is the
+    /// error for a cached view of someone else's project.
+    pub async fn get_or_load<T, F, Fut>(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        kind: &'static str,
+        view: &str,
+        denied: impl FnOnce() -> AgentError,
+        load: F,
+    ) -> Result<T, AgentError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(UserId, T), AgentError>>,
+    {
+        let Some(cache) = &self.cache else {
+            return load().await.map(|(_, value)| value);
+        };
+        let scope = Self::scope(project);
+        let generation = match cache.get(&scope, view).await {
+            Ok((generation, Some(bytes))) => match serde_json::from_slice::<Owned<T>>(&bytes) {
+                Ok(cached) => {
+                    self.metrics.observe_cache(kind, "hit");
+                    return if cached.owner == user {
+                        Ok(cached.value)
+                    } else {
+                        Err(denied())
+                    };
+                }
+                Err(error) => {
+                    // A value written by another version of the service: load and replace it.
+                    tracing::warn!(error = %error, scope, view, "unreadable cache entry");
+                    self.metrics.observe_cache(kind, "miss");
+                    Some(generation)
+                }
+            },
+            Ok((generation, None)) => {
+                self.metrics.observe_cache(kind, "miss");
+                Some(generation)
+            }
+            Err(error) => {
+                self.metrics.observe_cache(kind, "error");
+                tracing::warn!(error = %error, "cache read failed; the database answers");
+                None
+            }
+        };
+        let (owner, value) = load().await?;
+        if let Some(generation) = generation {
+            let entry = Owned {
+                owner,
+                value: &value,
+            };
+            match serde_json::to_vec(&entry) {
+                Ok(bytes) => {
+                    if let Err(error) = cache.put(&scope, generation, view, bytes).await {
+                        self.metrics.observe_cache(kind, "error");
+                        tracing::warn!(error = %error, "cache write failed");
+                    }
+                }
+                Err(error) => tracing::error!(error = %error, "cannot serialise a cache entry"),
+            }
+        }
+        if owner == user {
+            Ok(value)
+        } else {
+            Err(denied())
+        }
+    }
+
+    /// Drops every cached view of the project; call it after the write has committed.
+    pub async fn invalidate(&self, project: ProjectId) {
+        let Some(cache) = &self.cache else {
+            return;
+        };
+        if let Err(error) = cache.invalidate(&Self::scope(project)).await {
+            self.metrics.observe_cache("any", "invalidate_error");
+            tracing::error!(
+                error = %error,
+                project_id = %project,
+                "cache invalidation failed; stale views expire with the cache TTL"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_value_read_before_an_invalidation_is_not_stored_after_it() {
+        let cache = InProcessCache::new(100, Duration::from_secs(60));
+        let (generation, value) = cache.get("p", "status").await.unwrap();
+        assert_eq!((generation, value), (0, None));
+        cache.invalidate("p").await.unwrap();
+        cache
+            .put("p", generation, "status", b"old".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(cache.get("p", "status").await.unwrap(), (1, None));
+        cache.put("p", 1, "status", b"new".to_vec()).await.unwrap();
+        assert_eq!(
+            cache.get("p", "status").await.unwrap(),
+            (1, Some(b"new".to_vec()))
+        );
+        cache.invalidate("p").await.unwrap();
+        assert_eq!(cache.get("p", "status").await.unwrap(), (2, None));
+    }
+
+    #[tokio::test]
+    async fn views_of_someone_elses_project_are_refused_from_the_cache_too() {
+        let metrics = Arc::new(Metrics::new());
+        let views = ProjectViews::new(
+            Arc::new(InProcessCache::new(100, Duration::from_secs(60))),
+            Arc::clone(&metrics),
+        );
+        let project = ProjectId::new();
+        let (owner, stranger) = (UserId::new(), UserId::new());
+        let denied = || AgentError::Internal("denied".to_owned());
+        let load = || async { Ok((owner, 7_u32)) };
+        let first: u32 = views
+            .get_or_load(project, owner, "status", "status", denied, load)
+            .await
+            .unwrap();
+        let again: u32 = views
+            .get_or_load(project, owner, "status", "status", denied, || async {
+                panic!("a hit does not load")
+            })
+            .await
+            .unwrap();
+        assert_eq!((first, again), (7, 7));
+        let refused = views
+            .get_or_load::<u32, _, _>(project, stranger, "status", "status", denied, load)
+            .await;
+        assert!(refused.is_err());
+        let text = metrics.encode().unwrap();
+        assert!(text.contains(r#"socrates_cache_requests_total{outcome="hit",view="status"} 2"#));
+        assert!(text.contains(r#"socrates_cache_requests_total{outcome="miss",view="status"} 1"#));
+    }
+}
