@@ -91,7 +91,7 @@ impl FromRequest for AuthUser {
 }
 
 /// `Bearer <token>` (scheme case-insensitive) → the token.
-fn bearer_token(value: &str) -> Option<String> {
+pub(crate) fn bearer_token(value: &str) -> Option<String> {
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())

@@ -77,7 +77,9 @@ pub async fn request_context(
             .map(str::to_owned)
             .or_else(|| request.uri().host().map(str::to_owned))
             .unwrap_or_default();
-        if !config.host_is_trusted(&host) {
+        // Probes reach the pod by its address, not by a served host name.
+        let probe = request.path() == "/health" || request.path().starts_with("/health/");
+        if !probe && !config.host_is_trusted(&host) {
             let error = ApiError::new(Code::InvalidHost, "this host is not served here")
                 .with_details(
                     serde_json::json!({ "host": host.chars().take(255).collect::<String>() }),
@@ -208,9 +210,17 @@ fn finish_headers(headers: &mut header::HeaderMap, request_id: &str, hsts: bool)
     }
 }
 
+/// Marks an error response whose body is already the answer (the health report of a 503):
+/// it is sent as it is instead of the error envelope.
+#[derive(Debug, Clone, Copy)]
+pub struct KeepBody;
+
 fn finish_error(response: ServiceResponse<BoxBody>, request_id: &str) -> ServiceResponse<BoxBody> {
     let status = response.status();
     if !status.is_client_error() && !status.is_server_error() {
+        return response;
+    }
+    if response.response().extensions().get::<KeepBody>().is_some() {
         return response;
     }
     let pending = response

@@ -3,6 +3,8 @@
 use actix_web::{HttpResponse, web};
 use socrates_agents::{HealthReport, OverallStatus, ServiceContainer};
 
+use crate::request_context::KeepBody;
+
 /// Registers `/health`, `/health/live` and `/health/ready`.
 pub fn configure(config: &mut web::ServiceConfig) {
     config
@@ -23,9 +25,11 @@ pub(crate) async fn get_health(services: web::Data<ServiceContainer>) -> HttpRes
         OverallStatus::Unhealthy => HttpResponse::ServiceUnavailable(),
         OverallStatus::Healthy | OverallStatus::Degraded => HttpResponse::Ok(),
     };
-    response
+    let mut response = response
         .insert_header(("Cache-Control", "no-store"))
-        .json(report)
+        .json(report);
+    response.extensions_mut().insert(KeepBody);
+    response
 }
 
 /// The process is up and serving HTTP.
@@ -51,11 +55,14 @@ pub(crate) async fn get_readiness(services: web::Data<ServiceContainer>) -> Http
     } else {
         HttpResponse::ServiceUnavailable()
     };
+    let mut response =
+        response
+            .insert_header(("Cache-Control", "no-store"))
+            .json(serde_json::json!({
+                "status": if ready { "ready" } else { "not_ready" },
+                "auth_db": report.auth_db.status,
+                "specs_db": report.specs_db.status,
+            }));
+    response.extensions_mut().insert(KeepBody);
     response
-        .insert_header(("Cache-Control", "no-store"))
-        .json(serde_json::json!({
-            "status": if ready { "ready" } else { "not_ready" },
-            "auth_db": report.auth_db.status,
-            "specs_db": report.specs_db.status,
-        }))
 }

@@ -30,7 +30,7 @@ pub async fn get_metrics(
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(crate::extractors::bearer_token)
             .unwrap_or_default();
         if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
             return Err(ApiError::new(

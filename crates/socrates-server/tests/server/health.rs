@@ -187,3 +187,49 @@ async fn production_refuses_a_missing_or_short_jwt_secret() {
         "{error:#}"
     );
 }
+
+/// A database that goes away makes `/health` and `/health/ready` answer 503 with their report,
+/// not the error envelope, so operators see which check failed. Runs in the PostgreSQL pass
+/// (a SQLite file cannot be taken away from the connections that hold it open).
+#[tokio::test]
+async fn a_lost_database_answers_503_with_the_report() {
+    let Ok(admin_url) = std::env::var(socrates_persistence::testing::POSTGRES_URL_VAR) else {
+        eprintln!(
+            "SOCRATES_TEST_POSTGRES_URL is not set: the lost-database test runs in the PostgreSQL pass"
+        );
+        return;
+    };
+    let app = spawn_app().await;
+    let name = app
+        .databases
+        .specs_url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let admin = sea_orm::Database::connect(admin_url.as_str())
+        .await
+        .unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &admin,
+        &format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
+    )
+    .await
+    .unwrap();
+    admin.close().await.unwrap();
+
+    let health = app.get("/health").await;
+    assert_eq!(health.status(), 503);
+    let report: Value = health.json().await.unwrap();
+    assert_eq!(report["status"], "unhealthy", "{report}");
+    assert_eq!(report["specs_db"]["status"], "error", "{report}");
+    assert_eq!(report["auth_db"]["status"], "ok", "{report}");
+    let ready = app.get("/health/ready").await;
+    assert_eq!(ready.status(), 503);
+    let ready: Value = ready.json().await.unwrap();
+    assert_eq!(ready["status"], "not_ready", "{ready}");
+    assert_eq!(ready["specs_db"], "error", "{ready}");
+}

@@ -109,5 +109,14 @@ async fn a_configured_token_protects_the_metrics() {
             .unwrap()
             .contains("socrates_requests_total")
     );
+    // The scheme is case-insensitive, as on every other route.
+    let lower = app
+        .client
+        .get(app.url("/metrics"))
+        .header("Authorization", "bearer scrape-me-please")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lower.status(), 200);
     app.stop().await;
 }

@@ -150,9 +150,18 @@ async fn only_trusted_hosts_are_served_when_configured() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let response = app
+    // Probes reach the pod by its address: health answers whatever the Host.
+    let probe = app
         .client
         .get(app.url("/health/live"))
+        .header("Host", "10.1.2.3:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(probe.status(), 200);
+    let response = app
+        .client
+        .get(app.url("/openapi.json"))
         .header("Host", "evil.example.com")
         .send()
         .await
