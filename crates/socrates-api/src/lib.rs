@@ -72,6 +72,17 @@ pub fn build_app(
         >::new())
         .wrap(cors)
         .wrap(from_fn(request_context::request_context))
+        // Outermost: a Sentry scope per request (route, method, URL without credentials) that
+        // error events of the request are reported with. 5xx answers are reported once, by
+        // the request context's error log, so the middleware does not capture them again.
+        .wrap(actix_web::middleware::Condition::new(
+            sentry::Hub::main()
+                .client()
+                .is_some_and(|client| client.is_enabled()),
+            sentry::integrations::actix::Sentry::builder()
+                .capture_server_errors(false)
+                .finish(),
+        ))
 }
 
 /// CORS from the configured origin list; with no origins, cross-origin requests are refused.

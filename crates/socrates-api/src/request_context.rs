@@ -51,6 +51,8 @@ pub async fn request_context(
     request
         .extensions_mut()
         .insert(RequestId(request_id.clone()));
+    // Tags this request's Sentry scope (a no-op when Sentry is off).
+    sentry::configure_scope(|scope| scope.set_tag("request_id", &request_id));
     let config = request.app_data::<web::Data<ApiConfig>>().cloned();
     let hsts = config.as_ref().is_none_or(|config| config.hsts);
     let started = Instant::now();

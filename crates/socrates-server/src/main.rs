@@ -32,21 +32,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         // A container probe: no log set-up, no runtime, no database.
         Command::Healthcheck => healthcheck::run(&settings),
-        Command::Serve => runtime(&settings)?.block_on(async {
-            Application::build(&settings)
-                .await?
-                .run_until_stopped()
-                .await
-        }),
-        Command::Migrate(args) => runtime(&settings)?.block_on(migrate::run(&settings, &args)),
+        Command::Serve => {
+            let (_telemetry, runtime) = runtime(&settings)?;
+            runtime.block_on(async {
+                Application::build(&settings)
+                    .await?
+                    .run_until_stopped()
+                    .await
+            })
+        }
+        Command::Migrate(args) => {
+            let (_telemetry, runtime) = runtime(&settings)?;
+            runtime.block_on(migrate::run(&settings, &args))
+        }
     }
 }
 
-/// Logging, then the multi-threaded runtime the server and migrations run on.
-fn runtime(settings: &Settings) -> anyhow::Result<tokio::runtime::Runtime> {
-    telemetry::init(settings);
-    Ok(tokio::runtime::Builder::new_multi_thread()
+/// Logging and error reporting (before any thread starts, so panics anywhere are reported),
+/// then the multi-threaded runtime the server and migrations run on. The guard outlives the
+/// runtime so that events queued at shutdown are still sent.
+fn runtime(settings: &Settings) -> anyhow::Result<(telemetry::Telemetry, tokio::runtime::Runtime)> {
+    let telemetry = telemetry::init(settings)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("socrates")
-        .build()?)
+        .build()?;
+    Ok((telemetry, runtime))
 }

@@ -23,5 +23,6 @@ mod server {
     pub mod perimeter;
     pub mod personal_data;
     pub mod projects;
+    pub mod sentry;
     pub mod support;
 }

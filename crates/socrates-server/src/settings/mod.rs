@@ -32,6 +32,7 @@ pub const NAMED_VARIABLES: &[(&str, &str)] = &[
     ("ANTHROPIC_API_KEY", "llm.anthropic_api_key"),
     ("OPENAI_API_KEY", "llm.openai_api_key"),
     ("OLLAMA_URL", "llm.ollama_url"),
+    ("SENTRY_DSN", "telemetry.sentry_dsn"),
 ];
 
 /// Where the server runs; production turns on the strict start-up checks.
@@ -381,6 +382,10 @@ pub struct TelemetrySettings {
     pub log_format: Option<LogFormat>,
     /// When set, `GET /metrics` wants `Authorization: Bearer <this>`.
     pub metrics_token: Option<SecretString>,
+    /// Where panics and failed requests are reported (`SENTRY_DSN`); off when unset.
+    pub sentry_dsn: Option<SecretString>,
+    /// The share of error events sent to Sentry, 0.0–1.0.
+    pub sentry_sample_rate: f32,
 }
 
 impl Default for TelemetrySettings {
@@ -389,6 +394,8 @@ impl Default for TelemetrySettings {
             log_level: "info".to_owned(),
             log_format: None,
             metrics_token: None,
+            sentry_dsn: None,
+            sentry_sample_rate: 1.0,
         }
     }
 }

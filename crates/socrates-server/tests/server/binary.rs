@@ -11,7 +11,7 @@ use socrates_persistence::testing::TestDatabaseUrls;
 const BINARY: &str = env!("CARGO_BIN_EXE_socrates-server");
 
 /// A command for the binary with a clean configuration environment, run in `directory`.
-fn server_command(directory: &Path) -> Command {
+pub fn server_command(directory: &Path) -> Command {
     let mut command = Command::new(BINARY);
     command.current_dir(directory).env("RUST_LOG", "info");
     for (name, _) in std::env::vars() {
@@ -24,6 +24,7 @@ fn server_command(directory: &Path) -> Command {
                 "ANTHROPIC_API_KEY",
                 "OPENAI_API_KEY",
                 "OLLAMA_URL",
+                "SENTRY_DSN",
             ]
             .contains(&name.as_str());
         if configures_the_server {
@@ -60,11 +61,11 @@ fn assert_clear_failure(output: &Output, needles: &[&str]) {
 }
 
 /// The rest of a child's standard output, line by line.
-type OutputLines = std::io::Lines<BufReader<std::process::ChildStdout>>;
+pub type OutputLines = std::io::Lines<BufReader<std::process::ChildStdout>>;
 
 /// Waits for the "listening" log line and returns the address it names, the lines so far and
 /// the reader of the remaining output.
-fn wait_until_listening(child: &mut Child) -> (String, Vec<String>, OutputLines) {
+pub fn wait_until_listening(child: &mut Child) -> (String, Vec<String>, OutputLines) {
     let stdout = child.stdout.take().expect("piped stdout");
     let mut lines = Vec::new();
     let mut reader = BufReader::new(stdout).lines();

@@ -1,0 +1,202 @@
+//! Error reporting through the real binary: with `SENTRY_DSN` set, a failed request reaches a
+//! local Sentry endpoint as an envelope with its request id, environment and release, and
+//! without passwords, tokens or the text people wrote.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use super::binary::{server_command, wait_until_listening};
+
+const PASSWORD: &str = "Sentry123!pass";
+const PRIVATE_TEXT: &str = "Our secret launch plan is a dog-walking marketplace";
+
+#[test]
+fn a_failed_request_is_reported_to_sentry_without_personal_data() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (sentry, model) = runtime.block_on(async {
+        let sentry = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/api/42/envelope/"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "x"})))
+            .mount(&sentry)
+            .await;
+        // The model provider is down: every call fails, so the request answers 5xx.
+        let model = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v1/messages"))
+            .respond_with(ResponseTemplate::new(500).set_body_json(json!({
+                "type": "error", "error": {"type": "api_error", "message": "Internal server error"}
+            })))
+            .mount(&model)
+            .await;
+        (sentry, model)
+    });
+    let dsn = format!("http://0123456789abcdef@{}/42", sentry.address());
+    let directory = tempfile::tempdir().unwrap();
+    let mut child = server_command(directory.path())
+        .env("SOCRATES_SERVER__PORT", "0")
+        .env("SOCRATES_AUTH__BCRYPT_COST", "4")
+        .env("SENTRY_DSN", &dsn)
+        .env("ANTHROPIC_API_KEY", "sk-ant-test-0123456789")
+        .env("SOCRATES_LLM__BASE_URL", model.uri())
+        .env("SOCRATES_LLM__MAX_ATTEMPTS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (address, lines, output) = wait_until_listening(&mut child);
+    let reader = std::thread::spawn(move || output.map_while(Result::ok).collect::<Vec<_>>());
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("errors and panics are reported to Sentry")),
+        "{lines:#?}"
+    );
+
+    let (request_id, token) = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let url = |path: &str| format!("{address}/api/v1{path}");
+        let email = "reported@example.com";
+        let credentials = json!({"email": email, "password": PASSWORD});
+        client
+            .post(url("/auth/register"))
+            .json(&credentials)
+            .send()
+            .await
+            .unwrap();
+        let login: serde_json::Value = client
+            .post(url("/auth/login"))
+            .json(&credentials)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["access_token"].as_str().unwrap().to_owned();
+        let project: serde_json::Value = client
+            .post(url("/projects"))
+            .bearer_auth(&token)
+            .json(&json!({"name": "Reported"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let failed = client
+            .post(url("/specifications/extract"))
+            .bearer_auth(&token)
+            .json(&json!({"project_id": project["project_id"], "text": PRIVATE_TEXT}))
+            .send()
+            .await
+            .unwrap();
+        assert!(failed.status().is_server_error(), "{}", failed.status());
+        let request_id = failed.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        (request_id, token)
+    });
+
+    // The transport sends in the background: wait for the envelope.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let envelopes = loop {
+        let received = runtime
+            .block_on(sentry.received_requests())
+            .unwrap_or_default();
+        let bodies: Vec<String> = received
+            .iter()
+            .map(|request| String::from_utf8_lossy(&request.body).into_owned())
+            .collect();
+        if bodies.iter().any(|body| body.contains(&request_id)) || Instant::now() > deadline {
+            break (received, bodies);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let (received, _) = envelopes;
+    // Give a duplicate the time to arrive: a failed request is reported exactly once.
+    std::thread::sleep(Duration::from_millis(500));
+    let received = runtime
+        .block_on(sentry.received_requests())
+        .unwrap_or(received);
+    let bodies: Vec<String> = received
+        .iter()
+        .map(|request| String::from_utf8_lossy(&request.body).into_owned())
+        .collect();
+    assert_eq!(
+        bodies
+            .iter()
+            .filter(|body| body.contains(&request_id))
+            .count(),
+        1,
+        "{bodies:#?}"
+    );
+    let report = bodies
+        .iter()
+        .find(|body| body.contains(&request_id))
+        .unwrap_or_else(|| panic!("no envelope names request {request_id}: {bodies:#?}"));
+    assert!(
+        received[0].headers["x-sentry-auth"]
+            .to_str()
+            .unwrap()
+            .contains("sentry_key=0123456789abcdef")
+    );
+    assert!(
+        report.contains(r#""environment":"development""#),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            r#""release":"socrates@{}""#,
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{report}"
+    );
+    assert!(report.contains("request failed"), "{report}");
+    assert!(
+        report.contains("/api/v1/specifications/extract"),
+        "{report}"
+    );
+    for private in [
+        PASSWORD,
+        PRIVATE_TEXT,
+        &token,
+        "reported@example.com",
+        "sk-ant-test",
+    ] {
+        assert!(
+            !report.contains(private),
+            "`{private}` was sent to Sentry: {report}"
+        );
+    }
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+    drop(reader.join());
+}
+
+#[test]
+fn a_malformed_dsn_stops_the_server_with_one_clear_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = server_command(directory.path())
+        .env("SENTRY_DSN", "not a dsn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("SENTRY_DSN (telemetry.sentry_dsn) is not a valid Sentry DSN"),
+        "{stderr}"
+    );
+}
