@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod healthcheck;
 pub mod migrate;
+pub mod otlp;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

@@ -24,10 +24,22 @@ use tracing_subscriber::util::SubscriberInitExt;
 use crate::settings::{LogFormat, Settings};
 use crate::startup::VERSION;
 
-/// Keeps error reporting alive; dropping it flushes the events still queued (up to 2 s).
-#[must_use = "error reporting stops when the guard is dropped"]
+/// Keeps error reporting and trace export alive; dropping it flushes the Sentry events (up
+/// to 2 s) and the spans still queued.
+#[must_use = "error reporting and trace export stop when the guard is dropped"]
 pub struct Telemetry {
     _sentry: Option<sentry::ClientInitGuard>,
+    traces: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        if let Some(provider) = self.traces.take()
+            && let Err(error) = provider.shutdown()
+        {
+            tracing::warn!(error = %error, "could not flush the trace export");
+        }
+    }
 }
 
 /// Installs the global subscriber and, when configured, the Sentry client. `RUST_LOG` wins
@@ -42,11 +54,21 @@ pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
         None => None,
     };
     let reporting = sentry.is_some();
+    let traces = match &settings.telemetry.otlp_endpoint {
+        Some(endpoint) => Some(crate::otlp::provider(endpoint, settings)?),
+        None => None,
+    };
+    let otel = traces.as_ref().map(|provider| {
+        tracing_opentelemetry::layer()
+            .with_tracer(crate::otlp::tracer(provider))
+            .with_filter(LevelFilter::INFO)
+    });
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.telemetry.log_level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry()
         .with(filter)
+        .with(otel)
         .with(reporting.then(|| ErrorLayer::new().with_filter(LevelFilter::ERROR)))
         .with(reporting.then(|| {
             BreadcrumbLayer::new().with_filter(tracing_subscriber::filter::filter_fn(|meta| {
@@ -78,7 +100,17 @@ pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
             "errors and panics are reported to Sentry"
         );
     }
-    Ok(Telemetry { _sentry: sentry })
+    if let Some(endpoint) = &settings.telemetry.otlp_endpoint {
+        tracing::info!(
+            endpoint,
+            sample_ratio = settings.telemetry.otlp_sample_ratio,
+            "traces are exported over OTLP"
+        );
+    }
+    Ok(Telemetry {
+        _sentry: sentry,
+        traces,
+    })
 }
 
 fn init_sentry(dsn: &str, settings: &Settings) -> anyhow::Result<sentry::ClientInitGuard> {

@@ -20,6 +20,7 @@ mod server {
     pub mod llm;
     pub mod llm_journey;
     pub mod metrics;
+    pub mod otlp;
     pub mod perimeter;
     pub mod personal_data;
     pub mod projects;

@@ -33,6 +33,7 @@ pub const NAMED_VARIABLES: &[(&str, &str)] = &[
     ("OPENAI_API_KEY", "llm.openai_api_key"),
     ("OLLAMA_URL", "llm.ollama_url"),
     ("SENTRY_DSN", "telemetry.sentry_dsn"),
+    ("OTEL_EXPORTER_OTLP_ENDPOINT", "telemetry.otlp_endpoint"),
 ];
 
 /// Where the server runs; production turns on the strict start-up checks.
@@ -386,6 +387,13 @@ pub struct TelemetrySettings {
     pub sentry_dsn: Option<SecretString>,
     /// The share of error events sent to Sentry, 0.0–1.0.
     pub sentry_sample_rate: f32,
+    /// An OpenTelemetry collector's OTLP/HTTP endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`, such as
+    /// `http://collector:4318`); traces are exported when set.
+    pub otlp_endpoint: Option<String>,
+    /// The share of new traces exported, 0.0–1.0 (a sampled parent is always followed).
+    pub otlp_sample_ratio: f64,
+    /// `service.name` of the exported traces.
+    pub service_name: String,
 }
 
 impl Default for TelemetrySettings {
@@ -396,6 +404,9 @@ impl Default for TelemetrySettings {
             metrics_token: None,
             sentry_dsn: None,
             sentry_sample_rate: 1.0,
+            otlp_endpoint: None,
+            otlp_sample_ratio: 1.0,
+            service_name: "socrates".to_owned(),
         }
     }
 }

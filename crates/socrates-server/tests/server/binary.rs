@@ -25,6 +25,7 @@ pub fn server_command(directory: &Path) -> Command {
                 "OPENAI_API_KEY",
                 "OLLAMA_URL",
                 "SENTRY_DSN",
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
             ]
             .contains(&name.as_str());
         if configures_the_server {

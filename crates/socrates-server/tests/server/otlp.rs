@@ -1,0 +1,110 @@
+//! Trace export through the real binary: with `OTEL_EXPORTER_OTLP_ENDPOINT` set, the request
+//! spans reach a local OTLP/HTTP endpoint as protobuf, with the service's name and the routes,
+//! and the spans still queued are flushed when the server stops.
+
+use std::process::{Command, Stdio};
+
+use serde_json::json;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use super::binary::{server_command, wait_until_listening};
+
+#[test]
+fn request_spans_are_exported_over_otlp_and_flushed_at_shutdown() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let collector = runtime.block_on(async {
+        let collector = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v1/traces"))
+            .and(header("content-type", "application/x-protobuf"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&collector)
+            .await;
+        collector
+    });
+    let directory = tempfile::tempdir().unwrap();
+    let mut child = server_command(directory.path())
+        .env("SOCRATES_SERVER__PORT", "0")
+        .env("SOCRATES_AUTH__BCRYPT_COST", "4")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", collector.uri())
+        .env("SOCRATES_TELEMETRY__SERVICE_NAME", "socrates-under-test")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (address, lines, output) = wait_until_listening(&mut child);
+    let reader = std::thread::spawn(move || output.map_while(Result::ok).collect::<Vec<_>>());
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("traces are exported over OTLP")),
+        "{lines:#?}"
+    );
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let credentials = json!({"email": "traced@example.com", "password": "Traced123!"});
+        let response = client
+            .post(format!("{address}/api/v1/auth/register"))
+            .json(&credentials)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let health = client
+            .get(format!("{address}/health"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 200);
+    });
+
+    // The batch waits up to 5 s; stopping the server flushes it at once.
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+    drop(reader.join());
+
+    let received = runtime.block_on(collector.received_requests()).unwrap();
+    assert!(!received.is_empty(), "no trace export arrived");
+    let bodies: Vec<u8> = received.iter().flat_map(|r| r.body.clone()).collect();
+    let text = String::from_utf8_lossy(&bodies);
+    for expected in [
+        "socrates-under-test",
+        "HTTP request",
+        "/api/v1/auth/register",
+        "/health",
+        env!("CARGO_PKG_VERSION"),
+    ] {
+        assert!(
+            text.contains(expected),
+            "`{expected}` missing from the export"
+        );
+    }
+    assert!(
+        !text.contains("Traced123!"),
+        "a password reached the traces"
+    );
+}
+
+#[test]
+fn a_malformed_otlp_endpoint_stops_the_server_with_one_clear_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = server_command(directory.path())
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "telemetry.otlp_endpoint `collector:4318` must be an http:// or https:// URL"
+        ),
+        "{stderr}"
+    );
+}
