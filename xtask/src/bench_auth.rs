@@ -195,7 +195,7 @@ fn finish_wrk(child: Child) -> Result<String> {
 }
 
 /// One HTTP/1.1 POST with a JSON body; returns the status and the body.
-fn post_json(
+pub(crate) fn post_json(
     address: &SocketAddr,
     path: &str,
     token: Option<&str>,
@@ -226,7 +226,7 @@ fn post_json(
 }
 
 /// The string value of `"field":"…"` in a flat JSON object (enough for a token).
-fn json_string_field(body: &str, field: &str) -> Option<String> {
+pub(crate) fn json_string_field(body: &str, field: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(body).ok()?;
     value.get(field)?.as_str().map(str::to_owned)
 }

@@ -369,14 +369,14 @@ fn run_plan(
 }
 
 /// The run's two databases on the local PostgreSQL, dropped on drop.
-struct Databases {
+pub(crate) struct Databases {
     admin_url: String,
-    auth: String,
-    specs: String,
+    pub(crate) auth: String,
+    pub(crate) specs: String,
 }
 
 impl Databases {
-    fn create(admin_url: &str, run_id: &str) -> Result<Self> {
+    pub(crate) fn create(admin_url: &str, run_id: &str) -> Result<Self> {
         let databases = Self {
             admin_url: admin_url.to_owned(),
             auth: format!("socrates_lt_{run_id}_auth"),
@@ -390,7 +390,7 @@ impl Databases {
 
     /// The server's URL of database `name`. On loopback TLS only costs CPU (a third of the
     /// saturation throughput, measured), so it is off unless the admin URL sets `sslmode`.
-    fn url(&self, name: &str) -> String {
+    pub(crate) fn url(&self, name: &str) -> String {
         let url = with_database(&self.admin_url, name);
         if url.contains("sslmode=") {
             url

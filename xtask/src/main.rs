@@ -14,6 +14,7 @@ mod bench_reasoner;
 mod invariants;
 mod lint;
 mod loadtest;
+mod loadtest_http;
 mod metadata;
 mod migrate;
 mod process;
@@ -55,6 +56,7 @@ fn run(args: &[String]) -> Result<()> {
         "bench-auth" => bench_auth::run(&root, rest),
         "bench-reasoner" => bench_reasoner::run(&root, rest),
         "loadtest" => loadtest::run(&root, rest),
+        "loadtest-http" => loadtest_http::run(&root, rest),
         "backup" => backup::run_backup(&root, rest),
         "restore" => backup::run_restore(&root, rest),
         "openapi" => {
@@ -158,6 +160,13 @@ Commands:
         status, Markdown export. Prints per-step p50/p95/p99, throughput, errors, peak RSS
         into target/loadtest-results/report.md; fails on an error or a paced non-login p95
         over the target (50 ms).
+  loadtest-http [--connections 256,1000] [--seconds S] [--cache redis|memory]
+        Build the release server and saturate it with wrk (xtask/loadtest/socrates.lua):
+        reads of one project (project, status, a page of facts) and project creation,
+        3:3:3:1, at each number of open connections, each on a fresh server and fresh
+        PostgreSQL databases with Redis. Reports req/s, p50/p95/p99/max, errors and peak
+        RSS into target/loadtest-results/http-report.md; fails on any error, a p99 of 1 s or
+        more, or a peak RSS of 100 MiB or more.
   backup [--to DIR]
         Back up both databases (DATABASE_AUTH_URL/DATABASE_SPECS_URL, else the SQLite files
         of data/): pg_dump --format=custom, or sqlite3 .backup; into backups/<UTC time>/.
