@@ -18,6 +18,7 @@ mod loadtest_http;
 mod metadata;
 mod migrate;
 mod process;
+mod release;
 mod server;
 mod test_suite;
 
@@ -57,6 +58,7 @@ fn run(args: &[String]) -> Result<()> {
         "bench-reasoner" => bench_reasoner::run(&root, rest),
         "loadtest" => loadtest::run(&root, rest),
         "loadtest-http" => loadtest_http::run(&root, rest),
+        "release" => release::run(&root, rest),
         "backup" => backup::run_backup(&root, rest),
         "restore" => backup::run_restore(&root, rest),
         "openapi" => {
@@ -173,6 +175,10 @@ Commands:
   restore --from DIR
         Restore both databases from such a directory (pg_restore --clean --single-transaction,
         or sqlite3 .restore). Stop the server first.
+  release VERSION [--dry-run]
+        Bump the workspace version, write CHANGELOG.md from the commit subjects since the
+        previous v* tag, update Cargo.lock, commit and tag vVERSION (annotated with the
+        changelog section). Needs a clean working tree; push with git push origin HEAD vVERSION.
   openapi
         Rewrite docs/api/openapi.yaml from the code (a test fails while it is stale).
   help

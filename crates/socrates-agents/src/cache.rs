@@ -304,7 +304,7 @@ impl ProjectViews {
         };
         if let Err(error) = cache.invalidate(&Self::scope(project)).await {
             self.metrics.observe_cache("any", "invalidate_error");
-            tracing::error!(
+            tracing::warn!(
                 error = %error,
                 project_id = %project,
                 "cache invalidation failed; stale views expire with the cache TTL"

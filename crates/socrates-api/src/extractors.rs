@@ -81,7 +81,7 @@ impl FromRequest for AuthUser {
                         .with_retry_after(seconds));
                     }
                     Err(error) => {
-                        tracing::error!(error = %error, "rate limiter unavailable; request allowed");
+                        tracing::warn!(error = %error, "rate limiter unavailable; request allowed");
                     }
                 }
             }

@@ -80,7 +80,10 @@ pub async fn request_context(
             .or_else(|| request.uri().host().map(str::to_owned))
             .unwrap_or_default();
         // Probes reach the pod by its address, not by a served host name.
-        let probe = request.path() == "/health" || request.path().starts_with("/health/");
+        // Prometheus scrapes the pod address too; /metrics has its own optional token.
+        let probe = request.path() == "/health"
+            || request.path().starts_with("/health/")
+            || request.path() == "/metrics";
         if !probe && !config.host_is_trusted(&host) {
             let error = ApiError::new(Code::InvalidHost, "this host is not served here")
                 .with_details(

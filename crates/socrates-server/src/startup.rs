@@ -163,7 +163,7 @@ pub fn retention_policy(settings: &Settings) -> RetentionPolicy {
             .retention
             .conversation_history_days
             .map(|days| chrono::Duration::days(i64::from(days))),
-        interval: std::time::Duration::from_secs(settings.retention.interval_minutes.max(1) * 60),
+        interval: std::time::Duration::from_secs(settings.retention.interval_minutes * 60),
         batch: 1000,
     }
 }

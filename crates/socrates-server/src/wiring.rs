@@ -33,6 +33,9 @@ pub async fn build_container(
     specs_db: SpecsDb,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<ServiceContainer> {
+    if settings.retention.interval_minutes == 0 {
+        bail!("retention.interval_minutes must be at least 1");
+    }
     if settings.retention.conversation_history_days == Some(0) {
         bail!(
             "retention.conversation_history_days must be at least 1 (leave it unset to keep the history forever)"
@@ -87,7 +90,15 @@ pub async fn build_container(
             &settings.redis.key_prefix,
             cache_ttl,
         )),
-        None => Arc::new(InProcessCache::new(settings.cache.max_projects, cache_ttl)),
+        None => {
+            if settings.environment == Environment::Production {
+                tracing::warn!(
+                    "no REDIS_URL: the view cache and rate limits live in this process; run a \
+                     single replica, or replicas serve views up to cache.ttl_seconds stale"
+                );
+            }
+            Arc::new(InProcessCache::new(settings.cache.max_projects, cache_ttl))
+        }
     };
     tracing::info!(
         cache = cache.kind(),

@@ -351,6 +351,7 @@ pub(crate) async fn export_me(
 ) -> Result<HttpResponse, ApiError> {
     let export = services.export_personal_data(user.user_id).await?;
     Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .insert_header((
             actix_web::http::header::CONTENT_DISPOSITION,
             format!("attachment; filename=socrates-export-{}.json", user.user_id),

@@ -159,6 +159,14 @@ async fn only_trusted_hosts_are_served_when_configured() {
         .await
         .unwrap();
     assert_eq!(probe.status(), 200);
+    let scrape = app
+        .client
+        .get(app.url("/metrics"))
+        .header("Host", "10.1.2.3:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scrape.status(), 200);
     let response = app
         .client
         .get(app.url("/openapi.json"))

@@ -162,6 +162,7 @@ async fn the_export_holds_everything_the_user_owns_and_no_secrets() {
         response.headers()["content-disposition"],
         format!("attachment; filename=socrates-export-{user_id}.json").as_str()
     );
+    assert_eq!(response.headers()["cache-control"], "no-store");
     let export = json_of(response, 200).await;
     assert_eq!(export["format_version"], 1);
     assert_eq!(export["user_id"], user_id.as_str());
@@ -377,16 +378,23 @@ async fn the_server_prunes_conversation_history_older_than_the_retention_setting
 }
 
 #[tokio::test]
-async fn a_retention_of_zero_days_is_refused_at_start() {
+async fn a_retention_of_zero_days_or_minutes_is_refused_at_start() {
     let databases = socrates_persistence::testing::TestDatabaseUrls::create().await;
-    let mut settings = settings_for(&databases, Environment::Test);
-    settings.retention.conversation_history_days = Some(0);
-    let error = Application::build(&settings)
-        .await
-        .err()
-        .expect("a zero-day retention is refused");
-    assert!(
-        format!("{error:#}").contains("retention.conversation_history_days must be at least 1"),
-        "{error:#}"
-    );
+    for (days, minutes, expected) in [
+        (
+            Some(0),
+            60,
+            "retention.conversation_history_days must be at least 1",
+        ),
+        (Some(30), 0, "retention.interval_minutes must be at least 1"),
+    ] {
+        let mut settings = settings_for(&databases, Environment::Test);
+        settings.retention.conversation_history_days = days;
+        settings.retention.interval_minutes = minutes;
+        let error = Application::build(&settings)
+            .await
+            .err()
+            .expect("a zero retention is refused");
+        assert!(format!("{error:#}").contains(expected), "{error:#}");
+    }
 }

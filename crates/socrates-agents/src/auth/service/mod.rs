@@ -383,7 +383,7 @@ impl AuthService {
                 }
                 // A limiter outage must not lock everyone out; it is logged and visible in health.
                 Err(error) => {
-                    tracing::error!(error = %error, "rate limiter unavailable; attempt allowed");
+                    tracing::warn!(error = %error, "rate limiter unavailable; attempt allowed");
                 }
             }
         }
