@@ -171,26 +171,27 @@ impl RedisRateLimiter {
 #[async_trait::async_trait]
 impl RateLimiter for RedisRateLimiter {
     async fn check(&self, key: &str, quota: Quota) -> Result<RateDecision, RateLimitError> {
+        let micros = |duration: Duration| u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
         let millis = |duration: Duration| u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
-        let now_ms = u64::try_from(self.clock.now().timestamp_millis()).unwrap_or(0);
-        let interval = millis(quota.emission_interval()).max(1);
-        let tolerance = millis(quota.period).saturating_sub(interval);
-        let wait_ms = self
+        let now_us = u64::try_from(self.clock.now().timestamp_micros()).unwrap_or(0);
+        let interval = micros(quota.emission_interval()).max(1);
+        let tolerance = micros(quota.period).saturating_sub(interval);
+        let wait_us = self
             .pool
             .gcra(
                 &format!("{}:rl:{key}", self.key_prefix),
-                now_ms,
+                now_us,
                 interval,
                 tolerance,
                 millis(quota.period) + 1000,
             )
             .await
             .map_err(|error| RateLimitError(error.to_string()))?;
-        Ok(if wait_ms == 0 {
+        Ok(if wait_us == 0 {
             RateDecision::Allowed
         } else {
             RateDecision::Limited {
-                retry_after: Duration::from_millis(wait_ms),
+                retry_after: Duration::from_micros(wait_us),
             }
         })
     }
