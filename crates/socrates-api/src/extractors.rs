@@ -34,6 +34,10 @@ impl FromRequest for AuthUser {
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let services = request.app_data::<web::Data<ServiceContainer>>().cloned();
+        let root_span = request
+            .extensions()
+            .get::<tracing_actix_web::RootSpan>()
+            .cloned();
         let authorization = request
             .headers()
             .get(header::AUTHORIZATION)
@@ -67,6 +71,10 @@ impl FromRequest for AuthUser {
                 .tokens()
                 .verify_access(&token)
                 .map_err(|error| ApiError::from_error(&error))?;
+            // The request's log span (and its exported trace) names the caller from here on.
+            if let Some(span) = &root_span {
+                span.record("user.id", tracing::field::display(user_id));
+            }
             let limits = services.request_limits();
             if limits.enabled {
                 let key = format!("user:{user_id}");

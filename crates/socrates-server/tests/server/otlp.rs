@@ -41,7 +41,7 @@ fn request_spans_are_exported_over_otlp_and_flushed_at_shutdown() {
             .any(|line| line.contains("traces are exported over OTLP")),
         "{lines:#?}"
     );
-    runtime.block_on(async {
+    let user_id = runtime.block_on(async {
         let client = reqwest::Client::new();
         let credentials = json!({"email": "traced@example.com", "password": "Traced123!"});
         let response = client
@@ -51,12 +51,31 @@ fn request_spans_are_exported_over_otlp_and_flushed_at_shutdown() {
             .await
             .unwrap();
         assert_eq!(response.status(), 201);
+        let login: serde_json::Value = client
+            .post(format!("{address}/api/v1/auth/login"))
+            .json(&credentials)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let me: serde_json::Value = client
+            .get(format!("{address}/api/v1/auth/me"))
+            .bearer_auth(login["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let health = client
             .get(format!("{address}/health"))
             .send()
             .await
             .unwrap();
         assert_eq!(health.status(), 200);
+        me["user_id"].as_str().unwrap().to_owned()
     });
 
     // The batch waits up to 5 s; stopping the server flushes it at once.
@@ -84,6 +103,11 @@ fn request_spans_are_exported_over_otlp_and_flushed_at_shutdown() {
             "`{expected}` missing from the export"
         );
     }
+    // The authenticated request's span names its caller.
+    assert!(
+        text.contains(&user_id),
+        "the user id is not in the exported spans"
+    );
     assert!(
         !text.contains("Traced123!"),
         "a password reached the traces"
