@@ -85,6 +85,42 @@ pub fn wait_until_listening(child: &mut Child) -> (String, Vec<String>, OutputLi
     panic!("the server exited before listening: {lines:#?}");
 }
 
+/// Registers `credentials` with the server at `address` (asserting 201), logs in and returns
+/// the access token.
+pub async fn sign_up(
+    client: &reqwest::Client,
+    address: &str,
+    credentials: &serde_json::Value,
+) -> String {
+    let registered = client
+        .post(format!("{address}/api/v1/auth/register"))
+        .json(credentials)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+    let login: serde_json::Value = client
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(credentials)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["access_token"].as_str().unwrap().to_owned()
+}
+
+/// Sends SIGTERM and asserts a clean exit.
+pub fn terminate(child: &mut Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+}
+
 #[test]
 fn embedded_default_creates_both_sqlite_files_serves_health_and_stops_on_sigterm() {
     let directory = tempfile::tempdir().unwrap();
@@ -456,38 +492,12 @@ fn tokens_survive_a_restart_of_the_embedded_default() {
         let (address, _, output) = wait_until_listening(&mut child);
         (child, address, output)
     };
-    let stop = |child: &mut Child| {
-        let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        assert!(child.wait().unwrap().success());
-    };
+    let stop = terminate;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let credentials = serde_json::json!({ "email": "restart@example.com", "password": "Test123!" });
 
     let (mut first, address, _output) = start();
-    let token = runtime.block_on(async {
-        let client = reqwest::Client::new();
-        let registered = client
-            .post(format!("{address}/api/v1/auth/register"))
-            .json(&credentials)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(registered.status(), 201);
-        let login: serde_json::Value = client
-            .post(format!("{address}/api/v1/auth/login"))
-            .json(&credentials)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        login["access_token"].as_str().unwrap().to_owned()
-    });
+    let token = runtime.block_on(sign_up(&reqwest::Client::new(), &address, &credentials));
     stop(&mut first);
     let secret = std::fs::read(directory.path().join("data/jwt_secret")).unwrap();
     assert!(secret.len() >= 32);

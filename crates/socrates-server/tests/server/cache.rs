@@ -12,14 +12,7 @@ use socrates_server::settings::Environment;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use super::support::{TestApp, settings_for, spawn_app, spawn_on};
-
-async fn json_of(response: reqwest::Response, status: u16) -> Value {
-    let code = response.status();
-    let body = response.text().await.unwrap();
-    assert_eq!(code, status, "{body}");
-    serde_json::from_str(&body).unwrap()
-}
+use super::support::{TestApp, json_of, settings_for, spawn_app, spawn_on};
 
 async fn metric(app: &TestApp, series: &str) -> u64 {
     let text = app.get("/metrics").await.text().await.unwrap();

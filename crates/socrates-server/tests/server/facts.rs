@@ -5,14 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::support::{expect_error, spawn_app};
-
-async fn json_of(response: reqwest::Response, status: u16) -> Value {
-    let code = response.status().as_u16();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(code, status, "{body}");
-    body
-}
+use super::support::{expect_error, json_of, spawn_app};
 
 #[tokio::test]
 async fn facts_are_added_listed_versioned_deleted_and_kept_in_history() {

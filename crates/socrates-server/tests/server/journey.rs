@@ -5,14 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::support::{PASSWORD, TestApp, expect_error, spawn_app, unique_email};
-
-async fn json_of(response: reqwest::Response, status: u16) -> Value {
-    let code = response.status().as_u16();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(code, status, "{body}");
-    body
-}
+use super::support::{PASSWORD, TestApp, expect_error, json_of, spawn_app, unique_email};
 
 async fn next_question(app: &TestApp, token: &str, session: &str) -> Value {
     let path = format!("/api/v1/sessions/{session}/next-question");

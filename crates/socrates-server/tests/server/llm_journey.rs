@@ -11,7 +11,7 @@ use socrates_persistence::repositories::llm_usage;
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::support::{PASSWORD, TestApp, expect_error, spawn_app_with, unique_email};
+use super::support::{PASSWORD, TestApp, expect_error, json_of, spawn_app_with, unique_email};
 
 /// Answers like Claude with a forced tool call, choosing the content from the request; each
 /// question is worded differently, as a model's would be.
@@ -110,13 +110,6 @@ async fn claude_app(provider: &MockServer) -> TestApp {
         Arc::new(SystemClock),
     )
     .await
-}
-
-async fn json_of(response: reqwest::Response, status: u16) -> Value {
-    let code = response.status().as_u16();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(code, status, "{body}");
-    body
 }
 
 /// Registers, logs in, creates a project and opens a session: (token, user, project, session).

@@ -2,13 +2,13 @@
 //! spans reach a local OTLP/HTTP endpoint as protobuf, with the service's name and the routes,
 //! and the spans still queued are flushed when the server stops.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::binary::{server_command, wait_until_listening};
+use super::binary::{server_command, sign_up, terminate, wait_until_listening};
 
 #[test]
 fn request_spans_are_exported_over_otlp_and_flushed_at_shutdown() {
@@ -44,25 +44,10 @@ fn request_spans_are_exported_over_otlp_and_flushed_at_shutdown() {
     let user_id = runtime.block_on(async {
         let client = reqwest::Client::new();
         let credentials = json!({"email": "traced@example.com", "password": "Traced123!"});
-        let response = client
-            .post(format!("{address}/api/v1/auth/register"))
-            .json(&credentials)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        let login: serde_json::Value = client
-            .post(format!("{address}/api/v1/auth/login"))
-            .json(&credentials)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let token = sign_up(&client, &address, &credentials).await;
         let me: serde_json::Value = client
             .get(format!("{address}/api/v1/auth/me"))
-            .bearer_auth(login["access_token"].as_str().unwrap())
+            .bearer_auth(&token)
             .send()
             .await
             .unwrap()
@@ -79,12 +64,7 @@ fn request_spans_are_exported_over_otlp_and_flushed_at_shutdown() {
     });
 
     // The batch waits up to 5 s; stopping the server flushes it at once.
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert!(child.wait().unwrap().success());
+    terminate(&mut child);
     drop(reader.join());
 
     let received = runtime.block_on(collector.received_requests()).unwrap();

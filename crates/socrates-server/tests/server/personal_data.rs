@@ -2,7 +2,7 @@
 //! databases, and nothing of theirs left behind after the account is deleted.
 
 use sea_orm::{EntityTrait, QueryFilter};
-use serde_json::{Value, json};
+use serde_json::json;
 use socrates_domain::{
     Category, Confidence, FactKey, FactSource, FactValue, ProjectId, SessionMode, UserId,
 };
@@ -30,16 +30,9 @@ use socrates_server::Application;
 use socrates_server::settings::Environment;
 
 use super::support::{
-    PASSWORD, TestApp, expect_error, settings_for, spawn_app, spawn_app_with, spawn_on,
+    PASSWORD, TestApp, expect_error, json_of, settings_for, spawn_app, spawn_app_with, spawn_on,
     unique_email,
 };
-
-async fn json_of(response: reqwest::Response, status: u16) -> Value {
-    let code = response.status();
-    let body = response.text().await.unwrap();
-    assert_eq!(code, status, "{body}");
-    serde_json::from_str(&body).unwrap()
-}
 
 /// Registers, logs in and returns (access token, user id).
 async fn account(app: &TestApp, email: &str) -> (String, String) {

@@ -2,14 +2,14 @@
 //! local Sentry endpoint as an envelope with its request id, environment and release, and
 //! without passwords, tokens or the text people wrote.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::binary::{server_command, wait_until_listening};
+use super::binary::{server_command, sign_up, terminate, wait_until_listening};
 
 const PASSWORD: &str = "Sentry123!pass";
 const PRIVATE_TEXT: &str = "Our secret launch plan is a dog-walking marketplace";
@@ -62,22 +62,7 @@ fn a_failed_request_is_reported_to_sentry_without_personal_data() {
         let url = |path: &str| format!("{address}/api/v1{path}");
         let email = "reported@example.com";
         let credentials = json!({"email": email, "password": PASSWORD});
-        client
-            .post(url("/auth/register"))
-            .json(&credentials)
-            .send()
-            .await
-            .unwrap();
-        let login: serde_json::Value = client
-            .post(url("/auth/login"))
-            .json(&credentials)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = login["access_token"].as_str().unwrap().to_owned();
+        let token = sign_up(&client, &address, &credentials).await;
         let project: serde_json::Value = client
             .post(url("/projects"))
             .bearer_auth(&token)
@@ -175,12 +160,7 @@ fn a_failed_request_is_reported_to_sentry_without_personal_data() {
         );
     }
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert!(child.wait().unwrap().success());
+    terminate(&mut child);
     drop(reader.join());
 }
 

@@ -191,6 +191,14 @@ impl TestApp {
     }
 }
 
+/// Asserts the status and returns the JSON body (the body is shown when the status differs).
+pub async fn json_of(response: reqwest::Response, status: u16) -> Value {
+    let code = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(code, status, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
 /// Asserts the error envelope and returns it.
 pub async fn expect_error(response: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(response.status(), status);
