@@ -290,7 +290,7 @@ async fn two_instances_on_one_redis_share_the_login_limit() {
     };
     let databases = TestDatabaseUrls::create().await;
     let mut settings = settings_for(&databases, Environment::Test);
-    settings.redis.url = Some(secrecy::SecretString::from(redis));
+    settings.redis.url = Some(secrecy::SecretString::from(redis.clone()));
     settings.redis.key_prefix = format!("socrates-test-{}", uuid::Uuid::new_v4().simple());
     // Both instances share the databases and the Redis prefix.
     let first = spawn_on(databases, &settings, Arc::new(SystemClock)).await;
@@ -322,6 +322,15 @@ async fn two_instances_on_one_redis_share_the_login_limit() {
     }
     assert_eq!(second.post("/api/v1/auth/login", &body).await.status(), 429);
     assert_eq!(first.post("/api/v1/auth/login", &body).await.status(), 429);
+    // The limiter's keys name accounts by digest: no e-mail address is stored in Redis.
+    let keys = std::process::Command::new("redis-cli")
+        .args(["-u", &redis, "--scan", "--pattern"])
+        .arg(format!("{}:*", settings.redis.key_prefix))
+        .output()
+        .expect("redis-cli (the Redis pass has it)");
+    let keys = String::from_utf8_lossy(&keys.stdout);
+    assert!(keys.contains(":rl:login:account:"), "{keys}");
+    assert!(!keys.contains('@'), "{keys}");
     second.stop().await;
     first.stop().await;
 }

@@ -347,7 +347,7 @@ impl AuthService {
         Ok(AuthError::RefreshTokenReused)
     }
 
-    /// Applies the attempts quota per client address and per (lower-cased) account name.
+    /// Applies the attempts quota per client address and per (lower-cased, hashed) account name.
     async fn limit_attempts(
         &self,
         action: &str,
@@ -357,7 +357,9 @@ impl AuthService {
         if !self.policy.rate_limits_enabled {
             return Ok(());
         }
-        let account = email.trim().to_lowercase();
+        // The account part of the key is a digest: the limiter's store (Redis) never holds
+        // e-mail addresses.
+        let account = hash_token(&email.trim().to_lowercase());
         let mut keys = vec![format!("{action}:account:{account}")];
         if let Some(ip) = &client.ip {
             keys.push(format!("{action}:ip:{ip}"));
