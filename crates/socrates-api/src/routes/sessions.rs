@@ -3,10 +3,14 @@
 //! `socratic_counselor` agent. The bodies are the agent's results as they are.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use socrates_agents::ServiceContainer;
-use socrates_agents::agents::socratic::{self, AnswerQuestion, SessionRef, StartSession};
+use socrates_agents::agents::socratic::{
+    self, AnswerQuestion, AnswerResult, ConflictView, FactView, History, HistoryEntry,
+    QuestionView, SessionRef, SessionView, StartSession,
+};
 use socrates_domain::{ProjectId, QuestionId, SessionId};
 use utoipa::ToSchema;
 
@@ -54,12 +58,234 @@ pub struct AnswerRequest {
     pub answer: String,
 }
 
-async fn call<I: serde::Serialize + Sync>(
+/// A session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionResponse {
+    /// The session's id.
+    pub session_id: String,
+    /// Its project.
+    pub project_id: String,
+    /// `socratic` or `direct_chat`.
+    pub mode: String,
+    /// `active` or `ended`.
+    pub status: String,
+    /// When it was opened.
+    pub started_at: DateTime<Utc>,
+    /// When it was ended.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The last question, answer or message.
+    pub last_activity: DateTime<Utc>,
+}
+
+impl From<SessionView> for SessionResponse {
+    fn from(view: SessionView) -> Self {
+        Self {
+            session_id: view.session_id.to_string(),
+            project_id: view.project_id.to_string(),
+            mode: view.mode.as_str().to_owned(),
+            status: view.status.as_str().to_owned(),
+            started_at: view.started_at,
+            ended_at: view.ended_at,
+            last_activity: view.last_activity,
+        }
+    }
+}
+
+/// A question to put to the user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionResponse {
+    /// The stored question's id (answer it with this id).
+    pub question_id: String,
+    /// The question.
+    pub text: String,
+    /// Its category.
+    pub category: String,
+    /// Why it matters.
+    pub context: Option<String>,
+    /// The team role that asks it.
+    pub persona: Option<String>,
+    /// Quality-control score, 0–1.
+    pub quality_score: f64,
+    /// The project's maturity when it was asked, 0–100.
+    pub maturity_score: f64,
+}
+
+impl From<QuestionView> for QuestionResponse {
+    fn from(view: QuestionView) -> Self {
+        Self {
+            question_id: view.question_id.to_string(),
+            text: view.text,
+            category: view.category.as_str().to_owned(),
+            context: view.context,
+            persona: view.persona,
+            quality_score: view.quality_score,
+            maturity_score: view.maturity_score,
+        }
+    }
+}
+
+/// A saved fact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedFactResponse {
+    /// The fact's id (this version).
+    pub spec_id: String,
+    /// Its category.
+    pub category: String,
+    /// Its key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// 0–1.
+    pub confidence: f64,
+    /// Where it came from (`socratic_question`, `direct_input`, …).
+    pub source: String,
+    /// Its version.
+    pub version: u32,
+}
+
+impl From<FactView> for SavedFactResponse {
+    fn from(view: FactView) -> Self {
+        Self {
+            spec_id: view.spec_id.to_string(),
+            category: view.category.as_str().to_owned(),
+            key: view.key,
+            value: view.value,
+            confidence: view.confidence,
+            source: view.source.as_str().to_owned(),
+            version: view.version,
+        }
+    }
+}
+
+/// A conflict an answer raised.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RaisedConflictResponse {
+    /// The conflict's id.
+    pub conflict_id: String,
+    /// `technology`, `requirement`, `timeline` or `resource`.
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub conflict_type: String,
+    /// `low`, `medium`, `high` or `critical`.
+    pub severity: String,
+    /// The current fact it contradicts (`spec_id`, `category`, `key`, `value`).
+    pub old_spec: Value,
+    /// The value held back until the conflict is resolved.
+    pub new_spec_value: String,
+    /// In words.
+    pub description: String,
+    /// `keep_old`, `replace`, `merge`.
+    pub resolution_options: Vec<String>,
+}
+
+impl From<ConflictView> for RaisedConflictResponse {
+    fn from(view: ConflictView) -> Self {
+        Self {
+            conflict_id: view.conflict_id.to_string(),
+            conflict_type: view.conflict_type.as_str().to_owned(),
+            severity: view.severity.as_str().to_owned(),
+            old_spec: view.old_spec,
+            new_spec_value: view.new_spec_value,
+            description: view.description,
+            resolution_options: view.resolution_options,
+        }
+    }
+}
+
+/// What an answer produced; all of it was written in one transaction.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnswerResponse {
+    /// Always true: nothing the user said is lost.
+    pub success: bool,
+    /// How many facts were saved.
+    pub specs_extracted: u32,
+    /// The saved facts.
+    pub specifications: Vec<SavedFactResponse>,
+    /// Items the extractor could not map (`category`, `key`, `value`, `reason`).
+    pub rejected: Vec<Value>,
+    /// Whether the answer contradicted something.
+    pub conflicts_detected: bool,
+    /// The conflicts it raised; their facts wait for a resolution.
+    pub conflicts: Vec<RaisedConflictResponse>,
+    /// The project's maturity after the answer, 0–100.
+    pub maturity_score: f64,
+    /// Coverage per category in percent after the answer.
+    pub coverage_breakdown: std::collections::BTreeMap<String, f64>,
+}
+
+impl From<AnswerResult> for AnswerResponse {
+    fn from(result: AnswerResult) -> Self {
+        Self {
+            success: result.success,
+            specs_extracted: result.specs_extracted,
+            specifications: result.specifications.into_iter().map(Into::into).collect(),
+            rejected: result.rejected,
+            conflicts_detected: result.conflicts_detected,
+            conflicts: result.conflicts.into_iter().map(Into::into).collect(),
+            maturity_score: result.maturity_score,
+            coverage_breakdown: result
+                .coverage_breakdown
+                .into_iter()
+                .map(|(category, percent)| (category.as_str().to_owned(), percent))
+                .collect(),
+        }
+    }
+}
+
+/// One entry of a session's conversation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntryResponse {
+    /// `user`, `assistant` or `system`.
+    pub role: String,
+    /// `question`, `answer`, `message`, …
+    pub kind: String,
+    /// The text.
+    pub content: String,
+    /// The question it asks or answers.
+    pub question_id: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<HistoryEntry> for HistoryEntryResponse {
+    fn from(entry: HistoryEntry) -> Self {
+        Self {
+            role: entry.role.as_str().to_owned(),
+            kind: entry.kind.as_str().to_owned(),
+            content: entry.content,
+            question_id: entry.question_id.map(|id| id.to_string()),
+            created_at: entry.created_at,
+        }
+    }
+}
+
+/// A session's conversation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryResponse {
+    /// The session.
+    pub session_id: String,
+    /// How many entries the session has (the first 100 are listed).
+    pub total: u64,
+    /// Oldest first.
+    pub entries: Vec<HistoryEntryResponse>,
+}
+
+impl From<History> for HistoryResponse {
+    fn from(history: History) -> Self {
+        Self {
+            session_id: history.session_id.to_string(),
+            total: history.total,
+            entries: history.entries.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+async fn call<I: Serialize + Sync, O: serde::de::DeserializeOwned>(
     services: &ServiceContainer,
     user: &AuthUser,
     action: &str,
     request: &I,
-) -> Result<Value, ApiError> {
+) -> Result<O, ApiError> {
     super::call_agent(services, user, socratic::ID, action, request).await
 }
 
@@ -76,7 +302,7 @@ fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError>
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = CreateSessionRequest,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "The session: `session_id`, `project_id`, `mode`, `status`, `started_at`", body = Object),
+        (status = 201, description = "The new session", body = SessionResponse),
         (status = 400, description = "Unknown mode or malformed project id", body = crate::error::ErrorBody),
         (status = 404, description = "No such project of the caller (`PROJECT_NOT_FOUND`)", body = crate::error::ErrorBody),
     ))]
@@ -90,15 +316,15 @@ pub(crate) async fn create_session(
         project_id: parse_id::<ProjectId>(&body.project_id, "project_id")?,
         mode: body.mode,
     };
-    let session = call(&services, &user, "start_session", &request).await?;
-    Ok(HttpResponse::Created().json(session))
+    let session: SessionView = call(&services, &user, "start_session", &request).await?;
+    Ok(HttpResponse::Created().json(SessionResponse::from(session)))
 }
 
 #[utoipa::path(post, path = "/api/v1/projects/{project_id}/sessions", tag = "sessions", request_body = ProjectSessionRequest,
     params(("project_id" = String, Path, description = "The project's id")),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "The session: `session_id`, `project_id`, `mode`, `status`, `started_at`", body = Object),
+        (status = 201, description = "The new session", body = SessionResponse),
         (status = 404, description = "No such project of the caller (`PROJECT_NOT_FOUND`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn create_project_session(
@@ -112,15 +338,15 @@ pub(crate) async fn create_project_session(
         project_id: path.into_inner(),
         mode: body.mode,
     };
-    let session = call(&services, &user, "start_session", &request).await?;
-    Ok(HttpResponse::Created().json(session))
+    let session: SessionView = call(&services, &user, "start_session", &request).await?;
+    Ok(HttpResponse::Created().json(SessionResponse::from(session)))
 }
 
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}", tag = "sessions",
     params(("session_id" = String, Path, description = "The session's id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The session", body = Object),
+        (status = 200, description = "The session", body = SessionResponse),
         (status = 404, description = "No such session of the caller (`SESSION_NOT_FOUND`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn get_session(
@@ -131,14 +357,15 @@ pub(crate) async fn get_session(
     let request = SessionRef {
         session_id: path.into_inner(),
     };
-    Ok(HttpResponse::Ok().json(call(&services, &user, "get_session", &request).await?))
+    let result: SessionView = call(&services, &user, "get_session", &request).await?;
+    Ok(HttpResponse::Ok().json(SessionResponse::from(result)))
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/next-question", tag = "sessions",
     params(("session_id" = String, Path, description = "The session's id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The next question about the least-covered category: `question_id`, `text`, `category`, `context`, `persona`, `quality_score`, `maturity_score`; never one already asked in the project", body = Object),
+        (status = 200, description = "The next question, about the least-covered category; never one already asked in the project", body = QuestionResponse),
         (status = 404, description = "No such session of the caller (`SESSION_NOT_FOUND`)", body = crate::error::ErrorBody),
         (status = 409, description = "The session has ended (`SESSION_ENDED`)", body = crate::error::ErrorBody),
     ))]
@@ -150,14 +377,15 @@ pub(crate) async fn next_question(
     let request = SessionRef {
         session_id: path.into_inner(),
     };
-    Ok(HttpResponse::Ok().json(call(&services, &user, "next_question", &request).await?))
+    let result: QuestionView = call(&services, &user, "next_question", &request).await?;
+    Ok(HttpResponse::Ok().json(QuestionResponse::from(result)))
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/answer", tag = "sessions", request_body = AnswerRequest,
     params(("session_id" = String, Path, description = "The session's id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Saved facts (`specs_extracted`, `specifications`), rejected items, raised conflicts (`conflicts_detected`, `conflicts`) and the new `maturity_score` and `coverage_breakdown`; all written in one transaction", body = Object),
+        (status = 200, description = "Saved facts (`specs_extracted`, `specifications`), rejected items, raised conflicts (`conflicts_detected`, `conflicts`) and the new `maturity_score` and `coverage_breakdown`; all written in one transaction", body = AnswerResponse),
         (status = 400, description = "Empty answer or malformed question id", body = crate::error::ErrorBody),
         (status = 404, description = "No such session of the caller, or the question is not of this session", body = crate::error::ErrorBody),
         (status = 409, description = "Already answered (`QUESTION_ALREADY_ANSWERED`) or the session has ended", body = crate::error::ErrorBody),
@@ -174,14 +402,15 @@ pub(crate) async fn answer(
         question_id: parse_id::<QuestionId>(&body.question_id, "question_id")?,
         answer: body.answer,
     };
-    Ok(HttpResponse::Ok().json(call(&services, &user, "answer", &request).await?))
+    let result: AnswerResult = call(&services, &user, "answer", &request).await?;
+    Ok(HttpResponse::Ok().json(AnswerResponse::from(result)))
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/end", tag = "sessions",
     params(("session_id" = String, Path, description = "The session's id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The ended session", body = Object),
+        (status = 200, description = "The ended session", body = SessionResponse),
         (status = 404, description = "No such session of the caller", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn end_session(
@@ -192,14 +421,15 @@ pub(crate) async fn end_session(
     let request = SessionRef {
         session_id: path.into_inner(),
     };
-    Ok(HttpResponse::Ok().json(call(&services, &user, "end_session", &request).await?))
+    let result: SessionView = call(&services, &user, "end_session", &request).await?;
+    Ok(HttpResponse::Ok().json(SessionResponse::from(result)))
 }
 
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}/history", tag = "sessions",
     params(("session_id" = String, Path, description = "The session's id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The conversation, oldest first (first 100 entries) and `total`", body = Object),
+        (status = 200, description = "The conversation, oldest first (first 100 entries) and `total`", body = HistoryResponse),
         (status = 404, description = "No such session of the caller", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn history(
@@ -210,5 +440,6 @@ pub(crate) async fn history(
     let request = SessionRef {
         session_id: path.into_inner(),
     };
-    Ok(HttpResponse::Ok().json(call(&services, &user, "history", &request).await?))
+    let result: History = call(&services, &user, "history", &request).await?;
+    Ok(HttpResponse::Ok().json(HistoryResponse::from(result)))
 }
