@@ -10,10 +10,15 @@
 )]
 
 use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use socrates_agents::ServiceContainer;
-use socrates_agents::agents::facts::{self, AddFact, ExtractText, FactRef, ListFacts, UpdateFact};
+use socrates_agents::agents::facts::{
+    self, AddFact, ExtractText, FactAdded, FactChanged, FactList, FactRef, ListFacts, UpdateFact,
+};
+
+use super::sessions::{RaisedConflictResponse, SavedFactResponse};
 use socrates_domain::{ProjectId, SpecificationId};
 use utoipa::{IntoParams, ToSchema};
 
@@ -81,12 +86,90 @@ pub struct ExtractRequest {
     pub text: String,
 }
 
-async fn call<I: Serialize + Sync>(
+/// A page of current facts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FactListResponse {
+    /// The facts, by category then age.
+    pub specifications: Vec<SavedFactResponse>,
+    /// How many match in all.
+    pub total: u64,
+    /// The page size used.
+    pub limit: u64,
+    /// The offset used.
+    pub offset: u64,
+}
+
+impl From<FactList> for FactListResponse {
+    fn from(list: FactList) -> Self {
+        Self {
+            specifications: list.specifications.into_iter().map(Into::into).collect(),
+            total: list.total,
+            limit: list.limit,
+            offset: list.offset,
+        }
+    }
+}
+
+/// A manual fact: saved, or held back by the conflicts it raised.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FactAddedResponse {
+    /// The saved fact (confidence 1.0); `null` when a conflict holds it back.
+    pub specification: Option<SavedFactResponse>,
+    /// Whether it contradicted a current fact.
+    pub conflicts_detected: bool,
+    /// The conflicts holding it back.
+    pub conflicts: Vec<RaisedConflictResponse>,
+    /// The project's maturity afterwards, 0–100.
+    pub maturity_score: f64,
+}
+
+impl From<FactAdded> for FactAddedResponse {
+    fn from(added: FactAdded) -> Self {
+        Self {
+            specification: added.specification.map(Into::into),
+            conflicts_detected: added.conflicts_detected,
+            conflicts: added.conflicts.into_iter().map(Into::into).collect(),
+            maturity_score: added.maturity_score,
+        }
+    }
+}
+
+/// A fact's new version, or its removal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FactChangedResponse {
+    /// The version written (or removed).
+    pub spec_id: String,
+    /// Its version number.
+    pub version: u32,
+    /// Its value.
+    pub value: String,
+    /// When.
+    pub updated_at: DateTime<Utc>,
+    /// The project's maturity afterwards, 0–100.
+    pub maturity_score: f64,
+    /// For people.
+    pub message: String,
+}
+
+impl From<FactChanged> for FactChangedResponse {
+    fn from(changed: FactChanged) -> Self {
+        Self {
+            spec_id: changed.spec_id.to_string(),
+            version: changed.version,
+            value: changed.value,
+            updated_at: changed.updated_at,
+            maturity_score: changed.maturity_score,
+            message: changed.message,
+        }
+    }
+}
+
+async fn call<I: Serialize + Sync, O: serde::de::DeserializeOwned>(
     services: &ServiceContainer,
     user: &AuthUser,
     action: &str,
     request: &I,
-) -> Result<Value, ApiError> {
+) -> Result<O, ApiError> {
     super::call_agent(services, user, facts::ID, action, request).await
 }
 
@@ -104,7 +187,7 @@ fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
     params(("project_id" = String, Path, description = "The project's id"), FactQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "`specifications` (current facts by category then age), `total`, `limit`, `offset`", body = Object),
+        (status = 200, description = "`specifications` (current facts by category then age), `total`, `limit`, `offset`", body = FactListResponse),
         (status = 400, description = "Unknown category (`INVALID_CATEGORY`)", body = crate::error::ErrorBody),
         (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
     ))]
@@ -120,13 +203,14 @@ pub(crate) async fn list_facts(
         limit: query.limit,
         offset: query.offset,
     };
-    Ok(HttpResponse::Ok().json(call(&services, &user, "list", &request).await?))
+    let result: FactList = call(&services, &user, "list", &request).await?;
+    Ok(HttpResponse::Ok().json(FactListResponse::from(result)))
 }
 
 #[utoipa::path(post, path = "/api/v1/specifications", tag = "specifications", request_body = AddFactRequest,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "`specification` (confidence 1.0) or, when it contradicts a current fact, `conflicts_detected` with the `conflicts` holding it back; `maturity_score`", body = Object),
+        (status = 201, description = "`specification` (confidence 1.0) or, when it contradicts a current fact, `conflicts_detected` with the `conflicts` holding it back; `maturity_score`", body = FactAddedResponse),
         (status = 400, description = "Unknown category, invalid key or value", body = crate::error::ErrorBody),
         (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
     ))]
@@ -149,14 +233,15 @@ pub(crate) async fn add_fact(
         key: body.key,
         value: body.value,
     };
-    Ok(HttpResponse::Created().json(call(&services, &user, "add", &request).await?))
+    let result: FactAdded = call(&services, &user, "add", &request).await?;
+    Ok(HttpResponse::Created().json(FactAddedResponse::from(result)))
 }
 
 #[utoipa::path(put, path = "/api/v1/specifications/{spec_id}", tag = "specifications", request_body = UpdateFactRequest,
     params(("spec_id" = String, Path, description = "The fact's current version")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The new version: `spec_id`, `version`, `value`, `updated_at`, `maturity_score`", body = Object),
+        (status = 200, description = "The new version: `spec_id`, `version`, `value`, `updated_at`, `maturity_score`", body = FactChangedResponse),
         (status = 404, description = "No such fact of the caller (`SPECIFICATION_NOT_FOUND`)", body = crate::error::ErrorBody),
         (status = 409, description = "Not the current version (`STALE_VERSION`)", body = crate::error::ErrorBody),
     ))]
@@ -170,14 +255,15 @@ pub(crate) async fn update_fact(
         spec_id: path.into_inner(),
         value: body.into_inner().value,
     };
-    Ok(HttpResponse::Ok().json(call(&services, &user, "update", &request).await?))
+    let result: FactChanged = call(&services, &user, "update", &request).await?;
+    Ok(HttpResponse::Ok().json(FactChangedResponse::from(result)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/specifications/{spec_id}", tag = "specifications",
     params(("spec_id" = String, Path, description = "The fact's current version")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Removed (soft delete; the history keeps it) and the new `maturity_score`", body = Object),
+        (status = 200, description = "Removed (soft delete; the history keeps it) and the new `maturity_score`", body = FactChangedResponse),
         (status = 404, description = "No such fact of the caller", body = crate::error::ErrorBody),
         (status = 409, description = "Not the current version (`STALE_VERSION`)", body = crate::error::ErrorBody),
     ))]
@@ -189,7 +275,8 @@ pub(crate) async fn delete_fact(
     let request = FactRef {
         spec_id: path.into_inner(),
     };
-    Ok(HttpResponse::Ok().json(call(&services, &user, "delete", &request).await?))
+    let result: FactChanged = call(&services, &user, "delete", &request).await?;
+    Ok(HttpResponse::Ok().json(FactChangedResponse::from(result)))
 }
 
 #[utoipa::path(get, path = "/api/v1/specifications/{spec_id}/history", tag = "specifications",
@@ -207,7 +294,8 @@ pub(crate) async fn fact_history(
     let request = FactRef {
         spec_id: path.into_inner(),
     };
-    Ok(HttpResponse::Ok().json(call(&services, &user, "history", &request).await?))
+    let result: Value = call(&services, &user, "history", &request).await?;
+    Ok(HttpResponse::Ok().json(result))
 }
 
 #[utoipa::path(post, path = "/api/v1/specifications/extract", tag = "specifications", request_body = ExtractRequest,
@@ -226,5 +314,6 @@ pub(crate) async fn extract(
         project_id: project_id(&body.project_id)?,
         text: body.text,
     };
-    Ok(HttpResponse::Ok().json(call(&services, &user, "extract", &request).await?))
+    let result: Value = call(&services, &user, "extract", &request).await?;
+    Ok(HttpResponse::Ok().json(result))
 }
