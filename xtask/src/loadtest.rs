@@ -78,13 +78,7 @@ pub fn parse_options(args: &[String]) -> Result<LoadOptions> {
                 .with_context(|| format!("{name} needs a value"))
         };
         match argument.as_str() {
-            "--users" => {
-                options.users = value("--users")?
-                    .split(',')
-                    .map(|users| users.trim().parse::<usize>())
-                    .collect::<Result<_, _>>()
-                    .context("--users takes numbers separated by commas, such as 200,1000")?;
-            }
+            "--users" => options.users = number_list(value("--users")?, "--users", "200,1000")?,
             "--run-time" => options.run_time = number(value("--run-time")?, "--run-time")?,
             "--increase-rate" => {
                 options.increase_rate = number(value("--increase-rate")?, "--increase-rate")?;
@@ -102,13 +96,7 @@ pub fn parse_options(args: &[String]) -> Result<LoadOptions> {
             "--bcrypt-cost" => {
                 options.bcrypt_cost = number(value("--bcrypt-cost")?, "--bcrypt-cost")?;
             }
-            "--cache" => {
-                options.redis = match value("--cache")?.as_str() {
-                    "redis" => true,
-                    "memory" => false,
-                    other => bail!("--cache is `redis` or `memory`, not `{other}`"),
-                };
-            }
+            "--cache" => options.redis = uses_redis(value("--cache")?)?,
             "--p95-target-ms" => {
                 options.p95_target_ms = number(value("--p95-target-ms")?, "--p95-target-ms")?;
             }
@@ -130,7 +118,29 @@ pub fn parse_options(args: &[String]) -> Result<LoadOptions> {
     Ok(options)
 }
 
-fn number<T: std::str::FromStr>(value: &str, name: &str) -> Result<T> {
+/// `--cache redis|memory`: whether the server gets Redis.
+pub(crate) fn uses_redis(value: &str) -> Result<bool> {
+    match value {
+        "redis" => Ok(true),
+        "memory" => Ok(false),
+        other => bail!("--cache is `redis` or `memory`, not `{other}`"),
+    }
+}
+
+/// A comma-separated list of numbers such as `example`.
+pub(crate) fn number_list<T: std::str::FromStr>(
+    value: &str,
+    name: &str,
+    example: &str,
+) -> Result<Vec<T>> {
+    value
+        .split(',')
+        .map(|item| item.trim().parse::<T>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| anyhow::anyhow!("{name} takes numbers separated by commas, such as {example}"))
+}
+
+pub(crate) fn number<T: std::str::FromStr>(value: &str, name: &str) -> Result<T> {
     value
         .parse()
         .map_err(|_| anyhow::anyhow!("{name} needs a number, got `{value}`"))

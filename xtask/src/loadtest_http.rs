@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::bench::build_release;
 use crate::bench_auth::{json_string_field, post_json};
-use crate::loadtest::Databases;
+use crate::loadtest::{Databases, number, number_list, uses_redis};
 use crate::server::Server;
 use crate::test_suite::{
     DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL, POSTGRES_URL_VAR, REDIS_URL_VAR, check_services,
@@ -51,24 +51,11 @@ fn parse_options(args: &[String]) -> Result<Options> {
         };
         match argument.as_str() {
             "--connections" => {
-                options.connections = value("--connections")?
-                    .split(',')
-                    .map(|count| count.trim().parse::<u32>())
-                    .collect::<Result<_, _>>()
-                    .context("--connections takes numbers separated by commas, such as 256,1000")?;
+                options.connections =
+                    number_list(value("--connections")?, "--connections", "256,1000")?;
             }
-            "--seconds" => {
-                options.seconds = value("--seconds")?
-                    .parse()
-                    .context("--seconds needs a number")?;
-            }
-            "--cache" => {
-                options.redis = match value("--cache")?.as_str() {
-                    "redis" => true,
-                    "memory" => false,
-                    other => bail!("--cache is `redis` or `memory`, not `{other}`"),
-                };
-            }
+            "--seconds" => options.seconds = number(value("--seconds")?, "--seconds")?,
+            "--cache" => options.redis = uses_redis(value("--cache")?)?,
             other => bail!("unknown argument `{other}` for loadtest-http"),
         }
     }

@@ -120,20 +120,17 @@ fn prepend(changelog: Option<&str>, section: &str) -> String {
     }
 }
 
+fn git_command(root: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("git");
+    command.current_dir(root).args(args);
+    command
+}
+
+/// Runs git in `root` (echoed, as every xtask command is) and returns its trimmed output.
 fn git(root: &Path, args: &[&str]) -> Result<String> {
-    let output = Command::new("git")
-        .current_dir(root)
-        .args(args)
-        .output()
-        .with_context(|| format!("run git {}", args.join(" ")))?;
-    if !output.status.success() {
-        bail!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    Ok(process::output(&mut git_command(root, args))?
+        .trim()
+        .to_owned())
 }
 
 /// Bumps, writes the changelog, commits and tags; with `--dry-run` only prints the section.
@@ -157,7 +154,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     if !git(root, &["status", "--porcelain"])?.is_empty() {
         bail!("the working tree has uncommitted changes; commit or stash them first");
     }
-    let previous = git(root, &["describe", "--tags", "--abbrev=0", "--match", "v*"]).ok();
+    // No earlier tag is an answer, not an error: the changelog then starts at the first commit.
+    let previous = process::probe(&mut git_command(
+        root,
+        &["describe", "--tags", "--abbrev=0", "--match", "v*"],
+    ))?
+    .map(|tag| tag.trim().to_owned());
     let range = previous
         .as_ref()
         .map_or_else(|| "HEAD".to_owned(), |tag| format!("{tag}..HEAD"));
