@@ -199,26 +199,22 @@ struct Owned<T> {
 /// The project views the agents cache, with their metrics.
 #[derive(Debug, Clone)]
 pub struct ProjectViews {
-    cache: Option<Arc<dyn Cache>>,
-    metrics: Arc<Metrics>,
+    /// The cache and where its lookups are counted; `None` loads every read.
+    cached: Option<(Arc<dyn Cache>, Arc<Metrics>)>,
 }
 
 impl ProjectViews {
     /// Views kept in `cache`, counted in `metrics`.
     pub fn new(cache: Arc<dyn Cache>, metrics: Arc<Metrics>) -> Self {
         Self {
-            cache: Some(cache),
-            metrics,
+            cached: Some((cache, metrics)),
         }
     }
 
     /// No caching at all: every read loads (agents built outside a container).
     #[must_use]
     pub fn uncached() -> Self {
-        Self {
-            cache: None,
-            metrics: Arc::new(Metrics::new()),
-        }
+        Self { cached: None }
     }
 
     fn scope(project: ProjectId) -> String {
@@ -243,14 +239,14 @@ impl ProjectViews {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<(UserId, T), AgentError>>,
     {
-        let Some(cache) = &self.cache else {
+        let Some((cache, metrics)) = &self.cached else {
             return load().await.map(|(_, value)| value);
         };
         let scope = Self::scope(project);
         let generation = match cache.get(&scope, view).await {
             Ok((generation, Some(bytes))) => match serde_json::from_slice::<Owned<T>>(&bytes) {
                 Ok(cached) => {
-                    self.metrics.observe_cache(kind, "hit");
+                    metrics.observe_cache(kind, "hit");
                     return if cached.owner == user {
                         Ok(cached.value)
                     } else {
@@ -260,16 +256,16 @@ impl ProjectViews {
                 Err(error) => {
                     // A value written by another version of the service: load and replace it.
                     tracing::warn!(error = %error, scope, view, "unreadable cache entry");
-                    self.metrics.observe_cache(kind, "miss");
+                    metrics.observe_cache(kind, "miss");
                     Some(generation)
                 }
             },
             Ok((generation, None)) => {
-                self.metrics.observe_cache(kind, "miss");
+                metrics.observe_cache(kind, "miss");
                 Some(generation)
             }
             Err(error) => {
-                self.metrics.observe_cache(kind, "error");
+                metrics.observe_cache(kind, "error");
                 tracing::warn!(error = %error, "cache read failed; the database answers");
                 None
             }
@@ -283,7 +279,7 @@ impl ProjectViews {
             match serde_json::to_vec(&entry) {
                 Ok(bytes) => {
                     if let Err(error) = cache.put(&scope, generation, view, bytes).await {
-                        self.metrics.observe_cache(kind, "error");
+                        metrics.observe_cache(kind, "error");
                         tracing::warn!(error = %error, "cache write failed");
                     }
                 }
@@ -299,11 +295,11 @@ impl ProjectViews {
 
     /// Drops every cached view of the project; call it after the write has committed.
     pub async fn invalidate(&self, project: ProjectId) {
-        let Some(cache) = &self.cache else {
+        let Some((cache, metrics)) = &self.cached else {
             return;
         };
         if let Err(error) = cache.invalidate(&Self::scope(project)).await {
-            self.metrics.observe_cache("any", "invalidate_error");
+            metrics.observe_cache("any", "invalidate_error");
             tracing::warn!(
                 error = %error,
                 project_id = %project,
