@@ -6,6 +6,11 @@ use clap::Parser;
 use socrates_server::cli::{Cli, Command};
 use socrates_server::{Application, Settings, healthcheck, migrate, telemetry};
 
+/// mimalloc instead of glibc's malloc: the request path allocates many small short-lived
+/// buffers, and glibc's allocator took about 12 % of the server's CPU under the journey load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {

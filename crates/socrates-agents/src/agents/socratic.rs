@@ -501,31 +501,29 @@ impl SocraticCounselor {
         }
         let now = self.clock.now();
         let tx = self.db.begin().await?;
-        conversation::append(
+        let entry = |role, kind, content: String| NewConversationEntry {
+            session_id: session.id,
+            project_id: session.project_id,
+            role,
+            kind,
+            content,
+            question_id: Some(question.id),
+            metadata: None,
+        };
+        conversation::append_all(
             &tx,
-            NewConversationEntry {
-                session_id: session.id,
-                project_id: session.project_id,
-                role: ConversationRole::Assistant,
-                kind: MessageKind::Question,
-                content: question.text.clone(),
-                question_id: Some(question.id),
-                metadata: None,
-            },
-            now,
-        )
-        .await?;
-        conversation::append(
-            &tx,
-            NewConversationEntry {
-                session_id: session.id,
-                project_id: session.project_id,
-                role: ConversationRole::User,
-                kind: MessageKind::Answer,
-                content: answer.to_owned(),
-                question_id: Some(question.id),
-                metadata: None,
-            },
+            vec![
+                entry(
+                    ConversationRole::Assistant,
+                    MessageKind::Question,
+                    question.text.clone(),
+                ),
+                entry(
+                    ConversationRole::User,
+                    MessageKind::Answer,
+                    answer.to_owned(),
+                ),
+            ],
             now,
         )
         .await?;
@@ -534,10 +532,12 @@ impl SocraticCounselor {
             tx.rollback().await?;
             return Err(already_answered());
         }
-        let mut saved: Vec<Specification> = Vec::new();
+        // Revisions write two rows each; every new fact goes in one multi-row insert.
         let mut saved_by_draft: HashMap<usize, socrates_domain::SpecificationId> = HashMap::new();
+        let mut saved: Vec<(usize, Specification)> = Vec::with_capacity(to_save.len());
+        let mut fresh: Vec<(usize, NewSpecification)> = Vec::new();
         for (index, new, placement) in to_save {
-            let fact = match placement {
+            match placement {
                 Placement::Revise(previous) => {
                     let change = FactChange {
                         value: new.value,
@@ -547,13 +547,23 @@ impl SocraticCounselor {
                         reasoning: new.reasoning,
                         created_by: new.created_by,
                     };
-                    specifications::new_version(&tx, previous, change, now).await?
+                    let fact = specifications::new_version(&tx, previous, change, now).await?;
+                    saved.push((index, fact));
                 }
-                Placement::New | Placement::Known => specifications::insert(&tx, new, now).await?,
-            };
-            saved_by_draft.insert(index, fact.id);
-            saved.push(fact);
+                Placement::New | Placement::Known => fresh.push((index, new)),
+            }
         }
+        let (indexes, news): (Vec<usize>, Vec<NewSpecification>) = fresh.into_iter().unzip();
+        saved.extend(
+            indexes
+                .into_iter()
+                .zip(specifications::insert_all(&tx, news, now).await?),
+        );
+        saved.sort_by_key(|(index, _)| *index);
+        for (index, fact) in &saved {
+            saved_by_draft.insert(*index, fact.id);
+        }
+        let saved: Vec<Specification> = saved.into_iter().map(|(_, fact)| fact).collect();
         let origin = Origin {
             project_id: session.project_id,
             session_id: Some(session.id),

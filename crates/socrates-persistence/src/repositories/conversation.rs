@@ -71,13 +71,11 @@ fn to_record(model: conversation_history::Model) -> Result<ConversationEntry, Db
     })
 }
 
-/// Appends an entry to a session's conversation.
-pub async fn append(
-    db: &impl Conn<Specs>,
+fn active_model(
     new: NewConversationEntry,
     now: DateTime<Utc>,
-) -> Result<ConversationEntry, DbError> {
-    let model = conversation_history::ActiveModel {
+) -> conversation_history::ActiveModel {
+    conversation_history::ActiveModel {
         id: NotSet,
         session_id: Set(new.session_id.into_uuid()),
         project_id: Set(new.project_id.into_uuid()),
@@ -88,10 +86,38 @@ pub async fn append(
         metadata: Set(new.metadata),
         created_at: Set(now),
     }
-    .insert(db.raw())
+}
+
+/// Appends an entry to a session's conversation.
+pub async fn append(
+    db: &impl Conn<Specs>,
+    new: NewConversationEntry,
+    now: DateTime<Utc>,
+) -> Result<ConversationEntry, DbError> {
+    let model = active_model(new, now)
+        .insert(db.raw())
+        .await
+        .map_err(|error| DbError::from_db(ENTITY, error))?;
+    to_record(model)
+}
+
+/// Appends several entries to conversations in **one** statement; their sequence numbers
+/// increase in the order given (a question before its answer).
+pub async fn append_all(
+    db: &impl Conn<Specs>,
+    entries: Vec<NewConversationEntry>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    conversation_history::Entity::insert_many(
+        entries.into_iter().map(|new| active_model(new, now)),
+    )
+    .exec_without_returning(db.raw())
     .await
     .map_err(|error| DbError::from_db(ENTITY, error))?;
-    to_record(model)
+    Ok(())
 }
 
 /// A page of a session's conversation, oldest first, and the session's total.

@@ -9,11 +9,13 @@
 //! [`soft_delete`] are conditional updates on "still current": a writer that lost a race gets
 //! [`DbError::StaleVersion`] instead of silently forking the fact's history.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set,
 };
 use socrates_domain::{
     Category, Confidence, FactKey, FactSource, FactValue, ProjectId, SessionId, SpecificationId,
@@ -155,33 +157,70 @@ pub async fn insert(
     new: NewSpecification,
     now: DateTime<Utc>,
 ) -> Result<Specification, DbError> {
-    let id = SpecificationId::new().into_uuid();
-    let model = specifications::ActiveModel {
-        id: Set(id),
-        lineage_id: Set(id),
-        project_id: Set(new.project_id.into_uuid()),
-        session_id: Set(new.session_id.map(SessionId::into_uuid)),
-        category: Set(new.category.as_str().to_owned()),
-        key: Set(new.key.into_inner()),
-        value: Set(new.value.into_inner()),
-        source: Set(new.source.as_str().to_owned()),
-        source_id: Set(new.source_id),
-        confidence: Set(new.confidence.value()),
-        reasoning: Set(new.reasoning),
-        version: Set(1),
-        is_current: Set(true),
-        superseded_at: Set(None),
-        superseded_by: Set(None),
-        created_by: Set(new.created_by.map(UserId::into_uuid)),
-        metadata: Set(new.metadata),
-        created_at: Set(now),
-        updated_at: Set(now),
-        deleted_at: Set(None),
+    let mut stored = insert_all(db, vec![new], now).await?;
+    stored
+        .pop()
+        .ok_or_else(|| DbError::corrupt(ENTITY, "one fact inserted, none stored".to_owned()))
+}
+
+/// Stores new facts, each as version 1 of its own lineage, in **one** statement (one round
+/// trip however many facts an answer yields); returned in the order given.
+pub async fn insert_all(
+    db: &impl Conn<Specs>,
+    facts: Vec<NewSpecification>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Specification>, DbError> {
+    if facts.is_empty() {
+        return Ok(Vec::new());
     }
-    .insert(db.raw())
+    let models: Vec<specifications::Model> = facts
+        .into_iter()
+        .map(|new| {
+            let id = SpecificationId::new().into_uuid();
+            specifications::Model {
+                id,
+                lineage_id: id,
+                project_id: new.project_id.into_uuid(),
+                session_id: new.session_id.map(SessionId::into_uuid),
+                category: new.category.as_str().to_owned(),
+                key: new.key.into_inner(),
+                value: new.value.into_inner(),
+                source: new.source.as_str().to_owned(),
+                source_id: new.source_id,
+                confidence: new.confidence.value(),
+                reasoning: new.reasoning,
+                version: 1,
+                is_current: true,
+                superseded_at: None,
+                superseded_by: None,
+                created_by: new.created_by.map(UserId::into_uuid),
+                metadata: new.metadata,
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+            }
+        })
+        .collect();
+    // Read back what was stored (timestamps at the database's precision), in the given order.
+    let order: Vec<Uuid> = models.iter().map(|model| model.id).collect();
+    let mut stored: HashMap<Uuid, specifications::Model> = specifications::Entity::insert_many(
+        models.into_iter().map(IntoActiveModel::into_active_model),
+    )
+    .exec_with_returning(db.raw())
     .await
-    .map_err(|error| DbError::from_db(ENTITY, error))?;
-    to_record(model)
+    .map_err(|error| DbError::from_db(ENTITY, error))?
+    .into_iter()
+    .map(|model| (model.id, model))
+    .collect();
+    order
+        .into_iter()
+        .map(|id| {
+            stored
+                .remove(&id)
+                .ok_or_else(|| DbError::corrupt(ENTITY, format!("inserted fact {id} not returned")))
+                .and_then(to_record)
+        })
+        .collect()
 }
 
 /// The version with this id, current or not, deleted or not.

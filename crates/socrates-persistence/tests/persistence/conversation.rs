@@ -110,3 +110,46 @@ async fn entries_are_listed_oldest_first_then_in_insertion_order() {
     assert_eq!(total, 4);
     assert_eq!(window, [tied_a, tied_b]);
 }
+
+#[tokio::test]
+async fn entries_appended_together_keep_their_order_at_one_instant() {
+    let databases = TestDatabases::new().await;
+    let db = &databases.specs;
+    let (_, session) = support::project_and_session(db).await;
+    let pair = vec![
+        entry(
+            &session,
+            ConversationRole::Assistant,
+            MessageKind::Question,
+            "the question",
+        ),
+        entry(
+            &session,
+            ConversationRole::User,
+            MessageKind::Answer,
+            "the answer",
+        ),
+        entry(
+            &session,
+            ConversationRole::System,
+            MessageKind::ConflictAlert,
+            "a note",
+        ),
+    ];
+    conversation::append_all(db, pair, at(7)).await.unwrap();
+    conversation::append_all(db, Vec::new(), at(8))
+        .await
+        .unwrap();
+    let (entries, total) = conversation::list_for_session(db, session.id, Page::default())
+        .await
+        .unwrap();
+    assert_eq!(total, 3);
+    let contents: Vec<_> = entries.iter().map(|e| e.content.as_str()).collect();
+    assert_eq!(contents, ["the question", "the answer", "a note"]);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.created_at == at(7) && e.session_id == session.id)
+    );
+    assert_eq!(entries[1].role, ConversationRole::User);
+}

@@ -373,3 +373,32 @@ async fn current_facts_are_listed_by_category_then_age_and_pages_are_capped() {
         105
     );
 }
+
+#[tokio::test]
+async fn facts_inserted_together_come_back_in_order_exactly_as_stored() {
+    let databases = TestDatabases::new().await;
+    let db = &databases.specs;
+    let (project, _) = support::project_and_session(db).await;
+    let keys = ["primary_database", "frontend_framework", "hosting"];
+    let news = keys
+        .iter()
+        .map(|key| support::fact(project.id, Category::TechStack, key, "a value"))
+        .collect();
+    // A sub-second instant: what comes back must be what a later read sees.
+    let now = at(5) + chrono::Duration::nanoseconds(123_456_789);
+    let facts = specifications::insert_all(db, news, now).await.unwrap();
+    let returned: Vec<&str> = facts.iter().map(|fact| fact.key.as_str()).collect();
+    assert_eq!(returned, keys);
+    for fact in &facts {
+        assert_eq!((fact.version, fact.lineage_id), (1, fact.id));
+        assert_eq!(*fact, reload(db, fact.id).await);
+    }
+    assert!(
+        specifications::insert_all(db, Vec::new(), now)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let current = specifications::all_current(db, project.id).await.unwrap();
+    assert_eq!(current.len(), 3);
+}
