@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
-use deadpool_redis::redis::Script;
-use deadpool_redis::{Config, Pool, Runtime};
+use deadpool::managed::{self, Metrics, Object, RecycleResult};
+use deadpool_redis::redis::aio::MultiplexedConnection;
+use deadpool_redis::redis::{RedisError, RedisResult, Script};
+use deadpool_redis::{PoolConfig, Runtime};
 
 use crate::error::DbError;
 
@@ -52,6 +54,40 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return g
 ";
 
+/// A connection used this recently is handed out as it is; an older one is checked first.
+const PING_IF_IDLE: Duration = Duration::from_secs(5);
+
+/// deadpool-redis's manager, except on checkout: deadpool-redis sends `UNWATCH` + `PING` every
+/// time a connection leaves the pool, which doubled the round trips of every rate-limit and
+/// cache step. Here only a connection idle for [`PING_IF_IDLE`] is checked (as the database
+/// pools do); a connection whose command failed at the transport is dropped, not pooled again
+/// (see [`RedisPool::settle`]), so a dead connection is never handed out twice.
+struct Manager {
+    inner: deadpool_redis::Manager,
+}
+
+impl managed::Manager for Manager {
+    type Type = MultiplexedConnection;
+    type Error = RedisError;
+
+    async fn create(&self) -> Result<MultiplexedConnection, RedisError> {
+        managed::Manager::create(&self.inner).await
+    }
+
+    async fn recycle(
+        &self,
+        connection: &mut MultiplexedConnection,
+        metrics: &Metrics,
+    ) -> RecycleResult<RedisError> {
+        if metrics.last_used() < PING_IF_IDLE {
+            return Ok(());
+        }
+        managed::Manager::recycle(&self.inner, connection, metrics).await
+    }
+}
+
+type Pool = managed::Pool<Manager>;
+
 /// A pool of Redis connections.
 #[derive(Clone)]
 pub struct RedisPool {
@@ -77,18 +113,21 @@ impl RedisPool {
         max_connections: usize,
         timeout: Duration,
     ) -> Result<Self, DbError> {
-        let mut config = Config::from_url(url);
-        let mut pool_config = deadpool_redis::PoolConfig::new(max_connections.max(1));
+        let invalid = |reason: String| DbError::InvalidConfiguration {
+            database: "redis",
+            reason: format!("cannot use the Redis URL: {reason}"),
+        };
+        let inner =
+            deadpool_redis::Manager::new(url).map_err(|error| invalid(error.to_string()))?;
+        let mut pool_config = PoolConfig::new(max_connections.max(1));
         pool_config.timeouts.wait = Some(timeout);
         pool_config.timeouts.create = Some(timeout);
         pool_config.timeouts.recycle = Some(timeout);
-        config.pool = Some(pool_config);
-        let pool = config.create_pool(Some(Runtime::Tokio1)).map_err(|error| {
-            DbError::InvalidConfiguration {
-                database: "redis",
-                reason: format!("cannot use the Redis URL: {error}"),
-            }
-        })?;
+        let pool = Pool::builder(Manager { inner })
+            .config(pool_config)
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|error| invalid(error.to_string()))?;
         let redis = Self {
             pool,
             script: Script::new(GCRA_SCRIPT),
@@ -103,10 +142,10 @@ impl RedisPool {
     /// Checks that Redis answers `PONG`.
     pub async fn ping(&self) -> Result<(), DbError> {
         let mut connection = self.connection().await?;
-        let answer: String = deadpool_redis::redis::cmd("PING")
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| unavailable(&error))?;
+        let answer = deadpool_redis::redis::cmd("PING")
+            .query_async::<String>(&mut *connection)
+            .await;
+        let answer = Self::settle(connection, answer)?;
         if answer == "PONG" {
             Ok(())
         } else {
@@ -126,15 +165,16 @@ impl RedisPool {
         ttl_ms: u64,
     ) -> Result<u64, DbError> {
         let mut connection = self.connection().await?;
-        self.script
+        let waited = self
+            .script
             .key(key)
             .arg(now_us)
             .arg(interval_us)
             .arg(tolerance_us)
             .arg(ttl_ms)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|error| unavailable(&error))
+            .invoke_async(&mut *connection)
+            .await;
+        Self::settle(connection, waited)
     }
 
     /// The generation of cache scope `key` and the value of `view` stored at it.
@@ -144,13 +184,13 @@ impl RedisPool {
         view: &str,
     ) -> Result<(u64, Option<Vec<u8>>), DbError> {
         let mut connection = self.connection().await?;
-        let (generation, value): (String, Option<Vec<u8>>) = self
+        let found = self
             .cache_get
             .key(key)
             .arg(view)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|error| unavailable(&error))?;
+            .invoke_async::<(String, Option<Vec<u8>>)>(&mut *connection)
+            .await;
+        let (generation, value) = Self::settle(connection, found)?;
         let generation = generation.parse().map_err(|_| {
             DbError::Query(sea_orm::DbErr::Custom(format!(
                 "cache scope {key} has a malformed generation {generation:?}"
@@ -170,33 +210,31 @@ impl RedisPool {
         ttl_ms: u64,
     ) -> Result<bool, DbError> {
         let mut connection = self.connection().await?;
-        let stored: i64 = self
+        let stored = self
             .cache_put
             .key(key)
             .arg(generation.to_string())
             .arg(view)
             .arg(value)
             .arg(ttl_ms)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|error| unavailable(&error))?;
-        Ok(stored == 1)
+            .invoke_async::<i64>(&mut *connection)
+            .await;
+        Ok(Self::settle(connection, stored)? == 1)
     }
 
     /// Moves scope `key` to its next generation, dropping its views.
     pub async fn cache_invalidate(&self, key: &str, ttl_ms: u64) -> Result<(), DbError> {
         let mut connection = self.connection().await?;
-        let _generation: i64 = self
+        let generation = self
             .cache_invalidate
             .key(key)
             .arg(ttl_ms)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|error| unavailable(&error))?;
-        Ok(())
+            .invoke_async::<i64>(&mut *connection)
+            .await;
+        Self::settle(connection, generation).map(|_| ())
     }
 
-    async fn connection(&self) -> Result<deadpool_redis::Connection, DbError> {
+    async fn connection(&self) -> Result<Object<Manager>, DbError> {
         self.pool.get().await.map_err(|error| DbError::Unavailable {
             database: "redis",
             source: sea_orm::DbErr::Custom(error.to_string()),
@@ -204,7 +242,20 @@ impl RedisPool {
     }
 }
 
-fn unavailable(error: &deadpool_redis::redis::RedisError) -> DbError {
+impl RedisPool {
+    /// A command's result; a connection that failed at the transport (dropped, timed out,
+    /// refused) leaves the pool here, and the next checkout makes a new one.
+    fn settle<T>(connection: Object<Manager>, result: RedisResult<T>) -> Result<T, DbError> {
+        result.map_err(|error| {
+            if error.is_io_error() || error.is_unrecoverable_error() || error.is_timeout() {
+                drop(Object::take(connection));
+            }
+            unavailable(&error)
+        })
+    }
+}
+
+fn unavailable(error: &RedisError) -> DbError {
     DbError::Unavailable {
         database: "redis",
         source: sea_orm::DbErr::Custom(error.to_string()),

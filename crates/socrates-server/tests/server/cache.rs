@@ -214,13 +214,18 @@ struct Relay {
 
 impl Relay {
     async fn to(redis: &str) -> Self {
+        Self::on(0, redis).await
+    }
+
+    /// A relay on `port` (0: any free port).
+    async fn on(port: u16, redis: &str) -> Self {
         let upstream = redis
             .trim_start_matches("redis://")
             .split('/')
             .next()
             .unwrap()
             .to_owned();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let mut tasks = JoinSet::new();
         tasks.spawn(async move {
@@ -253,6 +258,7 @@ async fn redis_cache_serves_reads_and_its_loss_degrades_health_without_failing_r
         return;
     };
     let relay = Relay::to(&redis).await;
+    let port = relay.port;
     let databases = TestDatabaseUrls::create().await;
     let mut settings = settings_for(&databases, Environment::Test);
     settings.redis.url = Some(secrecy::SecretString::from(format!(
@@ -279,13 +285,23 @@ async fn redis_cache_serves_reads_and_its_loss_degrades_health_without_failing_r
     let health = json_of(app.get("/health").await, 200).await;
     assert_eq!(health["status"], "degraded", "{health}");
     assert_eq!(health["cache"]["status"], "error", "{health}");
+    // The read before the write failed at the cache; the reads after it bypass the cache
+    // until the failed invalidation has been retried.
     assert!(
         metric(
             &app,
             r#"socrates_cache_requests_total{outcome="error",view="status"}"#
         )
         .await
-            >= 2
+            >= 1
+    );
+    assert!(
+        metric(
+            &app,
+            r#"socrates_cache_requests_total{outcome="bypass",view="status"}"#
+        )
+        .await
+            >= 1
     );
     assert!(
         metric(
@@ -295,4 +311,26 @@ async fn redis_cache_serves_reads_and_its_loss_degrades_health_without_failing_r
         .await
             >= 1
     );
+
+    // Redis comes back on the same address: the pool drops the connections that died and
+    // makes new ones, so health recovers and views are cached again.
+    let relay = Relay::on(port, &redis).await;
+    let mut recovered = false;
+    for _ in 0..40 {
+        let health = json_of(app.get("/health").await, 200).await;
+        if health["cache"]["status"] == "ok" {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(recovered, "the Redis pool never recovered");
+    let before = metric(&app, STATUS_HIT).await;
+    assert_eq!(project.status().await["specifications_count"], 2);
+    assert_eq!(project.status().await["specifications_count"], 2);
+    assert!(
+        metric(&app, STATUS_HIT).await > before,
+        "status is not cached again"
+    );
+    relay.cut().await;
 }
