@@ -125,3 +125,14 @@ pub async fn drop_tables(
     }
     Ok(())
 }
+
+/// Drops index `name` of `table`.
+pub(crate) async fn drop_index(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    name: &str,
+) -> Result<(), DbErr> {
+    manager
+        .drop_index(Index::drop().name(name).table(table.to_owned()).to_owned())
+        .await
+}

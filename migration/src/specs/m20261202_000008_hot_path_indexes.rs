@@ -9,18 +9,12 @@
 //!   such update write all the table's indexes (no heap-only update). Nothing reads sessions
 //!   by activity time; the active-session count filters on status alone.
 
-use crate::common::{create_indexes, index};
+use crate::common::{create_indexes, drop_index, index};
 use sea_orm_migration::prelude::*;
 
 const HISTORY: &str = "conversation_history";
 const PROJECTS: &str = "projects";
 const SESSIONS: &str = "sessions";
-
-async fn drop_index(manager: &SchemaManager<'_>, table: &str, name: &str) -> Result<(), DbErr> {
-    manager
-        .drop_index(Index::drop().name(name).table(table.to_owned()).to_owned())
-        .await
-}
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

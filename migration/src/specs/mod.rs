@@ -11,6 +11,7 @@ mod m20261125_000005_create_code_generation;
 mod m20261125_000006_create_learning;
 mod m20261125_000007_create_project_shares;
 mod m20261202_000008_hot_path_indexes;
+mod m20261206_000009_heap_only_project_updates;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
@@ -22,5 +23,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261125_000006_create_learning::Migration),
         Box::new(m20261125_000007_create_project_shares::Migration),
         Box::new(m20261202_000008_hot_path_indexes::Migration),
+        Box::new(m20261206_000009_heap_only_project_updates::Migration),
     ]
 }

@@ -12,7 +12,6 @@ use socrates_persistence::SpecsDb;
 use socrates_persistence::repositories::conflicts::{self, Conflict};
 use socrates_persistence::repositories::projects::Project;
 use socrates_persistence::repositories::specifications::{self, Specification};
-use socrates_persistence::repositories::{MAX_PAGE_SIZE, Page};
 
 use super::common::owned_project;
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
@@ -101,16 +100,7 @@ impl Exporter {
     ) -> Result<Snapshot, AgentError> {
         let project = owned_project(&self.db, context, id).await?;
         let facts = specifications::all_current(&self.db, id).await?;
-        let mut all = Vec::new();
-        loop {
-            let page = Page::new(Some(MAX_PAGE_SIZE), Some(all.len() as u64));
-            let (rows, total) = conflicts::list_for_project(&self.db, id, None, page).await?;
-            let done = rows.is_empty();
-            all.extend(rows);
-            if done || all.len() as u64 >= total {
-                break;
-            }
-        }
+        let all = conflicts::all_for_project(&self.db, id).await?;
         Ok(Snapshot {
             project,
             facts,

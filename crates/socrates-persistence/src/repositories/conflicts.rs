@@ -243,6 +243,22 @@ pub async fn list_for_project(
     Ok((conflicts, total))
 }
 
+/// Every conflict of the project, newest first, in one query (for exports).
+pub async fn all_for_project(
+    db: &impl Conn<Specs>,
+    project_id: ProjectId,
+) -> Result<Vec<Conflict>, DbError> {
+    conflicts::Entity::find()
+        .filter(conflicts::Column::ProjectId.eq(project_id.into_uuid()))
+        .order_by_desc(conflicts::Column::DetectedAt)
+        .order_by_desc(conflicts::Column::Id)
+        .all(db.raw())
+        .await?
+        .into_iter()
+        .map(to_record)
+        .collect()
+}
+
 /// How many conflicts of the project are still open (they block phase advances).
 pub async fn count_open(db: &impl Conn<Specs>, project_id: ProjectId) -> Result<u64, DbError> {
     Ok(conflicts::Entity::find()
