@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socrates_domain::{
-    Code, Confidence, ConflictId, ConflictResolution, ConflictSeverity, ConflictStatus,
+    Category, Code, Confidence, ConflictId, ConflictResolution, ConflictSeverity, ConflictStatus,
     ConflictType, FactSource, FactValue, ProjectId, SpecificationId,
 };
 use socrates_persistence::repositories::conflicts::{self, Conflict, Resolution};
@@ -25,6 +25,36 @@ use crate::clock::Clock;
 
 /// The agent id.
 pub const ID: &str = "conflict_detector";
+
+/// The fact a conflict contradicts. Only its id when that version is no longer current (it was
+/// replaced or removed since the conflict was raised).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContradictedFact {
+    /// The contradicted version.
+    pub spec_id: Option<SpecificationId>,
+    /// Its category, while it is current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// Its key, while it is current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Its value, while it is current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// The fact a conflict holds back until it is resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldBackFact {
+    /// Its category.
+    pub category: Category,
+    /// Its key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// How sure the extractor was, 0..=1.
+    pub confidence: f64,
+}
 
 /// A conflict as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,11 +71,11 @@ pub struct ConflictDetail {
     /// `open`, `resolved` or `ignored`.
     pub status: ConflictStatus,
     /// The current fact it contradicts.
-    pub old_spec: Value,
+    pub old_spec: ContradictedFact,
     /// The held-back value.
     pub new_spec_value: String,
-    /// The held-back fact's key and category.
-    pub new_spec: Value,
+    /// The held-back fact.
+    pub new_spec: HeldBackFact,
     /// In words.
     pub description: String,
     /// Which rule or judge found it.
@@ -110,6 +140,28 @@ pub struct ResolveConflict {
     pub notes: Option<String>,
 }
 
+/// One way to resolve a conflict, in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResolutionOption {
+    /// The resolution to send.
+    pub action: ConflictResolution,
+    /// What it does with this conflict's values.
+    pub description: String,
+    /// What it changes.
+    pub impact: String,
+}
+
+/// The result of `options`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictOptions {
+    /// The conflict.
+    pub conflict_id: ConflictId,
+    /// `open`, `resolved` or `ignored`.
+    pub status: ConflictStatus,
+    /// `keep_old`, `replace` and `merge`, in that order.
+    pub options: Vec<ResolutionOption>,
+}
+
 /// The result of `resolve`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resolved {
@@ -146,16 +198,27 @@ fn detail(conflict: Conflict, old: Option<&specifications::Specification>) -> Co
         conflict_type: conflict.conflict_type,
         severity: conflict.severity,
         status: conflict.status,
-        old_spec: old.map_or(json!({"spec_id": conflict.old_spec_id}), |fact| {
-            json!({"spec_id": fact.id, "category": fact.category, "key": fact.key, "value": fact.value})
-        }),
+        old_spec: old.map_or(
+            ContradictedFact {
+                spec_id: conflict.old_spec_id,
+                category: None,
+                key: None,
+                value: None,
+            },
+            |fact| ContradictedFact {
+                spec_id: Some(fact.id),
+                category: Some(fact.category),
+                key: Some(fact.key.clone()),
+                value: Some(fact.value.clone()),
+            },
+        ),
         new_spec_value: conflict.pending.value.clone(),
-        new_spec: json!({
-            "category": conflict.pending.category,
-            "key": conflict.pending.key,
-            "value": conflict.pending.value,
-            "confidence": conflict.pending.confidence,
-        }),
+        new_spec: HeldBackFact {
+            category: conflict.pending.category,
+            key: conflict.pending.key,
+            value: conflict.pending.value,
+            confidence: conflict.pending.confidence,
+        },
         description: conflict.description,
         detected_by: conflict.detected_by,
         detected_at: conflict.detected_at,
@@ -231,7 +294,7 @@ impl ConflictDetector {
         &self,
         context: &AgentContext,
         request: ConflictRef,
-    ) -> Result<Value, AgentError> {
+    ) -> Result<ConflictOptions, AgentError> {
         let conflict = self.owned(context, request.conflict_id).await?;
         let old = match conflict.old_spec_id {
             Some(id) => specifications::find_by_id(&self.db, id).await?,
@@ -240,18 +303,34 @@ impl ConflictDetector {
         let old_value = old.as_ref().map_or("(none)", |fact| fact.value.as_str());
         let key = &conflict.pending.key;
         let new_value = &conflict.pending.value;
-        Ok(json!({
-            "conflict_id": conflict.id,
-            "status": conflict.status,
-            "options": [
-                {"action": "keep_old", "description": format!("Keep {key} = \"{old_value}\" and drop \"{new_value}\"."),
-                 "impact": "No fact changes; the new statement is discarded."},
-                {"action": "replace", "description": format!("Set {key} to \"{new_value}\"."),
-                 "impact": "A new version of the fact is written; the old value stays in its history."},
-                {"action": "merge", "description": format!("Write one value that combines \"{old_value}\" and \"{new_value}\" (you supply it)."),
-                 "impact": "A new version of the fact with your merged value (confidence 1.0)."},
+        let option = |action, description, impact: &str| ResolutionOption {
+            action,
+            description,
+            impact: impact.to_owned(),
+        };
+        Ok(ConflictOptions {
+            conflict_id: conflict.id,
+            status: conflict.status,
+            options: vec![
+                option(
+                    ConflictResolution::KeepOld,
+                    format!("Keep {key} = \"{old_value}\" and drop \"{new_value}\"."),
+                    "No fact changes; the new statement is discarded.",
+                ),
+                option(
+                    ConflictResolution::Replace,
+                    format!("Set {key} to \"{new_value}\"."),
+                    "A new version of the fact is written; the old value stays in its history.",
+                ),
+                option(
+                    ConflictResolution::Merge,
+                    format!(
+                        "Write one value that combines \"{old_value}\" and \"{new_value}\" (you supply it)."
+                    ),
+                    "A new version of the fact with your merged value (confidence 1.0).",
+                ),
             ],
-        }))
+        })
     }
 
     async fn resolve(
@@ -385,7 +464,7 @@ impl Agent for ConflictDetector {
     ) -> Result<Value, AgentError> {
         match action {
             "list" => output(&self.list(context, input(request)?).await?),
-            "options" => self.options(context, input(request)?).await,
+            "options" => output(&self.options(context, input(request)?).await?),
             "resolve" => output(&self.resolve(context, input(request)?).await?),
             other => Err(AgentError::UnsupportedAction {
                 agent: ID.to_owned(),

@@ -5,15 +5,21 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use socrates_domain::{Category, ConflictStatus, ProjectId, compute_maturity};
+use serde_json::Value;
+use socrates_domain::{
+    Category, ConflictId, ConflictResolution, ConflictSeverity, ConflictStatus, ConflictType,
+    FactSource, ProjectId, ProjectPhase, ProjectStatus, SpecificationId, compute_maturity,
+};
 use socrates_persistence::SpecsDb;
 use socrates_persistence::repositories::conflicts::{self, Conflict};
 use socrates_persistence::repositories::projects::Project;
 use socrates_persistence::repositories::specifications::{self, Specification};
+use uuid::Uuid;
 
 use super::common::owned_project;
+use super::project_manager::CategoryStatus;
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::clock::Clock;
 
@@ -38,6 +44,187 @@ pub struct Document {
     pub file_name: String,
     /// Its text.
     pub content: String,
+}
+
+/// The JSON export: the whole specification at one moment, in the layout named by
+/// `schema_version` ([`JSON_SCHEMA_VERSION`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonExport {
+    /// [`JSON_SCHEMA_VERSION`].
+    pub schema_version: String,
+    /// When it was made.
+    pub exported_at: DateTime<Utc>,
+    /// The project.
+    pub project: ExportedProject,
+    /// Its maturity, from the current facts.
+    pub maturity: ExportedMaturity,
+    /// The current facts, by category then age.
+    pub specifications: Vec<ExportedFact>,
+    /// Every conflict, open or settled, newest first.
+    pub conflicts: Vec<ExportedConflict>,
+}
+
+/// The project of an export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedProject {
+    /// The project.
+    pub project_id: ProjectId,
+    /// Its name.
+    pub name: String,
+    /// What it is about.
+    pub description: Option<String>,
+    /// Lifecycle phase.
+    pub phase: ProjectPhase,
+    /// `active`, `archived` or `completed`.
+    pub status: ProjectStatus,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The maturity of an export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedMaturity {
+    /// Overall, 0–100.
+    pub overall: f64,
+    /// Per category, in canonical order.
+    pub categories: Vec<CategoryStatus>,
+}
+
+/// A current fact of an export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedFact {
+    /// This version.
+    pub spec_id: SpecificationId,
+    /// The fact's first version.
+    pub lineage_id: SpecificationId,
+    /// Its category.
+    pub category: Category,
+    /// Its key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// 0..=1.
+    pub confidence: f64,
+    /// Where it came from.
+    pub source: FactSource,
+    /// The question, message or conflict it came from.
+    pub source_id: Option<Uuid>,
+    /// Why the extractor believes it.
+    pub reasoning: Option<String>,
+    /// Its version number.
+    pub version: u32,
+    /// When this version was written.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The fact a conflict of an export holds back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedPendingFact {
+    /// Its category.
+    pub category: Category,
+    /// Its key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// 0..=1.
+    pub confidence: f64,
+    /// Where it came from.
+    pub source: FactSource,
+}
+
+/// A conflict of an export, with its resolution when it has one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedConflict {
+    /// The conflict.
+    pub conflict_id: ConflictId,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub conflict_type: ConflictType,
+    /// How serious it is.
+    pub severity: ConflictSeverity,
+    /// `open`, `resolved` or `ignored`.
+    pub status: ConflictStatus,
+    /// The fact version it contradicts.
+    pub old_spec_id: Option<SpecificationId>,
+    /// The fact it holds back.
+    pub pending: ExportedPendingFact,
+    /// In words.
+    pub description: String,
+    /// Which rule or judge found it.
+    pub detected_by: String,
+    /// When.
+    pub detected_at: DateTime<Utc>,
+    /// How it was resolved.
+    pub resolution: Option<ConflictResolution>,
+    /// The merged value of a `merge`.
+    pub merged_value: Option<String>,
+    /// The notes given with the resolution.
+    pub notes: Option<String>,
+    /// When it was resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The fact version the resolution wrote.
+    pub resulting_spec_id: Option<SpecificationId>,
+}
+
+impl From<&Project> for ExportedProject {
+    fn from(project: &Project) -> Self {
+        Self {
+            project_id: project.id,
+            name: project.name.clone(),
+            description: project.description.clone(),
+            phase: project.phase,
+            status: project.status,
+            created_at: project.created_at,
+            updated_at: project.updated_at,
+        }
+    }
+}
+
+impl From<&Specification> for ExportedFact {
+    fn from(fact: &Specification) -> Self {
+        Self {
+            spec_id: fact.id,
+            lineage_id: fact.lineage_id,
+            category: fact.category,
+            key: fact.key.clone(),
+            value: fact.value.clone(),
+            confidence: fact.confidence,
+            source: fact.source,
+            source_id: fact.source_id,
+            reasoning: fact.reasoning.clone(),
+            version: fact.version,
+            created_at: fact.created_at,
+        }
+    }
+}
+
+impl From<&Conflict> for ExportedConflict {
+    fn from(conflict: &Conflict) -> Self {
+        Self {
+            conflict_id: conflict.id,
+            conflict_type: conflict.conflict_type,
+            severity: conflict.severity,
+            status: conflict.status,
+            old_spec_id: conflict.old_spec_id,
+            pending: ExportedPendingFact {
+                category: conflict.pending.category,
+                key: conflict.pending.key.clone(),
+                value: conflict.pending.value.clone(),
+                confidence: conflict.pending.confidence,
+                source: conflict.pending.source,
+            },
+            description: conflict.description.clone(),
+            detected_by: conflict.detected_by.clone(),
+            detected_at: conflict.detected_at,
+            resolution: conflict.resolution,
+            merged_value: conflict.merged_value.clone(),
+            notes: conflict.resolution_notes.clone(),
+            resolved_at: conflict.resolved_at,
+            resulting_spec_id: conflict.resulting_spec_id,
+        }
+    }
 }
 
 /// The exporter; see the module documentation.
@@ -226,50 +413,34 @@ impl Exporter {
         }
     }
 
-    fn json(&self, snapshot: &Snapshot) -> Value {
+    fn json(&self, snapshot: &Snapshot) -> JsonExport {
         let Snapshot {
             project,
             facts,
             conflicts,
         } = snapshot;
         let report = compute_maturity(facts.iter().map(|f| (f.category, f.confidence)));
-        let conflict_json = |c: &Conflict| {
-            json!({
-                "conflict_id": c.id, "type": c.conflict_type, "severity": c.severity,
-                "status": c.status, "old_spec_id": c.old_spec_id,
-                "pending": {"category": c.pending.category, "key": c.pending.key,
-                    "value": c.pending.value, "confidence": c.pending.confidence,
-                    "source": c.pending.source},
-                "description": c.description, "detected_by": c.detected_by,
-                "detected_at": c.detected_at, "resolution": c.resolution,
-                "merged_value": c.merged_value, "notes": c.resolution_notes,
-                "resolved_at": c.resolved_at, "resulting_spec_id": c.resulting_spec_id,
-            })
-        };
-        json!({
-            "schema_version": JSON_SCHEMA_VERSION,
-            "exported_at": self.clock.now(),
-            "project": {
-                "project_id": project.id, "name": project.name,
-                "description": project.description, "phase": project.phase,
-                "status": project.status, "created_at": project.created_at,
-                "updated_at": project.updated_at,
+        JsonExport {
+            schema_version: JSON_SCHEMA_VERSION.to_owned(),
+            exported_at: self.clock.now(),
+            project: project.into(),
+            maturity: ExportedMaturity {
+                overall: report.overall,
+                categories: report
+                    .categories
+                    .iter()
+                    .map(|c| CategoryStatus {
+                        category: c.category,
+                        weight: c.weight,
+                        facts: c.fact_count,
+                        confidence_sum: c.confidence_sum,
+                        coverage_percent: c.coverage_percent,
+                    })
+                    .collect(),
             },
-            "maturity": {
-                "overall": report.overall,
-                "categories": report.categories.iter().map(|c| json!({
-                    "category": c.category, "weight": c.weight, "facts": c.fact_count,
-                    "confidence_sum": c.confidence_sum, "coverage_percent": c.coverage_percent,
-                })).collect::<Vec<_>>(),
-            },
-            "specifications": facts.iter().map(|f| json!({
-                "spec_id": f.id, "lineage_id": f.lineage_id, "category": f.category,
-                "key": f.key, "value": f.value, "confidence": f.confidence,
-                "source": f.source, "source_id": f.source_id, "reasoning": f.reasoning,
-                "version": f.version, "created_at": f.created_at,
-            })).collect::<Vec<_>>(),
-            "conflicts": conflicts.iter().map(conflict_json).collect::<Vec<_>>(),
-        })
+            specifications: facts.iter().map(ExportedFact::from).collect(),
+            conflicts: conflicts.iter().map(ExportedConflict::from).collect(),
+        }
     }
 }
 
@@ -295,7 +466,7 @@ impl Agent for Exporter {
         let snapshot = self.snapshot(context, request.project_id).await?;
         match action {
             "markdown" => output(&self.markdown(&snapshot)),
-            "json" => Ok(self.json(&snapshot)),
+            "json" => output(&self.json(&snapshot)),
             other => Err(AgentError::UnsupportedAction {
                 agent: ID.to_owned(),
                 action: other.to_owned(),

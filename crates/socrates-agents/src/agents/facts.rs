@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socrates_domain::{
-    Category, Code, Confidence, FactKey, FactSource, FactValue, ProjectId, SpecificationId,
+    Category, Code, Confidence, FactDraft, FactKey, FactSource, FactValue, ProjectId,
+    SpecificationId,
 };
 use socrates_persistence::repositories::Page;
 use socrates_persistence::repositories::projects::{self, Project};
@@ -27,7 +28,7 @@ use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::cache::ProjectViews;
 use crate::clock::Clock;
 use crate::reasoner::offline::OfflineData;
-use crate::reasoner::{ExtractionInput, Reasoner};
+use crate::reasoner::{ExtractionInput, Reasoner, RejectedItem};
 use crate::usage::{self, UsageContext};
 
 use super::socratic::{ConflictView, FactView};
@@ -43,6 +44,39 @@ pub struct ExtractText {
     pub project_id: ProjectId,
     /// The text.
     pub text: String,
+}
+
+/// An extracted item that could not become a fact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedView {
+    /// The category as the extractor named it.
+    pub category: String,
+    /// The key it proposed.
+    pub key: String,
+    /// The value it proposed.
+    pub value: String,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+impl From<RejectedItem> for RejectedView {
+    fn from(item: RejectedItem) -> Self {
+        Self {
+            category: item.raw_category,
+            key: item.key,
+            value: item.value,
+            reason: item.reason,
+        }
+    }
+}
+
+/// The result of `extract`: nothing of it is saved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Extracted {
+    /// The facts the text states.
+    pub facts: Vec<FactDraft>,
+    /// Items that could not be mapped to a category or key.
+    pub rejected: Vec<RejectedView>,
 }
 
 /// `list`.
@@ -137,13 +171,52 @@ pub struct FactChanged {
     pub message: String,
 }
 
+/// One version of a fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactVersion {
+    /// This version.
+    pub spec_id: SpecificationId,
+    /// Its version number.
+    pub version: u32,
+    /// Its value.
+    pub value: String,
+    /// 0..=1.
+    pub confidence: f64,
+    /// Where it came from.
+    pub source: FactSource,
+    /// Whether it is the fact's current version.
+    pub is_current: bool,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// When a newer version replaced it.
+    pub superseded_at: Option<DateTime<Utc>>,
+    /// When it was removed.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Specification> for FactVersion {
+    fn from(version: &Specification) -> Self {
+        Self {
+            spec_id: version.id,
+            version: version.version,
+            value: version.value.clone(),
+            confidence: version.confidence,
+            source: version.source,
+            is_current: version.is_current,
+            created_at: version.created_at,
+            superseded_at: version.superseded_at,
+            deleted_at: version.deleted_at,
+        }
+    }
+}
+
 /// Every version of a fact, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FactHistory {
     /// The fact's lineage (the id of its first version).
     pub lineage_id: SpecificationId,
     /// The versions.
-    pub versions: Vec<Value>,
+    pub versions: Vec<FactVersion>,
 }
 
 /// The context analyzer; see the module documentation.
@@ -223,7 +296,7 @@ impl ContextAnalyzer {
         &self,
         context: &AgentContext,
         request: ExtractText,
-    ) -> Result<Value, AgentError> {
+    ) -> Result<Extracted, AgentError> {
         let project = self.project(context, request.project_id).await?;
         let current = specifications::all_current(&self.db, project.id).await?;
         let existing = existing_facts(&current);
@@ -242,15 +315,10 @@ impl ContextAnalyzer {
             }),
         )
         .await?;
-        Ok(json!({
-            "facts": extraction.facts.iter().map(|f| json!({
-                "category": f.category, "key": f.key, "value": f.value,
-                "confidence": f.confidence, "reasoning": f.reasoning,
-            })).collect::<Vec<_>>(),
-            "rejected": extraction.rejected.iter().map(|r| json!({
-                "category": r.raw_category, "key": r.key, "value": r.value, "reason": r.reason,
-            })).collect::<Vec<_>>(),
-        }))
+        Ok(Extracted {
+            facts: extraction.facts,
+            rejected: extraction.rejected.into_iter().map(Into::into).collect(),
+        })
     }
 
     async fn list(
@@ -302,7 +370,7 @@ impl ContextAnalyzer {
         let category = parse_category(&request.category)?;
         let key = FactKey::parse(&request.key)?;
         let value = FactValue::parse(&request.value)?;
-        let draft = socrates_domain::FactDraft {
+        let draft = FactDraft {
             category,
             key: key.as_str().to_owned(),
             value: value.as_str().to_owned(),
@@ -481,17 +549,7 @@ impl ContextAnalyzer {
         let versions = specifications::history(&self.db, fact.id).await?;
         Ok(FactHistory {
             lineage_id: fact.lineage_id,
-            versions: versions
-                .iter()
-                .map(|v| {
-                    json!({
-                        "spec_id": v.id, "version": v.version, "value": v.value,
-                        "confidence": v.confidence, "source": v.source, "is_current": v.is_current,
-                        "created_at": v.created_at, "superseded_at": v.superseded_at,
-                        "deleted_at": v.deleted_at,
-                    })
-                })
-                .collect(),
+            versions: versions.iter().map(FactVersion::from).collect(),
         })
     }
 }
@@ -527,7 +585,7 @@ impl Agent for ContextAnalyzer {
         request: Value,
     ) -> Result<Value, AgentError> {
         match action {
-            "extract" => self.extract(context, input(request)?).await,
+            "extract" => output(&self.extract(context, input(request)?).await?),
             "list" => output(&self.list(context, input(request)?).await?),
             "add" => output(&self.add(context, input(request)?).await?),
             "update" => output(&self.update(context, input(request)?).await?),

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod conflicts;
+pub mod exports;
 pub mod health;
 pub mod metrics;
 pub mod projects;

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::project_manager::{
-    self, Archived, CreateProject, ListProjects, PhaseAdvanced, ProjectList, ProjectRef,
-    ProjectStatusReport, ProjectView, UpdateProject,
+    self, Archived, CategoryStatus, CreateProject, ListProjects, PhaseAdvanced, ProjectList,
+    ProjectRef, ProjectStatusReport, ProjectView, UpdateProject,
 };
 use socrates_domain::{ProjectId, ProjectPhase, ProjectStatus};
 use utoipa::{IntoParams, ToSchema};
@@ -42,11 +42,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(web::resource("/{project_id}/status").route(web::get().to(project_status)))
         .service(
             web::resource("/{project_id}/export/markdown")
-                .route(web::get().to(super::conflicts::export_markdown)),
+                .route(web::get().to(super::exports::export_markdown)),
         )
         .service(
             web::resource("/{project_id}/export/json")
-                .route(web::get().to(super::conflicts::export_json)),
+                .route(web::get().to(super::exports::export_json)),
         )
         .service(
             web::resource("/{project_id}/sessions")
@@ -186,6 +186,18 @@ pub struct CategoryStatusResponse {
     pub coverage_percent: f64,
 }
 
+impl From<CategoryStatus> for CategoryStatusResponse {
+    fn from(status: CategoryStatus) -> Self {
+        Self {
+            category: status.category.as_str().to_owned(),
+            weight: status.weight,
+            facts: status.facts,
+            confidence_sum: status.confidence_sum,
+            coverage_percent: status.coverage_percent,
+        }
+    }
+}
+
 /// Where a project's specification stands.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProjectStatusResponse {
@@ -223,17 +235,7 @@ impl From<ProjectStatusReport> for ProjectStatusResponse {
                 .into_iter()
                 .map(|(category, percent)| (category.as_str().to_owned(), percent))
                 .collect(),
-            categories: report
-                .categories
-                .into_iter()
-                .map(|c| CategoryStatusResponse {
-                    category: c.category.as_str().to_owned(),
-                    weight: c.weight,
-                    facts: c.facts,
-                    confidence_sum: c.confidence_sum,
-                    coverage_percent: c.coverage_percent,
-                })
-                .collect(),
+            categories: report.categories.into_iter().map(Into::into).collect(),
             specifications_count: report.specifications_count,
             unresolved_conflicts: report.unresolved_conflicts,
             next_category: report.next_category.as_str().to_owned(),

@@ -12,14 +12,14 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::facts::{
-    self, AddFact, ExtractText, FactAdded, FactChanged, FactList, FactRef, ListFacts, UpdateFact,
+    self, AddFact, ExtractText, Extracted, FactAdded, FactChanged, FactHistory, FactList, FactRef,
+    FactVersion, ListFacts, RejectedView, UpdateFact,
 };
 
 use super::sessions::{RaisedConflictResponse, SavedFactResponse};
-use socrates_domain::{ProjectId, SpecificationId};
+use socrates_domain::{FactDraft, ProjectId, SpecificationId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
@@ -164,6 +164,132 @@ impl From<FactChanged> for FactChangedResponse {
     }
 }
 
+/// One version of a fact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FactVersionResponse {
+    /// This version's id.
+    pub spec_id: String,
+    /// Its version number.
+    pub version: u32,
+    /// Its value.
+    pub value: String,
+    /// 0–1.
+    pub confidence: f64,
+    /// Where it came from (`socratic_question`, `direct_input`, …).
+    pub source: String,
+    /// Whether it is the fact's current version.
+    pub is_current: bool,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// When a newer version replaced it.
+    pub superseded_at: Option<DateTime<Utc>>,
+    /// When it was removed.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl From<FactVersion> for FactVersionResponse {
+    fn from(version: FactVersion) -> Self {
+        Self {
+            spec_id: version.spec_id.to_string(),
+            version: version.version,
+            value: version.value,
+            confidence: version.confidence,
+            source: version.source.as_str().to_owned(),
+            is_current: version.is_current,
+            created_at: version.created_at,
+            superseded_at: version.superseded_at,
+            deleted_at: version.deleted_at,
+        }
+    }
+}
+
+/// Every version of a fact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FactHistoryResponse {
+    /// The fact's lineage (the id of its first version).
+    pub lineage_id: String,
+    /// Oldest first.
+    pub versions: Vec<FactVersionResponse>,
+}
+
+impl From<FactHistory> for FactHistoryResponse {
+    fn from(history: FactHistory) -> Self {
+        Self {
+            lineage_id: history.lineage_id.to_string(),
+            versions: history.versions.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A fact a text states (not saved).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExtractedFactResponse {
+    /// Its category.
+    pub category: String,
+    /// Its key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// How sure the extractor is, 0–1.
+    pub confidence: f64,
+    /// Why the extractor believes it.
+    pub reasoning: Option<String>,
+}
+
+impl From<FactDraft> for ExtractedFactResponse {
+    fn from(draft: FactDraft) -> Self {
+        Self {
+            category: draft.category.as_str().to_owned(),
+            key: draft.key,
+            value: draft.value,
+            confidence: draft.confidence,
+            reasoning: draft.reasoning,
+        }
+    }
+}
+
+/// An extracted item that could not become a fact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RejectedItemResponse {
+    /// The category as the extractor named it.
+    pub category: String,
+    /// The key it proposed.
+    pub key: String,
+    /// The value it proposed.
+    pub value: String,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+impl From<RejectedView> for RejectedItemResponse {
+    fn from(item: RejectedView) -> Self {
+        Self {
+            category: item.category,
+            key: item.key,
+            value: item.value,
+            reason: item.reason,
+        }
+    }
+}
+
+/// What a text states; nothing of it is saved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExtractionResponse {
+    /// The facts.
+    pub facts: Vec<ExtractedFactResponse>,
+    /// Items that could not be mapped to a category or key.
+    pub rejected: Vec<RejectedItemResponse>,
+}
+
+impl From<Extracted> for ExtractionResponse {
+    fn from(extracted: Extracted) -> Self {
+        Self {
+            facts: extracted.facts.into_iter().map(Into::into).collect(),
+            rejected: extracted.rejected.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 async fn call<I: Serialize + Sync, O: serde::de::DeserializeOwned>(
     services: &ServiceContainer,
     user: &AuthUser,
@@ -283,7 +409,7 @@ pub(crate) async fn delete_fact(
     params(("spec_id" = String, Path, description = "Any version of the fact")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "`lineage_id` and every version, oldest first", body = Object),
+        (status = 200, description = "`lineage_id` and every version, oldest first", body = FactHistoryResponse),
         (status = 404, description = "No such fact of the caller", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn fact_history(
@@ -294,14 +420,14 @@ pub(crate) async fn fact_history(
     let request = FactRef {
         spec_id: path.into_inner(),
     };
-    let result: Value = call(&services, &user, "history", &request).await?;
-    Ok(HttpResponse::Ok().json(result))
+    let result: FactHistory = call(&services, &user, "history", &request).await?;
+    Ok(HttpResponse::Ok().json(FactHistoryResponse::from(result)))
 }
 
 #[utoipa::path(post, path = "/api/v1/specifications/extract", tag = "specifications", request_body = ExtractRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The `facts` the text states and the `rejected` items; nothing is saved", body = Object),
+        (status = 200, description = "The `facts` the text states and the `rejected` items; nothing is saved", body = ExtractionResponse),
         (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn extract(
@@ -314,6 +440,6 @@ pub(crate) async fn extract(
         project_id: project_id(&body.project_id)?,
         text: body.text,
     };
-    let result: Value = call(&services, &user, "extract", &request).await?;
-    Ok(HttpResponse::Ok().json(result))
+    let result: Extracted = call(&services, &user, "extract", &request).await?;
+    Ok(HttpResponse::Ok().json(ExtractionResponse::from(result)))
 }

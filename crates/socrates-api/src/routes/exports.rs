@@ -1,0 +1,275 @@
+//! The project exports under `/api/v1/projects/{project_id}/export` (registered by the projects
+//! module): the specification as Markdown for people and as versioned JSON for tools (`export`).
+
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use socrates_agents::ServiceContainer;
+use socrates_agents::agents::export::{
+    self, Document, ExportRequest, ExportedConflict, ExportedFact, ExportedMaturity,
+    ExportedPendingFact, ExportedProject, JsonExport,
+};
+use socrates_domain::ProjectId;
+use utoipa::ToSchema;
+
+use super::projects::CategoryStatusResponse;
+use crate::error::ApiError;
+use crate::extractors::AuthUser;
+
+/// The project of a JSON export.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportedProjectResponse {
+    /// The project's id.
+    pub project_id: String,
+    /// Its name.
+    pub name: String,
+    /// What it is about.
+    pub description: Option<String>,
+    /// `discovery`, `analysis`, `design` or `implementation`.
+    pub phase: String,
+    /// `active`, `archived` or `completed`.
+    pub status: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ExportedProject> for ExportedProjectResponse {
+    fn from(project: ExportedProject) -> Self {
+        Self {
+            project_id: project.project_id.to_string(),
+            name: project.name,
+            description: project.description,
+            phase: project.phase.as_str().to_owned(),
+            status: project.status.as_str().to_owned(),
+            created_at: project.created_at,
+            updated_at: project.updated_at,
+        }
+    }
+}
+
+/// The maturity of a JSON export, from the current facts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportedMaturityResponse {
+    /// Overall maturity, 0–100.
+    pub overall: f64,
+    /// Coverage per category, in canonical order (all ten categories).
+    pub categories: Vec<CategoryStatusResponse>,
+}
+
+impl From<ExportedMaturity> for ExportedMaturityResponse {
+    fn from(maturity: ExportedMaturity) -> Self {
+        Self {
+            overall: maturity.overall,
+            categories: maturity.categories.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A current fact of a JSON export.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportedFactResponse {
+    /// The fact's id (this version).
+    pub spec_id: String,
+    /// The id of its first version.
+    pub lineage_id: String,
+    /// Its category.
+    pub category: String,
+    /// Its key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// 0–1.
+    pub confidence: f64,
+    /// Where it came from (`socratic_question`, `direct_input`, …).
+    pub source: String,
+    /// The question, message or conflict it came from.
+    pub source_id: Option<String>,
+    /// Why the extractor believes it.
+    pub reasoning: Option<String>,
+    /// Its version.
+    pub version: u32,
+    /// When this version was written.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ExportedFact> for ExportedFactResponse {
+    fn from(fact: ExportedFact) -> Self {
+        Self {
+            spec_id: fact.spec_id.to_string(),
+            lineage_id: fact.lineage_id.to_string(),
+            category: fact.category.as_str().to_owned(),
+            key: fact.key,
+            value: fact.value,
+            confidence: fact.confidence,
+            source: fact.source.as_str().to_owned(),
+            source_id: fact.source_id.map(|id| id.to_string()),
+            reasoning: fact.reasoning,
+            version: fact.version,
+            created_at: fact.created_at,
+        }
+    }
+}
+
+/// The fact a conflict of a JSON export holds back.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportedPendingFactResponse {
+    /// Its category.
+    pub category: String,
+    /// Its key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// 0–1.
+    pub confidence: f64,
+    /// Where it came from (`socratic_question`, `direct_input`, …).
+    pub source: String,
+}
+
+impl From<ExportedPendingFact> for ExportedPendingFactResponse {
+    fn from(fact: ExportedPendingFact) -> Self {
+        Self {
+            category: fact.category.as_str().to_owned(),
+            key: fact.key,
+            value: fact.value,
+            confidence: fact.confidence,
+            source: fact.source.as_str().to_owned(),
+        }
+    }
+}
+
+/// A conflict of a JSON export, open or settled.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportedConflictResponse {
+    /// The conflict's id.
+    pub conflict_id: String,
+    /// `technology`, `requirement`, `timeline` or `resource`.
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub conflict_type: String,
+    /// `low`, `medium`, `high` or `critical`.
+    pub severity: String,
+    /// `open`, `resolved` or `ignored`.
+    pub status: String,
+    /// The fact version it contradicts.
+    pub old_spec_id: Option<String>,
+    /// The fact it holds back.
+    pub pending: ExportedPendingFactResponse,
+    /// In words.
+    pub description: String,
+    /// Which rule or judge found it.
+    pub detected_by: String,
+    /// When it was found.
+    pub detected_at: DateTime<Utc>,
+    /// `keep_old`, `replace` or `merge`, once resolved.
+    pub resolution: Option<String>,
+    /// The merged value of a `merge`.
+    pub merged_value: Option<String>,
+    /// The notes given with the resolution.
+    pub notes: Option<String>,
+    /// When it was resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The fact version the resolution wrote.
+    pub resulting_spec_id: Option<String>,
+}
+
+impl From<ExportedConflict> for ExportedConflictResponse {
+    fn from(conflict: ExportedConflict) -> Self {
+        Self {
+            conflict_id: conflict.conflict_id.to_string(),
+            conflict_type: conflict.conflict_type.as_str().to_owned(),
+            severity: conflict.severity.as_str().to_owned(),
+            status: conflict.status.as_str().to_owned(),
+            old_spec_id: conflict.old_spec_id.map(|id| id.to_string()),
+            pending: conflict.pending.into(),
+            description: conflict.description,
+            detected_by: conflict.detected_by,
+            detected_at: conflict.detected_at,
+            resolution: conflict
+                .resolution
+                .map(|resolution| resolution.as_str().to_owned()),
+            merged_value: conflict.merged_value,
+            notes: conflict.notes,
+            resolved_at: conflict.resolved_at,
+            resulting_spec_id: conflict.resulting_spec_id.map(|id| id.to_string()),
+        }
+    }
+}
+
+/// The whole specification at one moment, as versioned JSON for tools.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JsonExportResponse {
+    /// The layout's version: `socrates.specification/1`.
+    pub schema_version: String,
+    /// When it was made.
+    pub exported_at: DateTime<Utc>,
+    /// The project.
+    pub project: ExportedProjectResponse,
+    /// Its maturity.
+    pub maturity: ExportedMaturityResponse,
+    /// The current facts, by category then age.
+    pub specifications: Vec<ExportedFactResponse>,
+    /// Every conflict, open or settled, newest first.
+    pub conflicts: Vec<ExportedConflictResponse>,
+}
+
+impl From<JsonExport> for JsonExportResponse {
+    fn from(export: JsonExport) -> Self {
+        Self {
+            schema_version: export.schema_version,
+            exported_at: export.exported_at,
+            project: export.project.into(),
+            maturity: export.maturity.into(),
+            specifications: export.specifications.into_iter().map(Into::into).collect(),
+            conflicts: export.conflicts.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/export/markdown", tag = "exports",
+    params(("project_id" = String, Path, description = "The project's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The specification as Markdown: project, phase, maturity per category, facts by category, open conflicts, decision log", content_type = "text/markdown", body = String),
+        (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn export_markdown(
+    services: web::Data<ServiceContainer>,
+    user: AuthUser,
+    path: web::Path<ProjectId>,
+) -> Result<HttpResponse, ApiError> {
+    let request = ExportRequest {
+        project_id: path.into_inner(),
+    };
+    let document: Document =
+        super::call_agent(&services, &user, export::ID, "markdown", &request).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/markdown; charset=utf-8"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", document.file_name),
+        ))
+        .body(document.content))
+}
+
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/export/json", tag = "exports",
+    params(("project_id" = String, Path, description = "The project's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The whole specification as versioned JSON (`schema_version`)", body = JsonExportResponse),
+        (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn export_json(
+    services: web::Data<ServiceContainer>,
+    user: AuthUser,
+    path: web::Path<ProjectId>,
+) -> Result<HttpResponse, ApiError> {
+    let request = ExportRequest {
+        project_id: path.into_inner(),
+    };
+    let document: JsonExport =
+        super::call_agent(&services, &user, export::ID, "json", &request).await?;
+    Ok(HttpResponse::Ok().json(JsonExportResponse::from(document)))
+}
