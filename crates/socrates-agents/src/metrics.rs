@@ -100,7 +100,8 @@ impl Metrics {
             Opts::new(
                 "socrates_cache_requests_total",
                 "Cache lookups by view and outcome (hit, miss, error: the cache failed and the \
-                 database answered) and invalidation failures (invalidate_error)",
+                 database answered, bypass: a failed invalidation of the project awaits its \
+                 retry) and invalidation failures (invalidate_error)",
             ),
             &["view", "outcome"],
         )?;

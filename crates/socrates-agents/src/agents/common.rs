@@ -14,6 +14,7 @@ use socrates_persistence::repositories::{maturity, specifications};
 use socrates_persistence::{SpecsDb, SpecsTx};
 use uuid::Uuid;
 
+use super::conflicts::ContradictedFact;
 use super::socratic::ConflictView;
 use crate::agent::{AgentContext, AgentError};
 
@@ -101,12 +102,12 @@ pub(crate) async fn hold_in_conflict(
         conflict_id: conflict.id,
         conflict_type: finding.conflict_type,
         severity: finding.severity,
-        old_spec: json!({
-            "spec_id": old_spec_id,
-            "category": finding.existing.category,
-            "key": finding.existing.key,
-            "value": finding.existing.value,
-        }),
+        old_spec: ContradictedFact {
+            spec_id: old_spec_id,
+            category: Some(finding.existing.category),
+            key: Some(finding.existing.key.clone()),
+            value: Some(finding.existing.value.clone()),
+        },
         new_spec_value: finding.new.value.clone(),
         description: finding.description.clone(),
         resolution_options: RESOLUTIONS.map(str::to_owned).to_vec(),

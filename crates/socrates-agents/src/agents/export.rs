@@ -426,17 +426,7 @@ impl Exporter {
             project: project.into(),
             maturity: ExportedMaturity {
                 overall: report.overall,
-                categories: report
-                    .categories
-                    .iter()
-                    .map(|c| CategoryStatus {
-                        category: c.category,
-                        weight: c.weight,
-                        facts: c.fact_count,
-                        confidence_sum: c.confidence_sum,
-                        coverage_percent: c.coverage_percent,
-                    })
-                    .collect(),
+                categories: report.categories.iter().map(CategoryStatus::from).collect(),
             },
             specifications: facts.iter().map(ExportedFact::from).collect(),
             conflicts: conflicts.iter().map(ExportedConflict::from).collect(),

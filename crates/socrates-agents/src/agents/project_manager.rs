@@ -171,6 +171,18 @@ pub struct CategoryStatus {
     pub coverage_percent: f64,
 }
 
+impl From<&socrates_domain::CategoryCoverage> for CategoryStatus {
+    fn from(coverage: &socrates_domain::CategoryCoverage) -> Self {
+        Self {
+            category: coverage.category,
+            weight: coverage.weight,
+            facts: coverage.fact_count,
+            confidence_sum: coverage.confidence_sum,
+            coverage_percent: coverage.coverage_percent,
+        }
+    }
+}
+
 /// `status`: where the specification stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProjectStatusReport {
@@ -459,17 +471,7 @@ pub fn status_report(
             .iter()
             .map(|c| (c.category, c.coverage_percent))
             .collect(),
-        categories: report
-            .categories
-            .iter()
-            .map(|c| CategoryStatus {
-                category: c.category,
-                weight: c.weight,
-                facts: c.fact_count,
-                confidence_sum: c.confidence_sum,
-                coverage_percent: c.coverage_percent,
-            })
-            .collect(),
+        categories: report.categories.iter().map(CategoryStatus::from).collect(),
         specifications_count: report.categories.iter().map(|c| c.fact_count).sum(),
         unresolved_conflicts: open_conflicts,
         next_category: report.next_category(),

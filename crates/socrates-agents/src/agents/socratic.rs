@@ -32,6 +32,8 @@ use socrates_persistence::repositories::specifications::{
 use super::common::{
     Origin, Placement, existing_facts, hold_in_conflict, place, project_not_found, record_maturity,
 };
+use super::conflicts::ContradictedFact;
+use super::facts::RejectedView;
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::cache::ProjectViews;
 use crate::clock::Clock;
@@ -169,7 +171,7 @@ pub struct ConflictView {
     /// How serious it is.
     pub severity: ConflictSeverity,
     /// The current fact it contradicts.
-    pub old_spec: Value,
+    pub old_spec: ContradictedFact,
     /// The value held back until the conflict is resolved.
     pub new_spec_value: String,
     /// In words.
@@ -188,7 +190,7 @@ pub struct AnswerResult {
     /// The saved facts.
     pub specifications: Vec<FactView>,
     /// Items the extractor could not map, with the reason.
-    pub rejected: Vec<Value>,
+    pub rejected: Vec<RejectedView>,
     /// Whether the answer contradicted something.
     pub conflicts_detected: bool,
     /// The conflicts it raised; their facts wait for a resolution.
@@ -475,12 +477,7 @@ impl SocraticCounselor {
         findings: &[ConflictFinding],
         current: &[Specification],
     ) -> Result<AnswerResult, AgentError> {
-        let mut rejected: Vec<Value> = rejected
-            .into_iter()
-            .map(|item| {
-                json!({"category": item.raw_category, "key": item.key, "value": item.value, "reason": item.reason})
-            })
-            .collect();
+        let mut rejected: Vec<RejectedView> = rejected.into_iter().map(Into::into).collect();
         // Each draft is held in a conflict, skipped as already known, saved as a new fact, or
         // written as the next version of the fact it refines.
         let mut to_save: Vec<(usize, NewSpecification, Placement)> = Vec::new();
@@ -494,9 +491,12 @@ impl SocraticCounselor {
             }
             match new_specification(session, question, context, draft) {
                 Ok(new) => to_save.push((index, new, placement)),
-                Err(reason) => rejected.push(json!({
-                    "category": draft.category, "key": draft.key, "value": draft.value, "reason": reason,
-                })),
+                Err(reason) => rejected.push(RejectedView {
+                    category: draft.category.as_str().to_owned(),
+                    key: draft.key.clone(),
+                    value: draft.value.clone(),
+                    reason,
+                }),
             }
         }
         let now = self.clock.now();

@@ -18,6 +18,10 @@ pub enum AuthError {
     /// Unknown e-mail or wrong password — deliberately indistinguishable.
     #[error("invalid e-mail or password")]
     InvalidCredentials,
+    /// A signed-in user confirmed an action (password change, account deletion) with a wrong
+    /// password. Same code as [`Self::InvalidCredentials`]; the message names only the password.
+    #[error("the password is wrong")]
+    WrongPassword,
     /// The account exists but may not log in.
     #[error("this account is not active")]
     AccountInactive,
@@ -50,7 +54,7 @@ impl ErrorCode for AuthError {
             Self::Invalid(error) => error.code(),
             Self::WeakPassword(_) => Code::WeakPassword,
             Self::EmailTaken => Code::EmailTaken,
-            Self::InvalidCredentials => Code::InvalidCredentials,
+            Self::InvalidCredentials | Self::WrongPassword => Code::InvalidCredentials,
             Self::AccountInactive => Code::AccountInactive,
             Self::TokenExpired => Code::TokenExpired,
             Self::TokenInvalid | Self::RefreshTokenReused => Code::TokenInvalid,

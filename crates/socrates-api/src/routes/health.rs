@@ -8,9 +8,22 @@ use crate::request_context::KeepBody;
 /// Registers `/health`, `/health/live` and `/health/ready`.
 pub fn configure(config: &mut web::ServiceConfig) {
     config
-        .service(web::resource("/health").route(web::get().to(get_health)))
-        .service(web::resource("/health/live").route(web::get().to(get_liveness)))
-        .service(web::resource("/health/ready").route(web::get().to(get_readiness)));
+        // HEAD as well: some load balancers probe with it (answered like GET, without a body).
+        .service(
+            web::resource("/health")
+                .route(web::get().to(get_health))
+                .route(web::head().to(get_health)),
+        )
+        .service(
+            web::resource("/health/live")
+                .route(web::get().to(get_liveness))
+                .route(web::head().to(get_liveness)),
+        )
+        .service(
+            web::resource("/health/ready")
+                .route(web::get().to(get_readiness))
+                .route(web::head().to(get_readiness)),
+        );
 }
 
 /// Every dependency with its timing: 200 when healthy or degraded, 503 when unhealthy.

@@ -5,7 +5,6 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::socratic::{
     self, AnswerQuestion, AnswerResult, ConflictView, FactView, History, HistoryEntry,
@@ -14,6 +13,8 @@ use socrates_agents::agents::socratic::{
 use socrates_domain::{ProjectId, QuestionId, SessionId};
 use utoipa::ToSchema;
 
+use super::conflicts::ContradictedFactResponse;
+use super::specifications::RejectedItemResponse;
 use crate::error::ApiError;
 use crate::extractors::AuthUser;
 
@@ -168,8 +169,8 @@ pub struct RaisedConflictResponse {
     pub conflict_type: String,
     /// `low`, `medium`, `high` or `critical`.
     pub severity: String,
-    /// The current fact it contradicts (`spec_id`, `category`, `key`, `value`).
-    pub old_spec: Value,
+    /// The current fact it contradicts.
+    pub old_spec: ContradictedFactResponse,
     /// The value held back until the conflict is resolved.
     pub new_spec_value: String,
     /// In words.
@@ -184,7 +185,7 @@ impl From<ConflictView> for RaisedConflictResponse {
             conflict_id: view.conflict_id.to_string(),
             conflict_type: view.conflict_type.as_str().to_owned(),
             severity: view.severity.as_str().to_owned(),
-            old_spec: view.old_spec,
+            old_spec: view.old_spec.into(),
             new_spec_value: view.new_spec_value,
             description: view.description,
             resolution_options: view.resolution_options,
@@ -201,8 +202,8 @@ pub struct AnswerResponse {
     pub specs_extracted: u32,
     /// The saved facts.
     pub specifications: Vec<SavedFactResponse>,
-    /// Items the extractor could not map (`category`, `key`, `value`, `reason`).
-    pub rejected: Vec<Value>,
+    /// Items the extractor could not map.
+    pub rejected: Vec<RejectedItemResponse>,
     /// Whether the answer contradicted something.
     pub conflicts_detected: bool,
     /// The conflicts it raised; their facts wait for a resolution.
@@ -219,7 +220,7 @@ impl From<AnswerResult> for AnswerResponse {
             success: result.success,
             specs_extracted: result.specs_extracted,
             specifications: result.specifications.into_iter().map(Into::into).collect(),
-            rejected: result.rejected,
+            rejected: result.rejected.into_iter().map(Into::into).collect(),
             conflicts_detected: result.conflicts_detected,
             conflicts: result.conflicts.into_iter().map(Into::into).collect(),
             maturity_score: result.maturity_score,

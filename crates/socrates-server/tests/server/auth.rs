@@ -411,7 +411,8 @@ async fn changing_the_password_signs_out_every_session() {
             &json!({ "current_password": "Nope123!", "new_password": "Better456?" }),
         )
         .await;
-    expect_error(wrong, 401, "INVALID_CREDENTIALS").await;
+    let wrong = expect_error(wrong, 401, "INVALID_CREDENTIALS").await;
+    assert_eq!(wrong["error"], "the password is wrong");
     let weak = app
         .post_authed(
             "/api/v1/auth/change-password",

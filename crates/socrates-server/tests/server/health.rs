@@ -58,6 +58,20 @@ async fn liveness_and_readiness_answer() {
         .await
         .unwrap();
     assert_eq!(ready["status"], "ready");
+    // Load balancers that probe with HEAD get the status without a body.
+    for path in ["/health", "/health/live", "/health/ready"] {
+        let head = app
+            .client
+            .head(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} has a body"
+        );
+    }
     app.handle.stop(true).await;
 }
 

@@ -236,7 +236,9 @@ async fn deleting_the_account_leaves_nothing_of_the_user_and_keeps_everyone_else
             Some(&json!({"password": "not the password 1A!"})),
         )
         .await;
-    expect_error(wrong, 401, "INVALID_CREDENTIALS").await;
+    let wrong = expect_error(wrong, 401, "INVALID_CREDENTIALS").await;
+    // The caller is signed in: the message is about the password, not the e-mail address.
+    assert_eq!(wrong["error"], "the password is wrong");
     let unconfirmed = app
         .send_authed(reqwest::Method::DELETE, "/api/v1/auth/me", &token, None)
         .await;

@@ -34,7 +34,7 @@ impl AuthService {
                 self.clock.now(),
             )
             .await?;
-            return Err(AuthError::InvalidCredentials);
+            return Err(AuthError::WrongPassword);
         }
         Ok(account)
     }

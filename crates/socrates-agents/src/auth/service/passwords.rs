@@ -37,7 +37,7 @@ impl AuthService {
                 self.clock.now(),
             )
             .await?;
-            return Err(AuthError::InvalidCredentials);
+            return Err(AuthError::WrongPassword);
         }
         check_password_policy(new_password).map_err(AuthError::WeakPassword)?;
         let password_hash = self.hasher.hash(new_password).await?;
