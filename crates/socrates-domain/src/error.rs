@@ -131,6 +131,8 @@ codes! {
     QuestionAlreadyAnswered => "QUESTION_ALREADY_ANSWERED", Conflict;
     /// The session has ended.
     SessionEnded => "SESSION_ENDED", Conflict;
+    /// The project is archived: it can be read and exported, not changed.
+    ProjectArchived => "PROJECT_ARCHIVED", Conflict;
     /// Every question of every category has been asked in this project.
     QuestionsExhausted => "QUESTIONS_EXHAUSTED", Conflict;
     /// The project may not move to its next phase yet; `details` lists the reasons.
@@ -238,7 +240,7 @@ mod tests {
             );
             assert!(!value.starts_with('_') && !value.ends_with('_') && !value.contains("__"));
         }
-        assert_eq!(seen.len(), 48);
+        assert_eq!(seen.len(), 49);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use socrates_domain::{
     Code, ConflictFinding, ExistingFact, FactDraft, FactSource, Knowledge, MaturityReport,
-    ProjectId, SessionId, SpecificationId, UserId, compute_maturity,
+    ProjectId, ProjectStatus, SessionId, SpecificationId, UserId, compute_maturity,
 };
 use socrates_persistence::repositories::conflicts::{self, NewConflict, PendingFact};
 use socrates_persistence::repositories::projects::{self, Project};
@@ -32,6 +32,22 @@ pub(crate) async fn owned_project(
     projects::find_owned(db, id, context.user_id)
         .await?
         .ok_or_else(|| project_not_found(id))
+}
+
+/// Refuses a change to an archived project: archiving (`DELETE /projects/{id}`) makes a
+/// project read-only — it can still be read and exported.
+pub(crate) fn ensure_writable(project: &Project) -> Result<(), AgentError> {
+    if project.status == ProjectStatus::Archived {
+        return Err(AgentError::Refused {
+            code: Code::ProjectArchived,
+            message: format!(
+                "the project {} is archived: it can be read and exported, not changed",
+                project.id
+            ),
+            details: None,
+        });
+    }
+    Ok(())
 }
 
 /// Recomputes the project's maturity from its current facts inside `tx`, stores it on the

@@ -14,11 +14,12 @@ use socrates_domain::{
     ConflictType, FactSource, FactValue, ProjectId, SpecificationId,
 };
 use socrates_persistence::repositories::conflicts::{self, Conflict, Resolution};
+use socrates_persistence::repositories::projects::Project;
 use socrates_persistence::repositories::specifications::{self, FactChange};
 use socrates_persistence::repositories::{Page, projects};
 use socrates_persistence::{DbError, SpecsDb};
 
-use super::common::{owned_project, record_maturity};
+use super::common::{ensure_writable, owned_project, record_maturity};
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::cache::ProjectViews;
 use crate::clock::Clock;
@@ -246,15 +247,19 @@ impl ConflictDetector {
         self
     }
 
-    /// The caller's conflict; 404 for anyone else's.
-    async fn owned(&self, context: &AgentContext, id: ConflictId) -> Result<Conflict, AgentError> {
+    /// The caller's conflict with its project; 404 for anyone else's.
+    async fn owned(
+        &self,
+        context: &AgentContext,
+        id: ConflictId,
+    ) -> Result<(Conflict, Project), AgentError> {
         let conflict = conflicts::find_by_id(&self.db, id)
             .await?
             .ok_or_else(|| conflict_not_found(id))?;
-        projects::find_owned(&self.db, conflict.project_id, context.user_id)
+        let project = projects::find_owned(&self.db, conflict.project_id, context.user_id)
             .await?
             .ok_or_else(|| conflict_not_found(id))?;
-        Ok(conflict)
+        Ok((conflict, project))
     }
 
     async fn list(
@@ -295,7 +300,7 @@ impl ConflictDetector {
         context: &AgentContext,
         request: ConflictRef,
     ) -> Result<ConflictOptions, AgentError> {
-        let conflict = self.owned(context, request.conflict_id).await?;
+        let (conflict, _) = self.owned(context, request.conflict_id).await?;
         let old = match conflict.old_spec_id {
             Some(id) => specifications::find_by_id(&self.db, id).await?,
             None => None,
@@ -360,7 +365,8 @@ impl ConflictDetector {
             }
             _ => None,
         };
-        let conflict = self.owned(context, request.conflict_id).await?;
+        let (conflict, project) = self.owned(context, request.conflict_id).await?;
+        ensure_writable(&project)?;
         if conflict.status != ConflictStatus::Open {
             return Err(already_resolved());
         }

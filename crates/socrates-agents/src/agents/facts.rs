@@ -21,8 +21,8 @@ use socrates_persistence::repositories::specifications::{
 use socrates_persistence::{DbError, SpecsDb};
 
 use super::common::{
-    Origin, Placement, existing_facts, hold_in_conflict, owned_project, place, project_not_found,
-    record_maturity,
+    Origin, Placement, ensure_writable, existing_facts, hold_in_conflict, owned_project, place,
+    project_not_found, record_maturity,
 };
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::cache::ProjectViews;
@@ -277,18 +277,29 @@ impl ContextAnalyzer {
         owned_project(&self.db, context, id).await
     }
 
-    /// The caller's fact version; 404 for anyone else's.
+    /// The caller's fact version with its project; 404 for anyone else's.
     async fn owned_fact(
         &self,
         context: &AgentContext,
         id: SpecificationId,
-    ) -> Result<Specification, AgentError> {
+    ) -> Result<(Specification, Project), AgentError> {
         let fact = specifications::find_by_id(&self.db, id)
             .await?
             .ok_or_else(|| fact_not_found(id))?;
-        projects::find_owned(&self.db, fact.project_id, context.user_id)
+        let project = projects::find_owned(&self.db, fact.project_id, context.user_id)
             .await?
             .ok_or_else(|| fact_not_found(id))?;
+        Ok((fact, project))
+    }
+
+    /// The caller's fact version, when its project may change; see [`ensure_writable`].
+    async fn writable_fact(
+        &self,
+        context: &AgentContext,
+        id: SpecificationId,
+    ) -> Result<Specification, AgentError> {
+        let (fact, project) = self.owned_fact(context, id).await?;
+        ensure_writable(&project)?;
         Ok(fact)
     }
 
@@ -367,6 +378,7 @@ impl ContextAnalyzer {
 
     async fn add(&self, context: &AgentContext, request: AddFact) -> Result<FactAdded, AgentError> {
         let project = self.project(context, request.project_id).await?;
+        ensure_writable(&project)?;
         let category = parse_category(&request.category)?;
         let key = FactKey::parse(&request.key)?;
         let value = FactValue::parse(&request.value)?;
@@ -468,7 +480,7 @@ impl ContextAnalyzer {
         context: &AgentContext,
         request: UpdateFact,
     ) -> Result<FactChanged, AgentError> {
-        let fact = self.owned_fact(context, request.spec_id).await?;
+        let fact = self.writable_fact(context, request.spec_id).await?;
         let value = FactValue::parse(&request.value)?;
         let now = self.clock.now();
         let tx = self.db.begin().await?;
@@ -513,7 +525,7 @@ impl ContextAnalyzer {
         context: &AgentContext,
         request: FactRef,
     ) -> Result<FactChanged, AgentError> {
-        let fact = self.owned_fact(context, request.spec_id).await?;
+        let fact = self.writable_fact(context, request.spec_id).await?;
         let now = self.clock.now();
         let tx = self.db.begin().await?;
         let deleted = specifications::soft_delete(&tx, fact.id, now)
@@ -545,7 +557,7 @@ impl ContextAnalyzer {
         context: &AgentContext,
         request: FactRef,
     ) -> Result<FactHistory, AgentError> {
-        let fact = self.owned_fact(context, request.spec_id).await?;
+        let (fact, _) = self.owned_fact(context, request.spec_id).await?;
         let versions = specifications::history(&self.db, fact.id).await?;
         Ok(FactHistory {
             lineage_id: fact.lineage_id,

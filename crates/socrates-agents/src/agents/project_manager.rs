@@ -18,7 +18,7 @@ use socrates_persistence::repositories::projects::{
 };
 use socrates_persistence::repositories::{Page, maturity, specifications};
 
-use super::common::{owned_project, project_not_found};
+use super::common::{ensure_writable, owned_project, project_not_found};
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::cache::ProjectViews;
 use crate::clock::Clock;
@@ -332,6 +332,7 @@ impl ProjectManager {
         request: UpdateProject,
     ) -> Result<ProjectView, AgentError> {
         let project = self.owned(context, request.project_id).await?;
+        ensure_writable(&project)?;
         let changes = ProjectChanges {
             name: request
                 .name
@@ -414,6 +415,7 @@ impl ProjectManager {
         request: ProjectRef,
     ) -> Result<PhaseAdvanced, AgentError> {
         let (project, open_conflicts, report) = self.standing(context, request.project_id).await?;
+        ensure_writable(&project)?;
         let open = u32::try_from(open_conflicts).unwrap_or(u32::MAX);
         let next = check_phase_advance(project.phase, &report, open).map_err(|refusals| {
             AgentError::Refused {

@@ -30,7 +30,8 @@ use socrates_persistence::repositories::specifications::{
 };
 
 use super::common::{
-    Origin, Placement, existing_facts, hold_in_conflict, place, project_not_found, record_maturity,
+    Origin, Placement, ensure_writable, existing_facts, hold_in_conflict, place, project_not_found,
+    record_maturity,
 };
 use super::conflicts::ContradictedFact;
 use super::facts::RejectedView;
@@ -284,6 +285,7 @@ impl SocraticCounselor {
         id: SessionId,
     ) -> Result<(Session, Project), AgentError> {
         let (session, project) = self.owned_session(context, id).await?;
+        ensure_writable(&project)?;
         if session.status == SessionStatus::Ended {
             return Err(AgentError::Refused {
                 code: Code::SessionEnded,
@@ -310,6 +312,7 @@ impl SocraticCounselor {
         let project = projects::find_owned(&self.db, request.project_id, context.user_id)
             .await?
             .ok_or_else(|| project_not_found(request.project_id))?;
+        ensure_writable(&project)?;
         let session = sessions::create(
             &self.db,
             project.id,

@@ -226,3 +226,135 @@ async fn a_new_project_has_empty_status_and_cannot_advance_with_the_reasons_list
     let hidden = app.post_authed(&advance_path, &other, &json!({})).await;
     expect_error(hidden, 404, "PROJECT_NOT_FOUND").await;
 }
+
+/// Archiving makes a project read-only: every change is refused with 409 `PROJECT_ARCHIVED`,
+/// through every route that writes, and every read still answers.
+#[tokio::test]
+async fn an_archived_project_can_be_read_and_exported_but_not_changed() {
+    let app = spawn_app().await;
+    let token = app.signed_in_user().await;
+    let created: Value = app
+        .post_authed("/api/v1/projects", &token, &json!({"name": "Archive me"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["project_id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/projects/{id}");
+    let fact = |value: &str| json!({"project_id": id, "category": "tech_stack", "key": "primary_database", "value": value});
+    let first: Value = app
+        .post_authed("/api/v1/specifications", &token, &fact("PostgreSQL"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let spec_id = first["specification"]["spec_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second: Value = app
+        .post_authed("/api/v1/specifications", &token, &fact("MySQL"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let conflict_id = second["conflicts"][0]["conflict_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session: Value = app
+        .post_authed(&format!("{path}/sessions"), &token, &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let session_id = session["session_id"].as_str().unwrap().to_owned();
+    let question: Value = app
+        .post_authed(
+            &format!("/api/v1/sessions/{session_id}/next-question"),
+            &token,
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let question_id = question["question_id"].as_str().unwrap().to_owned();
+
+    let archived = app.send_authed(Method::DELETE, &path, &token, None).await;
+    assert_eq!(archived.status(), 200);
+
+    let spec_path = format!("/api/v1/specifications/{spec_id}");
+    let refused = [
+        app.post_authed(&format!("{path}/sessions"), &token, &json!({}))
+            .await,
+        app.post_authed(
+            &format!("/api/v1/sessions/{session_id}/next-question"),
+            &token,
+            &json!({}),
+        )
+        .await,
+        app.post_authed(
+            &format!("/api/v1/sessions/{session_id}/answer"),
+            &token,
+            &json!({"question_id": question_id, "answer": "We use Rust on AWS."}),
+        )
+        .await,
+        app.post_authed("/api/v1/specifications", &token, &fact("SQLite"))
+            .await,
+        app.send_authed(
+            Method::PUT,
+            &spec_path,
+            &token,
+            Some(&json!({"value": "Oracle"})),
+        )
+        .await,
+        app.send_authed(Method::DELETE, &spec_path, &token, None)
+            .await,
+        app.post_authed(
+            &format!("/api/v1/conflicts/{conflict_id}/resolve"),
+            &token,
+            &json!({"resolution": "keep_old"}),
+        )
+        .await,
+        app.send_authed(
+            Method::PATCH,
+            &path,
+            &token,
+            Some(&json!({"name": "Renamed"})),
+        )
+        .await,
+        app.post_authed(&format!("{path}/phase/advance"), &token, &json!({}))
+            .await,
+    ];
+    for response in refused {
+        let url = response.url().path().to_owned();
+        let body = expect_error(response, 409, "PROJECT_ARCHIVED").await;
+        assert!(
+            body["error"].as_str().unwrap().contains("archived"),
+            "{url}"
+        );
+    }
+
+    // Nothing changed, and every read still answers.
+    let status =
+        super::support::json_of(app.get_authed(&format!("{path}/status"), &token).await, 200).await;
+    assert_eq!(status["specifications_count"], 1);
+    assert_eq!(status["unresolved_conflicts"], 1);
+    let facts = super::support::json_of(
+        app.get_authed(&format!("/api/v1/specifications/project/{id}"), &token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(facts["total"], 1);
+    for read in [
+        format!("{path}/export/markdown"),
+        format!("{path}/export/json"),
+        format!("/api/v1/conflicts/project/{id}"),
+        format!("{spec_path}/history"),
+        format!("/api/v1/sessions/{session_id}/history"),
+    ] {
+        assert_eq!(app.get_authed(&read, &token).await.status(), 200, "{read}");
+    }
+}
