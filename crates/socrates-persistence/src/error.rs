@@ -99,16 +99,27 @@ fn is_connection_error(error: &DbErr) -> bool {
     match error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
         DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
-            matches!(
-                inner.as_ref(),
+            match inner.as_ref() {
                 sea_orm::sqlx::Error::Io(_)
-                    | sea_orm::sqlx::Error::PoolTimedOut
-                    | sea_orm::sqlx::Error::PoolClosed
-                    | sea_orm::sqlx::Error::Tls(_)
-            )
+                | sea_orm::sqlx::Error::PoolTimedOut
+                | sea_orm::sqlx::Error::PoolClosed
+                | sea_orm::sqlx::Error::Tls(_) => true,
+                sea_orm::sqlx::Error::Database(database) => {
+                    database.code().is_some_and(|code| means_unavailable(&code))
+                }
+                _ => false,
+            }
         }
         _ => false,
     }
+}
+
+/// PostgreSQL SQLSTATEs that say the database went away, not that the statement was wrong:
+/// class 08 (connection exception), class 57P (the server terminated the connection: shutdown,
+/// crash, `DROP DATABASE … WITH (FORCE)`, `pg_terminate_backend`) and 3D000 (the database no
+/// longer exists).
+fn means_unavailable(code: &str) -> bool {
+    code.starts_with("08") || code.starts_with("57P") || code == "3D000"
 }
 
 impl ErrorCode for DbError {
@@ -120,6 +131,22 @@ impl ErrorCode for DbError {
             Self::Unavailable { .. } => Code::DatabaseUnavailable,
             Self::InvalidConfiguration { .. } => Code::ConfigurationError,
             Self::Corrupt { .. } | Self::Migration { .. } | Self::Query(_) => Code::DatabaseError,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::means_unavailable;
+
+    #[test]
+    fn only_states_of_a_lost_database_mean_unavailable() {
+        for code in ["08006", "08001", "57P01", "57P02", "57P03", "3D000"] {
+            assert!(means_unavailable(code), "{code}");
+        }
+        // A unique violation, a syntax error, a statement timeout, a serialisation failure.
+        for code in ["23505", "42601", "57014", "40001"] {
+            assert!(!means_unavailable(code), "{code}");
         }
     }
 }

@@ -5,7 +5,7 @@ use socrates_persistence::testing::{TestDatabaseUrls, TestDatabases, uses_postgr
 use socrates_server::Application;
 use socrates_server::settings::Environment;
 
-use super::support::{settings_for, spawn_app};
+use super::support::{expect_error, settings_for, spawn_app};
 
 fn expected_backend() -> &'static str {
     if uses_postgres() {
@@ -214,6 +214,12 @@ async fn a_lost_database_answers_503_with_the_report() {
         return;
     };
     let app = spawn_app().await;
+    let token = app.signed_in_user().await;
+    // A pooled connection to the specs database is open when it goes away.
+    assert_eq!(
+        app.get_authed("/api/v1/projects", &token).await.status(),
+        200
+    );
     let name = app
         .databases
         .specs_url
@@ -235,6 +241,12 @@ async fn a_lost_database_answers_503_with_the_report() {
     .unwrap();
     admin.close().await.unwrap();
 
+    // The very first request after the loss is a 503 too, not a 500: the pooled connection
+    // was terminated by the server (SQLSTATE 57P01), which means unavailable.
+    for _ in 0..2 {
+        let read = app.get_authed("/api/v1/projects", &token).await;
+        expect_error(read, 503, "DATABASE_UNAVAILABLE").await;
+    }
     let health = app.get("/health").await;
     assert_eq!(health.status(), 503);
     let report: Value = health.json().await.unwrap();
