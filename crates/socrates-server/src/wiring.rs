@@ -41,6 +41,20 @@ pub async fn build_container(
             "retention.conversation_history_days must be at least 1 (leave it unset to keep the history forever)"
         );
     }
+    // A token lifetime of zero or less would sign every user out at once (or never let them
+    // in); refuse it at start like the other impossible settings.
+    if settings.auth.access_token_minutes < 1 {
+        bail!(
+            "auth.access_token_minutes must be at least 1, got {}",
+            settings.auth.access_token_minutes
+        );
+    }
+    if settings.auth.refresh_token_days < 1 {
+        bail!(
+            "auth.refresh_token_days must be at least 1, got {}",
+            settings.auth.refresh_token_days
+        );
+    }
     let secret = jwt_secret(settings)?;
     let tokens = TokenService::new(
         &secret,

@@ -372,20 +372,27 @@ impl ConflictDetector {
         }
         let now = self.clock.now();
         let tx = self.db.begin().await?;
-        let change = |value: FactValue, confidence: f64| FactChange {
-            value,
-            confidence: Confidence::new(confidence).ok(),
-            source: FactSource::DirectInput,
-            source_id: Some(conflict.id.into_uuid()),
-            reasoning: Some(format!("conflict {} resolved by {resolution}", conflict.id)),
-            created_by: Some(context.user_id),
-        };
+        let reasoning = Some(format!("conflict {} resolved by {resolution}", conflict.id));
         let target = match resolution {
-            ConflictResolution::Replace => Some(change(
-                FactValue::parse(&conflict.pending.value)?,
-                conflict.pending.confidence,
-            )),
-            ConflictResolution::Merge => merged.map(|value| change(value, 1.0)),
+            // The held-back statement itself: it keeps where it came from (an answer, a
+            // document…); the conflict, with its resolution, records the decision.
+            ConflictResolution::Replace => Some(FactChange {
+                value: FactValue::parse(&conflict.pending.value)?,
+                confidence: Confidence::new(conflict.pending.confidence).ok(),
+                source: conflict.pending.source,
+                source_id: conflict.pending.source_id,
+                reasoning,
+                created_by: Some(context.user_id),
+            }),
+            // A value the user wrote.
+            ConflictResolution::Merge => merged.map(|value| FactChange {
+                value,
+                confidence: Confidence::new(1.0).ok(),
+                source: FactSource::DirectInput,
+                source_id: Some(conflict.id.into_uuid()),
+                reasoning,
+                created_by: Some(context.user_id),
+            }),
             _ => None,
         };
         let resulting = match (target, conflict.old_spec_id) {

@@ -240,6 +240,13 @@ struct Snapshot {
     conflicts: Vec<Conflict>,
 }
 
+/// The file name of a project's export: its name in lower-case ASCII words joined by `-`
+/// (`specification` when nothing is left), then `.` and `extension`.
+#[must_use]
+pub fn file_name(project_name: &str, extension: &str) -> String {
+    format!("{}.{extension}", slug(project_name))
+}
+
 fn slug(name: &str) -> String {
     let slug: String = name
         .chars()
@@ -324,11 +331,16 @@ impl Exporter {
         for coverage in &report.categories {
             let _ = writeln!(
                 out,
-                "{:<18} {} {:>6.2} %  ({} facts, weight {})",
+                "{:<18} {} {:>6.2} %  ({} {}, weight {})",
                 coverage.category.as_str(),
                 bar(coverage.coverage_percent),
                 coverage.coverage_percent,
                 coverage.fact_count,
+                if coverage.fact_count == 1 {
+                    "fact"
+                } else {
+                    "facts"
+                },
                 coverage.weight
             );
         }
@@ -408,7 +420,7 @@ impl Exporter {
             );
         }
         Document {
-            file_name: format!("{}.md", slug(&project.name)),
+            file_name: file_name(&project.name, "md"),
             content: out,
         }
     }

@@ -271,5 +271,11 @@ pub(crate) async fn export_json(
     };
     let document: JsonExport =
         super::call_agent(&services, &user, export::ID, "json", &request).await?;
-    Ok(HttpResponse::Ok().json(JsonExportResponse::from(document)))
+    let file_name = export::file_name(&document.project.name, "json");
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .json(JsonExportResponse::from(document)))
 }

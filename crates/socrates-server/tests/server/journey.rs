@@ -219,6 +219,23 @@ async fn the_seed_journey_and_a_contradiction_held_in_a_conflict() {
     .await;
     assert_eq!(resolved["status"], "resolved");
     assert!(resolved["resulting_spec_id"].is_string());
+    // The replacing version is the answer's statement: it keeps its source.
+    let history = json_of(
+        app.get_authed(
+            &format!(
+                "/api/v1/specifications/{}/history",
+                resolved["resulting_spec_id"].as_str().unwrap()
+            ),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let versions = history["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[1]["source"], "socratic_question", "{history}");
+    assert_eq!(versions[1]["is_current"], true);
     let twice = app
         .post_authed(&resolve_path, &token, &json!({"resolution": "keep_old"}))
         .await;
@@ -241,8 +258,15 @@ async fn the_seed_journey_and_a_contradiction_held_in_a_conflict() {
             .unwrap()
             .starts_with("text/markdown")
     );
+    assert_eq!(
+        markdown.headers()["content-disposition"],
+        "attachment; filename=\"test-project.md\""
+    );
     let markdown = markdown.text().await.unwrap();
     assert!(markdown.len() > 100);
+    // A category with one fact says "1 fact", not "1 facts".
+    assert!(markdown.contains(" (1 fact, weight "), "{markdown}");
+    assert!(!markdown.contains("(1 facts"), "{markdown}");
     assert!(markdown.starts_with("# Test Project"), "{markdown}");
     assert!(markdown.contains("## Maturity by category"));
     assert!(
@@ -253,15 +277,17 @@ async fn the_seed_journey_and_a_contradiction_held_in_a_conflict() {
         markdown.contains("→ **replace** — the team knows MySQL"),
         "{markdown}"
     );
-    let exported = json_of(
-        app.get_authed(
+    let exported = app
+        .get_authed(
             &format!("/api/v1/projects/{project_id}/export/json"),
             &token,
         )
-        .await,
-        200,
-    )
-    .await;
+        .await;
+    assert_eq!(
+        exported.headers()["content-disposition"],
+        "attachment; filename=\"test-project.json\""
+    );
+    let exported = json_of(exported, 200).await;
     assert_eq!(exported["schema_version"], "socrates.specification/1");
     assert_eq!(exported["project"]["name"], "Test Project");
     assert_eq!(

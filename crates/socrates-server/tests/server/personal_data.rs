@@ -373,7 +373,7 @@ async fn the_server_prunes_conversation_history_older_than_the_retention_setting
 }
 
 #[tokio::test]
-async fn a_retention_of_zero_days_or_minutes_is_refused_at_start() {
+async fn zero_retention_or_token_lifetimes_are_refused_at_start() {
     let databases = socrates_persistence::testing::TestDatabaseUrls::create().await;
     for (days, minutes, expected) in [
         (
@@ -390,6 +390,20 @@ async fn a_retention_of_zero_days_or_minutes_is_refused_at_start() {
             .await
             .err()
             .expect("a zero retention is refused");
+        assert!(format!("{error:#}").contains(expected), "{error:#}");
+    }
+    // Token lifetimes of zero are refused the same way.
+    for (minutes, days, expected) in [
+        (0, 7, "auth.access_token_minutes must be at least 1, got 0"),
+        (30, 0, "auth.refresh_token_days must be at least 1, got 0"),
+    ] {
+        let mut settings = settings_for(&databases, Environment::Test);
+        settings.auth.access_token_minutes = minutes;
+        settings.auth.refresh_token_days = days;
+        let error = Application::build(&settings)
+            .await
+            .err()
+            .expect("a zero token lifetime is refused");
         assert!(format!("{error:#}").contains(expected), "{error:#}");
     }
 }
