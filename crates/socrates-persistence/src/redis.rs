@@ -240,9 +240,7 @@ impl RedisPool {
             source: sea_orm::DbErr::Custom(error.to_string()),
         })
     }
-}
 
-impl RedisPool {
     /// A command's result; a connection that failed at the transport (dropped, timed out,
     /// refused) leaves the pool here, and the next checkout makes a new one.
     fn settle<T>(connection: Object<Manager>, result: RedisResult<T>) -> Result<T, DbError> {

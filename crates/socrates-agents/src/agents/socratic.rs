@@ -536,7 +536,6 @@ impl SocraticCounselor {
             return Err(already_answered());
         }
         // Revisions write two rows each; every new fact goes in one multi-row insert.
-        let mut saved_by_draft: HashMap<usize, socrates_domain::SpecificationId> = HashMap::new();
         let mut saved: Vec<(usize, Specification)> = Vec::with_capacity(to_save.len());
         let mut fresh: Vec<(usize, NewSpecification)> = Vec::new();
         for (index, new, placement) in to_save {
@@ -563,9 +562,10 @@ impl SocraticCounselor {
                 .zip(specifications::insert_all(&tx, news, now).await?),
         );
         saved.sort_by_key(|(index, _)| *index);
-        for (index, fact) in &saved {
-            saved_by_draft.insert(*index, fact.id);
-        }
+        let saved_by_draft: HashMap<usize, socrates_domain::SpecificationId> = saved
+            .iter()
+            .map(|(index, fact)| (*index, fact.id))
+            .collect();
         let saved: Vec<Specification> = saved.into_iter().map(|(_, fact)| fact).collect();
         let origin = Origin {
             project_id: session.project_id,
