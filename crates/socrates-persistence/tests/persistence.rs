@@ -29,4 +29,5 @@ mod persistence {
     mod sessions;
     mod specifications;
     mod support;
+    mod writes;
 }

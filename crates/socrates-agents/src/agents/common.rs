@@ -10,7 +10,7 @@ use socrates_domain::{
 use socrates_persistence::repositories::conflicts::{self, NewConflict, PendingFact};
 use socrates_persistence::repositories::projects::{self, Project};
 use socrates_persistence::repositories::specifications::Specification;
-use socrates_persistence::repositories::{maturity, specifications};
+use socrates_persistence::repositories::{Writes, maturity, specifications};
 use socrates_persistence::{SpecsDb, SpecsTx};
 use uuid::Uuid;
 
@@ -59,10 +59,23 @@ pub(crate) async fn record_maturity(
     source: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<MaturityReport, AgentError> {
+    record_maturity_with(tx, project_id, reason, source, now, Writes::new()).await
+}
+
+/// [`record_maturity`], with `also` written in the same round trip.
+pub(crate) async fn record_maturity_with(
+    tx: &SpecsTx,
+    project_id: ProjectId,
+    reason: &str,
+    source: Option<Uuid>,
+    now: DateTime<Utc>,
+    also: Writes,
+) -> Result<MaturityReport, AgentError> {
     let facts = specifications::current_confidences(tx, project_id).await?;
     let report = compute_maturity(facts);
-    projects::set_maturity(tx, project_id, report.overall, now).await?;
-    maturity::record(tx, project_id, &report, reason, source, now).await?;
+    // The project's score and its history row go in one statement.
+    let writes = projects::set_maturity_later(project_id, report.overall, now).and(also);
+    maturity::record_with(tx, project_id, &report, reason, source, now, writes).await?;
     Ok(report)
 }
 

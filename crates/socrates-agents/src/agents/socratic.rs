@@ -31,7 +31,7 @@ use socrates_persistence::repositories::specifications::{
 
 use super::common::{
     Origin, Placement, ensure_writable, existing_facts, hold_in_conflict, place, project_not_found,
-    record_maturity,
+    record_maturity_with,
 };
 use super::conflicts::ContradictedFact;
 use super::facts::RejectedView;
@@ -285,15 +285,44 @@ impl SocraticCounselor {
         id: SessionId,
     ) -> Result<(Session, Project), AgentError> {
         let (session, project) = self.owned_session(context, id).await?;
-        ensure_writable(&project)?;
-        if session.status == SessionStatus::Ended {
-            return Err(AgentError::Refused {
-                code: Code::SessionEnded,
-                message: "the session has ended; start a new one".to_owned(),
-                details: None,
-            });
-        }
+        ensure_active(&session, &project)?;
         Ok((session, project))
+    }
+
+    /// The caller's active session, its project and the question being answered: one
+    /// statement when all is well; the reason when not.
+    async fn answered_question(
+        &self,
+        context: &AgentContext,
+        session_id: SessionId,
+        question_id: QuestionId,
+    ) -> Result<(Session, Project, Question), AgentError> {
+        let found = sessions::find_with_owned_project_and_question(
+            &self.db,
+            session_id,
+            context.user_id,
+            question_id,
+        )
+        .await?;
+        let (session, project, question) = match found {
+            Some(found) => found,
+            None => {
+                // Which of the three is missing decides the answer.
+                let (session, project) = self.active_session(context, session_id).await?;
+                let question = questions::find_by_id(&self.db, question_id)
+                    .await?
+                    .filter(|q| q.session_id == session.id)
+                    .ok_or_else(|| {
+                        AgentError::not_found(
+                            Code::QuestionNotFound,
+                            format!("Question not found in this session: {question_id}"),
+                        )
+                    })?;
+                (session, project, question)
+            }
+        };
+        ensure_active(&session, &project)?;
+        Ok((session, project, question))
     }
 
     async fn start_session(
@@ -373,7 +402,8 @@ impl SocraticCounselor {
             details: None,
         })?;
         let now = self.clock.now();
-        let question = questions::insert(
+        // The question and the session's activity go to the database in one round trip.
+        let question = questions::insert_with(
             &self.db,
             NewQuestion {
                 project_id: project.id,
@@ -387,9 +417,9 @@ impl SocraticCounselor {
                 bias_score: None,
             },
             now,
+            sessions::touch_later(session.id, now),
         )
         .await?;
-        sessions::touch(&self.db, session.id, now).await?;
         Ok(QuestionView {
             question_id: question.id,
             text: question.text,
@@ -413,19 +443,9 @@ impl SocraticCounselor {
                 details: Some(json!({"field": "answer"})),
             });
         }
-        let (session, project) = self.active_session(context, request.session_id).await?;
-        let question = questions::find_by_id(&self.db, request.question_id)
-            .await?
-            .filter(|q| q.session_id == session.id)
-            .ok_or_else(|| {
-                AgentError::not_found(
-                    Code::QuestionNotFound,
-                    format!(
-                        "Question not found in this session: {}",
-                        request.question_id
-                    ),
-                )
-            })?;
+        let (session, project, question) = self
+            .answered_question(context, request.session_id, request.question_id)
+            .await?;
         if question.answered_at.is_some() && question.facts_extracted > 0 {
             return Err(already_answered());
         }
@@ -513,8 +533,8 @@ impl SocraticCounselor {
             question_id: Some(question.id),
             metadata: None,
         };
-        conversation::append_all(
-            &tx,
+        // The conversation's two entries go with the question's update, in one round trip.
+        let conversation = conversation::append_all_later(
             vec![
                 entry(
                     ConversationRole::Assistant,
@@ -528,10 +548,9 @@ impl SocraticCounselor {
                 ),
             ],
             now,
-        )
-        .await?;
+        );
         let saved_count = u32::try_from(to_save.len()).unwrap_or(u32::MAX);
-        if !questions::mark_answered(&tx, question.id, saved_count, now).await? {
+        if !questions::mark_answered_with(&tx, question.id, saved_count, now, conversation).await? {
             tx.rollback().await?;
             return Err(already_answered());
         }
@@ -586,15 +605,15 @@ impl SocraticCounselor {
             };
             raised.push(hold_in_conflict(&tx, &origin, finding, old_spec_id, now).await?);
         }
-        let report = record_maturity(
+        let report = record_maturity_with(
             &tx,
             session.project_id,
             "answer",
             Some(question.id.into_uuid()),
             now,
+            sessions::touch_later(session.id, now),
         )
         .await?;
-        sessions::touch(&tx, session.id, now).await?;
         tx.commit().await?;
         self.views.invalidate(session.project_id).await;
         Ok(AnswerResult {
@@ -651,6 +670,19 @@ impl SocraticCounselor {
                 .collect(),
         })
     }
+}
+
+/// Refuses work in an ended session or an archived project.
+fn ensure_active(session: &Session, project: &Project) -> Result<(), AgentError> {
+    ensure_writable(project)?;
+    if session.status == SessionStatus::Ended {
+        return Err(AgentError::Refused {
+            code: Code::SessionEnded,
+            message: "the session has ended; start a new one".to_owned(),
+            details: None,
+        });
+    }
+    Ok(())
 }
 
 fn already_answered() -> AgentError {

@@ -4,11 +4,11 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, QueryTrait, Set,
 };
 use socrates_domain::{ConversationRole, MessageKind, ProjectId, QuestionId, SessionId};
 
-use super::{Page, parse_stored};
+use super::{Page, Writes, parse_stored};
 use crate::db::{Conn, Specs};
 use crate::entities::specs::conversation_history;
 use crate::error::DbError;
@@ -108,16 +108,22 @@ pub async fn append_all(
     entries: Vec<NewConversationEntry>,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    super::execute(db.raw(), append_all_later(entries, now))
+        .await
+        .map_err(|error| DbError::from_db(ENTITY, error))
+}
+
+/// [`append_all`] as a write sent with another statement (see [`Writes`]).
+pub fn append_all_later(entries: Vec<NewConversationEntry>, now: DateTime<Utc>) -> Writes {
     if entries.is_empty() {
-        return Ok(());
+        return Writes::new();
     }
-    conversation_history::Entity::insert_many(
-        entries.into_iter().map(|new| active_model(new, now)),
+    Writes::one(
+        conversation_history::Entity::insert_many(
+            entries.into_iter().map(|new| active_model(new, now)),
+        )
+        .into_query(),
     )
-    .exec_without_returning(db.raw())
-    .await
-    .map_err(|error| DbError::from_db(ENTITY, error))?;
-    Ok(())
 }
 
 /// A page of a session's conversation, oldest first, and the session's total.

@@ -4,12 +4,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Set,
 };
 use socrates_domain::{MaturityRecordId, MaturityReport, ProjectId};
 use uuid::Uuid;
 
-use super::{stored_count, to_stored_count};
+use super::{Writes, stored_count, to_stored_count};
 use crate::db::{Conn, Specs};
 use crate::entities::specs::maturity_tracking;
 use crate::error::DbError;
@@ -59,12 +60,46 @@ pub async fn record(
     source_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<MaturityRecord, DbError> {
+    let model = active_model(project_id, report, reason, source_id, now)?
+        .insert(db.raw())
+        .await
+        .map_err(|error| DbError::from_db(ENTITY, error))?;
+    to_record(model)
+}
+
+/// [`record`] without reading the record back, with `also` sent in the same round trip (see
+/// [`Writes`]).
+pub async fn record_with(
+    db: &impl Conn<Specs>,
+    project_id: ProjectId,
+    report: &MaturityReport,
+    reason: &str,
+    source_id: Option<Uuid>,
+    now: DateTime<Utc>,
+    also: Writes,
+) -> Result<(), DbError> {
+    let insert = maturity_tracking::Entity::insert(active_model(
+        project_id, report, reason, source_id, now,
+    )?)
+    .into_query();
+    super::execute(db.raw(), also.and(Writes::one(insert)))
+        .await
+        .map_err(|error| DbError::from_db(ENTITY, error))
+}
+
+fn active_model(
+    project_id: ProjectId,
+    report: &MaturityReport,
+    reason: &str,
+    source_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<maturity_tracking::ActiveModel, DbError> {
     let coverage = serde_json::to_value(&report.categories)
         .map_err(|error| DbError::corrupt(ENTITY, format!("coverage is not JSON: {error}")))?;
     let facts_count = report.categories.iter().fold(0_u32, |total, category| {
         total.saturating_add(category.fact_count)
     });
-    let model = maturity_tracking::ActiveModel {
+    Ok(maturity_tracking::ActiveModel {
         id: Set(MaturityRecordId::new().into_uuid()),
         project_id: Set(project_id.into_uuid()),
         maturity_score: Set(report.overall),
@@ -73,11 +108,7 @@ pub async fn record(
         reason: Set(reason.to_owned()),
         source_id: Set(source_id),
         calculated_at: Set(now),
-    }
-    .insert(db.raw())
-    .await
-    .map_err(|error| DbError::from_db(ENTITY, error))?;
-    to_record(model)
+    })
 }
 
 /// The project's most recent maturity record.

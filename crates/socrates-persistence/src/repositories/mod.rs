@@ -4,6 +4,9 @@
 
 use std::str::FromStr;
 
+use sea_orm::sea_query::{Alias, CommonTableExpression, SubQueryStatement, WithClause};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
+
 use crate::error::DbError;
 
 pub mod audit_logs;
@@ -67,4 +70,101 @@ pub(crate) fn stored_count(entity: &'static str, value: i32) -> Result<u32, DbEr
 /// Converts a count for storage, refusing values that do not fit the column.
 pub(crate) fn to_stored_count(entity: &'static str, value: u32) -> Result<i32, DbError> {
     i32::try_from(value).map_err(|_| DbError::corrupt(entity, format!("count {value} too large")))
+}
+
+/// Writes that return nothing, sent to the database with the next statement of a repository
+/// function that takes them (`…_with`): on PostgreSQL as data-modifying common table
+/// expressions of that statement, so all of them cost one round trip; on SQLite, which has no
+/// such expressions and no network, one after another just before it.
+///
+/// PostgreSQL runs them on the statement's snapshot in no set order, so they must not depend on
+/// each other or on the statement (different rows, no reads of what another one writes). Like
+/// any statement, they are atomic together only inside a transaction.
+#[derive(Debug, Default)]
+#[must_use = "the writes reach the database only with a statement that takes them"]
+pub struct Writes(Vec<SubQueryStatement>);
+
+impl Writes {
+    /// No writes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// One write.
+    pub(crate) fn one(statement: impl Into<SubQueryStatement>) -> Self {
+        Self(vec![statement.into()])
+    }
+
+    /// These writes and then `other`'s.
+    pub fn and(mut self, other: Self) -> Self {
+        self.0.extend(other.0);
+        self
+    }
+
+    /// How many statements these are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Runs `last`, a statement that returns rows (`RETURNING …` or a query), together with
+/// `writes`, and returns its rows.
+pub(crate) async fn query_with(
+    db: &impl ConnectionTrait,
+    writes: Writes,
+    last: impl Into<SubQueryStatement>,
+) -> Result<Vec<QueryResult>, DbErr> {
+    let backend = db.get_database_backend();
+    let last = last.into();
+    if writes.is_empty() {
+        return db.query_all_raw(build(backend, &last)).await;
+    }
+    if backend == DbBackend::Postgres {
+        let mut clause = WithClause::new();
+        for (index, write) in writes.0.into_iter().enumerate() {
+            clause.cte(
+                CommonTableExpression::new()
+                    .query(write)
+                    .table_name(Alias::new(format!("write_{index}")))
+                    .to_owned(),
+            );
+        }
+        return db.query_all_raw(backend.build(&clause.query(last))).await;
+    }
+    for write in &writes.0 {
+        db.execute_raw(build(backend, write)).await?;
+    }
+    db.query_all_raw(build(backend, &last)).await
+}
+
+/// Runs `writes` on their own (on PostgreSQL as one statement when there are several).
+pub(crate) async fn execute(db: &impl ConnectionTrait, writes: Writes) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let mut statements = writes.0;
+    let Some(last) = statements.pop() else {
+        return Ok(());
+    };
+    if backend == DbBackend::Postgres && !statements.is_empty() {
+        query_with(db, Writes(statements), last).await?;
+        return Ok(());
+    }
+    for statement in statements.iter().chain(std::iter::once(&last)) {
+        db.execute_raw(build(backend, statement)).await?;
+    }
+    Ok(())
+}
+
+fn build(backend: DbBackend, statement: &SubQueryStatement) -> Statement {
+    match statement {
+        SubQueryStatement::SelectStatement(select) => backend.build(select),
+        SubQueryStatement::InsertStatement(insert) => backend.build(insert),
+        SubQueryStatement::UpdateStatement(update) => backend.build(update),
+        SubQueryStatement::DeleteStatement(delete) => backend.build(delete),
+        SubQueryStatement::WithStatement(with) => backend.build(with),
+    }
 }

@@ -5,13 +5,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, QueryTrait, Set,
 };
 use socrates_domain::{
     ConflictStatus, ProjectId, ProjectName, ProjectPhase, ProjectStatus, UserId,
 };
 
-use super::{Page, parse_stored};
+use super::{Page, Writes, parse_stored};
 use crate::db::{Conn, Specs};
 use crate::entities::specs::{conflicts, projects};
 use crate::error::DbError;
@@ -305,6 +305,18 @@ pub async fn set_maturity(
         now,
     )
     .await
+}
+
+/// [`set_maturity`] as a write sent with another statement (see [`Writes`]); a missing
+/// project is not reported.
+pub fn set_maturity_later(id: ProjectId, maturity_score: f64, now: DateTime<Utc>) -> Writes {
+    Writes::one(
+        projects::Entity::update_many()
+            .col_expr(projects::Column::UpdatedAt, Expr::value(now))
+            .col_expr(projects::Column::MaturityScore, Expr::value(maturity_score))
+            .filter(projects::Column::Id.eq(id.into_uuid()))
+            .into_query(),
+    )
 }
 
 /// Moves the project to another lifecycle phase.

@@ -6,11 +6,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Set,
 };
 use socrates_domain::{Category, ProjectId, QuestionId, SessionId};
 
-use super::{parse_stored, stored_count, to_stored_count};
+use super::{Writes, parse_stored, stored_count, to_stored_count};
 use crate::db::{Conn, Specs};
 use crate::entities::specs::questions;
 use crate::error::DbError;
@@ -73,7 +74,7 @@ pub struct NewQuestion {
     pub bias_score: Option<f64>,
 }
 
-fn to_record(model: questions::Model) -> Result<Question, DbError> {
+pub(crate) fn to_record(model: questions::Model) -> Result<Question, DbError> {
     Ok(Question {
         id: QuestionId::from_uuid(model.id),
         project_id: ProjectId::from_uuid(model.project_id),
@@ -98,6 +99,16 @@ pub async fn insert(
     new: NewQuestion,
     now: DateTime<Utc>,
 ) -> Result<Question, DbError> {
+    insert_with(db, new, now, Writes::new()).await
+}
+
+/// [`insert`], with `also` sent in the same round trip (see [`Writes`]).
+pub async fn insert_with(
+    db: &impl Conn<Specs>,
+    new: NewQuestion,
+    now: DateTime<Utc>,
+    also: Writes,
+) -> Result<Question, DbError> {
     let model = questions::ActiveModel {
         id: Set(QuestionId::new().into_uuid()),
         project_id: Set(new.project_id.into_uuid()),
@@ -113,11 +124,16 @@ pub async fn insert(
         facts_extracted: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(db.raw())
-    .await
-    .map_err(|error| DbError::from_db(ENTITY, error))?;
-    to_record(model)
+    };
+    let mut insert = questions::Entity::insert(model).into_query();
+    insert.returning_all();
+    let rows = super::query_with(db.raw(), also, insert)
+        .await
+        .map_err(|error| DbError::from_db(ENTITY, error))?;
+    let row = rows
+        .first()
+        .ok_or_else(|| DbError::corrupt(ENTITY, "the insert returned no row"))?;
+    to_record(questions::Model::from_query_result(row, "")?)
 }
 
 /// The question with this id.
@@ -178,7 +194,19 @@ pub async fn mark_answered(
     facts_extracted: u32,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let result = questions::Entity::update_many()
+    mark_answered_with(db, id, facts_extracted, now, Writes::new()).await
+}
+
+/// [`mark_answered`], with `also` sent in the same round trip (see [`Writes`]). The writes
+/// happen whatever the answer: inside a transaction, roll back on `Ok(false)`.
+pub async fn mark_answered_with(
+    db: &impl Conn<Specs>,
+    id: QuestionId,
+    facts_extracted: u32,
+    now: DateTime<Utc>,
+    also: Writes,
+) -> Result<bool, DbError> {
+    let mut update = questions::Entity::update_many()
         .col_expr(questions::Column::AnsweredAt, Expr::value(now))
         .col_expr(
             questions::Column::FactsExtracted,
@@ -191,9 +219,9 @@ pub async fn mark_answered(
                 .add(questions::Column::AnsweredAt.is_null())
                 .add(questions::Column::FactsExtracted.eq(0)),
         )
-        .exec(db.raw())
-        .await?;
-    if result.rows_affected > 0 {
+        .into_query();
+    update.returning_col(questions::Column::Id);
+    if !super::query_with(db.raw(), also, update).await?.is_empty() {
         return Ok(true);
     }
     match find_by_id(db, id).await? {

@@ -2,17 +2,19 @@
 //! the auth database (no foreign key); the service layer checks that it owns the project.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    RelationDef, Set,
 };
-use socrates_domain::{ProjectId, SessionId, SessionMode, SessionStatus, UserId};
+use socrates_domain::{ProjectId, QuestionId, SessionId, SessionMode, SessionStatus, UserId};
 
 use super::projects::Project;
-use super::{Page, parse_stored};
+use super::questions::Question;
+use super::{Page, Writes, parse_stored};
 use crate::db::{Conn, Specs};
-use crate::entities::specs::{projects, sessions};
+use crate::entities::specs::{projects, questions, sessions};
 use crate::error::DbError;
 
 const ENTITY: &str = "session";
@@ -100,12 +102,8 @@ pub async fn find_with_owned_project(
     id: SessionId,
     owner: UserId,
 ) -> Result<Option<(Session, Project)>, DbError> {
-    let project_of_session = sessions::Entity::belongs_to(projects::Entity)
-        .from(sessions::Column::ProjectId)
-        .to(projects::Column::Id)
-        .into();
     let found = sessions::Entity::find_by_id(id.into_uuid())
-        .join(JoinType::InnerJoin, project_of_session)
+        .join(JoinType::InnerJoin, project_of_session())
         .filter(projects::Column::OwnerId.eq(owner.into_uuid()))
         .select_also(projects::Entity)
         .one(db.raw())
@@ -117,6 +115,55 @@ pub async fn find_with_owned_project(
         ))),
         _ => Ok(None),
     }
+}
+
+/// The caller's session, its project and `question` of that session, in one statement; `None`
+/// when any of them is missing, not the caller's or (the question) of another session.
+pub async fn find_with_owned_project_and_question(
+    db: &impl Conn<Specs>,
+    id: SessionId,
+    owner: UserId,
+    question: QuestionId,
+) -> Result<Option<(Session, Project, Question)>, DbError> {
+    let question_of_session: RelationDef = sessions::Entity::belongs_to(questions::Entity)
+        .from(sessions::Column::Id)
+        .to(questions::Column::SessionId)
+        .into();
+    let mut select = sessions::Entity::find_by_id(id.into_uuid())
+        .join(JoinType::InnerJoin, project_of_session())
+        .join(JoinType::InnerJoin, question_of_session)
+        .filter(projects::Column::OwnerId.eq(owner.into_uuid()))
+        .filter(questions::Column::Id.eq(question.into_uuid()))
+        .select_also(projects::Entity)
+        .into_query();
+    // The question's columns, named as SeaORM names a third entity's.
+    for column in questions::Column::iter() {
+        select.expr_as(
+            Expr::col((questions::Entity, column)),
+            Alias::new(format!("{QUESTION_PREFIX}{}", column.as_str())),
+        );
+    }
+    let backend = db.raw().get_database_backend();
+    let Some(row) = db.raw().query_one_raw(backend.build(&select)).await? else {
+        return Ok(None);
+    };
+    let session = sessions::Model::from_query_result(&row, "A_")?;
+    let project = projects::Model::from_query_result(&row, "B_")?;
+    let question = questions::Model::from_query_result(&row, QUESTION_PREFIX)?;
+    Ok(Some((
+        to_record(&session)?,
+        super::projects::to_record(project)?,
+        super::questions::to_record(question)?,
+    )))
+}
+
+const QUESTION_PREFIX: &str = "C_";
+
+fn project_of_session() -> RelationDef {
+    sessions::Entity::belongs_to(projects::Entity)
+        .from(sessions::Column::ProjectId)
+        .to(projects::Column::Id)
+        .into()
 }
 
 /// Ends the session and returns it. Ending an ended session changes nothing (the first
@@ -155,6 +202,18 @@ pub async fn touch(
         now,
     )
     .await
+}
+
+/// [`touch`] as a write sent with another statement (see [`Writes`]); a missing session is
+/// not reported.
+pub fn touch_later(id: SessionId, now: DateTime<Utc>) -> Writes {
+    Writes::one(
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
+            .col_expr(sessions::Column::LastActivityAt, Expr::value(now))
+            .filter(sessions::Column::Id.eq(id.into_uuid()))
+            .into_query(),
+    )
 }
 
 /// Switches the session to another mode (which counts as activity) and returns it.
