@@ -25,6 +25,9 @@ pub enum AuthError {
     /// The account exists but may not log in.
     #[error("this account is not active")]
     AccountInactive,
+    /// A valid access token of an account that has since been deleted.
+    #[error("this account has been deleted; its access token no longer works")]
+    AccountGone,
     /// The access token expired.
     #[error("the access token has expired")]
     TokenExpired,
@@ -57,7 +60,7 @@ impl ErrorCode for AuthError {
             Self::InvalidCredentials | Self::WrongPassword => Code::InvalidCredentials,
             Self::AccountInactive => Code::AccountInactive,
             Self::TokenExpired => Code::TokenExpired,
-            Self::TokenInvalid | Self::RefreshTokenReused => Code::TokenInvalid,
+            Self::TokenInvalid | Self::RefreshTokenReused | Self::AccountGone => Code::TokenInvalid,
             Self::RateLimited { .. } => Code::RateLimited,
             Self::Hashing(_) => Code::InternalError,
             Self::Database(error) => error.code(),

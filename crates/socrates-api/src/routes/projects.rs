@@ -283,13 +283,20 @@ async fn call<I: Serialize + Sync, O: serde::de::DeserializeOwned>(
     responses(
         (status = 201, description = "Created in the discovery phase with maturity 0", body = ProjectResponse),
         (status = 400, description = "Invalid name or description (`VALIDATION_ERROR`, the field in `details`)", body = crate::error::ErrorBody),
-        (status = 401, description = "Missing or invalid access token", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing or invalid access token, or the token of an account deleted since (`TOKEN_INVALID`)", body = crate::error::ErrorBody),
+        (status = 403, description = "The account was disabled since the token was issued (`ACCOUNT_INACTIVE`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn create_project(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     body: web::Json<CreateProjectRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // An access token outlives a deleted or disabled account; such a caller creates nothing.
+    services
+        .auth()
+        .ensure_may_create(user.user_id)
+        .await
+        .map_err(|error| ApiError::from_error(&error))?;
     let body = body.into_inner();
     let request = CreateProject {
         name: body.name,

@@ -311,6 +311,17 @@ async fn deleting_the_account_leaves_nothing_of_the_user_and_keeps_everyone_else
     assert_eq!(deletions.len(), 1);
     assert_eq!(deletions[0].user_id, None);
 
+    // Its access token is still within its lifetime, but creates nothing any more.
+    let create = app
+        .post_authed("/api/v1/projects", &token, &json!({"name": "Orphan"}))
+        .await;
+    let refused = expect_error(create, 401, "TOKEN_INVALID").await;
+    assert_eq!(
+        refused["error"],
+        "this account has been deleted; its access token no longer works"
+    );
+    assert_eq!(every_row(&app).await, after, "nothing was written");
+
     // The account cannot log in any more.
     let login = app
         .post(
@@ -319,6 +330,28 @@ async fn deleting_the_account_leaves_nothing_of_the_user_and_keeps_everyone_else
         )
         .await;
     expect_error(login, 401, "INVALID_CREDENTIALS").await;
+
+    // A suspended account's live token reads what it has but creates nothing.
+    let other = UserId::from_uuid(other_id.parse().unwrap());
+    socrates_persistence::repositories::users::set_status(
+        &app.auth_db().await,
+        other,
+        socrates_domain::UserStatus::Suspended,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let create = app
+        .post_authed("/api/v1/projects", &other_token, &json!({"name": "Later"}))
+        .await;
+    expect_error(create, 403, "ACCOUNT_INACTIVE").await;
+    let status = app
+        .get_authed(
+            &format!("/api/v1/projects/{other_project}/status"),
+            &other_token,
+        )
+        .await;
+    assert_eq!(status.status(), 200);
 }
 
 #[tokio::test]

@@ -285,6 +285,20 @@ impl AuthService {
         Ok(revoked)
     }
 
+    /// Refuses a caller whose account was deleted or disabled after its access token was
+    /// issued: the token stays valid until it expires (stateless JWT), and nothing new may be
+    /// owned by an account that is gone. One primary-key read; the routes that create owned
+    /// rows call it (everything else a gone account could reach was deleted with it).
+    pub async fn ensure_may_create(&self, user: UserId) -> Result<(), AuthError> {
+        let user = users::find_by_id(&self.db, user)
+            .await?
+            .ok_or(AuthError::AccountGone)?;
+        if !user.status.can_log_in() {
+            return Err(AuthError::AccountInactive);
+        }
+        Ok(())
+    }
+
     /// The account behind a verified access token.
     pub async fn me(&self, user: UserId) -> Result<User, AuthError> {
         users::find_by_id(&self.db, user)
