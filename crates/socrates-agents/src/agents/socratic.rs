@@ -358,16 +358,12 @@ impl SocraticCounselor {
         context: &AgentContext,
         request: SessionRef,
     ) -> Result<QuestionView, AgentError> {
-        let (session, project, asked) = sessions::find_with_owned_project_and_asked_templates(
-            &self.db,
-            request.session_id,
-            context.user_id,
-        )
-        .await?
-        .ok_or_else(|| session_not_found(request.session_id))?;
-        ensure_active(&session, &project)?;
-        let asked: HashSet<String> = asked.into_iter().collect();
+        let (session, project) = self.active_session(context, request.session_id).await?;
         let facts = specifications::all_current(&self.db, project.id).await?;
+        let asked: HashSet<String> = questions::template_ids_for_project(&self.db, project.id)
+            .await?
+            .into_iter()
+            .collect();
         let report = compute_maturity(facts.iter().map(|f| (f.category, f.confidence)));
         let existing = existing_facts(&facts);
         let attribution = UsageContext {

@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    IdenStatic, Iterable, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, RelationDef, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    RelationDef, Set,
 };
 use socrates_domain::{ProjectId, QuestionId, SessionId, SessionMode, SessionStatus, UserId};
 
@@ -158,55 +158,6 @@ pub async fn find_with_owned_project_and_question(
 }
 
 const QUESTION_PREFIX: &str = "C_";
-
-/// The caller's session, its project and every distinct question template already used in
-/// that project (as `questions::template_ids_for_project`), in one statement; `None` when the
-/// session is missing or not the caller's.
-pub async fn find_with_owned_project_and_asked_templates(
-    db: &impl Conn<Specs>,
-    id: SessionId,
-    owner: UserId,
-) -> Result<Option<(Session, Project, Vec<String>)>, DbError> {
-    let backend = db.raw().get_database_backend();
-    // A JSON array of the project's templates, by the index on (project_id, template_id);
-    // the two engines name the aggregate differently.
-    let aggregate = match backend {
-        DbBackend::Postgres => "json_agg",
-        _ => "json_group_array",
-    };
-    let mut select = sessions::Entity::find_by_id(id.into_uuid())
-        .join(JoinType::InnerJoin, project_of_session())
-        .filter(projects::Column::OwnerId.eq(owner.into_uuid()))
-        .select_also(projects::Entity)
-        .into_query();
-    select.expr_as(
-        Expr::cust(format!(
-            r#"CAST((SELECT {aggregate}(DISTINCT "questions"."template_id") FROM "questions" WHERE "questions"."project_id" = "projects"."id" AND "questions"."template_id" IS NOT NULL) AS TEXT)"#
-        )),
-        Alias::new(TEMPLATES_COLUMN),
-    );
-    let Some(row) = db.raw().query_one_raw(backend.build(&select)).await? else {
-        return Ok(None);
-    };
-    let session = sessions::Model::from_query_result(&row, "A_")?;
-    let project = projects::Model::from_query_result(&row, "B_")?;
-    let templates: Option<String> = row.try_get("", TEMPLATES_COLUMN)?;
-    let templates = match templates {
-        None => Vec::new(),
-        Some(json) => serde_json::from_str::<Vec<Option<String>>>(&json)
-            .map_err(|error| DbError::corrupt(ENTITY, format!("asked templates: {error}")))?
-            .into_iter()
-            .flatten()
-            .collect(),
-    };
-    Ok(Some((
-        to_record(&session)?,
-        super::projects::to_record(project)?,
-        templates,
-    )))
-}
-
-const TEMPLATES_COLUMN: &str = "asked_templates";
 
 fn project_of_session() -> RelationDef {
     sessions::Entity::belongs_to(projects::Entity)

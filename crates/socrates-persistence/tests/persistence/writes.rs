@@ -83,75 +83,6 @@ async fn a_question_and_the_sessions_activity_are_written_together() {
             None
         );
     }
-    // The session, its project and the templates already used there, in one read.
-    let (_, _, none_yet) = sessions::find_with_owned_project_and_asked_templates(
-        db,
-        other_session(db, &project).await,
-        project.owner_id,
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    assert_eq!(
-        none_yet,
-        ["goals_1"],
-        "the project's templates, whatever the session"
-    );
-    for (text, template) in [
-        ("Again, who?", Some("goals_1")),
-        ("Which threats?", Some("sec_1")),
-        ("Free-form", None),
-        ("Quote \" and comma, in an id", Some("odd,\"id")),
-    ] {
-        questions::insert(
-            db,
-            NewQuestion {
-                project_id: project.id,
-                session_id: session.id,
-                text: text.to_owned(),
-                category: Category::Security,
-                context: None,
-                template_id: template.map(str::to_owned),
-                persona: None,
-                quality_score: 1.0,
-                bias_score: None,
-            },
-            at(42),
-        )
-        .await
-        .unwrap();
-    }
-    let (found_session, found_project, mut asked) =
-        sessions::find_with_owned_project_and_asked_templates(db, session.id, project.owner_id)
-            .await
-            .unwrap()
-            .unwrap();
-    assert_eq!(
-        (found_session.id, found_project.id),
-        (session.id, project.id)
-    );
-    asked.sort();
-    assert_eq!(asked, ["goals_1", "odd,\"id", "sec_1"]);
-    assert_eq!(
-        asked,
-        questions::template_ids_for_project(db, project.id)
-            .await
-            .unwrap()
-    );
-    assert_eq!(
-        sessions::find_with_owned_project_and_asked_templates(db, session.id, stranger)
-            .await
-            .unwrap(),
-        None
-    );
-    let fresh = support::project_and_session(db).await.1;
-    let (_, _, empty) =
-        sessions::find_with_owned_project_and_asked_templates(db, fresh.id, fresh.user_id)
-            .await
-            .unwrap()
-            .unwrap();
-    assert!(empty.is_empty());
-
     let other = sessions::create(
         db,
         project.id,
@@ -167,22 +98,6 @@ async fn a_question_and_the_sessions_activity_are_written_together() {
             .unwrap(),
         None
     );
-}
-
-async fn other_session(
-    db: &socrates_persistence::SpecsDb,
-    project: &projects::Project,
-) -> socrates_domain::SessionId {
-    sessions::create(
-        db,
-        project.id,
-        project.owner_id,
-        socrates_domain::SessionMode::DirectChat,
-        at(41),
-    )
-    .await
-    .unwrap()
-    .id
 }
 
 #[tokio::test]
