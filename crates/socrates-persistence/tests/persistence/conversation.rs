@@ -3,28 +3,10 @@
 use serde_json::json;
 use socrates_domain::{ConversationRole, MessageKind};
 use socrates_persistence::Page;
-use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
-use socrates_persistence::repositories::sessions::Session;
+use socrates_persistence::repositories::conversation;
 use socrates_persistence::testing::TestDatabases;
 
 use super::support::{self, at};
-
-fn entry(
-    session: &Session,
-    role: ConversationRole,
-    kind: MessageKind,
-    content: &str,
-) -> NewConversationEntry {
-    NewConversationEntry {
-        session_id: session.id,
-        project_id: session.project_id,
-        role,
-        kind,
-        content: content.to_owned(),
-        question_id: None,
-        metadata: None,
-    }
-}
 
 #[tokio::test]
 async fn entries_are_listed_oldest_first_then_in_insertion_order() {
@@ -34,8 +16,9 @@ async fn entries_are_listed_oldest_first_then_in_insertion_order() {
     let (_, other) = support::project_and_session(db).await;
 
     // Written out of time order on purpose; two entries share one instant.
-    let mut late = entry(
+    let mut late = support::entry(
         &session,
+        None,
         ConversationRole::Assistant,
         MessageKind::Reply,
         "late",
@@ -46,8 +29,9 @@ async fn entries_are_listed_oldest_first_then_in_insertion_order() {
     assert_eq!(late.created_at, at(30));
     let first = conversation::append(
         db,
-        entry(
+        support::entry(
             &session,
+            None,
             ConversationRole::Assistant,
             MessageKind::Question,
             "first",
@@ -58,8 +42,9 @@ async fn entries_are_listed_oldest_first_then_in_insertion_order() {
     .unwrap();
     let tied_a = conversation::append(
         db,
-        entry(
+        support::entry(
             &session,
+            None,
             ConversationRole::User,
             MessageKind::Answer,
             "tied a",
@@ -70,8 +55,9 @@ async fn entries_are_listed_oldest_first_then_in_insertion_order() {
     .unwrap();
     let tied_b = conversation::append(
         db,
-        entry(
+        support::entry(
             &session,
+            None,
             ConversationRole::System,
             MessageKind::ConflictAlert,
             "tied b",
@@ -83,8 +69,9 @@ async fn entries_are_listed_oldest_first_then_in_insertion_order() {
     assert!(tied_a.id < tied_b.id);
     conversation::append(
         db,
-        entry(
+        support::entry(
             &other,
+            None,
             ConversationRole::User,
             MessageKind::Message,
             "elsewhere",
@@ -117,20 +104,23 @@ async fn entries_appended_together_keep_their_order_at_one_instant() {
     let db = &databases.specs;
     let (_, session) = support::project_and_session(db).await;
     let pair = vec![
-        entry(
+        support::entry(
             &session,
+            None,
             ConversationRole::Assistant,
             MessageKind::Question,
             "the question",
         ),
-        entry(
+        support::entry(
             &session,
+            None,
             ConversationRole::User,
             MessageKind::Answer,
             "the answer",
         ),
-        entry(
+        support::entry(
             &session,
+            None,
             ConversationRole::System,
             MessageKind::ConflictAlert,
             "a note",

@@ -2,11 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use socrates_domain::{
-    Category, Confidence, Email, FactKey, FactSource, FactValue, ProjectId, ProjectName,
-    SessionMode, UserId,
+    Category, Confidence, ConversationRole, Email, FactKey, FactSource, FactValue, MessageKind,
+    ProjectId, ProjectName, QuestionId, SessionMode, UserId,
 };
 use socrates_persistence::SpecsDb;
+use socrates_persistence::repositories::conversation::NewConversationEntry;
 use socrates_persistence::repositories::projects::{self, NewProject, Project};
+use socrates_persistence::repositories::questions::NewQuestion;
 use socrates_persistence::repositories::sessions::{self, Session};
 use socrates_persistence::repositories::specifications::NewSpecification;
 use socrates_persistence::repositories::users::{self, NewUser, User};
@@ -77,4 +79,43 @@ pub fn fact(project_id: ProjectId, category: Category, key: &str, value: &str) -
 /// A 64-character hex string standing in for a SHA-256 token hash.
 pub fn token_hash(seed: u64) -> String {
     format!("{seed:064x}")
+}
+
+/// A conversation entry of `session`, about `question` when given.
+pub fn entry(
+    session: &Session,
+    question: Option<QuestionId>,
+    role: ConversationRole,
+    kind: MessageKind,
+    content: &str,
+) -> NewConversationEntry {
+    NewConversationEntry {
+        session_id: session.id,
+        project_id: session.project_id,
+        role,
+        kind,
+        content: content.to_owned(),
+        question_id: question,
+        metadata: None,
+    }
+}
+
+/// A plain question of `session` (no context, persona or scores beyond 1.0).
+pub fn question(
+    session: &Session,
+    text: &str,
+    category: Category,
+    template_id: Option<&str>,
+) -> NewQuestion {
+    NewQuestion {
+        project_id: session.project_id,
+        session_id: session.id,
+        text: text.to_owned(),
+        category,
+        context: None,
+        template_id: template_id.map(str::to_owned),
+        persona: None,
+        quality_score: 1.0,
+        bias_score: None,
+    }
 }

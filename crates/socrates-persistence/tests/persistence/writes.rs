@@ -2,30 +2,12 @@
 //! with the statement that takes it, on PostgreSQL as one statement, and rolls back with it.
 
 use socrates_domain::{Category, ConversationRole, MessageKind, QuestionId, compute_maturity};
-use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
-use socrates_persistence::repositories::questions::{self, NewQuestion};
+use socrates_persistence::repositories::conversation;
+use socrates_persistence::repositories::questions;
 use socrates_persistence::repositories::{Page, Writes, maturity, projects, sessions};
 use socrates_persistence::testing::TestDatabases;
 
 use super::support::{self, at};
-
-fn entry(
-    session: &sessions::Session,
-    question: QuestionId,
-    role: ConversationRole,
-    kind: MessageKind,
-    content: &str,
-) -> NewConversationEntry {
-    NewConversationEntry {
-        session_id: session.id,
-        project_id: session.project_id,
-        role,
-        kind,
-        content: content.to_owned(),
-        question_id: Some(question),
-        metadata: None,
-    }
-}
 
 #[tokio::test]
 async fn a_question_and_the_sessions_activity_are_written_together() {
@@ -34,17 +16,12 @@ async fn a_question_and_the_sessions_activity_are_written_together() {
     let (project, session) = support::project_and_session(db).await;
     let question = questions::insert_with(
         db,
-        NewQuestion {
-            project_id: project.id,
-            session_id: session.id,
-            text: "Who are the users?".to_owned(),
-            category: Category::Goals,
-            context: None,
-            template_id: Some("goals_1".to_owned()),
-            persona: None,
-            quality_score: 1.0,
-            bias_score: None,
-        },
+        support::question(
+            &session,
+            "Who are the users?",
+            Category::Goals,
+            Some("goals_1"),
+        ),
         at(40),
         sessions::touch_later(session.id, at(40)),
     )
@@ -107,17 +84,7 @@ async fn an_answers_writes_go_together_and_roll_back_together() {
     let (project, session) = support::project_and_session(db).await;
     let question = questions::insert(
         db,
-        NewQuestion {
-            project_id: project.id,
-            session_id: session.id,
-            text: "Which database?".to_owned(),
-            category: Category::TechStack,
-            context: None,
-            template_id: None,
-            persona: None,
-            quality_score: 1.0,
-            bias_score: None,
-        },
+        support::question(&session, "Which database?", Category::TechStack, None),
         at(50),
     )
     .await
@@ -125,16 +92,16 @@ async fn an_answers_writes_go_together_and_roll_back_together() {
     let pair = |answer: &str| {
         conversation::append_all_later(
             vec![
-                entry(
+                support::entry(
                     &session,
-                    question.id,
+                    Some(question.id),
                     ConversationRole::Assistant,
                     MessageKind::Question,
                     "Which database?",
                 ),
-                entry(
+                support::entry(
                     &session,
-                    question.id,
+                    Some(question.id),
                     ConversationRole::User,
                     MessageKind::Answer,
                     answer,
