@@ -304,8 +304,11 @@ impl SocraticCounselor {
             question_id,
         )
         .await?;
-        let (session, project, question) = match found {
-            Some(found) => found,
+        match found {
+            Some((session, project, question)) => {
+                ensure_active(&session, &project)?;
+                Ok((session, project, question))
+            }
             None => {
                 // Which of the three is missing decides the answer.
                 let (session, project) = self.active_session(context, session_id).await?;
@@ -318,11 +321,9 @@ impl SocraticCounselor {
                             format!("Question not found in this session: {question_id}"),
                         )
                     })?;
-                (session, project, question)
+                Ok((session, project, question))
             }
-        };
-        ensure_active(&session, &project)?;
-        Ok((session, project, question))
+        }
     }
 
     async fn start_session(
