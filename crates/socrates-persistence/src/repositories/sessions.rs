@@ -6,7 +6,7 @@ use sea_orm::sea_query::{Alias, Expr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
     Iterable, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    RelationDef, Set,
+    RelationDef, SelectA, SelectB, SelectC, Set,
 };
 use socrates_domain::{ProjectId, QuestionId, SessionId, SessionMode, SessionStatus, UserId};
 
@@ -136,28 +136,27 @@ pub async fn find_with_owned_project_and_question(
         .filter(questions::Column::Id.eq(question.into_uuid()))
         .select_also(projects::Entity)
         .into_query();
-    // The question's columns, named as SeaORM names a third entity's.
+    // The question's columns, named as SeaORM names a third entity's (`select_also` names
+    // the first two `A_…` and `B_…`).
     for column in questions::Column::iter() {
         select.expr_as(
             Expr::col((questions::Entity, column)),
-            Alias::new(format!("{QUESTION_PREFIX}{}", column.as_str())),
+            Alias::new(format!("{}{}", SelectC.as_str(), column.as_str())),
         );
     }
     let backend = db.raw().get_database_backend();
     let Some(row) = db.raw().query_one_raw(backend.build(&select)).await? else {
         return Ok(None);
     };
-    let session = sessions::Model::from_query_result(&row, "A_")?;
-    let project = projects::Model::from_query_result(&row, "B_")?;
-    let question = questions::Model::from_query_result(&row, QUESTION_PREFIX)?;
+    let session = sessions::Model::from_query_result(&row, SelectA.as_str())?;
+    let project = projects::Model::from_query_result(&row, SelectB.as_str())?;
+    let question = questions::Model::from_query_result(&row, SelectC.as_str())?;
     Ok(Some((
         to_record(&session)?,
         super::projects::to_record(project)?,
         super::questions::to_record(question)?,
     )))
 }
-
-const QUESTION_PREFIX: &str = "C_";
 
 fn project_of_session() -> RelationDef {
     sessions::Entity::belongs_to(projects::Entity)
