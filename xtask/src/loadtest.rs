@@ -5,8 +5,9 @@
 //! Redis for the rate limits unless `--cache memory`), with the offline reasoner. The load
 //! generator is the goose program, whose per-step figures (p50/p95/p99 from goose's
 //! microsecond histograms) are collected into one report, with the server's peak RSS and CPU
-//! time. The run fails when a paced plan has a non-login step over `--p95-target-ms` at p95,
-//! or any plan has an error.
+//! time. The run fails when a paced plan has a non-login step over `--p95-target-ms` at p95
+//! (20 ms, the production-readiness target), when any plan has an error, or when the server's
+//! peak RSS reaches 100 MiB.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,9 @@ use crate::test_suite::{
     DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL, POSTGRES_URL_VAR, REDIS_URL_VAR, check_services,
     drop_database_statement, new_run_id, psql, setting,
 };
+
+/// The server's resident memory budget under any load plan.
+pub(crate) const RSS_LIMIT_MIB: f64 = 100.0;
 
 /// Steps that hash a password: reported, but outside the latency target.
 const LOGIN_STEPS: [&str; 2] = ["POST register", "POST login"];
@@ -62,7 +66,7 @@ impl Default for LoadOptions {
             saturation_seconds: 30,
             bcrypt_cost: 4,
             redis: true,
-            p95_target_ms: 50.0,
+            p95_target_ms: 20.0,
         }
     }
 }
@@ -449,7 +453,7 @@ fn report(options: &LoadOptions, outcomes: &[Outcome]) -> String {
     );
     let _ = writeln!(
         text,
-        "Sign-up at bcrypt cost {}; users started at {} per second; target: every non-login step p95 < {} ms on the paced plans, no errors.\n",
+        "Sign-up at bcrypt cost {}; users started at {} per second; target: every non-login step p95 < {} ms on the paced plans, no errors, server peak RSS < {RSS_LIMIT_MIB:.0} MiB.\n",
         options.bcrypt_cost, options.increase_rate, options.p95_target_ms
     );
     for outcome in outcomes {
@@ -511,6 +515,14 @@ fn failures(options: &LoadOptions, outcomes: &[Outcome]) -> Vec<String> {
         }
         if summary.requests == 0 {
             failures.push(format!("{}: no request was made", outcome.plan.name));
+        }
+        if let Some(mib) = outcome.peak_rss_kib.map(|kib| kib as f64 / 1024.0)
+            && mib >= RSS_LIMIT_MIB
+        {
+            failures.push(format!(
+                "{}: server peak RSS {mib:.1} MiB ≥ {RSS_LIMIT_MIB:.0} MiB",
+                outcome.plan.name
+            ));
         }
         if outcome.plan.pause_ms == 0 {
             continue;
@@ -619,9 +631,9 @@ mod tests {
     #[test]
     fn slow_non_login_steps_of_paced_plans_and_any_error_fail_the_run() {
         let options = LoadOptions::default();
-        assert!(failures(&options, &[outcome(1000, "POST answer", 49.0, 0)]).is_empty());
+        assert!(failures(&options, &[outcome(1000, "POST answer", 19.9, 0)]).is_empty());
         assert_eq!(
-            failures(&options, &[outcome(1000, "POST answer", 50.0, 0)]).len(),
+            failures(&options, &[outcome(1000, "POST answer", 20.0, 0)]).len(),
             1
         );
         // Logins hash a password and saturation has no latency target.
@@ -631,5 +643,18 @@ mod tests {
             failures(&options, &[outcome(0, "POST answer", 1.0, 2)]).len(),
             1
         );
+    }
+
+    #[test]
+    fn a_server_peak_rss_of_100_mib_fails_any_plan() {
+        let options = LoadOptions::default();
+        let with_rss = |pause_ms, kib| Outcome {
+            peak_rss_kib: Some(kib),
+            ..outcome(pause_ms, "POST answer", 1.0, 0)
+        };
+        assert!(failures(&options, &[with_rss(1000, 99 * 1024)]).is_empty());
+        let failed = failures(&options, &[with_rss(0, 100 * 1024)]);
+        assert_eq!(failed.len(), 1);
+        assert!(failed[0].contains("peak RSS 100.0 MiB"), "{failed:?}");
     }
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::bench::build_release;
 use crate::bench_auth::{json_string_field, post_json};
-use crate::loadtest::{Databases, number, number_list, uses_redis};
+use crate::loadtest::{Databases, RSS_LIMIT_MIB, number, number_list, uses_redis};
 use crate::server::Server;
 use crate::test_suite::{
     DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL, POSTGRES_URL_VAR, REDIS_URL_VAR, check_services,
@@ -26,7 +26,6 @@ use crate::test_suite::{
 
 const SCRIPT: &str = "xtask/loadtest/socrates.lua";
 const P99_LIMIT_MS: f64 = 1000.0;
-const RSS_LIMIT_MIB: f64 = 100.0;
 
 /// The options of one `cargo xtask loadtest-http`.
 #[derive(Debug, Clone, PartialEq)]

@@ -160,8 +160,8 @@ Commands:
         plan start a fresh server on fresh PostgreSQL databases (offline reasoner) and
         drive the journey: sign up once, then project, session, 5 × question and answer,
         status, Markdown export. Prints per-step p50/p95/p99, throughput, errors, peak RSS
-        into target/loadtest-results/report.md; fails on an error or a paced non-login p95
-        over the target (50 ms).
+        into target/loadtest-results/report.md; fails on an error, a paced non-login p95
+        over the target (20 ms) or a server peak RSS of 100 MiB or more.
   loadtest-http [--connections 256,1000] [--seconds S] [--cache redis|memory]
         Build the release server and saturate it with wrk (xtask/loadtest/socrates.lua):
         reads of one project (project, status, a page of facts) and project creation,
