@@ -93,52 +93,75 @@ pub(crate) struct Origin {
     pub created_by: UserId,
 }
 
-/// Stores a conflict that holds `finding.new` back until it is resolved; `old_spec_id` is the
+/// Holds `finding.new` back in a conflict until it is resolved; `old_spec_id` is the
 /// contradicted fact (for a contradiction inside one answer, the fact saved just before).
+///
+/// A statement that an open conflict already holds against the same fact — the same value
+/// once normalised, say "MongoDB" said twice — is not held a second time: the open conflict
+/// is returned instead, so the user resolves each contradiction once.
 pub(crate) async fn hold_in_conflict(
     tx: &SpecsTx,
+    knowledge: &Knowledge,
     origin: &Origin,
     finding: &ConflictFinding,
     old_spec_id: Option<SpecificationId>,
     now: DateTime<Utc>,
 ) -> Result<ConflictView, AgentError> {
-    let conflict = conflicts::insert(
+    let pending_value = knowledge.normalise_value(&finding.new.key, &finding.new.value);
+    let already_held = conflicts::open_holding(
         tx,
-        NewConflict {
-            project_id: origin.project_id,
-            session_id: origin.session_id,
-            conflict_type: finding.conflict_type,
-            severity: finding.severity,
-            old_spec_id,
-            pending: PendingFact {
-                category: finding.new.category,
-                key: finding.new.key.clone(),
-                value: finding.new.value.clone(),
-                confidence: finding.new.confidence,
-                source: origin.source,
-                source_id: origin.source_id,
-                reasoning: finding.new.reasoning.clone(),
-            },
-            description: finding.description.clone(),
-            detected_by: finding.rule_id.clone(),
-            options: Some(json!(RESOLUTIONS)),
-            created_by: Some(origin.created_by),
-        },
-        now,
+        origin.project_id,
+        old_spec_id,
+        finding.new.category,
+        &finding.new.key,
     )
-    .await?;
+    .await?
+    .into_iter()
+    .find(|held| {
+        knowledge.normalise_value(&held.pending.key, &held.pending.value) == pending_value
+    });
+    let conflict = match already_held {
+        Some(held) => held,
+        None => {
+            conflicts::insert(
+                tx,
+                NewConflict {
+                    project_id: origin.project_id,
+                    session_id: origin.session_id,
+                    conflict_type: finding.conflict_type,
+                    severity: finding.severity,
+                    old_spec_id,
+                    pending: PendingFact {
+                        category: finding.new.category,
+                        key: finding.new.key.clone(),
+                        value: finding.new.value.clone(),
+                        confidence: finding.new.confidence,
+                        source: origin.source,
+                        source_id: origin.source_id,
+                        reasoning: finding.new.reasoning.clone(),
+                    },
+                    description: finding.description.clone(),
+                    detected_by: finding.rule_id.clone(),
+                    options: Some(json!(RESOLUTIONS)),
+                    created_by: Some(origin.created_by),
+                },
+                now,
+            )
+            .await?
+        }
+    };
     Ok(ConflictView {
         conflict_id: conflict.id,
-        conflict_type: finding.conflict_type,
-        severity: finding.severity,
+        conflict_type: conflict.conflict_type,
+        severity: conflict.severity,
         old_spec: ContradictedFact {
             spec_id: old_spec_id,
             category: Some(finding.existing.category),
             key: Some(finding.existing.key.clone()),
             value: Some(finding.existing.value.clone()),
         },
-        new_spec_value: finding.new.value.clone(),
-        description: finding.description.clone(),
+        new_spec_value: conflict.pending.value,
+        description: conflict.description,
         resolution_options: RESOLUTIONS.map(str::to_owned).to_vec(),
     })
 }

@@ -130,7 +130,8 @@ pub struct FactAdded {
     pub specification: Option<FactView>,
     /// Whether it contradicted a current fact.
     pub conflicts_detected: bool,
-    /// The conflicts holding it back.
+    /// The open conflicts holding it back; one that already held the same value is reported,
+    /// not duplicated.
     pub conflicts: Vec<ConflictView>,
     /// The project's maturity afterwards.
     pub maturity_score: f64,
@@ -460,7 +461,17 @@ impl ContextAnalyzer {
         };
         for finding in &findings {
             let old_spec_id = finding.existing.id.map(SpecificationId::from_uuid);
-            raised.push(hold_in_conflict(&tx, &origin, finding, old_spec_id, now).await?);
+            raised.push(
+                hold_in_conflict(
+                    &tx,
+                    self.offline.knowledge(),
+                    &origin,
+                    finding,
+                    old_spec_id,
+                    now,
+                )
+                .await?,
+            );
         }
         let maturity_score = record_maturity(&tx, project.id, "fact_added", None, now)
             .await?

@@ -194,7 +194,8 @@ pub struct AnswerResult {
     pub rejected: Vec<RejectedView>,
     /// Whether the answer contradicted something.
     pub conflicts_detected: bool,
-    /// The conflicts it raised; their facts wait for a resolution.
+    /// The open conflicts holding its contradicting statements until they are resolved; a
+    /// statement an open conflict already holds is reported with that conflict, not a new one.
     pub conflicts: Vec<ConflictView>,
     /// The project's maturity after the answer.
     pub maturity_score: f64,
@@ -604,7 +605,17 @@ impl SocraticCounselor {
                     .position(|d| d.as_existing() == finding.existing)
                     .and_then(|index| saved_by_draft.get(&index).copied()),
             };
-            raised.push(hold_in_conflict(&tx, &origin, finding, old_spec_id, now).await?);
+            raised.push(
+                hold_in_conflict(
+                    &tx,
+                    self.offline.knowledge(),
+                    &origin,
+                    finding,
+                    old_spec_id,
+                    now,
+                )
+                .await?,
+            );
         }
         let report = record_maturity_with(
             &tx,

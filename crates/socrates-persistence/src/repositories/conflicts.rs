@@ -259,6 +259,35 @@ pub async fn all_for_project(
         .collect()
 }
 
+/// The project's open conflicts that hold back a value for `category` and `key` against the
+/// same contradicted fact (`None`: against no stored fact), oldest first. A statement repeated
+/// while its conflict is open is matched against these instead of raising a second conflict.
+pub async fn open_holding(
+    db: &impl Conn<Specs>,
+    project_id: ProjectId,
+    old_spec_id: Option<SpecificationId>,
+    category: Category,
+    key: &str,
+) -> Result<Vec<Conflict>, DbError> {
+    let old_spec = match old_spec_id {
+        Some(id) => conflicts::Column::OldSpecId.eq(id.into_uuid()),
+        None => conflicts::Column::OldSpecId.is_null(),
+    };
+    conflicts::Entity::find()
+        .filter(conflicts::Column::ProjectId.eq(project_id.into_uuid()))
+        .filter(conflicts::Column::Status.eq(ConflictStatus::Open.as_str()))
+        .filter(old_spec)
+        .filter(conflicts::Column::PendingCategory.eq(category.as_str()))
+        .filter(conflicts::Column::PendingKey.eq(key))
+        .order_by_asc(conflicts::Column::DetectedAt)
+        .order_by_asc(conflicts::Column::Id)
+        .all(db.raw())
+        .await?
+        .into_iter()
+        .map(to_record)
+        .collect()
+}
+
 /// How many conflicts of the project are still open (they block phase advances).
 pub async fn count_open(db: &impl Conn<Specs>, project_id: ProjectId) -> Result<u64, DbError> {
     Ok(conflicts::Entity::find()

@@ -167,3 +167,60 @@ async fn a_conflict_is_resolved_exactly_once() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn open_conflicts_holding_a_key_against_a_fact_are_found_oldest_first() {
+    let databases = TestDatabases::new().await;
+    let db = &databases.specs;
+    let project = support::project(db).await;
+    let old = support::fact(project.id, Category::TechStack, "database", "SQLite");
+    let old = specifications::insert(db, old, at(1)).await.unwrap();
+    let against_old = |value: &str| {
+        let mut new = new_conflict(project.id, value);
+        new.old_spec_id = Some(old.id);
+        new
+    };
+    let first = conflicts::insert(db, against_old("MongoDB"), at(2))
+        .await
+        .unwrap();
+    let second = conflicts::insert(db, against_old("MySQL"), at(3))
+        .await
+        .unwrap();
+    let resolved = conflicts::insert(db, against_old("Oracle"), at(4))
+        .await
+        .unwrap();
+    conflicts::resolve(db, resolved.id, resolution(UserId::new()), at(5))
+        .await
+        .unwrap();
+    // Not against that fact, another key, another category, another project.
+    let unanchored = conflicts::insert(db, new_conflict(project.id, "DB2"), at(6))
+        .await
+        .unwrap();
+    let mut other_key = against_old("Redis");
+    other_key.pending.key = "cache".to_owned();
+    conflicts::insert(db, other_key, at(7)).await.unwrap();
+    let mut other_category = against_old("Redis");
+    other_category.pending.category = Category::Performance;
+    conflicts::insert(db, other_category, at(8)).await.unwrap();
+    let other = support::project(db).await;
+    conflicts::insert(db, new_conflict(other.id, "DB2"), at(9))
+        .await
+        .unwrap();
+
+    let held = conflicts::open_holding(
+        db,
+        project.id,
+        Some(old.id),
+        Category::TechStack,
+        "database",
+    )
+    .await
+    .unwrap();
+    let ids: Vec<_> = held.iter().map(|c| c.id).collect();
+    assert_eq!(ids, [first.id, second.id], "open ones only, oldest first");
+    assert_eq!(held[0], first);
+    let held = conflicts::open_holding(db, project.id, None, Category::TechStack, "database")
+        .await
+        .unwrap();
+    assert_eq!(held, [unanchored]);
+}

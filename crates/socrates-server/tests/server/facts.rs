@@ -53,6 +53,32 @@ async fn facts_are_added_listed_versioned_deleted_and_kept_in_history() {
     .await;
     assert_eq!(contradiction["conflicts_detected"], true);
     assert_eq!(contradiction["specification"], Value::Null);
+    // The same value entered again while its conflict is open is that conflict, not a second.
+    let again = json_of(
+        app.post_authed(
+            "/api/v1/specifications",
+            &token,
+            &add("tech_stack", "primary_database", "mongodb"),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(again["conflicts_detected"], true);
+    assert_eq!(
+        again["conflicts"][0]["conflict_id"],
+        contradiction["conflicts"][0]["conflict_id"]
+    );
+    let open_conflicts = json_of(
+        app.get_authed(
+            &format!("/api/v1/conflicts/project/{project_id}?status=pending"),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(open_conflicts["total"], 1, "{open_conflicts}");
     expect_error(
         app.post_authed(
             "/api/v1/specifications",

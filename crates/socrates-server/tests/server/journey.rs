@@ -168,6 +168,26 @@ async fn the_seed_journey_and_a_contradiction_held_in_a_conflict() {
     let conflict = &contradiction["conflicts"][0];
     assert_eq!(conflict["new_spec_value"], "MySQL");
     assert_eq!(conflict["old_spec"]["value"], "PostgreSQL");
+    // Said again while the conflict is open, the same contradiction is the same conflict.
+    let fourth = next_question(&app, &token, &session_id).await;
+    let repeated = json_of(
+        answer(
+            &app,
+            &token,
+            &session_id,
+            &fourth,
+            "As I said: the database will be mysql.",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(repeated["conflicts_detected"], true, "{repeated}");
+    assert_eq!(
+        repeated["conflicts"][0]["conflict_id"], conflict["conflict_id"],
+        "{repeated}"
+    );
+    assert_eq!(repeated["conflicts"][0]["new_spec_value"], "MySQL");
     assert_eq!(conflict["type"], "technology");
     let status = json_of(app.get_authed(&status_path, &token).await, 200).await;
     assert_eq!(status["unresolved_conflicts"], 1);
@@ -303,7 +323,7 @@ async fn the_seed_journey_and_a_contradiction_held_in_a_conflict() {
         200,
     )
     .await;
-    assert_eq!(history["total"], 8);
+    assert_eq!(history["total"], 10);
     assert_eq!(history["entries"][0]["kind"], "question");
     assert_eq!(
         history["entries"][1]["content"],
