@@ -122,8 +122,12 @@ impl ServiceContainer {
                 .with_views(views.clone()),
             ))
             .with_agent(Arc::new(
-                ConflictDetector::new(parts.specs_db.clone(), Arc::clone(&parts.clock))
-                    .with_views(views.clone()),
+                ConflictDetector::new(
+                    parts.specs_db.clone(),
+                    Arc::clone(&parts.offline),
+                    Arc::clone(&parts.clock),
+                )
+                .with_views(views.clone()),
             ))
             .with_agent(Arc::new(Exporter::new(
                 parts.specs_db.clone(),

@@ -13,6 +13,7 @@ mod server {
     pub mod auth;
     pub mod binary;
     pub mod cache;
+    pub mod conflicts;
     pub mod docs;
     pub mod facts;
     pub mod health;

@@ -4,12 +4,15 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use socrates_domain::{
-    Code, ConflictFinding, ExistingFact, FactDraft, FactSource, Knowledge, MaturityReport,
-    ProjectId, ProjectStatus, SessionId, SpecificationId, UserId, compute_maturity,
+    Code, Confidence, ConflictFinding, ExistingFact, FactDraft, FactKey, FactSource, FactValue,
+    Knowledge, MaturityReport, ProjectId, ProjectStatus, SessionId, SpecificationId, UserId,
+    compute_maturity,
 };
 use socrates_persistence::repositories::conflicts::{self, NewConflict, PendingFact};
 use socrates_persistence::repositories::projects::{self, Project};
-use socrates_persistence::repositories::specifications::Specification;
+use socrates_persistence::repositories::specifications::{
+    FactChange, NewSpecification, Specification,
+};
 use socrates_persistence::repositories::{Writes, maturity, specifications};
 use socrates_persistence::{SpecsDb, SpecsTx};
 use uuid::Uuid;
@@ -188,8 +191,8 @@ pub(crate) fn existing_facts(facts: &[Specification]) -> Vec<ExistingFact> {
 pub(crate) enum Placement {
     /// No current fact has its key (or the key holds several values): a new fact.
     New,
-    /// A current fact already says the same: nothing to write.
-    Known,
+    /// This current fact already says the same: nothing to write.
+    Known(SpecificationId),
     /// A current fact with its key says something else that is not a contradiction (a
     /// free-text refinement): the draft becomes that fact's next version.
     Revise(SpecificationId),
@@ -207,11 +210,11 @@ pub(crate) fn place(
         .filter(|fact| fact.category == draft.category && fact.key == draft.key)
         .collect();
     let normalised = knowledge.normalise_value(&draft.key, &draft.value);
-    if same_key
+    if let Some(fact) = same_key
         .iter()
-        .any(|fact| knowledge.normalise_value(&fact.key, &fact.value) == normalised)
+        .find(|fact| knowledge.normalise_value(&fact.key, &fact.value) == normalised)
     {
-        return Placement::Known;
+        return Placement::Known(fact.id);
     }
     // A more specific wording replaces the fact it refines; a vaguer one adds nothing.
     if let Some(fact) = same_key
@@ -220,14 +223,73 @@ pub(crate) fn place(
     {
         return Placement::Revise(fact.id);
     }
-    if same_key
+    if let Some(fact) = same_key
         .iter()
-        .any(|fact| knowledge.same_meaning(&draft.key, &fact.value, &draft.value))
+        .find(|fact| knowledge.same_meaning(&draft.key, &fact.value, &draft.value))
     {
-        return Placement::Known;
+        return Placement::Known(fact.id);
     }
     match same_key.first() {
         Some(fact) if !knowledge.vocabulary().is_multi(&draft.key) => Placement::Revise(fact.id),
         _ => Placement::New,
     }
+}
+
+/// Saves `draft`, which contradicts nothing, where [`place`] puts it among the `current`
+/// facts, as said by `origin`: the current fact that already says it (nothing written), a new
+/// version of the fact it revises, or a new fact.
+pub(crate) async fn save_placed(
+    tx: &SpecsTx,
+    knowledge: &Knowledge,
+    current: &[Specification],
+    origin: &Origin,
+    draft: &FactDraft,
+    now: DateTime<Utc>,
+) -> Result<Specification, AgentError> {
+    let value = FactValue::parse(&draft.value)?;
+    let confidence = Confidence::new(draft.confidence)?;
+    let fact = match place(knowledge, current, draft) {
+        Placement::Known(id) => current
+            .iter()
+            .find(|fact| fact.id == id)
+            .cloned()
+            .ok_or_else(|| AgentError::Internal(format!("placed on {id}, which is not current")))?,
+        Placement::Revise(previous) => {
+            specifications::new_version(
+                tx,
+                previous,
+                FactChange {
+                    value,
+                    confidence: Some(confidence),
+                    source: origin.source,
+                    source_id: origin.source_id,
+                    reasoning: draft.reasoning.clone(),
+                    created_by: Some(origin.created_by),
+                },
+                now,
+            )
+            .await?
+        }
+        Placement::New => {
+            specifications::insert(
+                tx,
+                NewSpecification {
+                    project_id: origin.project_id,
+                    session_id: origin.session_id,
+                    category: draft.category,
+                    key: FactKey::parse(&draft.key)?,
+                    value,
+                    source: origin.source,
+                    source_id: origin.source_id,
+                    confidence,
+                    reasoning: draft.reasoning.clone(),
+                    created_by: Some(origin.created_by),
+                    metadata: None,
+                },
+                now,
+            )
+            .await?
+        }
+    };
+    Ok(fact)
 }

@@ -1,7 +1,17 @@
 //! `conflict_detector`: list a project's conflicts, offer the resolution options, and resolve
-//! one. A resolution writes, in one transaction, the fact version it implies (`replace`: the
-//! held-back value; `merge`: the caller's merged value; `keep_old`: nothing), the conflict's
+//! one. A resolution writes, in one transaction, the facts it implies, the conflict's
 //! resolution with who and when, and the recomputed maturity. Resolving twice is refused.
+//!
+//! What a resolution writes depends on what the held-back statement is about:
+//! - the contradicted fact itself (same category and key): `replace` writes the held-back
+//!   value as the fact's next version, `merge` the caller's merged value;
+//! - another fact that a rule excludes together with it ("SQLite" against "10 000 concurrent
+//!   writers"): `replace` saves the held-back statement and deletes the contradicted fact,
+//!   `merge` saves the statement with the caller's value and keeps the contradicted fact;
+//! - no stored fact: `replace` and `merge` save the statement.
+//!
+//! `keep_old` writes no fact. A statement is saved where it belongs among the current facts
+//! (a new fact, or the next version of the one it revises), never into another key.
 
 use std::sync::Arc;
 
@@ -11,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socrates_domain::{
     Category, Code, Confidence, ConflictId, ConflictResolution, ConflictSeverity, ConflictStatus,
-    ConflictType, FactSource, FactValue, ProjectId, SpecificationId,
+    ConflictType, FactDraft, FactSource, FactValue, ProjectId, SpecificationId,
 };
 use socrates_persistence::repositories::conflicts::{self, Conflict, Resolution};
 use socrates_persistence::repositories::projects::Project;
@@ -19,10 +29,11 @@ use socrates_persistence::repositories::specifications::{self, FactChange};
 use socrates_persistence::repositories::{Page, projects};
 use socrates_persistence::{DbError, SpecsDb};
 
-use super::common::{ensure_writable, owned_project, record_maturity};
+use super::common::{Origin, ensure_writable, owned_project, record_maturity, save_placed};
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::cache::ProjectViews;
 use crate::clock::Clock;
+use crate::reasoner::offline::OfflineData;
 
 /// The agent id.
 pub const ID: &str = "conflict_detector";
@@ -184,6 +195,7 @@ pub struct Resolved {
 #[derive(Debug, Clone)]
 pub struct ConflictDetector {
     db: SpecsDb,
+    offline: Arc<OfflineData>,
     clock: Arc<dyn Clock>,
     views: ProjectViews,
 }
@@ -230,11 +242,13 @@ fn detail(conflict: Conflict, old: Option<&specifications::Specification>) -> Co
 }
 
 impl ConflictDetector {
-    /// The agent over the specs database.
+    /// The agent over the specs database; `offline` gives the vocabulary that places a
+    /// resolved statement among the current facts.
     #[must_use]
-    pub fn new(db: SpecsDb, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(db: SpecsDb, offline: Arc<OfflineData>, clock: Arc<dyn Clock>) -> Self {
         Self {
             db,
+            offline,
             clock,
             views: ProjectViews::uncached(),
         }
@@ -305,36 +319,92 @@ impl ConflictDetector {
             Some(id) => specifications::find_by_id(&self.db, id).await?,
             None => None,
         };
-        let old_value = old.as_ref().map_or("(none)", |fact| fact.value.as_str());
         let key = &conflict.pending.key;
         let new_value = &conflict.pending.value;
-        let option = |action, description, impact: &str| ResolutionOption {
+        let option = |action, description: String, impact: String| ResolutionOption {
             action,
             description,
-            impact: impact.to_owned(),
+            impact,
         };
-        Ok(ConflictOptions {
-            conflict_id: conflict.id,
-            status: conflict.status,
-            options: vec![
+        let options = match old.as_ref() {
+            Some(old) if about_the_same_fact(&conflict, old) => {
+                let old_value = &old.value;
+                vec![
+                    option(
+                        ConflictResolution::KeepOld,
+                        format!("Keep {key} = \"{old_value}\" and drop \"{new_value}\"."),
+                        "No fact changes; the new statement is discarded.".to_owned(),
+                    ),
+                    option(
+                        ConflictResolution::Replace,
+                        format!("Set {key} to \"{new_value}\"."),
+                        "A new version of the fact is written; the old value stays in its history."
+                            .to_owned(),
+                    ),
+                    option(
+                        ConflictResolution::Merge,
+                        format!(
+                            "Write one value that combines \"{old_value}\" and \"{new_value}\" (you supply it)."
+                        ),
+                        "A new version of the fact with your merged value (confidence 1.0)."
+                            .to_owned(),
+                    ),
+                ]
+            }
+            // Two facts that exclude each other: each resolution keeps one side or amends the
+            // new statement; none writes one fact's value into the other.
+            Some(old) => {
+                let (old_key, old_value) = (&old.key, &old.value);
+                vec![
+                    option(
+                        ConflictResolution::KeepOld,
+                        format!(
+                            "Keep {old_key} = \"{old_value}\" and drop {key} = \"{new_value}\"."
+                        ),
+                        "No fact changes; the new statement is discarded.".to_owned(),
+                    ),
+                    option(
+                        ConflictResolution::Replace,
+                        format!(
+                            "Set {key} to \"{new_value}\" and withdraw {old_key} = \"{old_value}\"."
+                        ),
+                        format!(
+                            "{key} is saved; {old_key} is deleted (its versions stay in the history)."
+                        ),
+                    ),
+                    option(
+                        ConflictResolution::Merge,
+                        format!(
+                            "Set {key} to a value you supply that fits {old_key} = \"{old_value}\"."
+                        ),
+                        format!(
+                            "{key} is saved with your value (confidence 1.0); {old_key} stays."
+                        ),
+                    ),
+                ]
+            }
+            None => vec![
                 option(
                     ConflictResolution::KeepOld,
-                    format!("Keep {key} = \"{old_value}\" and drop \"{new_value}\"."),
-                    "No fact changes; the new statement is discarded.",
+                    format!("Drop {key} = \"{new_value}\"."),
+                    "No fact changes; the new statement is discarded.".to_owned(),
                 ),
                 option(
                     ConflictResolution::Replace,
                     format!("Set {key} to \"{new_value}\"."),
-                    "A new version of the fact is written; the old value stays in its history.",
+                    format!("{key} is saved as stated."),
                 ),
                 option(
                     ConflictResolution::Merge,
-                    format!(
-                        "Write one value that combines \"{old_value}\" and \"{new_value}\" (you supply it)."
-                    ),
-                    "A new version of the fact with your merged value (confidence 1.0).",
+                    format!("Set {key} to a value you supply."),
+                    format!("{key} is saved with your value (confidence 1.0)."),
                 ),
             ],
+        };
+        Ok(ConflictOptions {
+            conflict_id: conflict.id,
+            status: conflict.status,
+            options,
         })
     }
 
@@ -370,46 +440,83 @@ impl ConflictDetector {
         if conflict.status != ConflictStatus::Open {
             return Err(already_resolved());
         }
+        // The contradicted fact: whether the held-back statement is about the same fact
+        // decides what `replace` and `merge` write.
+        let old = match conflict.old_spec_id {
+            Some(id) => specifications::find_by_id(&self.db, id).await?,
+            None => None,
+        };
+        let same_fact = old
+            .as_ref()
+            .filter(|old| about_the_same_fact(&conflict, old));
         let now = self.clock.now();
         let tx = self.db.begin().await?;
         let reasoning = Some(format!("conflict {} resolved by {resolution}", conflict.id));
-        let target = match resolution {
+        let statement = match resolution {
             // The held-back statement itself: it keeps where it came from (an answer, a
             // document…); the conflict, with its resolution, records the decision.
-            ConflictResolution::Replace => Some(FactChange {
+            ConflictResolution::Replace => Some(HeldStatement {
                 value: FactValue::parse(&conflict.pending.value)?,
-                confidence: Confidence::new(conflict.pending.confidence).ok(),
+                confidence: conflict.pending.confidence,
                 source: conflict.pending.source,
                 source_id: conflict.pending.source_id,
-                reasoning,
-                created_by: Some(context.user_id),
             }),
             // A value the user wrote.
-            ConflictResolution::Merge => merged.map(|value| FactChange {
+            ConflictResolution::Merge => merged.map(|value| HeldStatement {
                 value,
-                confidence: Confidence::new(1.0).ok(),
+                confidence: 1.0,
                 source: FactSource::DirectInput,
                 source_id: Some(conflict.id.into_uuid()),
-                reasoning,
-                created_by: Some(context.user_id),
             }),
             _ => None,
         };
-        let resulting = match (target, conflict.old_spec_id) {
-            (Some(change), Some(old)) => {
-                let fact = specifications::new_version(&tx, old, change, now)
+        let resulting = match (statement, same_fact) {
+            (None, _) => None,
+            // About the contradicted fact: its next version.
+            (Some(statement), Some(old)) => {
+                let change = FactChange {
+                    value: statement.value,
+                    confidence: Confidence::new(statement.confidence).ok(),
+                    source: statement.source,
+                    source_id: statement.source_id,
+                    reasoning,
+                    created_by: Some(context.user_id),
+                };
+                let fact = specifications::new_version(&tx, old.id, change, now)
                     .await
-                    .map_err(|error| match error {
-                        DbError::StaleVersion { .. } | DbError::NotFound { .. } => AgentError::Refused {
-                            code: Code::StaleVersion,
-                            message: "the contradicted fact changed since the conflict was raised; review it first".to_owned(),
-                            details: None,
-                        },
-                        other => other.into(),
-                    })?;
+                    .map_err(contradicted_fact_changed)?;
                 Some(fact.id)
             }
-            _ => None,
+            // About another fact (a rule excludes the two) or about none stored: the
+            // statement is saved where it belongs among the current facts, and `replace`
+            // withdraws the fact it excludes.
+            (Some(statement), None) => {
+                let current = specifications::all_current(&tx, conflict.project_id).await?;
+                let origin = Origin {
+                    project_id: conflict.project_id,
+                    session_id: conflict.session_id,
+                    source: statement.source,
+                    source_id: statement.source_id,
+                    created_by: context.user_id,
+                };
+                let draft = FactDraft {
+                    category: conflict.pending.category,
+                    key: conflict.pending.key.clone(),
+                    value: statement.value.as_str().to_owned(),
+                    confidence: statement.confidence,
+                    reasoning,
+                };
+                let knowledge = self.offline.knowledge();
+                let fact = save_placed(&tx, knowledge, &current, &origin, &draft, now).await?;
+                if resolution == ConflictResolution::Replace
+                    && let Some(old) = &old
+                {
+                    specifications::soft_delete(&tx, old.id, now)
+                        .await
+                        .map_err(contradicted_fact_changed)?;
+                }
+                Some(fact.id)
+            }
         };
         let resolved = conflicts::resolve(
             &tx,
@@ -446,6 +553,32 @@ impl ConflictDetector {
             resulting_spec_id: resulting,
             maturity_score: report.overall,
         })
+    }
+}
+
+/// The held-back statement as a resolution saves it.
+struct HeldStatement {
+    value: FactValue,
+    confidence: f64,
+    source: FactSource,
+    source_id: Option<uuid::Uuid>,
+}
+
+/// Whether the held-back statement is about `old` itself (same category and key), rather than
+/// about a fact that a rule excludes together with it.
+fn about_the_same_fact(conflict: &Conflict, old: &specifications::Specification) -> bool {
+    old.category == conflict.pending.category && old.key == conflict.pending.key
+}
+
+fn contradicted_fact_changed(error: DbError) -> AgentError {
+    match error {
+        DbError::StaleVersion { .. } | DbError::NotFound { .. } => AgentError::Refused {
+            code: Code::StaleVersion,
+            message: "the contradicted fact changed since the conflict was raised; review it first"
+                .to_owned(),
+            details: None,
+        },
+        other => other.into(),
     }
 }
 

@@ -15,14 +15,12 @@ use socrates_domain::{
 };
 use socrates_persistence::repositories::Page;
 use socrates_persistence::repositories::projects::{self, Project};
-use socrates_persistence::repositories::specifications::{
-    self, FactChange, NewSpecification, Specification,
-};
+use socrates_persistence::repositories::specifications::{self, FactChange, Specification};
 use socrates_persistence::{DbError, SpecsDb};
 
 use super::common::{
-    Origin, Placement, ensure_writable, existing_facts, hold_in_conflict, owned_project, place,
-    project_not_found, record_maturity,
+    Origin, ensure_writable, existing_facts, hold_in_conflict, owned_project, project_not_found,
+    record_maturity, save_placed,
 };
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::cache::ProjectViews;
@@ -405,53 +403,6 @@ impl ContextAnalyzer {
         .await?;
         let now = self.clock.now();
         let tx = self.db.begin().await?;
-        let mut raised = Vec::new();
-        let mut saved = None;
-        if findings.is_empty() {
-            let fact = match place(self.offline.knowledge(), &current, &draft) {
-                Placement::Known => current
-                    .iter()
-                    .find(|fact| fact.category == category && fact.key == draft.key)
-                    .cloned(),
-                Placement::Revise(previous) => Some(
-                    specifications::new_version(
-                        &tx,
-                        previous,
-                        FactChange {
-                            value,
-                            confidence: Some(Confidence::new(1.0)?),
-                            source: FactSource::DirectInput,
-                            source_id: None,
-                            reasoning: draft.reasoning.clone(),
-                            created_by: Some(context.user_id),
-                        },
-                        now,
-                    )
-                    .await?,
-                ),
-                Placement::New => Some(
-                    specifications::insert(
-                        &tx,
-                        NewSpecification {
-                            project_id: project.id,
-                            session_id: None,
-                            category,
-                            key,
-                            value,
-                            source: FactSource::DirectInput,
-                            source_id: None,
-                            confidence: Confidence::new(1.0)?,
-                            reasoning: draft.reasoning.clone(),
-                            created_by: Some(context.user_id),
-                            metadata: None,
-                        },
-                        now,
-                    )
-                    .await?,
-                ),
-            };
-            saved = fact.as_ref().map(FactView::from);
-        }
         let origin = Origin {
             project_id: project.id,
             session_id: None,
@@ -459,19 +410,18 @@ impl ContextAnalyzer {
             source_id: None,
             created_by: context.user_id,
         };
+        let knowledge = self.offline.knowledge();
+        let saved = if findings.is_empty() {
+            let fact = save_placed(&tx, knowledge, &current, &origin, &draft, now).await?;
+            Some(FactView::from(&fact))
+        } else {
+            None
+        };
+        let mut raised = Vec::new();
         for finding in &findings {
             let old_spec_id = finding.existing.id.map(SpecificationId::from_uuid);
-            raised.push(
-                hold_in_conflict(
-                    &tx,
-                    self.offline.knowledge(),
-                    &origin,
-                    finding,
-                    old_spec_id,
-                    now,
-                )
-                .await?,
-            );
+            raised
+                .push(hold_in_conflict(&tx, knowledge, &origin, finding, old_spec_id, now).await?);
         }
         let maturity_score = record_maturity(&tx, project.id, "fact_added", None, now)
             .await?

@@ -511,7 +511,7 @@ impl SocraticCounselor {
                 continue;
             }
             let placement = place(self.offline.knowledge(), current, draft);
-            if placement == Placement::Known {
+            if matches!(placement, Placement::Known(_)) {
                 continue;
             }
             match new_specification(session, question, context, draft) {
@@ -573,7 +573,7 @@ impl SocraticCounselor {
                     let fact = specifications::new_version(&tx, previous, change, now).await?;
                     saved.push((index, fact));
                 }
-                Placement::New | Placement::Known => fresh.push((index, new)),
+                Placement::New | Placement::Known(_) => fresh.push((index, new)),
             }
         }
         let (indexes, news): (Vec<usize>, Vec<NewSpecification>) = fresh.into_iter().unzip();
