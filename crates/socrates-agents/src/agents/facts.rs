@@ -170,6 +170,19 @@ pub struct FactChanged {
     pub message: String,
 }
 
+/// The result of `update`: the new version, or the fact unchanged while the conflicts its new
+/// value raised hold that value back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactUpdated {
+    /// The version written; the current version, unchanged, when a conflict holds the value.
+    #[serde(flatten)]
+    pub fact: FactChanged,
+    /// Whether the new value contradicted another current fact.
+    pub conflicts_detected: bool,
+    /// The open conflicts holding the new value back.
+    pub conflicts: Vec<ConflictView>,
+}
+
 /// One version of a fact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FactVersion {
@@ -436,33 +449,86 @@ impl ContextAnalyzer {
         })
     }
 
+    /// A new value for a fact, checked like any new statement against the project's other
+    /// current facts: when it contradicts one, the fact keeps its value and a conflict holds the
+    /// new one until it is resolved.
     async fn update(
         &self,
         context: &AgentContext,
         request: UpdateFact,
-    ) -> Result<FactChanged, AgentError> {
+    ) -> Result<FactUpdated, AgentError> {
         let fact = self.writable_fact(context, request.spec_id).await?;
+        // An edit of an old version would be judged against its own newer one.
+        if !fact.is_current {
+            return Err(stale(DbError::StaleVersion {
+                entity: "specification",
+            }));
+        }
         let value = FactValue::parse(&request.value)?;
+        let reasoning = Some("changed by the user".to_owned());
+        let draft = FactDraft {
+            category: fact.category,
+            key: fact.key.clone(),
+            value: value.as_str().to_owned(),
+            confidence: 1.0,
+            reasoning: reasoning.clone(),
+        };
+        // The fact's own value is what the edit replaces, so it is not a contradiction.
+        let others: Vec<Specification> = specifications::all_current(&self.db, fact.project_id)
+            .await?
+            .into_iter()
+            .filter(|other| other.id != fact.id)
+            .collect();
+        let findings = usage::attributed(
+            UsageContext {
+                user_id: context.user_id,
+                project_id: Some(fact.project_id),
+                session_id: None,
+            },
+            self.reasoner
+                .judge_conflicts(std::slice::from_ref(&draft), &existing_facts(&others)),
+        )
+        .await?;
         let now = self.clock.now();
         let tx = self.db.begin().await?;
-        let version = specifications::new_version(
-            &tx,
-            fact.id,
-            FactChange {
-                value,
-                confidence: Some(Confidence::new(1.0)?),
+        let (version, raised) = if findings.is_empty() {
+            let version = specifications::new_version(
+                &tx,
+                fact.id,
+                FactChange {
+                    value,
+                    confidence: Some(Confidence::new(1.0)?),
+                    source: FactSource::DirectInput,
+                    source_id: None,
+                    reasoning,
+                    created_by: Some(context.user_id),
+                },
+                now,
+            )
+            .await
+            .map_err(stale)?;
+            (version, Vec::new())
+        } else {
+            let origin = Origin {
+                project_id: fact.project_id,
+                session_id: None,
                 source: FactSource::DirectInput,
                 source_id: None,
-                reasoning: Some("changed by the user".to_owned()),
-                created_by: Some(context.user_id),
-            },
-            now,
-        )
-        .await
-        .map_err(stale)?;
+                created_by: context.user_id,
+            };
+            let mut raised = Vec::new();
+            for finding in &findings {
+                let old_spec_id = finding.existing.id.map(SpecificationId::from_uuid);
+                let knowledge = self.offline.knowledge();
+                raised.push(
+                    hold_in_conflict(&tx, knowledge, &origin, finding, old_spec_id, now).await?,
+                );
+            }
+            (fact, raised)
+        };
         let maturity_score = record_maturity(
             &tx,
-            fact.project_id,
+            version.project_id,
             "fact_updated",
             Some(version.id.into_uuid()),
             now,
@@ -470,14 +536,23 @@ impl ContextAnalyzer {
         .await?
         .overall;
         tx.commit().await?;
-        self.views.invalidate(fact.project_id).await;
-        Ok(FactChanged {
-            spec_id: version.id,
-            version: version.version,
-            value: version.value,
-            updated_at: version.created_at,
-            maturity_score,
-            message: "Specification updated".to_owned(),
+        self.views.invalidate(version.project_id).await;
+        let message = if raised.is_empty() {
+            "Specification updated"
+        } else {
+            "The new value contradicts another fact and waits in a conflict; the fact is unchanged"
+        };
+        Ok(FactUpdated {
+            fact: FactChanged {
+                spec_id: version.id,
+                version: version.version,
+                value: version.value,
+                updated_at: version.updated_at,
+                maturity_score,
+                message: message.to_owned(),
+            },
+            conflicts_detected: !raised.is_empty(),
+            conflicts: raised,
         })
     }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::facts::{
     self, AddFact, ExtractText, Extracted, FactAdded, FactChanged, FactHistory, FactList, FactRef,
-    FactVersion, ListFacts, RejectedView, UpdateFact,
+    FactUpdated, FactVersion, ListFacts, RejectedView, UpdateFact,
 };
 
 use super::sessions::{RaisedConflictResponse, SavedFactResponse};
@@ -160,6 +160,29 @@ impl From<FactChanged> for FactChangedResponse {
             updated_at: changed.updated_at,
             maturity_score: changed.maturity_score,
             message: changed.message,
+        }
+    }
+}
+
+/// A fact's new value: its new version, or the fact unchanged while the conflicts the value
+/// raised hold it back.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FactUpdatedResponse {
+    /// The version written; the current version, unchanged, when a conflict holds the value.
+    #[serde(flatten)]
+    pub fact: FactChangedResponse,
+    /// Whether the new value contradicted another current fact.
+    pub conflicts_detected: bool,
+    /// The open conflicts holding the new value back (resolve them to apply it).
+    pub conflicts: Vec<RaisedConflictResponse>,
+}
+
+impl From<FactUpdated> for FactUpdatedResponse {
+    fn from(updated: FactUpdated) -> Self {
+        Self {
+            fact: updated.fact.into(),
+            conflicts_detected: updated.conflicts_detected,
+            conflicts: updated.conflicts.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -367,7 +390,7 @@ pub(crate) async fn add_fact(
     params(("spec_id" = String, Path, description = "The fact's current version")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The new version: `spec_id`, `version`, `value`, `updated_at`, `maturity_score`", body = FactChangedResponse),
+        (status = 200, description = "The new version (`spec_id`, `version`, `value`, `updated_at`, `maturity_score`); when the value contradicts another current fact, the fact unchanged with `conflicts_detected` and the `conflicts` holding the value", body = FactUpdatedResponse),
         (status = 404, description = "No such fact of the caller (`SPECIFICATION_NOT_FOUND`)", body = crate::error::ErrorBody),
         (status = 409, description = "Not the current version (`STALE_VERSION`)", body = crate::error::ErrorBody),
     ))]
@@ -381,8 +404,8 @@ pub(crate) async fn update_fact(
         spec_id: path.into_inner(),
         value: body.into_inner().value,
     };
-    let result: FactChanged = call(&services, &user, "update", &request).await?;
-    Ok(HttpResponse::Ok().json(FactChangedResponse::from(result)))
+    let result: FactUpdated = call(&services, &user, "update", &request).await?;
+    Ok(HttpResponse::Ok().json(FactUpdatedResponse::from(result)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/specifications/{spec_id}", tag = "specifications",

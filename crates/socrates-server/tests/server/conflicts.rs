@@ -304,3 +304,100 @@ async fn an_excluded_fact_changed_since_cannot_be_withdrawn_but_a_merge_still_wo
         ]
     );
 }
+
+#[tokio::test]
+async fn an_edit_that_contradicts_another_fact_waits_in_a_conflict() {
+    let app = super::support::spawn_app().await;
+    let token = app.signed_in_user().await;
+    let (project_id, _, first_conflict) = excluded_pair(&app, &token).await;
+    // A value that fits SQLite is saved by the merge; then the user edits it upwards.
+    let merged = resolve(
+        &app,
+        &token,
+        &first_conflict,
+        &json!({"resolution": "merge", "merged_value": "5"}),
+    )
+    .await;
+    let writers_id = merged["resulting_spec_id"].as_str().unwrap().to_owned();
+    let edit = |value: &str| {
+        let path = format!("/api/v1/specifications/{writers_id}");
+        let body = json!({ "value": value });
+        let app = &app;
+        let token = &token;
+        async move {
+            app.send_authed(reqwest::Method::PUT, &path, token, Some(&body))
+                .await
+        }
+    };
+
+    let held = json_of(edit("10000").await, 200).await;
+    assert_eq!(held["conflicts_detected"], true, "{held}");
+    assert_eq!(
+        held["spec_id"],
+        writers_id.as_str(),
+        "the fact is unchanged"
+    );
+    assert_eq!(held["value"], "5");
+    assert_eq!(held["version"], 1);
+    let conflict = &held["conflicts"][0];
+    assert_eq!(conflict["old_spec"]["key"], "primary_database", "{held}");
+    assert_eq!(conflict["new_spec_value"], "10000");
+    assert_eq!(
+        current_facts(&app, &token, &project_id).await,
+        [
+            pair("concurrent_writers", "5"),
+            pair("primary_database", "SQLite")
+        ]
+    );
+
+    // Replacing applies the edit to the same fact and withdraws SQLite.
+    let conflict_id = conflict["conflict_id"].as_str().unwrap();
+    let resolved = resolve(&app, &token, conflict_id, &json!({"resolution": "replace"})).await;
+    assert_eq!(
+        current_facts(&app, &token, &project_id).await,
+        [pair("concurrent_writers", "10000")]
+    );
+    let history = json_of(
+        app.get_authed(
+            &format!(
+                "/api/v1/specifications/{}/history",
+                resolved["resulting_spec_id"].as_str().unwrap()
+            ),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let values: Vec<&str> = history["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|version| version["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["5", "10000"], "{history}");
+
+    // An edit of a superseded version is refused; an edit of the current one that contradicts
+    // nothing is saved at once.
+    let saved = json_of(edit("8").await, 409).await;
+    assert_eq!(
+        saved["error_code"], "STALE_VERSION",
+        "the edited version is old"
+    );
+    let current = resolved["resulting_spec_id"].as_str().unwrap();
+    let saved = json_of(
+        app.send_authed(
+            reqwest::Method::PUT,
+            &format!("/api/v1/specifications/{current}"),
+            &token,
+            Some(&json!({"value": "20000"})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(saved["conflicts_detected"], false, "{saved}");
+    assert_eq!(saved["conflicts"], json!([]));
+    assert_eq!(saved["version"], 3);
+    assert_eq!(saved["value"], "20000");
+}
