@@ -58,6 +58,12 @@ pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
         Some(endpoint) => Some(crate::otlp::provider(endpoint, settings)?),
         None => None,
     };
+    if traces.is_some() {
+        // A caller's W3C `traceparent` joins its trace (read by the API's root span).
+        opentelemetry::global::set_text_map_propagator(
+            opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+        );
+    }
     let otel = traces.as_ref().map(|provider| {
         tracing_opentelemetry::layer()
             .with_tracer(crate::otlp::tracer(provider))

@@ -1,6 +1,7 @@
 //! Trace export through the real binary: with `OTEL_EXPORTER_OTLP_ENDPOINT` set, the request
 //! spans reach a local OTLP/HTTP endpoint as protobuf, with the service's name and the routes,
-//! and the spans still queued are flushed when the server stops.
+//! a caller's `traceparent` is joined, and the spans still queued are flushed when the server
+//! stops.
 
 use std::process::Stdio;
 
@@ -60,6 +61,17 @@ fn request_spans_are_exported_over_otlp_and_flushed_at_shutdown() {
             .await
             .unwrap();
         assert_eq!(health.status(), 200);
+        // A request that a gateway or another service traced.
+        let joined = client
+            .get(format!("{address}/health/live"))
+            .header(
+                "traceparent",
+                format!("00-{CALLER_TRACE_ID}-{CALLER_SPAN_ID}-01"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(joined.status(), 200);
         me["user_id"].as_str().unwrap().to_owned()
     });
 
@@ -92,6 +104,27 @@ fn request_spans_are_exported_over_otlp_and_flushed_at_shutdown() {
         !text.contains("Traced123!"),
         "a password reached the traces"
     );
+    // OTLP carries ids as raw bytes: the caller's trace id, and its span id as a parent.
+    for (what, hex) in [("trace", CALLER_TRACE_ID), ("parent span", CALLER_SPAN_ID)] {
+        let id = bytes_of(hex);
+        assert!(
+            bodies
+                .windows(id.len())
+                .any(|window| window == id.as_slice()),
+            "the caller's {what} id is not in the export"
+        );
+    }
+}
+
+/// The caller's ids in the `traceparent` sent with one request.
+const CALLER_TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const CALLER_SPAN_ID: &str = "00f067aa0ba902b7";
+
+fn bytes_of(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(&hex[at..at + 2], 16).unwrap())
+        .collect()
 }
 
 #[test]
