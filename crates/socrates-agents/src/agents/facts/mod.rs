@@ -6,8 +6,6 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socrates_domain::{
     Category, Code, Confidence, FactDraft, FactKey, FactSource, FactValue, ProjectId,
@@ -18,218 +16,24 @@ use socrates_persistence::repositories::projects::{self, Project};
 use socrates_persistence::repositories::specifications::{self, FactChange, Specification};
 use socrates_persistence::{DbError, SpecsDb};
 
-use super::common::{
+use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::agents::common::{
     Origin, ensure_writable, existing_facts, hold_in_conflict, owned_project, project_not_found,
     record_maturity, save_placed,
 };
-use crate::agent::{Agent, AgentContext, AgentError, input, output};
 use crate::cache::ProjectViews;
 use crate::clock::Clock;
 use crate::reasoner::offline::OfflineData;
-use crate::reasoner::{ExtractionInput, Reasoner, RejectedItem};
+use crate::reasoner::{ExtractionInput, Reasoner};
 use crate::usage::{self, UsageContext};
 
-use super::socratic::{ConflictView, FactView};
+use crate::agents::socratic::FactView;
+
+mod messages;
+pub use messages::*;
 
 /// The agent id.
 pub const ID: &str = "context_analyzer";
-
-/// `extract`: facts a text states, not saved.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExtractText {
-    /// The project whose facts give context.
-    pub project_id: ProjectId,
-    /// The text.
-    pub text: String,
-}
-
-/// An extracted item that could not become a fact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RejectedView {
-    /// The category as the extractor named it.
-    pub category: String,
-    /// The key it proposed.
-    pub key: String,
-    /// The value it proposed.
-    pub value: String,
-    /// Why it was rejected.
-    pub reason: String,
-}
-
-impl From<RejectedItem> for RejectedView {
-    fn from(item: RejectedItem) -> Self {
-        Self {
-            category: item.raw_category,
-            key: item.key,
-            value: item.value,
-            reason: item.reason,
-        }
-    }
-}
-
-/// The result of `extract`: nothing of it is saved.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Extracted {
-    /// The facts the text states.
-    pub facts: Vec<FactDraft>,
-    /// Items that could not be mapped to a category or key.
-    pub rejected: Vec<RejectedView>,
-}
-
-/// `list`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListFacts {
-    /// The project.
-    pub project_id: ProjectId,
-    /// Only this category.
-    #[serde(default)]
-    pub category: Option<String>,
-    /// Page size (default 50, at most 100).
-    #[serde(default)]
-    pub limit: Option<u64>,
-    /// Rows to skip.
-    #[serde(default)]
-    pub offset: Option<u64>,
-}
-
-/// A page of facts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FactList {
-    /// The facts, by category then age.
-    pub specifications: Vec<FactView>,
-    /// How many match.
-    pub total: u64,
-    /// The page size used.
-    pub limit: u64,
-    /// The offset used.
-    pub offset: u64,
-}
-
-/// `add`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AddFact {
-    /// The project.
-    pub project_id: ProjectId,
-    /// One of the ten categories (aliases accepted).
-    pub category: String,
-    /// snake_case key.
-    pub key: String,
-    /// The value.
-    pub value: String,
-}
-
-/// The result of `add`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FactAdded {
-    /// The saved fact, unless a conflict holds it back.
-    pub specification: Option<FactView>,
-    /// Whether it contradicted a current fact.
-    pub conflicts_detected: bool,
-    /// The open conflicts holding it back; one that already held the same value is reported,
-    /// not duplicated.
-    pub conflicts: Vec<ConflictView>,
-    /// The project's maturity afterwards.
-    pub maturity_score: f64,
-}
-
-/// `update`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateFact {
-    /// The fact's current version.
-    pub spec_id: SpecificationId,
-    /// The new value.
-    pub value: String,
-}
-
-/// `delete`, `history`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FactRef {
-    /// The fact (any of its versions for `history`; the current one for `delete`).
-    pub spec_id: SpecificationId,
-}
-
-/// The result of `update` and `delete`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FactChanged {
-    /// The version written (or deleted).
-    pub spec_id: SpecificationId,
-    /// Its version number.
-    pub version: u32,
-    /// Its value.
-    pub value: String,
-    /// When.
-    pub updated_at: DateTime<Utc>,
-    /// The project's maturity afterwards.
-    pub maturity_score: f64,
-    /// For people.
-    pub message: String,
-}
-
-/// The result of `update`: the new version, or the fact unchanged while the conflicts its new
-/// value raised hold that value back.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FactUpdated {
-    /// The version written; the current version, unchanged, when a conflict holds the value.
-    #[serde(flatten)]
-    pub fact: FactChanged,
-    /// Whether the new value contradicted another current fact.
-    pub conflicts_detected: bool,
-    /// The open conflicts holding the new value back.
-    pub conflicts: Vec<ConflictView>,
-}
-
-/// One version of a fact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FactVersion {
-    /// This version.
-    pub spec_id: SpecificationId,
-    /// Its version number.
-    pub version: u32,
-    /// Its value.
-    pub value: String,
-    /// 0..=1.
-    pub confidence: f64,
-    /// Where it came from.
-    pub source: FactSource,
-    /// Whether it is the fact's current version.
-    pub is_current: bool,
-    /// When it was written.
-    pub created_at: DateTime<Utc>,
-    /// When a newer version replaced it.
-    pub superseded_at: Option<DateTime<Utc>>,
-    /// When it was removed.
-    pub deleted_at: Option<DateTime<Utc>>,
-}
-
-impl From<&Specification> for FactVersion {
-    fn from(version: &Specification) -> Self {
-        Self {
-            spec_id: version.id,
-            version: version.version,
-            value: version.value.clone(),
-            confidence: version.confidence,
-            source: version.source,
-            is_current: version.is_current,
-            created_at: version.created_at,
-            superseded_at: version.superseded_at,
-            deleted_at: version.deleted_at,
-        }
-    }
-}
-
-/// Every version of a fact, oldest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FactHistory {
-    /// The fact's lineage (the id of its first version).
-    pub lineage_id: SpecificationId,
-    /// The versions.
-    pub versions: Vec<FactVersion>,
-}
 
 /// The context analyzer; see the module documentation.
 #[derive(Debug, Clone)]

@@ -1,0 +1,161 @@
+//! What the conflict detector takes and gives: its requests and their results.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use socrates_domain::{
+    Category, ConflictId, ConflictResolution, ConflictSeverity, ConflictStatus, ConflictType,
+    ProjectId, SpecificationId,
+};
+
+/// The fact a conflict contradicts. Only its id when that version is no longer current (it was
+/// replaced or removed since the conflict was raised).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContradictedFact {
+    /// The contradicted version.
+    pub spec_id: Option<SpecificationId>,
+    /// Its category, while it is current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// Its key, while it is current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Its value, while it is current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// The fact a conflict holds back until it is resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldBackFact {
+    /// Its category.
+    pub category: Category,
+    /// Its key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// How sure the extractor was, 0..=1.
+    pub confidence: f64,
+}
+
+/// A conflict as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictDetail {
+    /// The conflict.
+    pub conflict_id: ConflictId,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub conflict_type: ConflictType,
+    /// How serious it is.
+    pub severity: ConflictSeverity,
+    /// `open`, `resolved` or `ignored`.
+    pub status: ConflictStatus,
+    /// The current fact it contradicts.
+    pub old_spec: ContradictedFact,
+    /// The held-back value.
+    pub new_spec_value: String,
+    /// The held-back fact.
+    pub new_spec: HeldBackFact,
+    /// In words.
+    pub description: String,
+    /// Which rule or judge found it.
+    pub detected_by: String,
+    /// When.
+    pub detected_at: DateTime<Utc>,
+    /// How it was resolved.
+    pub resolution: Option<ConflictResolution>,
+    /// When it was resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The fact version the resolution wrote.
+    pub resulting_spec_id: Option<SpecificationId>,
+}
+
+/// `list`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListConflicts {
+    /// The project.
+    pub project_id: ProjectId,
+    /// `open`/`pending`, `resolved` or `ignored`; all when absent.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Page size (default 50, at most 100).
+    #[serde(default)]
+    pub limit: Option<u64>,
+    /// Rows to skip.
+    #[serde(default)]
+    pub offset: Option<u64>,
+}
+
+/// A page of conflicts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictList {
+    /// Newest first.
+    pub conflicts: Vec<ConflictDetail>,
+    /// How many match.
+    pub total: u64,
+}
+
+/// `options`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictRef {
+    /// The conflict.
+    pub conflict_id: ConflictId,
+}
+
+/// `resolve`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveConflict {
+    /// The conflict.
+    pub conflict_id: ConflictId,
+    /// `keep_old`, `replace` or `merge`.
+    pub resolution: String,
+    /// The merged value, required for `merge`.
+    #[serde(default)]
+    pub merged_value: Option<String>,
+    /// Notes kept with the resolution.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// One way to resolve a conflict, in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResolutionOption {
+    /// The resolution to send.
+    pub action: ConflictResolution,
+    /// What it does with this conflict's values.
+    pub description: String,
+    /// What it changes.
+    pub impact: String,
+}
+
+/// The result of `options`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictOptions {
+    /// The conflict.
+    pub conflict_id: ConflictId,
+    /// `open`, `resolved` or `ignored`.
+    pub status: ConflictStatus,
+    /// `keep_old`, `replace` and `merge`, in that order.
+    pub options: Vec<ResolutionOption>,
+}
+
+/// The result of `resolve`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resolved {
+    /// The conflict.
+    pub conflict_id: ConflictId,
+    /// Always `resolved`.
+    pub status: ConflictStatus,
+    /// How.
+    pub resolution: ConflictResolution,
+    /// When.
+    pub resolved_at: DateTime<Utc>,
+    /// The fact version written (`replace`, `merge`).
+    pub resulting_spec_id: Option<SpecificationId>,
+    /// The project's maturity afterwards.
+    pub maturity_score: f64,
+}

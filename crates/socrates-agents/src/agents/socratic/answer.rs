@@ -1,0 +1,306 @@
+//! The answer path of the Socratic counselor: the question it answers, the facts the answer
+//! states, the conflicts they raise, and all of it written in one transaction.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+use socrates_domain::{
+    Code, Confidence, ConflictFinding, ConversationRole, FactKey, FactSource, FactValue,
+    MessageKind, QuestionId, SessionId,
+};
+use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
+use socrates_persistence::repositories::projects::Project;
+use socrates_persistence::repositories::questions::{self, Question};
+use socrates_persistence::repositories::sessions::{self, Session};
+use socrates_persistence::repositories::specifications::{
+    self, FactChange, NewSpecification, Specification,
+};
+
+use super::{AnswerQuestion, AnswerResult, FactView, SocraticCounselor, ensure_active};
+use crate::agent::{AgentContext, AgentError};
+use crate::agents::common::{
+    Origin, Placement, existing_facts, hold_in_conflict, place, record_maturity_with,
+};
+use crate::agents::facts::RejectedView;
+use crate::reasoner::{ExtractionInput, RejectedItem};
+use crate::usage::{self, UsageContext};
+
+impl SocraticCounselor {
+    /// The caller's active session, its project and the question being answered: one
+    /// statement when all is well; the reason when not.
+    pub(super) async fn answered_question(
+        &self,
+        context: &AgentContext,
+        session_id: SessionId,
+        question_id: QuestionId,
+    ) -> Result<(Session, Project, Question), AgentError> {
+        let found = sessions::find_with_owned_project_and_question(
+            &self.db,
+            session_id,
+            context.user_id,
+            question_id,
+        )
+        .await?;
+        match found {
+            Some((session, project, question)) => {
+                ensure_active(&session, &project)?;
+                Ok((session, project, question))
+            }
+            None => {
+                // Which of the three is missing decides the answer.
+                let (session, project) = self.active_session(context, session_id).await?;
+                let question = questions::find_by_id(&self.db, question_id)
+                    .await?
+                    .filter(|q| q.session_id == session.id)
+                    .ok_or_else(|| {
+                        AgentError::not_found(
+                            Code::QuestionNotFound,
+                            format!("Question not found in this session: {question_id}"),
+                        )
+                    })?;
+                Ok((session, project, question))
+            }
+        }
+    }
+
+    pub(super) async fn answer(
+        &self,
+        context: &AgentContext,
+        request: AnswerQuestion,
+    ) -> Result<AnswerResult, AgentError> {
+        if request.answer.trim().is_empty() {
+            return Err(AgentError::Invalid {
+                code: Code::ValidationError,
+                message: "the answer is empty".to_owned(),
+                details: Some(json!({"field": "answer"})),
+            });
+        }
+        let (session, project, question) = self
+            .answered_question(context, request.session_id, request.question_id)
+            .await?;
+        if question.answered_at.is_some() && question.facts_extracted > 0 {
+            return Err(already_answered());
+        }
+        let current = specifications::all_current(&self.db, project.id).await?;
+        let existing = existing_facts(&current);
+
+        // The reasoner runs before any transaction opens: no connection waits on a model.
+        let attribution = UsageContext {
+            user_id: context.user_id,
+            project_id: Some(project.id),
+            session_id: Some(session.id),
+        };
+        let extraction_input = ExtractionInput {
+            question_text: Some(question.text.clone()),
+            question_category: Some(question.category),
+            text: request.answer.clone(),
+            existing: existing.clone(),
+            source: FactSource::SocraticQuestion,
+        };
+        let extraction =
+            usage::attributed(attribution, self.reasoner.extract_facts(&extraction_input)).await?;
+        let findings = usage::attributed(
+            attribution,
+            self.reasoner.judge_conflicts(&extraction.facts, &existing),
+        )
+        .await?;
+        self.write_answer(
+            context,
+            &session,
+            &question,
+            &request.answer,
+            extraction.facts,
+            extraction.rejected,
+            &findings,
+            &current,
+        )
+        .await
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the answer's parts, written together"
+    )]
+    async fn write_answer(
+        &self,
+        context: &AgentContext,
+        session: &Session,
+        question: &Question,
+        answer: &str,
+        drafts: Vec<socrates_domain::FactDraft>,
+        rejected: Vec<RejectedItem>,
+        findings: &[ConflictFinding],
+        current: &[Specification],
+    ) -> Result<AnswerResult, AgentError> {
+        let mut rejected: Vec<RejectedView> = rejected.into_iter().map(Into::into).collect();
+        // Each draft is held in a conflict, skipped as already known, saved as a new fact, or
+        // written as the next version of the fact it refines.
+        let mut to_save: Vec<(usize, NewSpecification, Placement)> = Vec::new();
+        for (index, draft) in drafts.iter().enumerate() {
+            if findings.iter().any(|finding| finding.new == *draft) {
+                continue;
+            }
+            let placement = place(self.offline.knowledge(), current, draft);
+            if matches!(placement, Placement::Known(_)) {
+                continue;
+            }
+            match new_specification(session, question, context, draft) {
+                Ok(new) => to_save.push((index, new, placement)),
+                Err(reason) => rejected.push(RejectedView {
+                    category: draft.category.as_str().to_owned(),
+                    key: draft.key.clone(),
+                    value: draft.value.clone(),
+                    reason,
+                }),
+            }
+        }
+        let now = self.clock.now();
+        let tx = self.db.begin().await?;
+        let entry = |role, kind, content: String| NewConversationEntry {
+            session_id: session.id,
+            project_id: session.project_id,
+            role,
+            kind,
+            content,
+            question_id: Some(question.id),
+            metadata: None,
+        };
+        // The conversation's two entries go with the question's update, in one round trip.
+        let conversation = conversation::append_all_later(
+            vec![
+                entry(
+                    ConversationRole::Assistant,
+                    MessageKind::Question,
+                    question.text.clone(),
+                ),
+                entry(
+                    ConversationRole::User,
+                    MessageKind::Answer,
+                    answer.to_owned(),
+                ),
+            ],
+            now,
+        );
+        let saved_count = u32::try_from(to_save.len()).unwrap_or(u32::MAX);
+        if !questions::mark_answered_with(&tx, question.id, saved_count, now, conversation).await? {
+            tx.rollback().await?;
+            return Err(already_answered());
+        }
+        // Revisions write two rows each; every new fact goes in one multi-row insert.
+        let mut saved: Vec<(usize, Specification)> = Vec::with_capacity(to_save.len());
+        let mut fresh: Vec<(usize, NewSpecification)> = Vec::new();
+        for (index, new, placement) in to_save {
+            match placement {
+                Placement::Revise(previous) => {
+                    let change = FactChange {
+                        value: new.value,
+                        confidence: Some(new.confidence),
+                        source: new.source,
+                        source_id: new.source_id,
+                        reasoning: new.reasoning,
+                        created_by: new.created_by,
+                    };
+                    let fact = specifications::new_version(&tx, previous, change, now).await?;
+                    saved.push((index, fact));
+                }
+                Placement::New | Placement::Known(_) => fresh.push((index, new)),
+            }
+        }
+        let (indexes, news): (Vec<usize>, Vec<NewSpecification>) = fresh.into_iter().unzip();
+        saved.extend(
+            indexes
+                .into_iter()
+                .zip(specifications::insert_all(&tx, news, now).await?),
+        );
+        saved.sort_by_key(|(index, _)| *index);
+        let saved_by_draft: HashMap<usize, socrates_domain::SpecificationId> = saved
+            .iter()
+            .map(|(index, fact)| (*index, fact.id))
+            .collect();
+        let saved: Vec<Specification> = saved.into_iter().map(|(_, fact)| fact).collect();
+        let origin = Origin {
+            project_id: session.project_id,
+            session_id: Some(session.id),
+            source: FactSource::SocraticQuestion,
+            source_id: Some(question.id.into_uuid()),
+            created_by: context.user_id,
+        };
+        let mut raised = Vec::new();
+        for finding in findings {
+            // An intra-answer conflict points at the draft saved in this transaction.
+            let old_spec_id = match finding.existing.id {
+                Some(id) => Some(socrates_domain::SpecificationId::from_uuid(id)),
+                None => drafts
+                    .iter()
+                    .position(|d| d.as_existing() == finding.existing)
+                    .and_then(|index| saved_by_draft.get(&index).copied()),
+            };
+            raised.push(
+                hold_in_conflict(
+                    &tx,
+                    self.offline.knowledge(),
+                    &origin,
+                    finding,
+                    old_spec_id,
+                    now,
+                )
+                .await?,
+            );
+        }
+        let report = record_maturity_with(
+            &tx,
+            session.project_id,
+            "answer",
+            Some(question.id.into_uuid()),
+            now,
+            sessions::touch_later(session.id, now),
+        )
+        .await?;
+        tx.commit().await?;
+        self.views.invalidate(session.project_id).await;
+        Ok(AnswerResult {
+            success: true,
+            specs_extracted: saved_count,
+            specifications: saved.iter().map(FactView::from).collect(),
+            rejected,
+            conflicts_detected: !raised.is_empty(),
+            conflicts: raised,
+            maturity_score: report.overall,
+            coverage_breakdown: report
+                .categories
+                .iter()
+                .map(|c| (c.category, c.coverage_percent))
+                .collect(),
+        })
+    }
+}
+
+fn already_answered() -> AgentError {
+    AgentError::Refused {
+        code: Code::QuestionAlreadyAnswered,
+        message: "this question was already answered; ask for the next one".to_owned(),
+        details: None,
+    }
+}
+
+/// A draft as a fact to store, or why it cannot be one.
+fn new_specification(
+    session: &Session,
+    question: &Question,
+    context: &AgentContext,
+    draft: &socrates_domain::FactDraft,
+) -> Result<NewSpecification, String> {
+    Ok(NewSpecification {
+        project_id: session.project_id,
+        session_id: Some(session.id),
+        category: draft.category,
+        key: FactKey::parse(&draft.key).map_err(|e| e.to_string())?,
+        value: FactValue::parse(&draft.value).map_err(|e| e.to_string())?,
+        source: FactSource::SocraticQuestion,
+        source_id: Some(question.id.into_uuid()),
+        confidence: Confidence::new(draft.confidence).map_err(|e| e.to_string())?,
+        reasoning: draft.reasoning.clone(),
+        created_by: Some(context.user_id),
+        metadata: None,
+    })
+}

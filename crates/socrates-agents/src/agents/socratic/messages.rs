@@ -1,0 +1,197 @@
+//! What the Socratic counselor takes and gives: its requests and their results.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use socrates_domain::{
+    Category, ConflictSeverity, ConflictType, ConversationRole, FactSource, MessageKind, ProjectId,
+    QuestionId, SessionId, SessionMode, SessionStatus,
+};
+use socrates_persistence::repositories::sessions::Session;
+use socrates_persistence::repositories::specifications::Specification;
+
+use crate::agents::conflicts::ContradictedFact;
+use crate::agents::facts::RejectedView;
+
+/// A session as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// The session.
+    pub session_id: SessionId,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// `socratic` or `direct_chat`.
+    pub mode: SessionMode,
+    /// `active` or `ended`.
+    pub status: SessionStatus,
+    /// When it was opened.
+    pub started_at: DateTime<Utc>,
+    /// When it was ended.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The last question, answer or message.
+    pub last_activity: DateTime<Utc>,
+}
+
+impl From<Session> for SessionView {
+    fn from(session: Session) -> Self {
+        Self {
+            session_id: session.id,
+            project_id: session.project_id,
+            mode: session.mode,
+            status: session.status,
+            started_at: session.started_at,
+            ended_at: session.ended_at,
+            last_activity: session.last_activity_at,
+        }
+    }
+}
+
+/// `start_session`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartSession {
+    /// The project to work on.
+    pub project_id: ProjectId,
+    /// `socratic` (default) or `direct_chat` (`direct`, `chat` accepted).
+    #[serde(default)]
+    pub mode: Option<String>,
+}
+
+/// `get_session`, `next_question`, `end_session`, `history`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRef {
+    /// The session.
+    pub session_id: SessionId,
+}
+
+/// A question to put to the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionView {
+    /// The stored question.
+    pub question_id: QuestionId,
+    /// The question.
+    pub text: String,
+    /// Its category.
+    pub category: Category,
+    /// Why it matters.
+    pub context: Option<String>,
+    /// The team role that asks it.
+    pub persona: Option<String>,
+    /// Quality-control score, 0..=1.
+    pub quality_score: f64,
+    /// The project's maturity when it was asked.
+    pub maturity_score: f64,
+}
+
+/// `answer`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerQuestion {
+    /// The session.
+    pub session_id: SessionId,
+    /// The question being answered; it must belong to the session.
+    pub question_id: QuestionId,
+    /// The answer.
+    pub answer: String,
+}
+
+/// A saved fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactView {
+    /// The fact's id (this version).
+    pub spec_id: socrates_domain::SpecificationId,
+    /// Its category.
+    pub category: Category,
+    /// Its key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// 0..=1.
+    pub confidence: f64,
+    /// Where it came from.
+    pub source: FactSource,
+    /// Its version.
+    pub version: u32,
+}
+
+impl From<&Specification> for FactView {
+    fn from(fact: &Specification) -> Self {
+        Self {
+            spec_id: fact.id,
+            category: fact.category,
+            key: fact.key.clone(),
+            value: fact.value.clone(),
+            confidence: fact.confidence,
+            source: fact.source,
+            version: fact.version,
+        }
+    }
+}
+
+/// A conflict the answer raised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictView {
+    /// The conflict.
+    pub conflict_id: socrates_domain::ConflictId,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub conflict_type: ConflictType,
+    /// How serious it is.
+    pub severity: ConflictSeverity,
+    /// The current fact it contradicts.
+    pub old_spec: ContradictedFact,
+    /// The value held back until the conflict is resolved.
+    pub new_spec_value: String,
+    /// In words.
+    pub description: String,
+    /// `keep_old`, `replace`, `merge`.
+    pub resolution_options: Vec<String>,
+}
+
+/// The result of `answer`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerResult {
+    /// Always true: nothing the user said is lost.
+    pub success: bool,
+    /// How many facts were saved.
+    pub specs_extracted: u32,
+    /// The saved facts.
+    pub specifications: Vec<FactView>,
+    /// Items the extractor could not map, with the reason.
+    pub rejected: Vec<RejectedView>,
+    /// Whether the answer contradicted something.
+    pub conflicts_detected: bool,
+    /// The open conflicts holding its contradicting statements until they are resolved; a
+    /// statement an open conflict already holds is reported with that conflict, not a new one.
+    pub conflicts: Vec<ConflictView>,
+    /// The project's maturity after the answer.
+    pub maturity_score: f64,
+    /// Coverage per category in percent after the answer.
+    pub coverage_breakdown: std::collections::BTreeMap<Category, f64>,
+}
+
+/// One entry of a session's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// Who spoke.
+    pub role: ConversationRole,
+    /// What kind of entry.
+    pub kind: MessageKind,
+    /// The text.
+    pub content: String,
+    /// The question it asks or answers.
+    pub question_id: Option<QuestionId>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A session's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    /// The session.
+    pub session_id: SessionId,
+    /// How many entries the session has (the first 100 are listed).
+    pub total: u64,
+    /// Oldest first.
+    pub entries: Vec<HistoryEntry>,
+}

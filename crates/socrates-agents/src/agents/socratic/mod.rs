@@ -1,0 +1,301 @@
+//! `socratic_counselor`: sessions (start, get, end, history), the next question, and the
+//! answer path.
+//!
+//! The answer path asks the reasoner first — extraction, then the conflict judgement over the
+//! current facts — with no transaction open, then writes everything in **one** transaction:
+//! the question and answer in the conversation, the saved facts, the conflicts holding back
+//! the contradicting ones, the recomputed maturity on the project and its `maturity_tracking`
+//! row. A reasoner failure writes nothing; the same answer can be sent again.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use socrates_domain::{Code, SessionId, SessionMode, SessionStatus, compute_maturity};
+use socrates_persistence::SpecsDb;
+use socrates_persistence::repositories::Page;
+use socrates_persistence::repositories::conversation;
+use socrates_persistence::repositories::projects::{self, Project};
+use socrates_persistence::repositories::questions::{self, NewQuestion};
+use socrates_persistence::repositories::sessions::{self, Session};
+use socrates_persistence::repositories::specifications;
+
+use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::agents::common::{ensure_writable, existing_facts, project_not_found};
+use crate::cache::ProjectViews;
+use crate::clock::Clock;
+use crate::reasoner::offline::OfflineData;
+use crate::reasoner::{QuestionContext, Reasoner, ReasonerError};
+use crate::usage::{self, UsageContext};
+
+mod answer;
+mod messages;
+pub use messages::*;
+
+/// The agent id.
+pub const ID: &str = "socratic_counselor";
+
+/// The counselor; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct SocraticCounselor {
+    db: SpecsDb,
+    reasoner: Arc<dyn Reasoner>,
+    offline: Arc<OfflineData>,
+    clock: Arc<dyn Clock>,
+    views: ProjectViews,
+}
+
+fn session_not_found(id: SessionId) -> AgentError {
+    AgentError::not_found(Code::SessionNotFound, format!("Session not found: {id}"))
+}
+
+impl SocraticCounselor {
+    /// The counselor over the specs database and the reasoner; `offline` gives the
+    /// vocabulary and value comparison that decide whether a fact is new or known.
+    #[must_use]
+    pub fn new(
+        db: SpecsDb,
+        reasoner: Arc<dyn Reasoner>,
+        offline: Arc<OfflineData>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            db,
+            reasoner,
+            offline,
+            clock,
+            views: ProjectViews::uncached(),
+        }
+    }
+
+    /// Drops the project's cached views in `views` after every change this agent commits.
+    #[must_use]
+    pub fn with_views(mut self, views: ProjectViews) -> Self {
+        self.views = views;
+        self
+    }
+
+    /// The caller's session and its project; 404 for anyone else's.
+    async fn owned_session(
+        &self,
+        context: &AgentContext,
+        id: SessionId,
+    ) -> Result<(Session, Project), AgentError> {
+        sessions::find_with_owned_project(&self.db, id, context.user_id)
+            .await?
+            .ok_or_else(|| session_not_found(id))
+    }
+
+    async fn active_session(
+        &self,
+        context: &AgentContext,
+        id: SessionId,
+    ) -> Result<(Session, Project), AgentError> {
+        let (session, project) = self.owned_session(context, id).await?;
+        ensure_active(&session, &project)?;
+        Ok((session, project))
+    }
+
+    async fn start_session(
+        &self,
+        context: &AgentContext,
+        request: StartSession,
+    ) -> Result<SessionView, AgentError> {
+        let mode = match request.mode.as_deref() {
+            None => SessionMode::Socratic,
+            Some(raw) => raw.parse().map_err(|_| AgentError::Invalid {
+                code: Code::ValidationError,
+                message: format!("unknown session mode `{raw}`"),
+                details: Some(json!({"field": "mode", "allowed": ["socratic", "direct_chat"]})),
+            })?,
+        };
+        let project = projects::find_owned(&self.db, request.project_id, context.user_id)
+            .await?
+            .ok_or_else(|| project_not_found(request.project_id))?;
+        ensure_writable(&project)?;
+        let session = sessions::create(
+            &self.db,
+            project.id,
+            context.user_id,
+            mode,
+            self.clock.now(),
+        )
+        .await?;
+        Ok(session.into())
+    }
+
+    async fn next_question(
+        &self,
+        context: &AgentContext,
+        request: SessionRef,
+    ) -> Result<QuestionView, AgentError> {
+        let (session, project) = self.active_session(context, request.session_id).await?;
+        let facts = specifications::all_current(&self.db, project.id).await?;
+        let asked: HashSet<String> = questions::template_ids_for_project(&self.db, project.id)
+            .await?
+            .into_iter()
+            .collect();
+        let report = compute_maturity(facts.iter().map(|f| (f.category, f.confidence)));
+        let existing = existing_facts(&facts);
+        let attribution = UsageContext {
+            user_id: context.user_id,
+            project_id: Some(project.id),
+            session_id: Some(session.id),
+        };
+        let mut draft = None;
+        // The least covered category first; when its bank is exhausted, the next least.
+        for category in report.categories_by_need() {
+            let question_context = QuestionContext {
+                project_name: project.name.clone(),
+                project_description: project.description.clone().unwrap_or_default(),
+                focus_category: category,
+                persona: None,
+                asked_template_ids: asked.clone(),
+                existing_facts: existing.clone(),
+            };
+            match usage::attributed(
+                attribution,
+                self.reasoner.generate_question(&question_context),
+            )
+            .await
+            {
+                Ok(found) => {
+                    draft = Some(found);
+                    break;
+                }
+                Err(ReasonerError::QuestionBankExhausted { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        let draft = draft.ok_or_else(|| AgentError::Refused {
+            code: Code::QuestionsExhausted,
+            message: "every question of every category has been asked in this project".to_owned(),
+            details: None,
+        })?;
+        let now = self.clock.now();
+        // The question and the session's activity go to the database in one round trip.
+        let question = questions::insert_with(
+            &self.db,
+            NewQuestion {
+                project_id: project.id,
+                session_id: session.id,
+                text: draft.text,
+                category: draft.category,
+                context: Some(draft.context),
+                template_id: draft.template_id,
+                persona: draft.persona,
+                quality_score: 1.0,
+                bias_score: None,
+            },
+            now,
+            sessions::touch_later(session.id, now),
+        )
+        .await?;
+        Ok(QuestionView {
+            question_id: question.id,
+            text: question.text,
+            category: question.category,
+            context: question.context,
+            persona: question.persona,
+            quality_score: question.quality_score,
+            maturity_score: report.overall,
+        })
+    }
+
+    async fn end_session(
+        &self,
+        context: &AgentContext,
+        request: SessionRef,
+    ) -> Result<SessionView, AgentError> {
+        let (session, _) = self.owned_session(context, request.session_id).await?;
+        if session.status == SessionStatus::Ended {
+            return Ok(session.into());
+        }
+        Ok(sessions::end(&self.db, session.id, self.clock.now())
+            .await?
+            .into())
+    }
+
+    async fn history(
+        &self,
+        context: &AgentContext,
+        request: SessionRef,
+    ) -> Result<History, AgentError> {
+        let (session, _) = self.owned_session(context, request.session_id).await?;
+        let (entries, total) =
+            conversation::list_for_session(&self.db, session.id, Page::new(Some(100), None))
+                .await?;
+        Ok(History {
+            session_id: session.id,
+            total,
+            entries: entries
+                .into_iter()
+                .map(|entry| HistoryEntry {
+                    role: entry.role,
+                    kind: entry.kind,
+                    content: entry.content,
+                    question_id: entry.question_id,
+                    created_at: entry.created_at,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// Refuses work in an ended session or an archived project.
+fn ensure_active(session: &Session, project: &Project) -> Result<(), AgentError> {
+    ensure_writable(project)?;
+    if session.status == SessionStatus::Ended {
+        return Err(AgentError::Refused {
+            code: Code::SessionEnded,
+            message: "the session has ended; start a new one".to_owned(),
+            details: None,
+        });
+    }
+    Ok(())
+}
+
+const CAPABILITIES: &[&str] = &[
+    "start_session",
+    "get_session",
+    "next_question",
+    "answer",
+    "end_session",
+    "history",
+];
+
+#[async_trait]
+impl Agent for SocraticCounselor {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn capabilities(&self) -> &'static [&'static str] {
+        CAPABILITIES
+    }
+
+    async fn handle(
+        &self,
+        context: &AgentContext,
+        action: &str,
+        request: Value,
+    ) -> Result<Value, AgentError> {
+        match action {
+            "start_session" => output(&self.start_session(context, input(request)?).await?),
+            "get_session" => {
+                let request: SessionRef = input(request)?;
+                let (session, _) = self.owned_session(context, request.session_id).await?;
+                output(&SessionView::from(session))
+            }
+            "next_question" => output(&self.next_question(context, input(request)?).await?),
+            "answer" => output(&self.answer(context, input(request)?).await?),
+            "end_session" => output(&self.end_session(context, input(request)?).await?),
+            "history" => output(&self.history(context, input(request)?).await?),
+            other => Err(AgentError::UnsupportedAction {
+                agent: ID.to_owned(),
+                action: other.to_owned(),
+            }),
+        }
+    }
+}
