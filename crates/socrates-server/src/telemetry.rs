@@ -10,6 +10,7 @@
 
 use std::io::IsTerminal;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
@@ -139,7 +140,60 @@ fn init_sentry(dsn: &str, settings: &Settings) -> anyhow::Result<sentry::ClientI
         scrub_map(&mut breadcrumb.data);
         Some(breadcrumb)
     }));
+    options.transport = Some(Arc::new(LoggedTransportFactory));
     Ok(sentry::init(options))
+}
+
+/// Sentry's own ureq transport, on [`sentry_agent`].
+struct LoggedTransportFactory;
+
+impl sentry::TransportFactory for LoggedTransportFactory {
+    fn create_transport_with_options(
+        &self,
+        options: sentry::TransportOptions,
+    ) -> Arc<dyn sentry::Transport> {
+        Arc::new(
+            sentry::transports::UreqHttpTransportOptions::from(options)
+                .with_agent(sentry_agent())
+                .build(),
+        )
+    }
+}
+
+/// How long one delivery to Sentry may take.
+const SENTRY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The HTTP agent of the Sentry transport (rustls, proxies from the environment), which logs
+/// every report that does not reach Sentry: the transport itself drops it silently.
+fn sentry_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(SENTRY_TIMEOUT))
+        .middleware(log_undelivered_reports)
+        .build()
+        .into()
+}
+
+/// Passes a report on and logs a warning when Sentry refused it or could not be reached.
+fn log_undelivered_reports(
+    request: http::Request<ureq::SendBody<'_>>,
+    next: ureq::middleware::MiddlewareNext<'_>,
+) -> Result<http::Response<ureq::Body>, ureq::Error> {
+    let result = next.handle(request);
+    match &result {
+        Ok(response)
+            if response.status().is_client_error() || response.status().is_server_error() =>
+        {
+            tracing::warn!(
+                status = response.status().as_u16(),
+                "Sentry refused an error report; it is lost"
+            );
+        }
+        Ok(_) => {}
+        Err(error) => {
+            tracing::warn!(%error, "an error report could not be delivered to Sentry; it is lost");
+        }
+    }
+    result
 }
 
 /// Names of fields that may hold secrets or what people wrote; their values never leave.

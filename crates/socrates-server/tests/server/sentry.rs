@@ -14,14 +14,25 @@ use super::binary::{server_command, sign_up, terminate, wait_until_listening};
 const PASSWORD: &str = "Sentry123!pass";
 const PRIVATE_TEXT: &str = "Our secret launch plan is a dog-walking marketplace";
 
-#[test]
-fn a_failed_request_is_reported_to_sentry_without_personal_data() {
+/// A server reporting to a local Sentry endpoint that answers `sentry_status`, whose model
+/// provider is down so that extraction answers 5xx.
+struct Reporting {
+    runtime: tokio::runtime::Runtime,
+    sentry: MockServer,
+    _model: MockServer,
+    _directory: tempfile::TempDir,
+    child: std::process::Child,
+    address: String,
+    reader: std::thread::JoinHandle<Vec<String>>,
+}
+
+fn start_reporting(sentry_status: u16) -> Reporting {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (sentry, model) = runtime.block_on(async {
         let sentry = MockServer::start().await;
         Mock::given(method("POST"))
             .and(path("/api/42/envelope/"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "x"})))
+            .respond_with(ResponseTemplate::new(sentry_status).set_body_json(json!({"id": "x"})))
             .mount(&sentry)
             .await;
         // The model provider is down: every call fails, so the request answers 5xx.
@@ -56,13 +67,25 @@ fn a_failed_request_is_reported_to_sentry_without_personal_data() {
             .any(|line| line.contains("errors and panics are reported to Sentry")),
         "{lines:#?}"
     );
+    Reporting {
+        runtime,
+        sentry,
+        _model: model,
+        _directory: directory,
+        child,
+        address,
+        reader,
+    }
+}
 
-    let (request_id, token) = runtime.block_on(async {
+/// Signs `email` up and sends a request that fails with 5xx: (its request id, the token).
+fn fail_a_request(reporting: &Reporting, email: &str) -> (String, String) {
+    let address = &reporting.address;
+    reporting.runtime.block_on(async {
         let client = reqwest::Client::new();
         let url = |path: &str| format!("{address}/api/v1{path}");
-        let email = "reported@example.com";
         let credentials = json!({"email": email, "password": PASSWORD});
-        let token = sign_up(&client, &address, &credentials).await;
+        let token = sign_up(&client, address, &credentials).await;
         let project: serde_json::Value = client
             .post(url("/projects"))
             .bearer_auth(&token)
@@ -86,7 +109,14 @@ fn a_failed_request_is_reported_to_sentry_without_personal_data() {
             .unwrap()
             .to_owned();
         (request_id, token)
-    });
+    })
+}
+
+#[test]
+fn a_failed_request_is_reported_to_sentry_without_personal_data() {
+    let mut reporting = start_reporting(200);
+    let (request_id, token) = fail_a_request(&reporting, "reported@example.com");
+    let (runtime, sentry) = (&reporting.runtime, &reporting.sentry);
 
     // The transport sends in the background: wait for the envelope.
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -160,8 +190,34 @@ fn a_failed_request_is_reported_to_sentry_without_personal_data() {
         );
     }
 
-    terminate(&mut child);
-    drop(reader.join());
+    terminate(&mut reporting.child);
+    drop(reporting.reader.join());
+}
+
+#[test]
+fn a_report_that_sentry_refuses_is_logged_as_lost() {
+    let mut reporting = start_reporting(500);
+    fail_a_request(&reporting, "refused@example.com");
+    // The transport sends in the background: wait for Sentry to have answered.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while reporting
+        .runtime
+        .block_on(reporting.sentry.received_requests())
+        .unwrap_or_default()
+        .is_empty()
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    terminate(&mut reporting.child);
+    let lines = reporting.reader.join().unwrap();
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("Sentry refused an error report") && line.contains("500")),
+        "{lines:#?}"
+    );
 }
 
 #[test]
