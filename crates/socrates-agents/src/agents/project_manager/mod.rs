@@ -1,16 +1,13 @@
 //! `project_manager`: create, get, list, update, archive, status and phase advance of the
 //! caller's projects. Another user's project is "not found", exactly like a missing one.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socrates_domain::{
-    AdvanceRefusal, Category, Code, Description, MaturityReport, ProjectId, ProjectName,
-    ProjectPhase, ProjectStatus, check_phase_advance, compute_maturity,
+    AdvanceRefusal, Code, Description, MaturityReport, ProjectId, ProjectName, ProjectStatus,
+    check_phase_advance, compute_maturity,
 };
 use socrates_persistence::SpecsDb;
 use socrates_persistence::repositories::projects::{
@@ -18,208 +15,16 @@ use socrates_persistence::repositories::projects::{
 };
 use socrates_persistence::repositories::{Page, maturity, specifications};
 
-use super::common::{ensure_writable, owned_project, project_not_found};
 use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::agents::common::{ensure_writable, owned_project, project_not_found};
 use crate::cache::ProjectViews;
 use crate::clock::Clock;
 
+mod messages;
+pub use messages::*;
+
 /// The agent id.
 pub const ID: &str = "project_manager";
-
-/// What a project looks like to its owner.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProjectView {
-    /// The project's id.
-    pub project_id: ProjectId,
-    /// Its name.
-    pub name: String,
-    /// What it is about.
-    pub description: Option<String>,
-    /// Lifecycle phase.
-    pub phase: ProjectPhase,
-    /// `active`, `archived` or `completed`.
-    pub status: ProjectStatus,
-    /// Overall maturity, 0–100.
-    pub maturity_score: f64,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Project> for ProjectView {
-    fn from(project: Project) -> Self {
-        Self {
-            project_id: project.id,
-            name: project.name,
-            description: project.description,
-            phase: project.phase,
-            status: project.status,
-            maturity_score: project.maturity_score,
-            created_at: project.created_at,
-            updated_at: project.updated_at,
-        }
-    }
-}
-
-/// `create`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateProject {
-    /// 1–255 characters, no markup characters.
-    pub name: String,
-    /// Up to 2 000 characters.
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
-/// `get`, `archive`, `status`, `advance_phase`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProjectRef {
-    /// The project.
-    pub project_id: ProjectId,
-}
-
-/// `list`.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListProjects {
-    /// Only this status (everything but archived when absent).
-    #[serde(default)]
-    pub status: Option<ProjectStatus>,
-    /// Only this phase.
-    #[serde(default)]
-    pub phase: Option<ProjectPhase>,
-    /// Page size (default 50, at most 100).
-    #[serde(default)]
-    pub limit: Option<u64>,
-    /// Rows to skip.
-    #[serde(default)]
-    pub offset: Option<u64>,
-}
-
-/// A page of projects.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProjectList {
-    /// The page, newest first.
-    pub projects: Vec<ProjectView>,
-    /// How many match the filter in all.
-    pub total: u64,
-    /// The page size used.
-    pub limit: u64,
-    /// The offset used.
-    pub offset: u64,
-}
-
-/// `update`: absent fields stay as they are; `description: null` clears it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateProject {
-    /// The project.
-    pub project_id: ProjectId,
-    /// A new name.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// A new description; `Some(None)` clears it.
-    #[serde(default, with = "double_option")]
-    pub description: Option<Option<String>>,
-}
-
-/// Distinguishes an absent field from an explicit `null`.
-mod double_option {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(
-        value: &Option<Option<String>>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(inner) => inner.serialize(serializer),
-            None => serializer.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Option<String>>, D::Error> {
-        Option::<String>::deserialize(deserializer).map(Some)
-    }
-}
-
-/// The result of `archive`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Archived {
-    /// The project.
-    pub project_id: ProjectId,
-    /// For people.
-    pub message: String,
-}
-
-/// Coverage of one category in a status report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CategoryStatus {
-    /// The category.
-    pub category: Category,
-    /// Its weight.
-    pub weight: u32,
-    /// Current facts in it.
-    pub facts: u32,
-    /// Sum of their confidences.
-    pub confidence_sum: f64,
-    /// Coverage in percent.
-    pub coverage_percent: f64,
-}
-
-impl From<&socrates_domain::CategoryCoverage> for CategoryStatus {
-    fn from(coverage: &socrates_domain::CategoryCoverage) -> Self {
-        Self {
-            category: coverage.category,
-            weight: coverage.weight,
-            facts: coverage.fact_count,
-            confidence_sum: coverage.confidence_sum,
-            coverage_percent: coverage.coverage_percent,
-        }
-    }
-}
-
-/// `status`: where the specification stands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProjectStatusReport {
-    /// The project.
-    pub project_id: ProjectId,
-    /// Lifecycle phase.
-    pub phase: ProjectPhase,
-    /// Overall maturity, 0–100, computed from the current facts.
-    pub maturity_score: f64,
-    /// Coverage per category in percent, every category present.
-    pub coverage_breakdown: BTreeMap<Category, f64>,
-    /// The same per category with counts and weights, in canonical order.
-    pub categories: Vec<CategoryStatus>,
-    /// Current facts.
-    pub specifications_count: u32,
-    /// Conflicts awaiting a resolution.
-    pub unresolved_conflicts: u64,
-    /// The category the next question should be about.
-    pub next_category: Category,
-    /// Whether the next phase may be entered now, and why not.
-    pub can_advance: bool,
-    /// The reasons the next phase is refused (empty when it may be entered).
-    pub advance_blockers: Vec<Value>,
-}
-
-/// The result of `advance_phase`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PhaseAdvanced {
-    /// The project.
-    pub project_id: ProjectId,
-    /// The phase it was in.
-    pub previous_phase: ProjectPhase,
-    /// The phase it is in now.
-    pub phase: ProjectPhase,
-    /// Maturity at the time of the advance.
-    pub maturity_score: f64,
-}
 
 /// One refusal as the client sees it.
 fn refusal_json(refusal: &AdvanceRefusal) -> Value {
