@@ -339,6 +339,14 @@ async fn an_edit_that_contradicts_another_fact_waits_in_a_conflict() {
     );
     assert_eq!(held["value"], "5");
     assert_eq!(held["version"], 1);
+    assert_eq!(
+        held["maturity_score"], merged["maturity_score"],
+        "nothing changed, nor did the maturity"
+    );
+    assert_eq!(
+        held["message"],
+        "The new value contradicts another fact and waits in a conflict; the fact is unchanged"
+    );
     let conflict = &held["conflicts"][0];
     assert_eq!(conflict["old_spec"]["key"], "primary_database", "{held}");
     assert_eq!(conflict["new_spec_value"], "10000");

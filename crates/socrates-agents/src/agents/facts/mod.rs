@@ -108,15 +108,16 @@ impl ContextAnalyzer {
         Ok((fact, project))
     }
 
-    /// The caller's fact version, when its project may change; see [`ensure_writable`].
+    /// The caller's fact version with its project, when the project may change; see
+    /// [`ensure_writable`].
     async fn writable_fact(
         &self,
         context: &AgentContext,
         id: SpecificationId,
-    ) -> Result<Specification, AgentError> {
+    ) -> Result<(Specification, Project), AgentError> {
         let (fact, project) = self.owned_fact(context, id).await?;
         ensure_writable(&project)?;
-        Ok(fact)
+        Ok((fact, project))
     }
 
     async fn extract(
@@ -261,12 +262,10 @@ impl ContextAnalyzer {
         context: &AgentContext,
         request: UpdateFact,
     ) -> Result<FactUpdated, AgentError> {
-        let fact = self.writable_fact(context, request.spec_id).await?;
+        let (fact, project) = self.writable_fact(context, request.spec_id).await?;
         // An edit of an old version would be judged against its own newer one.
         if !fact.is_current {
-            return Err(stale(DbError::StaleVersion {
-                entity: "specification",
-            }));
+            return Err(not_current());
         }
         let value = FactValue::parse(&request.value)?;
         let reasoning = Some("changed by the user".to_owned());
@@ -295,7 +294,7 @@ impl ContextAnalyzer {
         .await?;
         let now = self.clock.now();
         let tx = self.db.begin().await?;
-        let (version, raised) = if findings.is_empty() {
+        let updated = if findings.is_empty() {
             let version = specifications::new_version(
                 &tx,
                 fact.id,
@@ -311,8 +310,29 @@ impl ContextAnalyzer {
             )
             .await
             .map_err(stale)?;
-            (version, Vec::new())
+            let maturity_score = record_maturity(
+                &tx,
+                version.project_id,
+                "fact_updated",
+                Some(version.id.into_uuid()),
+                now,
+            )
+            .await?
+            .overall;
+            FactUpdated {
+                fact: FactChanged {
+                    spec_id: version.id,
+                    version: version.version,
+                    value: version.value,
+                    updated_at: version.updated_at,
+                    maturity_score,
+                    message: "Specification updated".to_owned(),
+                },
+                conflicts_detected: false,
+                conflicts: Vec::new(),
+            }
         } else {
+            // No fact changes, so neither does the maturity: only the conflicts are written.
             let origin = Origin {
                 project_id: fact.project_id,
                 session_id: None,
@@ -320,44 +340,32 @@ impl ContextAnalyzer {
                 source_id: None,
                 created_by: context.user_id,
             };
+            let knowledge = self.offline.knowledge();
             let mut raised = Vec::new();
             for finding in &findings {
                 let old_spec_id = finding.existing.id.map(SpecificationId::from_uuid);
-                let knowledge = self.offline.knowledge();
                 raised.push(
                     hold_in_conflict(&tx, knowledge, &origin, finding, old_spec_id, now).await?,
                 );
             }
-            (fact, raised)
+            FactUpdated {
+                fact: FactChanged {
+                    spec_id: fact.id,
+                    version: fact.version,
+                    value: fact.value,
+                    updated_at: fact.updated_at,
+                    maturity_score: project.maturity_score,
+                    message: "The new value contradicts another fact and waits in a conflict; \
+                              the fact is unchanged"
+                        .to_owned(),
+                },
+                conflicts_detected: true,
+                conflicts: raised,
+            }
         };
-        let maturity_score = record_maturity(
-            &tx,
-            version.project_id,
-            "fact_updated",
-            Some(version.id.into_uuid()),
-            now,
-        )
-        .await?
-        .overall;
         tx.commit().await?;
-        self.views.invalidate(version.project_id).await;
-        let message = if raised.is_empty() {
-            "Specification updated"
-        } else {
-            "The new value contradicts another fact and waits in a conflict; the fact is unchanged"
-        };
-        Ok(FactUpdated {
-            fact: FactChanged {
-                spec_id: version.id,
-                version: version.version,
-                value: version.value,
-                updated_at: version.updated_at,
-                maturity_score,
-                message: message.to_owned(),
-            },
-            conflicts_detected: !raised.is_empty(),
-            conflicts: raised,
-        })
+        self.views.invalidate(fact.project_id).await;
+        Ok(updated)
     }
 
     async fn delete(
@@ -365,7 +373,7 @@ impl ContextAnalyzer {
         context: &AgentContext,
         request: FactRef,
     ) -> Result<FactChanged, AgentError> {
-        let fact = self.writable_fact(context, request.spec_id).await?;
+        let (fact, _) = self.writable_fact(context, request.spec_id).await?;
         let now = self.clock.now();
         let tx = self.db.begin().await?;
         let deleted = specifications::soft_delete(&tx, fact.id, now)
@@ -407,13 +415,18 @@ impl ContextAnalyzer {
 }
 
 /// A fact that is no longer the current version is a 409, not a 500.
+/// The refusal of a write to a version that is no longer current.
+fn not_current() -> AgentError {
+    AgentError::Refused {
+        code: Code::StaleVersion,
+        message: "this is not the current version of the fact; read its history".to_owned(),
+        details: None,
+    }
+}
+
 fn stale(error: DbError) -> AgentError {
     match error {
-        DbError::StaleVersion { .. } => AgentError::Refused {
-            code: Code::StaleVersion,
-            message: "this is not the current version of the fact; read its history".to_owned(),
-            details: None,
-        },
+        DbError::StaleVersion { .. } => not_current(),
         other => other.into(),
     }
 }
