@@ -174,27 +174,37 @@ fn require(tool: &str) -> Result<()> {
     }
 }
 
+/// Options of `cargo xtask backup`.
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// The directory to write into (created; must not hold an earlier backup) [default:
+    /// backups/<UTC time>/ in the workspace]
+    #[arg(long, value_name = "DIR")]
+    to: Option<PathBuf>,
+}
+
+/// Options of `cargo xtask restore`.
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The directory of a backup written by `cargo xtask backup`.
+    #[arg(long, value_name = "DIR")]
+    from: PathBuf,
+}
+
 /// `cargo xtask backup [--to DIR]`.
-pub fn run_backup(root: &Path, args: &[String]) -> Result<()> {
-    let directory = match args {
-        [] => root.join("backups").join(timestamp()),
-        [flag, directory] if flag == "--to" => PathBuf::from(directory),
-        _ => bail!("usage: cargo xtask backup [--to DIR]"),
-    };
+pub fn run_backup(root: &Path, args: &BackupArgs) -> Result<()> {
+    let directory = args
+        .to
+        .clone()
+        .unwrap_or_else(|| root.join("backups").join(timestamp()));
     backup(&targets_from_environment(root)?, &directory)?;
     println!("backup written to {}", directory.display());
     Ok(())
 }
 
 /// `cargo xtask restore --from DIR`.
-pub fn run_restore(root: &Path, args: &[String]) -> Result<()> {
-    let [flag, directory] = args else {
-        bail!("usage: cargo xtask restore --from DIR");
-    };
-    if flag != "--from" {
-        bail!("usage: cargo xtask restore --from DIR");
-    }
-    restore(&targets_from_environment(root)?, Path::new(directory))
+pub fn run_restore(root: &Path, args: &RestoreArgs) -> Result<()> {
+    restore(&targets_from_environment(root)?, &args.from)
 }
 
 /// UTC now as `YYYYMMDDTHHMMSSZ`, from the system clock (no date crate in xtask).
@@ -228,6 +238,31 @@ mod tests {
     use crate::test_suite::{
         DEFAULT_POSTGRES_URL, POSTGRES_URL_VAR, drop_database_statement, psql, setting,
     };
+
+    #[test]
+    fn backup_writes_where_told_and_restore_needs_a_directory() {
+        match crate::parse(&["backup"]).unwrap() {
+            crate::Command::Backup(args) => assert_eq!(args.to, None),
+            other => panic!("{other:?}"),
+        }
+        match crate::parse(&["backup", "--to", "/tmp/bk1"]).unwrap() {
+            crate::Command::Backup(args) => assert_eq!(args.to, Some(PathBuf::from("/tmp/bk1"))),
+            other => panic!("{other:?}"),
+        }
+        match crate::parse(&["restore", "--from", "/tmp/bk1"]).unwrap() {
+            crate::Command::Restore(args) => assert_eq!(args.from, PathBuf::from("/tmp/bk1")),
+            other => panic!("{other:?}"),
+        }
+        for bad in [
+            &["backup", "/tmp/bk1"][..],
+            &["backup", "--to"],
+            &["restore"],
+            &["restore", "/tmp/bk1"],
+            &["restore", "--to", "/tmp/bk1"],
+        ] {
+            assert!(crate::parse(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn urls_name_their_location() {

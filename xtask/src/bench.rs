@@ -12,28 +12,16 @@ use anyhow::{Context, Result, bail};
 use crate::process;
 
 /// Options of the benchmark.
+#[derive(Debug, clap::Args)]
 pub struct StartupOptions {
-    /// How many starts to measure.
+    /// How many starts to measure (at least 1).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+    )]
     pub runs: usize,
-}
-
-/// Parses `[--runs N]`.
-pub fn parse_options(args: &[String]) -> Result<StartupOptions> {
-    let mut options = StartupOptions { runs: 10 };
-    let mut iterator = args.iter();
-    while let Some(argument) = iterator.next() {
-        match argument.as_str() {
-            "--runs" => {
-                let value = iterator.next().context("--runs needs a number")?;
-                options.runs = value.parse().context("--runs needs a number")?;
-            }
-            other => bail!("unknown argument `{other}` for bench-startup"),
-        }
-    }
-    if options.runs == 0 {
-        bail!("--runs must be at least 1");
-    }
-    Ok(options)
 }
 
 /// Builds the release binary, then measures `runs` cold starts of the embedded default.
@@ -126,4 +114,28 @@ pub fn health_is_ok(address: &SocketAddr) -> bool {
 pub fn free_port() -> Result<u16> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).context("find a free port")?;
     Ok(listener.local_addr()?.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Command, parse};
+
+    fn runs(args: &[&str]) -> Result<usize, clap::Error> {
+        let mut command = vec!["bench-startup"];
+        command.extend_from_slice(args);
+        match parse(&command)? {
+            Command::BenchStartup(options) => Ok(options.runs),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ten_runs_by_default_and_at_least_one() {
+        assert_eq!(runs(&[]).unwrap(), 10);
+        assert_eq!(runs(&["--runs", "3"]).unwrap(), 3);
+        assert_eq!(runs(&["--runs", "3", "--runs", "4"]).unwrap(), 4);
+        for bad in [&["--runs", "0"][..], &["--runs", "x"], &["--runs"], &["3"]] {
+            assert!(runs(bad).is_err(), "{bad:?}");
+        }
+    }
 }

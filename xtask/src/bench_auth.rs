@@ -23,9 +23,17 @@ use crate::server::Server;
 const PASSWORD: &str = "Bench123!";
 const EMAIL: &str = "bench@example.com";
 
+/// Options of `cargo xtask bench-auth`.
+#[derive(Debug, clap::Args)]
+pub struct BenchAuthArgs {
+    /// Seconds each wrk run lasts.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    seconds: u64,
+}
+
 /// Runs both measurements and prints one summary line per scenario.
-pub fn run(root: &Path, args: &[String]) -> Result<()> {
-    let seconds = parse_duration(args)?;
+pub fn run(root: &Path, args: &BenchAuthArgs) -> Result<()> {
+    let seconds = args.seconds;
     if !crate::process::is_on_path("wrk") {
         bail!("wrk is not installed (Debian: apt-get install wrk)");
     }
@@ -85,14 +93,6 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         println!("server RSS after the runs: {:.1} MiB", rss as f64 / 1024.0);
     }
     Ok(())
-}
-
-fn parse_duration(args: &[String]) -> Result<u64> {
-    match args {
-        [] => Ok(10),
-        [flag, value] if flag == "--seconds" => value.parse().context("--seconds needs a number"),
-        _ => bail!("usage: cargo xtask bench-auth [--seconds N]"),
-    }
 }
 
 fn credentials() -> String {
@@ -229,4 +229,27 @@ pub(crate) fn post_json(
 pub(crate) fn json_string_field(body: &str, field: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(body).ok()?;
     value.get(field)?.as_str().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Command, parse};
+
+    fn seconds(args: &[&str]) -> Result<u64, clap::Error> {
+        let mut command = vec!["bench-auth"];
+        command.extend_from_slice(args);
+        match parse(&command)? {
+            Command::BenchAuth(args) => Ok(args.seconds),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_run_lasts_ten_seconds_unless_told() {
+        assert_eq!(seconds(&[]).unwrap(), 10);
+        assert_eq!(seconds(&["--seconds", "3"]).unwrap(), 3);
+        for bad in [&["--seconds", "x"][..], &["--seconds"], &["--runs", "3"]] {
+            assert!(seconds(bad).is_err(), "{bad:?}");
+        }
+    }
 }

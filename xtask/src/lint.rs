@@ -10,15 +10,17 @@ use crate::{invariants, metadata, process};
 /// (`cargo xtask loadtest`), so CI does not compile goose's TLS stack on every run.
 pub const LOADTEST_MANIFEST: &str = "xtask/loadtest/Cargo.toml";
 
-/// Formatting, clippy with warnings denied, then the architecture invariants. With `--fix`,
-/// formats the code instead of checking its formatting.
-pub fn lint(root: &Path, args: &[String]) -> Result<()> {
-    let fix = match args {
-        [] => false,
-        [flag] if flag == "--fix" => true,
-        _ => bail!("`cargo xtask lint` takes no arguments but `--fix`"),
-    };
+/// Options of `cargo xtask lint`.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// Format the code instead of checking its formatting.
+    #[arg(long)]
+    pub fix: bool,
+}
 
+/// Formatting, clippy with warnings denied, then the architecture invariants. With `fix`,
+/// formats the code instead of checking its formatting.
+pub fn lint(root: &Path, fix: bool) -> Result<()> {
     // The workspace, then the load test, which is a workspace of its own (xtask/loadtest).
     for manifest in [None, Some(LOADTEST_MANIFEST)] {
         let mut format = process::cargo(root);

@@ -32,6 +32,96 @@ pub(crate) const RSS_LIMIT_MIB: f64 = 100.0;
 /// Steps that hash a password: reported, but outside the latency target.
 const LOGIN_STEPS: [&str; 2] = ["POST register", "POST login"];
 
+/// The command line of `cargo xtask loadtest`.
+#[derive(Debug, clap::Args)]
+pub struct LoadtestArgs {
+    /// The paced plans, one per number of virtual users (comma-separated), each a user's step
+    /// about every --pause-ms.
+    #[arg(
+        long,
+        value_name = "N,N...",
+        value_delimiter = ',',
+        default_value = "200,1000",
+        value_parser = count::<usize>,
+        action = clap::ArgAction::Set
+    )]
+    users: Vec<usize>,
+    /// Seconds each paced plan runs, the start of the users included (at least 1).
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 90,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    run_time: u64,
+    /// A user's mean pause between two steps of a paced plan, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pause_ms: u64,
+    /// Users started per second (at least 1).
+    #[arg(
+        long,
+        value_name = "R",
+        default_value_t = 50,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    increase_rate: u32,
+    /// Users of the saturation plan, run without pauses after the paced plans.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 50,
+        value_parser = count::<usize>,
+        overrides_with = "no_saturation"
+    )]
+    saturation_users: usize,
+    /// Skip the saturation plan (the later of this and --saturation-users wins).
+    #[arg(long, overrides_with = "saturation_users")]
+    no_saturation: bool,
+    /// Seconds the saturation plan runs (at least 1).
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    saturation_seconds: u64,
+    /// The server's bcrypt cost for the users' sign-up (4 to 31).
+    #[arg(
+        long,
+        value_name = "C",
+        default_value_t = 4,
+        value_parser = clap::value_parser!(u32).range(4..=31)
+    )]
+    bcrypt_cost: u32,
+    /// Where the server keeps its rate limits and cache.
+    #[arg(long, value_enum, default_value_t = Cache::Redis)]
+    cache: Cache,
+    /// The p95 every non-login step of a paced plan must stay under, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 20.0)]
+    p95_target_ms: f64,
+}
+
+/// `--cache`: where the server under load keeps its rate limits and cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Cache {
+    /// Redis, at SOCRATES_TEST_REDIS_URL.
+    Redis,
+    /// The server's memory (no REDIS_URL).
+    Memory,
+}
+
+/// A count of at least one, surrounding spaces allowed (`--users "10, 20"`).
+pub(crate) fn count<T>(value: &str) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialEq + From<u8>,
+{
+    match value.trim().parse::<T>() {
+        Ok(number) if number == T::from(0) => Err("at least 1 is needed".to_owned()),
+        Ok(number) => Ok(number),
+        Err(_) => Err(format!("`{value}` is not a number")),
+    }
+}
+
 /// The options of one `cargo xtask loadtest`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadOptions {
@@ -55,99 +145,20 @@ pub struct LoadOptions {
     pub p95_target_ms: f64,
 }
 
-impl Default for LoadOptions {
-    fn default() -> Self {
+impl From<LoadtestArgs> for LoadOptions {
+    fn from(args: LoadtestArgs) -> Self {
         Self {
-            users: vec![200, 1000],
-            run_time: 90,
-            increase_rate: 50,
-            pause_ms: 1000,
-            saturation_users: Some(50),
-            saturation_seconds: 30,
-            bcrypt_cost: 4,
-            redis: true,
-            p95_target_ms: 20.0,
+            users: args.users,
+            run_time: args.run_time,
+            increase_rate: args.increase_rate,
+            pause_ms: args.pause_ms,
+            saturation_users: (!args.no_saturation).then_some(args.saturation_users),
+            saturation_seconds: args.saturation_seconds,
+            bcrypt_cost: args.bcrypt_cost,
+            redis: args.cache == Cache::Redis,
+            p95_target_ms: args.p95_target_ms,
         }
     }
-}
-
-/// Parses the command line of `cargo xtask loadtest`.
-pub fn parse_options(args: &[String]) -> Result<LoadOptions> {
-    let mut options = LoadOptions::default();
-    let mut iterator = args.iter();
-    while let Some(argument) = iterator.next() {
-        let mut value = |name: &str| -> Result<&String> {
-            iterator
-                .next()
-                .with_context(|| format!("{name} needs a value"))
-        };
-        match argument.as_str() {
-            "--users" => options.users = number_list(value("--users")?, "--users", "200,1000")?,
-            "--run-time" => options.run_time = number(value("--run-time")?, "--run-time")?,
-            "--increase-rate" => {
-                options.increase_rate = number(value("--increase-rate")?, "--increase-rate")?;
-            }
-            "--pause-ms" => options.pause_ms = number(value("--pause-ms")?, "--pause-ms")?,
-            "--saturation-users" => {
-                options.saturation_users =
-                    Some(number(value("--saturation-users")?, "--saturation-users")?);
-            }
-            "--saturation-seconds" => {
-                options.saturation_seconds =
-                    number(value("--saturation-seconds")?, "--saturation-seconds")?;
-            }
-            "--no-saturation" => options.saturation_users = None,
-            "--bcrypt-cost" => {
-                options.bcrypt_cost = number(value("--bcrypt-cost")?, "--bcrypt-cost")?;
-            }
-            "--cache" => options.redis = uses_redis(value("--cache")?)?,
-            "--p95-target-ms" => {
-                options.p95_target_ms = number(value("--p95-target-ms")?, "--p95-target-ms")?;
-            }
-            other => bail!("unknown argument `{other}` for loadtest"),
-        }
-    }
-    if options.users.contains(&0) || options.saturation_users == Some(0) {
-        bail!("a plan needs at least one user");
-    }
-    if options.users.is_empty() && options.saturation_users.is_none() {
-        bail!("nothing to run: no paced plan and --no-saturation");
-    }
-    if options.run_time == 0 || options.saturation_seconds == 0 || options.increase_rate == 0 {
-        bail!("--run-time, --saturation-seconds and --increase-rate must be at least 1");
-    }
-    if !(4..=31).contains(&options.bcrypt_cost) {
-        bail!("--bcrypt-cost must be between 4 and 31");
-    }
-    Ok(options)
-}
-
-/// `--cache redis|memory`: whether the server gets Redis.
-pub(crate) fn uses_redis(value: &str) -> Result<bool> {
-    match value {
-        "redis" => Ok(true),
-        "memory" => Ok(false),
-        other => bail!("--cache is `redis` or `memory`, not `{other}`"),
-    }
-}
-
-/// A comma-separated list of numbers such as `example`.
-pub(crate) fn number_list<T: std::str::FromStr>(
-    value: &str,
-    name: &str,
-    example: &str,
-) -> Result<Vec<T>> {
-    value
-        .split(',')
-        .map(|item| item.trim().parse::<T>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| anyhow::anyhow!("{name} takes numbers separated by commas, such as {example}"))
-}
-
-pub(crate) fn number<T: std::str::FromStr>(value: &str, name: &str) -> Result<T> {
-    value
-        .parse()
-        .map_err(|_| anyhow::anyhow!("{name} needs a number, got `{value}`"))
 }
 
 /// One run of the goose program against one fresh server.
@@ -217,8 +228,10 @@ struct Outcome {
 }
 
 /// Builds both programs, runs every plan and reports.
-pub fn run(root: &Path, args: &[String]) -> Result<()> {
-    let options = parse_options(args)?;
+pub fn run(root: &Path, options: &LoadOptions) -> Result<()> {
+    if options.users.is_empty() && options.saturation_users.is_none() {
+        bail!("nothing to run: no paced plan and --no-saturation");
+    }
     let postgres_url = setting(POSTGRES_URL_VAR, DEFAULT_POSTGRES_URL);
     let redis_url = setting(REDIS_URL_VAR, DEFAULT_REDIS_URL);
     check_services(&postgres_url, &redis_url)?;
@@ -238,17 +251,17 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             &goose,
             &results,
             &plan,
-            &options,
+            options,
             &postgres_url,
             &redis_url,
         )?);
     }
-    let report = report(&options, &outcomes);
+    let report = report(options, &outcomes);
     print!("\n{report}");
     let report_path = results.join("report.md");
     std::fs::write(&report_path, &report)?;
     println!("\nwritten to {}", report_path.display());
-    let failures = failures(&options, &outcomes);
+    let failures = failures(options, &outcomes);
     if failures.is_empty() {
         Ok(())
     } else {
@@ -543,13 +556,37 @@ fn failures(options: &LoadOptions, outcomes: &[Outcome]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn strings(args: &[&str]) -> Vec<String> {
-        args.iter().map(|&arg| arg.to_owned()).collect()
+    fn parse_options(args: &[&str]) -> Result<LoadOptions, clap::Error> {
+        let mut command = vec!["loadtest"];
+        command.extend_from_slice(args);
+        match crate::parse(&command)? {
+            crate::Command::Loadtest(args) => Ok(args.into()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn defaults() -> LoadOptions {
+        parse_options(&[]).unwrap()
     }
 
     #[test]
     fn the_default_runs_200_and_1000_paced_users_then_saturation() {
-        let plans = parse_options(&[]).unwrap().plans();
+        let options = defaults();
+        assert_eq!(
+            options,
+            LoadOptions {
+                users: vec![200, 1000],
+                run_time: 90,
+                increase_rate: 50,
+                pause_ms: 1000,
+                saturation_users: Some(50),
+                saturation_seconds: 30,
+                bcrypt_cost: 4,
+                redis: true,
+                p95_target_ms: 20.0,
+            }
+        );
+        let plans = options.plans();
         let names: Vec<&str> = plans.iter().map(|plan| plan.name.as_str()).collect();
         assert_eq!(names, ["paced-200", "paced-1000", "saturation-50"]);
         assert_eq!(plans[2].pause_ms, 0);
@@ -557,7 +594,7 @@ mod tests {
 
     #[test]
     fn options_are_parsed_and_bad_ones_rejected() {
-        let options = parse_options(&strings(&[
+        let options = parse_options(&[
             "--users",
             "10, 20",
             "--run-time",
@@ -565,22 +602,63 @@ mod tests {
             "--no-saturation",
             "--cache",
             "memory",
-        ]))
+            "--pause-ms",
+            "0",
+            "--saturation-seconds",
+            "7",
+            "--increase-rate",
+            "3",
+            "--bcrypt-cost",
+            "31",
+            "--p95-target-ms",
+            "2.5",
+        ])
         .unwrap();
-        assert_eq!(options.users, [10, 20]);
-        assert_eq!(options.run_time, 5);
-        assert_eq!(options.saturation_users, None);
-        assert!(!options.redis);
+        assert_eq!(
+            options,
+            LoadOptions {
+                users: vec![10, 20],
+                run_time: 5,
+                increase_rate: 3,
+                pause_ms: 0,
+                saturation_users: None,
+                saturation_seconds: 7,
+                bcrypt_cost: 31,
+                redis: false,
+                p95_target_ms: 2.5,
+            }
+        );
         for bad in [
             &["--users", "0"][..],
+            &["--users", "10,0"],
             &["--users", "ten"],
+            &["--users", "10,,20"],
+            &["--users", ""],
+            &["--saturation-users", "0"],
             &["--cache", "disk"],
             &["--bcrypt-cost", "3"],
+            &["--bcrypt-cost", "32"],
+            &["--run-time", "0"],
+            &["--saturation-seconds", "0"],
+            &["--increase-rate", "0"],
+            &["--p95-target-ms", "fast"],
             &["--users"],
             &["--frobnicate"],
         ] {
-            assert!(parse_options(&strings(bad)).is_err(), "{bad:?}");
+            assert!(parse_options(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_last_of_repeated_or_opposite_options_wins() {
+        let options = parse_options(&["--users", "1,2", "--users", "3"]).unwrap();
+        assert_eq!(options.users, [3]);
+        let options = parse_options(&["--saturation-users", "9", "--no-saturation"]).unwrap();
+        assert_eq!(options.saturation_users, None);
+        let options = parse_options(&["--no-saturation", "--saturation-users", "9"]).unwrap();
+        assert_eq!(options.saturation_users, Some(9));
+        let options = parse_options(&["--cache", "memory", "--cache", "redis"]).unwrap();
+        assert!(options.redis);
     }
 
     #[test]
@@ -630,7 +708,7 @@ mod tests {
 
     #[test]
     fn slow_non_login_steps_of_paced_plans_and_any_error_fail_the_run() {
-        let options = LoadOptions::default();
+        let options = defaults();
         assert!(failures(&options, &[outcome(1000, "POST answer", 19.9, 0)]).is_empty());
         assert_eq!(
             failures(&options, &[outcome(1000, "POST answer", 20.0, 0)]).len(),
@@ -647,7 +725,7 @@ mod tests {
 
     #[test]
     fn a_server_peak_rss_of_100_mib_fails_any_plan() {
-        let options = LoadOptions::default();
+        let options = defaults();
         let with_rss = |pause_ms, kib| Outcome {
             peak_rss_kib: Some(kib),
             ..outcome(pause_ms, "POST answer", 1.0, 0)

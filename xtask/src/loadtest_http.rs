@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::bench::build_release;
 use crate::bench_auth::{json_string_field, post_json};
-use crate::loadtest::{Databases, RSS_LIMIT_MIB, number, number_list, uses_redis};
+use crate::loadtest::{Cache, Databases, RSS_LIMIT_MIB, count};
 use crate::server::Server;
 use crate::test_suite::{
     DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL, POSTGRES_URL_VAR, REDIS_URL_VAR, check_services,
@@ -28,40 +28,35 @@ const SCRIPT: &str = "xtask/loadtest/socrates.lua";
 const P99_LIMIT_MS: f64 = 1000.0;
 
 /// The options of one `cargo xtask loadtest-http`.
-#[derive(Debug, Clone, PartialEq)]
-struct Options {
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct Options {
+    /// Numbers of open connections (comma-separated), each run on a fresh server.
+    #[arg(
+        long,
+        value_name = "N,N...",
+        value_delimiter = ',',
+        default_value = "256,1000",
+        value_parser = count::<u32>,
+        action = clap::ArgAction::Set
+    )]
     connections: Vec<u32>,
+    /// Seconds wrk runs at each number of connections (at least 1).
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
     seconds: u64,
-    redis: bool,
+    /// Where the server keeps its rate limits and cache.
+    #[arg(long, value_enum, default_value_t = Cache::Redis)]
+    cache: Cache,
 }
 
-fn parse_options(args: &[String]) -> Result<Options> {
-    let mut options = Options {
-        connections: vec![256, 1000],
-        seconds: 30,
-        redis: true,
-    };
-    let mut iterator = args.iter();
-    while let Some(argument) = iterator.next() {
-        let mut value = |name: &str| -> Result<&String> {
-            iterator
-                .next()
-                .with_context(|| format!("{name} needs a value"))
-        };
-        match argument.as_str() {
-            "--connections" => {
-                options.connections =
-                    number_list(value("--connections")?, "--connections", "256,1000")?;
-            }
-            "--seconds" => options.seconds = number(value("--seconds")?, "--seconds")?,
-            "--cache" => options.redis = uses_redis(value("--cache")?)?,
-            other => bail!("unknown argument `{other}` for loadtest-http"),
-        }
+impl Options {
+    fn redis(&self) -> bool {
+        self.cache == Cache::Redis
     }
-    if options.connections.is_empty() || options.connections.contains(&0) || options.seconds == 0 {
-        bail!("--connections needs counts of at least 1 and --seconds at least 1");
-    }
-    Ok(options)
 }
 
 /// What the Lua script prints after `RESULT `.
@@ -93,8 +88,7 @@ struct Outcome {
 }
 
 /// Runs every connection count against a fresh server and reports.
-pub fn run(root: &Path, args: &[String]) -> Result<()> {
-    let options = parse_options(args)?;
+pub fn run(root: &Path, options: &Options) -> Result<()> {
     if !crate::process::is_on_path("wrk") {
         bail!("wrk is not installed (Debian: apt-get install wrk)");
     }
@@ -121,7 +115,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
                 format!("socrates-lt-{run_id}"),
             ),
         ];
-        if options.redis {
+        if options.redis() {
             environment.push(("REDIS_URL", redis_url.clone()));
         }
         let server = Server::start(
@@ -167,7 +161,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             peak_rss_kib,
         });
     }
-    let report = report(&options, &outcomes);
+    let report = report(options, &outcomes);
     print!("\n{report}");
     let results = root.join("target/loadtest-results");
     std::fs::create_dir_all(&results)?;
@@ -239,7 +233,7 @@ fn report(options: &Options, outcomes: &[Outcome]) -> String {
         text,
         "# HTTP saturation (wrk, {} s per run, cache in {})\n",
         options.seconds,
-        if options.redis { "Redis" } else { "memory" }
+        if options.redis() { "Redis" } else { "memory" }
     );
     let _ = writeln!(
         text,
@@ -311,22 +305,38 @@ mod tests {
 
     use super::*;
 
+    fn parse_options(args: &[&str]) -> Result<Options, clap::Error> {
+        let mut command = vec!["loadtest-http"];
+        command.extend_from_slice(args);
+        match crate::parse(&command)? {
+            crate::Command::LoadtestHttp(options) => Ok(options),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn options_default_to_256_and_1000_connections_and_reject_nonsense() {
         let defaults = parse_options(&[]).unwrap();
         assert_eq!(defaults.connections, vec![256, 1000]);
         assert_eq!(defaults.seconds, 30);
-        let custom = parse_options(&[
-            "--connections".into(),
-            "64".into(),
-            "--cache".into(),
-            "memory".into(),
-        ])
-        .unwrap();
+        assert!(defaults.redis());
+        let custom =
+            parse_options(&["--connections", "64", "--cache", "memory", "--seconds", "5"]).unwrap();
         assert_eq!(custom.connections, vec![64]);
-        assert!(!custom.redis);
-        assert!(parse_options(&["--connections".into(), "0".into()]).is_err());
-        assert!(parse_options(&["--bogus".into()]).is_err());
+        assert_eq!(custom.seconds, 5);
+        assert!(!custom.redis());
+        let spaced = parse_options(&["--connections", "8, 16", "--connections", "32"]).unwrap();
+        assert_eq!(spaced.connections, vec![32]);
+        for bad in [
+            &["--connections", "0"][..],
+            &["--connections", "8,x"],
+            &["--connections", ""],
+            &["--seconds", "0"],
+            &["--cache", "disk"],
+            &["--bogus"],
+        ] {
+            assert!(parse_options(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

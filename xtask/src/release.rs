@@ -133,14 +133,20 @@ fn git(root: &Path, args: &[&str]) -> Result<String> {
         .to_owned())
 }
 
+/// Arguments of `cargo xtask release`.
+#[derive(Debug, clap::Args)]
+pub struct ReleaseArgs {
+    /// The new version, MAJOR.MINOR.PATCH (a leading `v` is dropped), above the current one.
+    #[arg(value_name = "VERSION")]
+    version: Version,
+    /// Check and print the changelog section, but write, commit and tag nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
 /// Bumps, writes the changelog, commits and tags; with `--dry-run` only prints the section.
-pub fn run(root: &Path, args: &[String]) -> Result<()> {
-    let (version, dry_run) = match args {
-        [version] => (version, false),
-        [version, flag] if flag == "--dry-run" => (version, true),
-        _ => bail!("usage: cargo xtask release VERSION [--dry-run]"),
-    };
-    let version: Version = version.parse()?;
+pub fn run(root: &Path, args: &ReleaseArgs) -> Result<()> {
+    let ReleaseArgs { version, dry_run } = *args;
     let manifest_path = root.join("Cargo.toml");
     let manifest = std::fs::read_to_string(&manifest_path).context("read Cargo.toml")?;
     let current = workspace_version(&manifest)?;
@@ -204,6 +210,34 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
     use super::*;
+
+    fn release_args(args: &[&str]) -> Result<ReleaseArgs, clap::Error> {
+        let mut command = vec!["release"];
+        command.extend_from_slice(args);
+        match crate::parse(&command)? {
+            crate::Command::Release(args) => Ok(args),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_a_version_and_perhaps_dry_run() {
+        let args = release_args(&["0.2.0"]).unwrap();
+        assert_eq!(args.version.to_string(), "0.2.0");
+        assert!(!args.dry_run);
+        let args = release_args(&["v1.2.3", "--dry-run"]).unwrap();
+        assert_eq!(args.version.to_string(), "1.2.3");
+        assert!(args.dry_run);
+        for bad in [
+            &[][..],
+            &["--dry-run"],
+            &["1.2"],
+            &["0.2.0", "0.3.0"],
+            &["0.2.0", "--push"],
+        ] {
+            assert!(release_args(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn versions_parse_compare_and_refuse_nonsense() {
@@ -277,12 +311,12 @@ mod tests {
         git_in(&["commit", "--quiet", "-am", "Document the things"]);
 
         assert!(
-            run(&directory, &["0.1.0".into()]).is_err(),
+            run(&directory, &release_args(&["0.1.0"]).unwrap()).is_err(),
             "not above 0.1.0"
         );
-        run(&directory, &["0.2.0".into(), "--dry-run".into()]).unwrap();
+        run(&directory, &release_args(&["0.2.0", "--dry-run"]).unwrap()).unwrap();
         assert!(git_in(&["tag", "--list", "v0.2.0"]).is_empty());
-        run(&directory, &["0.2.0".into()]).unwrap();
+        run(&directory, &release_args(&["0.2.0"]).unwrap()).unwrap();
 
         let manifest = std::fs::read_to_string(directory.join("Cargo.toml")).unwrap();
         assert!(manifest.contains("version = \"0.2.0\""));
@@ -305,7 +339,7 @@ mod tests {
         );
         assert!(git_in(&["status", "--porcelain"]).is_empty());
         assert!(
-            run(&directory, &["0.2.0".into()]).is_err(),
+            run(&directory, &release_args(&["0.2.0"]).unwrap()).is_err(),
             "the tag exists"
         );
         std::fs::remove_dir_all(&directory).unwrap();

@@ -43,32 +43,29 @@ impl Default for TestOptions {
     }
 }
 
-/// Parses `[--sqlite-only | --postgres-only] [-- <cargo test args>...]`.
-pub fn parse_options(args: &[String]) -> Result<TestOptions> {
-    let mut options = TestOptions::default();
-    let mut sqlite_only = false;
-    let mut postgres_only = false;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--sqlite-only" => sqlite_only = true,
-            "--postgres-only" => postgres_only = true,
-            "--" => {
-                options.cargo_test_args = args.cloned().collect();
-                break;
-            }
-            other => bail!(
-                "unknown argument `{other}` to `cargo xtask test`; arguments for cargo test go \
-                 after `--`"
-            ),
+/// Options of `cargo xtask test`.
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Run only the SQLite pass (no services needed).
+    #[arg(long, conflicts_with = "postgres_only")]
+    sqlite_only: bool,
+    /// Run only the PostgreSQL + Redis pass.
+    #[arg(long)]
+    postgres_only: bool,
+    /// Arguments after `--`, appended to `cargo test --workspace --locked` in each pass (e.g.
+    /// `-- -p socrates-api -- --nocapture`).
+    #[arg(last = true, value_name = "CARGO TEST ARGUMENTS")]
+    cargo_test_args: Vec<String>,
+}
+
+impl From<TestArgs> for TestOptions {
+    fn from(args: TestArgs) -> Self {
+        TestOptions {
+            sqlite: !args.postgres_only,
+            postgres: !args.sqlite_only,
+            cargo_test_args: args.cargo_test_args,
         }
     }
-    if sqlite_only && postgres_only {
-        bail!("--sqlite-only and --postgres-only exclude each other");
-    }
-    options.sqlite = !postgres_only;
-    options.postgres = !sqlite_only;
-    Ok(options)
 }
 
 /// Runs the passes `options` asks for, stopping at the first that fails, and prints how long
@@ -285,7 +282,7 @@ fn base36(mut value: u128, digits: usize) -> String {
     reversed.chars().rev().collect()
 }
 
-/// One line per service, for `cargo xtask help`.
+/// One line per service, for the help of `cargo xtask` and `cargo xtask test`.
 pub fn environment_help() -> String {
     format!(
         "    {POSTGRES_URL_VAR}  admin URL of PostgreSQL (default {DEFAULT_POSTGRES_URL})\n    \
@@ -301,6 +298,15 @@ mod tests {
         args.iter().map(|arg| (*arg).to_owned()).collect()
     }
 
+    fn parse_options(args: &[&str]) -> Result<TestOptions, clap::Error> {
+        let mut command = vec!["test"];
+        command.extend_from_slice(args);
+        match crate::parse(&command)? {
+            crate::Command::Test(args) => Ok(args.into()),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn both_passes_run_by_default() {
         assert_eq!(parse_options(&[]).unwrap(), TestOptions::default());
@@ -308,15 +314,8 @@ mod tests {
 
     #[test]
     fn flags_select_one_pass_and_arguments_after_the_separator_are_forwarded() {
-        let options = parse_options(&strings(&[
-            "--postgres-only",
-            "--",
-            "-p",
-            "x",
-            "--",
-            "--nocapture",
-        ]))
-        .unwrap();
+        let options =
+            parse_options(&["--postgres-only", "--", "-p", "x", "--", "--nocapture"]).unwrap();
         assert_eq!(
             options,
             TestOptions {
@@ -325,14 +324,21 @@ mod tests {
                 cargo_test_args: strings(&["-p", "x", "--", "--nocapture"]),
             }
         );
-        let options = parse_options(&strings(&["--sqlite-only"])).unwrap();
+        let options = parse_options(&["--sqlite-only", "--sqlite-only"]).unwrap();
         assert!(options.sqlite && !options.postgres);
+        let options = parse_options(&["--sqlite-only", "--", "--", "--nocapture"]).unwrap();
+        assert_eq!(options.cargo_test_args, strings(&["--", "--nocapture"]));
+        // After `--`, even help is cargo test's.
+        let options = parse_options(&["--", "--help"]).unwrap();
+        assert_eq!(options.cargo_test_args, strings(&["--help"]));
     }
 
     #[test]
     fn contradictory_or_unknown_flags_are_rejected() {
-        assert!(parse_options(&strings(&["--sqlite-only", "--postgres-only"])).is_err());
-        assert!(parse_options(&strings(&["--nocapture"])).is_err());
+        assert!(parse_options(&["--sqlite-only", "--postgres-only"]).is_err());
+        assert!(parse_options(&["--nocapture"]).is_err());
+        assert!(parse_options(&["-p", "x"]).is_err());
+        assert!(parse_options(&["x"]).is_err());
     }
 
     #[test]
