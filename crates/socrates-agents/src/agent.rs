@@ -1,167 +1,143 @@
-//! The `Agent` trait: one async entry point per agent, `handle(action, request)`, so the
-//! orchestrator can route any `(agent, action)` pair, time it and put it through the quality
-//! gate. Requests and results cross the trait as JSON values; each agent deserialises its
-//! typed input and serialises its typed output, and [`Orchestrator::call`] does the same on
-//! the caller's side, so both ends stay typed.
+//! Agents and their typed actions.
 //!
-//! [`Orchestrator::call`]: crate::orchestrator::Orchestrator::call
+//! An **agent** is a struct holding what its actions need (database handles, the reasoner,
+//! the clock); it implements [`Agent`]: a stable id and the list of its actions. An
+//! **action** is a request type implementing [`Action`]: the agent it belongs to, a stable
+//! name, its result type and the code that runs it. A caller hands an action value to
+//! [`Orchestrator::run`] and gets `Result<A::Output, AgentError>` back, so the compiler checks
+//! that a route and its action agree, and a reader can follow a request from the route to the
+//! repository without meeting a string lookup or a JSON value.
+//!
+//! Only the orchestrator can run an action: [`Action::execute`] takes an [`AgentContext`],
+//! which nothing outside this crate can build, so the quality gate, the account check, the
+//! tracing span and the timing around every action cannot be skipped.
+//!
+//! [`Orchestrator::run`]: crate::orchestrator::Orchestrator::run
 
-use async_trait::async_trait;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
-use socrates_domain::{Code, ErrorCode, UserId};
-use socrates_persistence::DbError;
+use std::future::Future;
 
-use crate::reasoner::ReasonerError;
+use socrates_domain::UserId;
 
-/// Who is asking, passed to every action.
+pub use crate::error::AgentError;
+
+/// Who is asking: what a caller (a route, a job) knows before an action runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AgentContext {
+pub struct Caller {
     /// The authenticated user.
     pub user_id: UserId,
 }
 
-/// Why an action failed. Every variant carries a stable [`Code`]; `details` reach the client.
-#[derive(Debug, thiserror::Error)]
-pub enum AgentError {
-    /// No agent is registered under this id.
-    #[error("no agent is registered as `{0}`")]
-    UnknownAgent(String),
-    /// The agent does not offer this action.
-    #[error("agent `{agent}` has no action `{action}`")]
-    UnsupportedAction {
-        /// The agent.
-        agent: String,
-        /// The action asked for.
-        action: String,
-    },
-    /// The request is invalid; the message names the field.
-    #[error("{message}")]
-    Invalid {
-        /// The stable code (`VALIDATION_ERROR`, `INVALID_CATEGORY`, …).
-        code: Code,
-        /// What is wrong.
-        message: String,
-        /// Machine-readable detail (the field, the accepted values…).
-        details: Option<Value>,
-    },
-    /// The thing asked for does not exist or is not the caller's.
-    #[error("{message}")]
-    NotFound {
-        /// `PROJECT_NOT_FOUND`, `SESSION_NOT_FOUND`, …
-        code: Code,
-        /// What was not found.
-        message: String,
-    },
-    /// The request contradicts the current state (already resolved, refused advance…).
-    #[error("{message}")]
-    Refused {
-        /// `PHASE_ADVANCE_REFUSED`, `CONFLICT_ALREADY_RESOLVED`, …
-        code: Code,
-        /// Why.
-        message: String,
-        /// The reasons, machine-readable.
-        details: Option<Value>,
-    },
-    /// The reasoner failed (provider error, invalid model output).
-    #[error(transparent)]
-    Reasoner(#[from] ReasonerError),
-    /// A database failed.
-    #[error(transparent)]
-    Database(#[from] DbError),
-    /// The output of an action could not be (de)serialised: a bug.
-    #[error("an agent result could not be read: {0}")]
-    Internal(String),
-}
-
-impl AgentError {
-    /// An invalid request with the generic `VALIDATION_ERROR` code.
-    pub fn invalid(message: impl Into<String>) -> Self {
-        Self::Invalid {
-            code: Code::ValidationError,
-            message: message.into(),
-            details: None,
-        }
-    }
-
-    /// A missing resource.
-    pub fn not_found(code: Code, message: impl Into<String>) -> Self {
-        Self::NotFound {
-            code,
-            message: message.into(),
-        }
-    }
-
-    /// The details to show the client, if any.
+impl Caller {
+    /// A call on behalf of `user_id`.
     #[must_use]
-    pub fn details(&self) -> Option<&Value> {
-        match self {
-            Self::Invalid { details, .. } | Self::Refused { details, .. } => details.as_ref(),
-            _ => None,
-        }
+    pub fn user(user_id: UserId) -> Self {
+        Self { user_id }
     }
 }
 
-impl ErrorCode for AgentError {
-    fn code(&self) -> Code {
-        match self {
-            Self::UnknownAgent(_) => Code::UnknownAgent,
-            Self::UnsupportedAction { .. } => Code::UnsupportedAction,
-            Self::Invalid { code, .. }
-            | Self::NotFound { code, .. }
-            | Self::Refused { code, .. } => *code,
-            Self::Reasoner(error) => error.code(),
-            Self::Database(error) => error.code(),
-            Self::Internal(_) => Code::InternalError,
-        }
-    }
+/// The identity of one action: its agent's id and its own name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ActionRef {
+    /// The agent (`project_manager`).
+    pub agent: &'static str,
+    /// The action (`create`).
+    pub action: &'static str,
 }
 
-impl From<socrates_domain::ValidationError> for AgentError {
-    fn from(error: socrates_domain::ValidationError) -> Self {
-        Self::Invalid {
-            code: error.code(),
-            message: error.to_string(),
-            details: Some(serde_json::json!({ "field": error.field })),
-        }
-    }
-}
-
-/// Reads an action's typed input from the request value; a mismatch is a validation error
-/// naming what serde found wrong.
+/// What an action runs with. Built only by the orchestrator (`non_exhaustive` forbids a struct
+/// literal outside this crate), so holding one proves the action is running inside
+/// [`Orchestrator::run`].
 ///
-/// # Errors
-/// [`AgentError::Invalid`] when the value does not fit `T`.
-pub fn input<T: DeserializeOwned>(request: Value) -> Result<T, AgentError> {
-    serde_json::from_value(request).map_err(|error| AgentError::invalid(error.to_string()))
+/// [`Orchestrator::run`]: crate::orchestrator::Orchestrator::run
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AgentContext {
+    /// The authenticated user the action runs for.
+    pub user_id: UserId,
+    /// The action running.
+    pub action: ActionRef,
 }
 
-/// Turns an action's typed output into the result value.
+impl AgentContext {
+    pub(crate) fn new(caller: Caller, action: ActionRef) -> Self {
+        Self {
+            user_id: caller.user_id,
+            action,
+        }
+    }
+}
+
+/// One agent: a stable id and the actions it offers. Register it with
+/// [`OrchestratorBuilder::agent`]; see `docs/developer-guide/adding-agents.md`.
 ///
-/// # Errors
-/// [`AgentError::Internal`] when `T` cannot be serialised (a bug).
-pub fn output<T: serde::Serialize>(value: &T) -> Result<Value, AgentError> {
-    serde_json::to_value(value).map_err(|error| AgentError::Internal(error.to_string()))
+/// [`OrchestratorBuilder::agent`]: crate::orchestrator::OrchestratorBuilder::agent
+pub trait Agent: Send + Sync + Sized + 'static {
+    /// The stable id (`project_manager`): the `agent` label of metrics and spans.
+    const ID: &'static str;
+
+    /// Lists the agent's actions, once: `actions.add::<CreateProject>()…`. The orchestrator
+    /// derives the agent's capabilities from this list and refuses an action not on it.
+    fn actions(actions: &mut ActionSet<Self>);
 }
 
-/// One agent. Implement it, register it with the orchestrator, and its actions are routable;
-/// see `docs/developer-guide/adding-agents.md`.
-#[async_trait]
-pub trait Agent: Send + Sync {
-    /// The stable id requests are routed by (`project_manager`).
-    fn id(&self) -> &'static str;
+/// One action of agent [`Action::Agent`]: the request value itself implements the trait.
+pub trait Action: Send + Sync + Sized + 'static {
+    /// The agent that runs it.
+    type Agent: Agent;
+    /// What it gives back.
+    type Output: Send + Sync + 'static;
+    /// The stable name, unique within the agent (`create`): the `action` label of metrics
+    /// and spans.
+    const NAME: &'static str;
+    /// Whether it changes stored state. The orchestrator lets a write run only for an account
+    /// that may write (active, not deleted since its token was issued).
+    const WRITES: bool;
 
-    /// The actions it offers; the orchestrator refuses any other.
-    fn capabilities(&self) -> &'static [&'static str];
-
-    /// Runs one action.
+    /// Runs the action. Called by the orchestrator only (see [`AgentContext`]).
     ///
     /// # Errors
     /// Whatever the action fails with, as an [`AgentError`].
-    async fn handle(
-        &self,
+    fn execute(
+        self,
+        agent: &Self::Agent,
         context: &AgentContext,
-        action: &str,
-        request: Value,
-    ) -> Result<Value, AgentError>;
+    ) -> impl Future<Output = Result<Self::Output, AgentError>> + Send;
+}
+
+/// The action list an [`Agent`] fills in [`Agent::actions`]. `add` only takes actions of
+/// agent `G`, so an action cannot be listed under the wrong agent.
+#[derive(Debug)]
+pub struct ActionSet<G: Agent> {
+    pub(crate) entries: Vec<ActionEntry>,
+    agent: std::marker::PhantomData<fn() -> G>,
+}
+
+/// One listed action, as the orchestrator registers it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ActionEntry {
+    pub(crate) type_id: std::any::TypeId,
+    pub(crate) reference: ActionRef,
+    pub(crate) writes: bool,
+}
+
+impl<G: Agent> ActionSet<G> {
+    pub(crate) fn new() -> Self {
+        Self {
+            entries: Vec::new(),
+            agent: std::marker::PhantomData,
+        }
+    }
+
+    /// Lists action `A`.
+    pub fn add<A: Action<Agent = G>>(&mut self) -> &mut Self {
+        self.entries.push(ActionEntry {
+            type_id: std::any::TypeId::of::<A>(),
+            reference: ActionRef {
+                agent: G::ID,
+                action: A::NAME,
+            },
+            writes: A::WRITES,
+        });
+        self
+    }
 }

@@ -7,7 +7,7 @@ use crate::agents::facts::ContextAnalyzer;
 use crate::agents::project_manager::ProjectManager;
 use crate::agents::socratic::SocraticCounselor;
 use crate::cache::ProjectViews;
-use crate::orchestrator::Orchestrator;
+use crate::orchestrator::{AccountCheck, Orchestrator};
 use crate::quality::PassThroughGate;
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ use socrates_persistence::{AuthDb, SpecsDb};
 
 use socrates_llm::LlmClient;
 
-use crate::auth::AuthService;
+use crate::auth::{AuthError, AuthService};
 use crate::clock::Clock;
 use crate::rate_limit::{Quota, RateLimiter};
 use crate::reasoner::Reasoner;
@@ -98,41 +98,46 @@ impl ServiceContainer {
     pub fn new(parts: ContainerParts) -> Self {
         let started_at = parts.clock.now();
         let views = ProjectViews::new(Arc::clone(&parts.cache), Arc::clone(parts.usage.metrics()));
-        let orchestrator = Orchestrator::new(Arc::new(PassThroughGate))
-            .with_agent(Arc::new(
-                ProjectManager::new(parts.specs_db.clone(), Arc::clone(&parts.clock))
-                    .with_views(views.clone()),
-            ))
-            .with_agent(Arc::new(
-                SocraticCounselor::new(
-                    parts.specs_db.clone(),
-                    Arc::clone(&parts.reasoner),
-                    Arc::clone(&parts.offline),
-                    Arc::clone(&parts.clock),
-                )
+        let orchestrator = Orchestrator::builder(
+            Arc::new(PassThroughGate),
+            Arc::new(ActiveAccounts(parts.auth.clone())),
+            Arc::clone(parts.usage.metrics()),
+        )
+        .agent(
+            ProjectManager::new(parts.specs_db.clone(), Arc::clone(&parts.clock))
                 .with_views(views.clone()),
-            ))
-            .with_agent(Arc::new(
-                ContextAnalyzer::new(
-                    parts.specs_db.clone(),
-                    Arc::clone(&parts.reasoner),
-                    Arc::clone(&parts.offline),
-                    Arc::clone(&parts.clock),
-                )
-                .with_views(views.clone()),
-            ))
-            .with_agent(Arc::new(
-                ConflictDetector::new(
-                    parts.specs_db.clone(),
-                    Arc::clone(&parts.offline),
-                    Arc::clone(&parts.clock),
-                )
-                .with_views(views.clone()),
-            ))
-            .with_agent(Arc::new(Exporter::new(
+        )
+        .agent(
+            SocraticCounselor::new(
                 parts.specs_db.clone(),
+                Arc::clone(&parts.reasoner),
+                Arc::clone(&parts.offline),
                 Arc::clone(&parts.clock),
-            )));
+            )
+            .with_views(views.clone()),
+        )
+        .agent(
+            ContextAnalyzer::new(
+                parts.specs_db.clone(),
+                Arc::clone(&parts.reasoner),
+                Arc::clone(&parts.offline),
+                Arc::clone(&parts.clock),
+            )
+            .with_views(views.clone()),
+        )
+        .agent(
+            ConflictDetector::new(
+                parts.specs_db.clone(),
+                Arc::clone(&parts.offline),
+                Arc::clone(&parts.clock),
+            )
+            .with_views(views.clone()),
+        )
+        .agent(Exporter::new(
+            parts.specs_db.clone(),
+            Arc::clone(&parts.clock),
+        ))
+        .build();
         Self {
             inner: Arc::new(Inner {
                 parts,
@@ -272,5 +277,27 @@ impl ServiceContainer {
     /// When the container was built (the process start, for uptime).
     pub fn started_at(&self) -> DateTime<Utc> {
         self.inner.started_at
+    }
+}
+
+/// The orchestrator's account check, answered by the auth service: one primary-key read of
+/// the account before every action that writes.
+#[derive(Debug)]
+struct ActiveAccounts(AuthService);
+
+#[async_trait::async_trait]
+impl AccountCheck for ActiveAccounts {
+    async fn ensure_may_write(&self, user: socrates_domain::UserId) -> Result<(), AgentError> {
+        self.0
+            .ensure_may_write(user)
+            .await
+            .map_err(|error| match error {
+                AuthError::Database(error) => AgentError::Database(error),
+                other => AgentError::Refused {
+                    code: socrates_domain::ErrorCode::code(&other),
+                    message: other.to_string(),
+                    details: None,
+                },
+            })
     }
 }

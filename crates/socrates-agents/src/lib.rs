@@ -16,6 +16,7 @@ pub mod auth;
 pub mod cache;
 pub mod clock;
 pub mod container;
+mod error;
 pub mod health;
 pub mod metrics;
 pub mod orchestrator;
@@ -26,6 +27,7 @@ pub mod reasoner;
 pub mod retention;
 pub mod usage;
 
+pub use agent::{Action, Agent, AgentContext, AgentError, Caller};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use container::{ContainerParts, RequestLimits, ServiceContainer};
 pub use health::{CheckStatus, ComponentHealth, HealthReport, OverallStatus};

@@ -13,6 +13,11 @@ const REQUEST_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// Agent action latency buckets, in seconds: most actions are a few database statements.
+const ACTION_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
 /// Model call latency buckets, in seconds.
 const LLM_BUCKETS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0];
 
@@ -29,6 +34,7 @@ pub struct Metrics {
     active_sessions: IntGauge,
     pool_connections: IntGaugeVec,
     cache: IntCounterVec,
+    agent_actions: HistogramVec,
 }
 
 impl Metrics {
@@ -105,6 +111,16 @@ impl Metrics {
             ),
             &["view", "outcome"],
         )?;
+        let agent_actions = HistogramVec::new(
+            HistogramOpts::new(
+                "socrates_agent_action_duration_seconds",
+                "Time of an agent action in the orchestrator, account check and quality gate \
+                 included; outcome is ok, rejected (invalid, not found, refused) or error",
+            )
+            .buckets(ACTION_BUCKETS.to_vec()),
+            &["agent", "action", "outcome"],
+        )?;
+        registry.register(Box::new(agent_actions.clone()))?;
         registry.register(Box::new(cache.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(request_duration.clone()))?;
@@ -125,7 +141,21 @@ impl Metrics {
             active_sessions,
             pool_connections,
             cache,
+            agent_actions,
         })
+    }
+
+    /// The timer of one agent action and outcome, resolved once when the orchestrator
+    /// registers the action so that a call observes without a label lookup.
+    #[must_use]
+    pub fn agent_action_timer(
+        &self,
+        agent: &str,
+        action: &str,
+        outcome: &str,
+    ) -> prometheus::Histogram {
+        self.agent_actions
+            .with_label_values(&[agent, action, outcome])
     }
 
     /// One answered request. `endpoint` is the route pattern (`/api/v1/projects/{id}`), never

@@ -1,162 +1,217 @@
-//! The orchestrator: routes `(agent, action)` to the registered agent, refuses unknown agents
-//! and actions with typed errors, puts every action through the [`QualityGate`], and keeps
-//! timing statistics per agent and action.
+//! The orchestrator: runs every agent action, and wraps each in the same steps, in this order:
+//! a tracing span named after the agent and the action; the account check for actions that
+//! write; the [`QualityGate`] before; the action; the gate after; and the time it took into
+//! `socrates_agent_action_duration_seconds{agent, action, outcome}`.
+//!
+//! Agents are registered once, when the service container is built
+//! ([`OrchestratorBuilder::agent`]); each brings the list of its actions, from which the
+//! capabilities are derived. [`Orchestrator::run`] finds the action's registration by its type
+//! — one hash lookup, no lock, no serialisation.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use async_trait::async_trait;
+use prometheus::Histogram;
+use socrates_domain::UserId;
+use tracing::Instrument;
 
-use crate::agent::{Agent, AgentContext, AgentError};
-use crate::quality::{ActionRef, QualityGate};
+use crate::agent::{Action, ActionRef, ActionSet, Agent, AgentContext, AgentError, Caller};
+use crate::metrics::Metrics;
+use crate::quality::QualityGate;
 
-/// Timing of one action since start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ActionStats {
-    /// Completed calls, failed ones included.
-    pub calls: u64,
-    /// Calls that ended in an error.
-    pub errors: u64,
-    /// Total time spent.
-    pub total: Duration,
-    /// The slowest call.
-    pub max: Duration,
+/// Decides whether an account may change stored state. An access token outlives a deleted or
+/// suspended account (it is a stateless JWT); the orchestrator asks this before every action
+/// that writes, so no route can forget to.
+#[async_trait]
+pub trait AccountCheck: Send + Sync {
+    /// `Ok` when `user` may write.
+    ///
+    /// # Errors
+    /// [`AgentError::Refused`] with `TOKEN_INVALID` for an account deleted since the token was
+    /// issued, `ACCOUNT_INACTIVE` for a suspended or deactivated one; a database error.
+    async fn ensure_may_write(&self, user: UserId) -> Result<(), AgentError>;
 }
 
-/// Routes requests to agents; see the module documentation.
+/// Lets every account write: for tests and tools that have no accounts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EveryAccountMayWrite;
+
+#[async_trait]
+impl AccountCheck for EveryAccountMayWrite {
+    async fn ensure_may_write(&self, _user: UserId) -> Result<(), AgentError> {
+        Ok(())
+    }
+}
+
+/// One registered action: its agent, and its timers resolved once.
+struct Registration {
+    agent: Arc<dyn Any + Send + Sync>,
+    reference: ActionRef,
+    writes: bool,
+    ok: Histogram,
+    rejected: Histogram,
+    error: Histogram,
+}
+
+/// Runs agent actions; see the module documentation.
 pub struct Orchestrator {
-    agents: HashMap<&'static str, Arc<dyn Agent>>,
+    actions: HashMap<TypeId, Registration>,
+    capabilities: BTreeMap<&'static str, Vec<&'static str>>,
     gate: Arc<dyn QualityGate>,
-    stats: Mutex<HashMap<(&'static str, &'static str), ActionStats>>,
+    accounts: Arc<dyn AccountCheck>,
 }
 
 impl std::fmt::Debug for Orchestrator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut agents: Vec<&str> = self.agents.keys().copied().collect();
-        agents.sort_unstable();
         f.debug_struct("Orchestrator")
-            .field("agents", &agents)
+            .field("capabilities", &self.capabilities)
             .finish_non_exhaustive()
     }
 }
 
-impl Orchestrator {
-    /// An orchestrator with no agents, guarded by `gate`.
+/// Builds an [`Orchestrator`]: the gate, the account check, the metrics, then every agent.
+pub struct OrchestratorBuilder {
+    orchestrator: Orchestrator,
+    metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for OrchestratorBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrchestratorBuilder")
+            .field("orchestrator", &self.orchestrator)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OrchestratorBuilder {
+    /// Registers `agent` with every action its [`Agent::actions`] lists. An agent registered
+    /// twice replaces the first registration.
     #[must_use]
-    pub fn new(gate: Arc<dyn QualityGate>) -> Self {
-        Self {
-            agents: HashMap::new(),
-            gate,
-            stats: Mutex::new(HashMap::new()),
+    pub fn agent<G: Agent>(mut self, agent: G) -> Self {
+        let agent: Arc<dyn Any + Send + Sync> = Arc::new(agent);
+        let mut set = ActionSet::<G>::new();
+        G::actions(&mut set);
+        let names = self.orchestrator.capabilities.entry(G::ID).or_default();
+        names.clear();
+        for entry in set.entries {
+            let timer = |outcome| {
+                self.metrics.agent_action_timer(
+                    entry.reference.agent,
+                    entry.reference.action,
+                    outcome,
+                )
+            };
+            names.push(entry.reference.action);
+            self.orchestrator.actions.insert(
+                entry.type_id,
+                Registration {
+                    agent: Arc::clone(&agent),
+                    reference: entry.reference,
+                    writes: entry.writes,
+                    ok: timer("ok"),
+                    rejected: timer("rejected"),
+                    error: timer("error"),
+                },
+            );
         }
+        names.sort_unstable();
+        names.dedup();
+        self
     }
 
-    /// Registers an agent under its id, replacing one registered before under the same id.
+    /// The orchestrator.
     #[must_use]
-    pub fn with_agent(mut self, agent: Arc<dyn Agent>) -> Self {
-        self.agents.insert(agent.id(), agent);
-        self
+    pub fn build(self) -> Orchestrator {
+        self.orchestrator
+    }
+}
+
+impl Orchestrator {
+    /// Starts an orchestrator guarded by `gate`, asking `accounts` before every write and
+    /// timing actions into `metrics`.
+    #[must_use]
+    pub fn builder(
+        gate: Arc<dyn QualityGate>,
+        accounts: Arc<dyn AccountCheck>,
+        metrics: Arc<Metrics>,
+    ) -> OrchestratorBuilder {
+        OrchestratorBuilder {
+            orchestrator: Self {
+                actions: HashMap::new(),
+                capabilities: BTreeMap::new(),
+                gate,
+                accounts,
+            },
+            metrics,
+        }
     }
 
     /// The ids of the registered agents, sorted.
     #[must_use]
     pub fn agent_ids(&self) -> Vec<&'static str> {
-        let mut ids: Vec<&'static str> = self.agents.keys().copied().collect();
-        ids.sort_unstable();
-        ids
+        self.capabilities.keys().copied().collect()
     }
 
-    /// Routes one request: agent lookup, capability check, gate before, the action, gate
-    /// after; the time it took is recorded whatever the outcome.
+    /// The actions agent `agent` offers, sorted; empty for an unknown agent.
+    #[must_use]
+    pub fn capabilities(&self, agent: &str) -> &[&'static str] {
+        self.capabilities.get(agent).map_or(&[], Vec::as_slice)
+    }
+
+    /// Runs `action` for `caller` inside the steps of the module documentation.
     ///
     /// # Errors
-    /// [`AgentError::UnknownAgent`], [`AgentError::UnsupportedAction`], a gate refusal, or the
-    /// action's own error.
-    pub async fn dispatch(
-        &self,
-        agent_id: &str,
-        action: &str,
-        context: &AgentContext,
-        request: Value,
-    ) -> Result<Value, AgentError> {
-        let agent = self
-            .agents
-            .get(agent_id)
-            .ok_or_else(|| AgentError::UnknownAgent(agent_id.to_owned()))?;
-        let Some(&action) = agent.capabilities().iter().find(|known| **known == action) else {
+    /// [`AgentError::UnsupportedAction`] when the action's agent was not registered with it,
+    /// an account refusal, a gate refusal, or the action's own error.
+    pub async fn run<A: Action>(&self, caller: Caller, action: A) -> Result<A::Output, AgentError> {
+        let Some(registration) = self.actions.get(&TypeId::of::<A>()) else {
             return Err(AgentError::UnsupportedAction {
-                agent: agent_id.to_owned(),
-                action: action.to_owned(),
+                agent: <A::Agent as Agent>::ID,
+                action: A::NAME,
             });
         };
-        let started = Instant::now();
-        let reference = ActionRef {
-            agent: agent.id(),
-            action,
+        let Some(agent) = registration.agent.downcast_ref::<A::Agent>() else {
+            return Err(AgentError::Internal(format!(
+                "the agent registered for {}.{} has another type",
+                registration.reference.agent, registration.reference.action
+            )));
         };
-        let result = self.run(agent.as_ref(), reference, context, request).await;
-        let elapsed = started.elapsed();
-        self.record(agent.id(), action, elapsed, result.is_err());
-        tracing::debug!(
-            agent = agent.id(),
-            action,
-            duration_ms = elapsed.as_secs_f64() * 1_000.0,
-            ok = result.is_ok(),
-            "agent action"
+        let context = AgentContext::new(caller, registration.reference);
+        let span = tracing::info_span!(
+            "agent.action",
+            agent = registration.reference.agent,
+            action = registration.reference.action,
         );
+        let started = Instant::now();
+        let result = self
+            .steps(registration.writes, agent, &context, action)
+            .instrument(span)
+            .await;
+        let seconds = started.elapsed().as_secs_f64();
+        match &result {
+            Ok(_) => registration.ok.observe(seconds),
+            Err(error) if error.outcome() == "rejected" => registration.rejected.observe(seconds),
+            Err(_) => registration.error.observe(seconds),
+        }
         result
     }
 
-    async fn run(
+    async fn steps<A: Action>(
         &self,
-        agent: &dyn Agent,
-        reference: ActionRef<'_>,
+        writes: bool,
+        agent: &A::Agent,
         context: &AgentContext,
-        request: Value,
-    ) -> Result<Value, AgentError> {
-        self.gate.before(context, reference, &request).await?;
-        let result = agent.handle(context, reference.action, request).await?;
-        self.gate.after(context, reference, &result).await?;
-        Ok(result)
-    }
-
-    /// [`dispatch`](Self::dispatch) with a typed request and result.
-    ///
-    /// # Errors
-    /// Those of `dispatch`; [`AgentError::Internal`] when the result does not fit `O`.
-    pub async fn call<I: Serialize + Sync, O: DeserializeOwned>(
-        &self,
-        agent_id: &str,
-        action: &str,
-        context: &AgentContext,
-        request: &I,
-    ) -> Result<O, AgentError> {
-        let request = serde_json::to_value(request)
-            .map_err(|error| AgentError::Internal(error.to_string()))?;
-        let result = self.dispatch(agent_id, action, context, request).await?;
-        serde_json::from_value(result).map_err(|error| AgentError::Internal(error.to_string()))
-    }
-
-    fn record(&self, agent: &'static str, action: &'static str, elapsed: Duration, failed: bool) {
-        let mut stats = self.stats.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = stats.entry((agent, action)).or_default();
-        entry.calls += 1;
-        entry.errors += u64::from(failed);
-        entry.total += elapsed;
-        entry.max = entry.max.max(elapsed);
-    }
-
-    /// The timing of one action so far.
-    #[must_use]
-    pub fn stats(&self, agent: &str, action: &str) -> ActionStats {
-        let stats = self.stats.lock().unwrap_or_else(PoisonError::into_inner);
-        stats
-            .iter()
-            .find(|((a, b), _)| *a == agent && *b == action)
-            .map(|(_, stats)| *stats)
-            .unwrap_or_default()
+        action: A,
+    ) -> Result<A::Output, AgentError> {
+        if writes {
+            self.accounts.ensure_may_write(context.user_id).await?;
+        }
+        self.gate.before(context, &action).await?;
+        let output = action.execute(agent, context).await?;
+        self.gate.after(context, &output).await?;
+        Ok(output)
     }
 }

@@ -2,33 +2,29 @@
 //! through; the quality-control issue fills it with real checks (question bias scoring, the
 //! coverage-gap block on phase advances and code generation). It cannot be switched off: the
 //! orchestrator always calls it.
+//!
+//! The gate sees the typed request and result as [`Any`]: a check downcasts to the types it
+//! knows (`QuestionView` for bias scoring, `AdvancePhase` for the coverage gap) and lets every
+//! other action pass, with no serialisation in between.
+
+use std::any::Any;
 
 use async_trait::async_trait;
-use serde_json::Value;
 
 use crate::agent::{AgentContext, AgentError};
-
-/// The identity of one action as the gate sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ActionRef<'a> {
-    /// The agent.
-    pub agent: &'a str,
-    /// The action.
-    pub action: &'a str,
-}
 
 /// Checks run before and after every action.
 #[async_trait]
 pub trait QualityGate: Send + Sync {
-    /// Runs before the action; an error blocks it.
+    /// Runs before the action; an error blocks it. `context.action` names the action and
+    /// `request` is its request value.
     ///
     /// # Errors
     /// An [`AgentError::Refused`] naming why the action is blocked.
     async fn before(
         &self,
         context: &AgentContext,
-        action: ActionRef<'_>,
-        request: &Value,
+        request: &(dyn Any + Send + Sync),
     ) -> Result<(), AgentError>;
 
     /// Runs after a successful action; an error replaces its result.
@@ -38,8 +34,7 @@ pub trait QualityGate: Send + Sync {
     async fn after(
         &self,
         context: &AgentContext,
-        action: ActionRef<'_>,
-        result: &Value,
+        result: &(dyn Any + Send + Sync),
     ) -> Result<(), AgentError>;
 }
 
@@ -52,8 +47,7 @@ impl QualityGate for PassThroughGate {
     async fn before(
         &self,
         _context: &AgentContext,
-        _action: ActionRef<'_>,
-        _request: &Value,
+        _request: &(dyn Any + Send + Sync),
     ) -> Result<(), AgentError> {
         Ok(())
     }
@@ -61,8 +55,7 @@ impl QualityGate for PassThroughGate {
     async fn after(
         &self,
         _context: &AgentContext,
-        _action: ActionRef<'_>,
-        _result: &Value,
+        _result: &(dyn Any + Send + Sync),
     ) -> Result<(), AgentError> {
         Ok(())
     }

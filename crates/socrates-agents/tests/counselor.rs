@@ -11,11 +11,13 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde_json::json;
-use socrates_agents::agent::{Agent, AgentContext};
-use socrates_agents::agents::project_manager::ProjectManager;
-use socrates_agents::agents::socratic::SocraticCounselor;
+use socrates_agents::Caller;
+use socrates_agents::agents::project_manager::{CreateProject, ProjectManager};
+use socrates_agents::agents::socratic::{NextQuestion, SocraticCounselor, StartSession};
 use socrates_agents::clock::SystemClock;
+use socrates_agents::metrics::Metrics;
+use socrates_agents::orchestrator::{EveryAccountMayWrite, Orchestrator};
+use socrates_agents::quality::PassThroughGate;
 use socrates_agents::reasoner::OfflineReasoner;
 use socrates_domain::{Code, ErrorCode, UserId};
 use socrates_persistence::testing::TestDatabases;
@@ -30,45 +32,61 @@ async fn every_question_is_asked_once_per_project_then_the_banks_are_exhausted()
     let offline = Arc::new(reasoner.data().clone());
     let counselor =
         SocraticCounselor::new(databases.specs.clone(), Arc::new(reasoner), offline, clock);
-    let context = AgentContext {
-        user_id: UserId::new(),
-    };
-    let project = projects
-        .handle(&context, "create", json!({"name": "Exhaust"}))
+    let agents = Orchestrator::builder(
+        Arc::new(PassThroughGate),
+        Arc::new(EveryAccountMayWrite),
+        Arc::new(Metrics::new()),
+    )
+    .agent(projects)
+    .agent(counselor)
+    .build();
+    let caller = Caller::user(UserId::new());
+    let project = agents
+        .run(
+            caller,
+            CreateProject {
+                name: "Exhaust".to_owned(),
+                description: None,
+            },
+        )
         .await
         .unwrap();
     let mut sessions = Vec::new();
     for _ in 0..2 {
-        let session = counselor
-            .handle(
-                &context,
-                "start_session",
-                json!({"project_id": project["project_id"]}),
+        let session = agents
+            .run(
+                caller,
+                StartSession {
+                    project_id: project.project_id,
+                    mode: None,
+                },
             )
             .await
             .unwrap();
-        sessions.push(session["session_id"].clone());
+        sessions.push(session.session_id);
     }
     let mut texts = HashSet::new();
     for index in 0..bank_size {
-        let question = counselor
-            .handle(
-                &context,
-                "next_question",
-                json!({"session_id": sessions[index % 2]}),
+        let question = agents
+            .run(
+                caller,
+                NextQuestion {
+                    session_id: sessions[index % 2],
+                },
             )
             .await
             .unwrap();
         assert!(
-            texts.insert(question["text"].as_str().unwrap().to_owned()),
-            "asked twice: {question}"
+            texts.insert(question.text.clone()),
+            "asked twice: {question:?}"
         );
     }
-    let exhausted = counselor
-        .handle(
-            &context,
-            "next_question",
-            json!({"session_id": sessions[0]}),
+    let exhausted = agents
+        .run(
+            caller,
+            NextQuestion {
+                session_id: sessions[0],
+            },
         )
         .await
         .unwrap_err();

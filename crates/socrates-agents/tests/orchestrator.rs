@@ -1,6 +1,7 @@
-//! The orchestrator with a small example agent (the one of
-//! docs/developer-guide/adding-agents.md): routing, typed calls, unknown agents and actions,
-//! the quality gate on every call, and timing per action.
+//! The orchestrator with the example agent of `docs/developer-guide/adding-agents.md`: typed
+//! actions, capabilities derived from the registration, the account check before writes, the
+//! quality gate around every action, a tracing span and a timing per action, and the guide
+//! showing exactly the code compiled here.
 
 #![allow(
     clippy::expect_used,
@@ -9,56 +10,115 @@
     reason = "tests fail loudly"
 )]
 
+use std::any::Any;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use socrates_agents::agent::{Agent, AgentContext, AgentError, input, output};
-use socrates_agents::orchestrator::Orchestrator;
-use socrates_agents::quality::{ActionRef, PassThroughGate, QualityGate};
+use serde_json::json;
+use socrates_agents::Caller;
+use socrates_agents::metrics::Metrics;
+use socrates_agents::orchestrator::{AccountCheck, EveryAccountMayWrite, Orchestrator};
+use socrates_agents::quality::{PassThroughGate, QualityGate};
 use socrates_domain::{Code, ErrorCode, UserId};
 
-#[derive(Deserialize, Serialize)]
-struct CountWords {
-    text: String,
+// example: begin
+use socrates_agents::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
+
+/// Counts the words of texts and remembers the last one it was given.
+#[derive(Debug, Default)]
+pub struct WordCounter {
+    last_text: Mutex<Option<String>>,
 }
 
-#[derive(Deserialize, Serialize)]
-struct WordCount {
-    words: usize,
-}
-
-struct WordCounter;
-
-#[async_trait]
 impl Agent for WordCounter {
-    fn id(&self) -> &'static str {
-        "word_counter"
-    }
+    const ID: &'static str = "word_counter";
 
-    fn capabilities(&self) -> &'static [&'static str] {
-        &["count"]
+    fn actions(actions: &mut ActionSet<Self>) {
+        actions.add::<CountWords>().add::<RememberText>();
     }
+}
 
-    async fn handle(
-        &self,
+/// `count`: how many words a text has.
+#[derive(Debug)]
+pub struct CountWords {
+    /// Any text, up to 10 000 characters.
+    pub text: String,
+}
+
+/// The result of `count`.
+#[derive(Debug, PartialEq)]
+pub struct WordCount {
+    /// Words separated by white space.
+    pub words: usize,
+}
+
+impl Action for CountWords {
+    type Agent = WordCounter;
+    type Output = WordCount;
+    const NAME: &'static str = "count";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        _agent: &WordCounter,
         _context: &AgentContext,
-        action: &str,
-        request: Value,
-    ) -> Result<Value, AgentError> {
-        match action {
-            "count" => {
-                let request: CountWords = input(request)?;
-                output(&WordCount {
-                    words: request.text.split_whitespace().count(),
-                })
-            }
-            other => Err(AgentError::UnsupportedAction {
-                agent: "word_counter".to_owned(),
-                action: other.to_owned(),
-            }),
+    ) -> Result<WordCount, AgentError> {
+        if self.text.chars().count() > 10_000 {
+            return Err(AgentError::invalid(
+                "the text is longer than 10 000 characters",
+            ));
         }
+        Ok(WordCount {
+            words: self.text.split_whitespace().count(),
+        })
+    }
+}
+
+/// `remember`: keeps the text (a write: only an account that may write gets here).
+#[derive(Debug)]
+pub struct RememberText {
+    /// The text to keep.
+    pub text: String,
+}
+
+impl Action for RememberText {
+    type Agent = WordCounter;
+    type Output = ();
+    const NAME: &'static str = "remember";
+    const WRITES: bool = true;
+
+    async fn execute(self, agent: &WordCounter, _context: &AgentContext) -> Result<(), AgentError> {
+        *agent.last_text.lock().unwrap() = Some(self.text);
+        Ok(())
+    }
+}
+// example: end
+
+/// An action of an agent nobody registers.
+struct Unregistered;
+
+impl Agent for Unregistered {
+    const ID: &'static str = "unregistered";
+
+    fn actions(actions: &mut ActionSet<Self>) {
+        actions.add::<Ping>();
+    }
+}
+
+struct Ping;
+
+impl Action for Ping {
+    type Agent = Unregistered;
+    type Output = ();
+    const NAME: &'static str = "ping";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        _agent: &Unregistered,
+        _context: &AgentContext,
+    ) -> Result<(), AgentError> {
+        Ok(())
     }
 }
 
@@ -72,17 +132,16 @@ struct RecordingGate {
 impl QualityGate for RecordingGate {
     async fn before(
         &self,
-        _context: &AgentContext,
-        action: ActionRef<'_>,
-        request: &Value,
+        context: &AgentContext,
+        request: &(dyn Any + Send + Sync),
     ) -> Result<(), AgentError> {
+        let action = context.action;
         self.seen
             .lock()
             .unwrap()
             .push(format!("before {}.{}", action.agent, action.action));
-        if request["text"]
-            .as_str()
-            .is_some_and(|t| t.contains("forbidden"))
+        if let Some(count) = request.downcast_ref::<CountWords>()
+            && count.text.contains("forbidden")
         {
             return Err(AgentError::Refused {
                 code: Code::ValidationError,
@@ -95,82 +154,126 @@ impl QualityGate for RecordingGate {
 
     async fn after(
         &self,
-        _context: &AgentContext,
-        action: ActionRef<'_>,
-        result: &Value,
+        context: &AgentContext,
+        result: &(dyn Any + Send + Sync),
     ) -> Result<(), AgentError> {
+        let words = result
+            .downcast_ref::<WordCount>()
+            .map_or_else(|| "-".to_owned(), |count| count.words.to_string());
         self.seen.lock().unwrap().push(format!(
-            "after {}.{} = {}",
-            action.agent, action.action, result["words"]
+            "after {}.{} = {words}",
+            context.action.agent, context.action.action
         ));
         Ok(())
     }
 }
 
-fn context() -> AgentContext {
-    AgentContext {
-        user_id: UserId::new(),
+/// Refuses every write, as for a suspended account.
+struct SuspendedEveryone;
+
+#[async_trait]
+impl AccountCheck for SuspendedEveryone {
+    async fn ensure_may_write(&self, _user: UserId) -> Result<(), AgentError> {
+        Err(AgentError::Refused {
+            code: Code::AccountInactive,
+            message: "this account is not active".to_owned(),
+            details: None,
+        })
     }
 }
 
+fn caller() -> Caller {
+    Caller::user(UserId::new())
+}
+
+fn orchestrator(
+    gate: Arc<dyn QualityGate>,
+    accounts: Arc<dyn AccountCheck>,
+) -> (Orchestrator, Arc<Metrics>) {
+    let metrics = Arc::new(Metrics::new());
+    let orchestrator = Orchestrator::builder(gate, accounts, Arc::clone(&metrics))
+        .agent(WordCounter::default())
+        .build();
+    (orchestrator, metrics)
+}
+
+/// The count of one timer of `socrates_agent_action_duration_seconds`.
+fn timed(metrics: &Metrics, action: &str, outcome: &str) -> u64 {
+    let needle = format!(
+        "socrates_agent_action_duration_seconds_count{{action=\"{action}\",agent=\"word_counter\",outcome=\"{outcome}\"}} "
+    );
+    let text = metrics.encode().unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(&needle))
+        .map_or(0, |count| count.parse().unwrap())
+}
+
 #[tokio::test]
-async fn an_example_agent_is_routed_with_typed_input_and_output() {
-    let orchestrator =
-        Orchestrator::new(Arc::new(PassThroughGate)).with_agent(Arc::new(WordCounter));
-    let count: WordCount = orchestrator
-        .call(
-            "word_counter",
-            "count",
-            &context(),
-            &CountWords {
+async fn an_example_agent_runs_with_typed_request_and_result_and_is_timed() {
+    let (orchestrator, metrics) =
+        orchestrator(Arc::new(PassThroughGate), Arc::new(EveryAccountMayWrite));
+    let count = orchestrator
+        .run(
+            caller(),
+            CountWords {
                 text: "one two three".to_owned(),
             },
         )
         .await
         .unwrap();
-    assert_eq!(count.words, 3);
+    assert_eq!(count, WordCount { words: 3 });
     assert_eq!(orchestrator.agent_ids(), ["word_counter"]);
-    let stats = orchestrator.stats("word_counter", "count");
-    assert_eq!((stats.calls, stats.errors), (1, 0));
+    assert_eq!(
+        orchestrator.capabilities("word_counter"),
+        ["count", "remember"]
+    );
+    assert!(orchestrator.capabilities("nobody").is_empty());
+    assert_eq!(timed(&metrics, "count", "ok"), 1);
+
+    let too_long = orchestrator
+        .run(
+            caller(),
+            CountWords {
+                text: "x".repeat(10_001),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(too_long.code(), Code::ValidationError);
+    assert_eq!(timed(&metrics, "count", "rejected"), 1);
+    assert_eq!(timed(&metrics, "count", "ok"), 1);
 }
 
 #[tokio::test]
-async fn unknown_agents_actions_and_bad_input_are_typed_errors() {
-    let orchestrator =
-        Orchestrator::new(Arc::new(PassThroughGate)).with_agent(Arc::new(WordCounter));
-    let unknown = orchestrator
-        .dispatch("nobody", "count", &context(), json!({}))
-        .await
-        .unwrap_err();
-    assert_eq!(unknown.code(), Code::UnknownAgent);
-    let unsupported = orchestrator
-        .dispatch("word_counter", "translate", &context(), json!({}))
-        .await
-        .unwrap_err();
-    assert_eq!(unsupported.code(), Code::UnsupportedAction);
-    let invalid = orchestrator
-        .dispatch("word_counter", "count", &context(), json!({"txt": 1}))
-        .await
-        .unwrap_err();
-    assert_eq!(invalid.code(), Code::ValidationError);
-    assert_eq!(orchestrator.stats("word_counter", "count").errors, 1);
-    assert_eq!(orchestrator.stats("word_counter", "translate").calls, 0);
+async fn an_action_of_an_unregistered_agent_is_a_typed_error() {
+    let (orchestrator, _) = orchestrator(Arc::new(PassThroughGate), Arc::new(EveryAccountMayWrite));
+    let error = orchestrator.run(caller(), Ping).await.unwrap_err();
+    assert_eq!(error.code(), Code::UnsupportedAction);
+    assert_eq!(
+        error.to_string(),
+        "the action `unregistered.ping` is not registered with the orchestrator"
+    );
 }
 
 #[tokio::test]
-async fn the_quality_gate_sees_every_call_and_can_block_it() {
+async fn the_quality_gate_sees_every_action_typed_and_can_block_it() {
     let gate = Arc::new(RecordingGate::default());
-    let orchestrator = Orchestrator::new(gate.clone()).with_agent(Arc::new(WordCounter));
+    let (orchestrator, metrics) = orchestrator(gate.clone(), Arc::new(EveryAccountMayWrite));
     orchestrator
-        .dispatch("word_counter", "count", &context(), json!({"text": "a b"}))
+        .run(
+            caller(),
+            CountWords {
+                text: "a b".to_owned(),
+            },
+        )
         .await
         .unwrap();
     let blocked = orchestrator
-        .dispatch(
-            "word_counter",
-            "count",
-            &context(),
-            json!({"text": "a forbidden b"}),
+        .run(
+            caller(),
+            CountWords {
+                text: "a forbidden b".to_owned(),
+            },
         )
         .await
         .unwrap_err();
@@ -178,12 +281,113 @@ async fn the_quality_gate_sees_every_call_and_can_block_it() {
         blocked.details(),
         Some(&json!({"reason": "forbidden word"}))
     );
+    orchestrator
+        .run(
+            caller(),
+            RememberText {
+                text: "kept".to_owned(),
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(
         *gate.seen.lock().unwrap(),
         [
             "before word_counter.count",
             "after word_counter.count = 2",
             "before word_counter.count",
+            "before word_counter.remember",
+            "after word_counter.remember = -",
         ]
+    );
+    assert_eq!(timed(&metrics, "count", "rejected"), 1);
+}
+
+#[tokio::test]
+async fn writes_need_an_account_that_may_write_and_reads_do_not() {
+    let (orchestrator, metrics) =
+        orchestrator(Arc::new(PassThroughGate), Arc::new(SuspendedEveryone));
+    let refused = orchestrator
+        .run(
+            caller(),
+            RememberText {
+                text: "not kept".to_owned(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::AccountInactive);
+    assert_eq!(timed(&metrics, "remember", "rejected"), 1);
+    let count = orchestrator
+        .run(
+            caller(),
+            CountWords {
+                text: "still readable".to_owned(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(count.words, 2);
+}
+
+/// Records the name and the `agent` and `action` fields of every span opened.
+#[derive(Clone, Default)]
+struct SpanRecorder(Arc<Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for SpanRecorder {
+    fn on_new_span(
+        &self,
+        attributes: &tracing::span::Attributes<'_>,
+        _id: &tracing::span::Id,
+        _context: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        struct Fields(String);
+        impl tracing::field::Visit for Fields {
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                self.0.push_str(&format!(" {}={value}", field.name()));
+            }
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                self.0.push_str(&format!(" {}={value:?}", field.name()));
+            }
+        }
+        let mut fields = Fields(attributes.metadata().name().to_owned());
+        attributes.record(&mut fields);
+        self.0.lock().unwrap().push(fields.0);
+    }
+}
+
+#[tokio::test]
+async fn every_action_runs_in_a_span_named_after_its_agent_and_action() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let recorder = SpanRecorder::default();
+    let subscriber = tracing_subscriber::registry().with(recorder.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (orchestrator, _) = orchestrator(Arc::new(PassThroughGate), Arc::new(EveryAccountMayWrite));
+    orchestrator
+        .run(
+            caller(),
+            CountWords {
+                text: "a".to_owned(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        *recorder.0.lock().unwrap(),
+        ["agent.action agent=word_counter action=count"]
+    );
+}
+
+#[test]
+fn the_guide_shows_the_example_compiled_here() {
+    let source = include_str!("orchestrator.rs");
+    let begin = source.find("// example: begin\n").unwrap() + "// example: begin\n".len();
+    let end = source.find("// example: end\n").unwrap();
+    let example = &source[begin..end];
+    let guide = include_str!("../../../docs/developer-guide/adding-agents.md");
+    assert!(
+        guide.contains(&format!("```rust\n{example}```\n")),
+        "docs/developer-guide/adding-agents.md must show the example of this file verbatim \
+         (between the `example: begin` and `example: end` markers) in a ```rust block"
     );
 }

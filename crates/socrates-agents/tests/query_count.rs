@@ -14,13 +14,19 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde_json::{Value, json};
-use socrates_agents::agent::{Agent, AgentContext};
-use socrates_agents::agents::export::Exporter;
-use socrates_agents::agents::facts::ContextAnalyzer;
-use socrates_agents::agents::project_manager::ProjectManager;
-use socrates_agents::agents::socratic::SocraticCounselor;
+use socrates_agents::Caller;
+use socrates_agents::agents::export::{ExportMarkdown, Exporter};
+use socrates_agents::agents::facts::{AddFact, ContextAnalyzer, ListFacts};
+use socrates_agents::agents::project_manager::{
+    CreateProject, GetProject, GetProjectStatus, ProjectManager,
+};
+use socrates_agents::agents::socratic::{
+    AnswerQuestion, NextQuestion, SocraticCounselor, StartSession,
+};
 use socrates_agents::clock::SystemClock;
+use socrates_agents::metrics::Metrics;
+use socrates_agents::orchestrator::{EveryAccountMayWrite, Orchestrator};
+use socrates_agents::quality::PassThroughGate;
 use socrates_agents::reasoner::OfflineReasoner;
 use socrates_domain::UserId;
 use socrates_persistence::Backend;
@@ -64,13 +70,12 @@ impl<S: Subscriber> Layer<S> for CountStatements {
     }
 }
 
-async fn count<F: Future<Output = Value>>(label: &str, read: F) -> usize {
+async fn count<T, F: Future<Output = T>>(label: &str, read: F) -> usize {
     STATEMENTS.store(0, Ordering::SeqCst);
     LOG.lock().unwrap().clear();
-    let value = read.await;
+    read.await;
     let statements = STATEMENTS.load(Ordering::SeqCst);
     println!("{label}: {statements} statements {:?}", LOG.lock().unwrap());
-    assert!(!value.is_null());
     statements
 }
 
@@ -86,71 +91,99 @@ async fn hot_reads_and_the_journey_take_few_statements() {
 
     let databases = TestDatabases::new().await;
     let clock = Arc::new(SystemClock);
-    let projects = ProjectManager::new(databases.specs.clone(), clock.clone());
     let reasoner = OfflineReasoner::builtin().unwrap();
     let offline = Arc::new(reasoner.data().clone());
-    let facts = ContextAnalyzer::new(
+    let reasoner = Arc::new(reasoner);
+    let agents = Orchestrator::builder(
+        Arc::new(PassThroughGate),
+        Arc::new(EveryAccountMayWrite),
+        Arc::new(Metrics::new()),
+    )
+    .agent(ProjectManager::new(databases.specs.clone(), clock.clone()))
+    .agent(ContextAnalyzer::new(
         databases.specs.clone(),
-        Arc::new(reasoner),
+        reasoner.clone(),
+        offline.clone(),
+        clock.clone(),
+    ))
+    .agent(SocraticCounselor::new(
+        databases.specs.clone(),
+        reasoner,
         offline,
         clock.clone(),
-    );
-    let context = AgentContext {
-        user_id: UserId::new(),
+    ))
+    .agent(Exporter::new(databases.specs.clone(), clock))
+    .build();
+    let caller = Caller::user(UserId::new());
+    let new_project = |name: &str| CreateProject {
+        name: name.to_owned(),
+        description: None,
     };
-    let project = projects
-        .handle(&context, "create", json!({"name": "Hot reads"}))
+    let id = agents
+        .run(caller, new_project("Hot reads"))
         .await
-        .unwrap();
-    let id = project["project_id"].clone();
+        .unwrap()
+        .project_id;
     for (category, key, value) in [
         ("goals", "project_type", "web app"),
         ("tech_stack", "primary_database", "PostgreSQL"),
         ("tech_stack", "primary_database", "MySQL"),
         ("security", "authentication_method", "OAuth2"),
     ] {
-        facts
-            .handle(
-                &context,
-                "add",
-                json!({"project_id": id, "category": category, "key": key, "value": value}),
+        agents
+            .run(
+                caller,
+                AddFact {
+                    project_id: id,
+                    category: category.to_owned(),
+                    key: key.to_owned(),
+                    value: value.to_owned(),
+                },
             )
             .await
             .unwrap();
     }
     // Warm the pool (the status read runs two statements at once, on two connections).
-    for action in ["get", "status"] {
-        projects
-            .handle(&context, action, json!({"project_id": id}))
-            .await
-            .unwrap();
-    }
+    agents
+        .run(caller, GetProject { project_id: id })
+        .await
+        .unwrap();
+    agents
+        .run(caller, GetProjectStatus { project_id: id })
+        .await
+        .unwrap();
 
     let get = count("GET /projects/{id}", async {
-        projects
-            .handle(&context, "get", json!({"project_id": id}))
+        agents
+            .run(caller, GetProject { project_id: id })
             .await
             .unwrap()
     })
     .await;
     let status = count("GET /projects/{id}/status", async {
-        let report = projects
-            .handle(&context, "status", json!({"project_id": id}))
+        let report = agents
+            .run(caller, GetProjectStatus { project_id: id })
             .await
             .unwrap();
-        assert_eq!(report["unresolved_conflicts"], 1);
-        assert_eq!(report["specifications_count"], 3);
-        report
+        assert_eq!(report.unresolved_conflicts, 1);
+        assert_eq!(report.specifications_count, 3);
     })
     .await;
     let list = count("GET /specifications/project/{id}", async {
-        let page = facts
-            .handle(&context, "list", json!({"project_id": id, "limit": 2}))
+        let page = agents
+            .run(
+                caller,
+                ListFacts {
+                    project_id: id,
+                    category: None,
+                    limit: Some(2),
+                    offset: None,
+                },
+            )
             .await
             .unwrap();
-        assert_eq!(page["total"], 3);
-        assert_eq!(page["specifications"].as_array().unwrap().len(), 2);
-        page
+        assert_eq!(page.total, 3);
+        assert_eq!(page.specifications.len(), 2);
     })
     .await;
     assert!((1..=2).contains(&get), "get: {get}");
@@ -158,68 +191,67 @@ async fn hot_reads_and_the_journey_take_few_statements() {
     assert!((1..=2).contains(&list), "list: {list}");
 
     // The journey's writes, in the order a user makes them.
-    let offline = Arc::new(OfflineReasoner::builtin().unwrap().data().clone());
-    let counselor = SocraticCounselor::new(
-        databases.specs.clone(),
-        Arc::new(OfflineReasoner::builtin().unwrap()),
-        offline,
-        clock.clone(),
-    );
-    let exporter = Exporter::new(databases.specs.clone(), clock);
     let create = count("POST /projects", async {
-        projects
-            .handle(&context, "create", json!({"name": "Journey"}))
-            .await
-            .unwrap()
+        agents.run(caller, new_project("Journey")).await.unwrap()
     })
     .await;
-    let project = projects
-        .handle(&context, "create", json!({"name": "Clinic booking"}))
+    let id = agents
+        .run(caller, new_project("Clinic booking"))
         .await
-        .unwrap();
-    let id = project["project_id"].clone();
-    let mut session = Value::Null;
+        .unwrap()
+        .project_id;
+    let mut session = None;
     let open = count("POST /projects/{id}/sessions", async {
-        session = counselor
-            .handle(&context, "start_session", json!({"project_id": id}))
-            .await
-            .unwrap();
-        session.clone()
+        session = Some(
+            agents
+                .run(
+                    caller,
+                    StartSession {
+                        project_id: id,
+                        mode: None,
+                    },
+                )
+                .await
+                .unwrap()
+                .session_id,
+        );
     })
     .await;
-    let session_id = session["session_id"].clone();
-    let mut question = Value::Null;
+    let session_id = session.unwrap();
+    let mut question = None;
     let next = count("POST /sessions/{id}/next-question", async {
-        question = counselor
-            .handle(&context, "next_question", json!({"session_id": session_id}))
-            .await
-            .unwrap();
-        question.clone()
+        question = Some(
+            agents
+                .run(caller, NextQuestion { session_id })
+                .await
+                .unwrap()
+                .question_id,
+        );
     })
     .await;
     let answer = count("POST /sessions/{id}/answer", async {
-        let result = counselor
-            .handle(
-                &context,
-                "answer",
-                json!({
-                    "session_id": session_id,
-                    "question_id": question["question_id"],
-                    "answer": "It is a web app for physiotherapy clinics, built with Rust and \
-                               PostgreSQL, deployed on Kubernetes.",
-                }),
+        let result = agents
+            .run(
+                caller,
+                AnswerQuestion {
+                    session_id,
+                    question_id: question.unwrap(),
+                    answer: "It is a web app for physiotherapy clinics, built with Rust and \
+                             PostgreSQL, deployed on Kubernetes."
+                        .to_owned(),
+                },
             )
             .await
             .unwrap();
-        assert!(result["specs_extracted"].as_u64().unwrap() >= 2, "{result}");
-        result
+        assert!(result.specs_extracted >= 2, "{result:?}");
     })
     .await;
     let export = count("GET /projects/{id}/export/markdown", async {
-        exporter
-            .handle(&context, "markdown", json!({"project_id": id}))
+        let document = agents
+            .run(caller, ExportMarkdown { project_id: id })
             .await
-            .unwrap()
+            .unwrap();
+        assert!(document.content.len() > 100);
     })
     .await;
     println!("create {create}, open {open}, next {next}, answer {answer}, export {export}");

@@ -4,10 +4,8 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use socrates_domain::{
     Category, ConflictId, ConflictResolution, ConflictSeverity, ConflictStatus, ConflictType,
     FactSource, ProjectId, ProjectPhase, ProjectStatus, SpecificationId, compute_maturity,
@@ -20,7 +18,7 @@ use uuid::Uuid;
 
 use super::common::owned_project;
 use super::project_manager::CategoryStatus;
-use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::clock::Clock;
 
 /// The agent id.
@@ -29,10 +27,16 @@ pub const ID: &str = "export";
 /// The version of the JSON export's layout.
 pub const JSON_SCHEMA_VERSION: &str = "socrates.specification/1";
 
-/// `markdown`, `json`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExportRequest {
+/// `markdown`: the specification as one Markdown document.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportMarkdown {
+    /// The project.
+    pub project_id: ProjectId,
+}
+
+/// `json`: the specification as one versioned JSON document.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportJson {
     /// The project.
     pub project_id: ProjectId,
 }
@@ -446,33 +450,42 @@ impl Exporter {
     }
 }
 
-const CAPABILITIES: &[&str] = &["markdown", "json"];
-
-#[async_trait]
 impl Agent for Exporter {
-    fn id(&self) -> &'static str {
-        ID
-    }
+    const ID: &'static str = ID;
 
-    fn capabilities(&self) -> &'static [&'static str] {
-        CAPABILITIES
+    fn actions(actions: &mut ActionSet<Self>) {
+        actions.add::<ExportMarkdown>().add::<ExportJson>();
     }
+}
 
-    async fn handle(
-        &self,
+impl Action for ExportMarkdown {
+    type Agent = Exporter;
+    type Output = Document;
+    const NAME: &'static str = "markdown";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        agent: &Exporter,
         context: &AgentContext,
-        action: &str,
-        request: Value,
-    ) -> Result<Value, AgentError> {
-        let request: ExportRequest = input(request)?;
-        let snapshot = self.snapshot(context, request.project_id).await?;
-        match action {
-            "markdown" => output(&self.markdown(&snapshot)),
-            "json" => output(&self.json(&snapshot)),
-            other => Err(AgentError::UnsupportedAction {
-                agent: ID.to_owned(),
-                action: other.to_owned(),
-            }),
-        }
+    ) -> Result<Document, AgentError> {
+        let snapshot = agent.snapshot(context, self.project_id).await?;
+        Ok(agent.markdown(&snapshot))
+    }
+}
+
+impl Action for ExportJson {
+    type Agent = Exporter;
+    type Output = JsonExport;
+    const NAME: &'static str = "json";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        agent: &Exporter,
+        context: &AgentContext,
+    ) -> Result<JsonExport, AgentError> {
+        let snapshot = agent.snapshot(context, self.project_id).await?;
+        Ok(agent.json(&snapshot))
     }
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::conflicts::{
-    self, ConflictDetail, ConflictList, ConflictOptions, ConflictRef, ContradictedFact,
+    ConflictDetail, ConflictList, ConflictOptions, ContradictedFact, GetConflictOptions,
     HeldBackFact, ListConflicts, ResolutionOption, ResolveConflict, Resolved,
 };
 use socrates_domain::{ConflictId, ProjectId};
@@ -279,8 +279,7 @@ pub(crate) async fn list_conflicts(
         limit: query.limit,
         offset: query.offset,
     };
-    let list: ConflictList =
-        super::call_agent(&services, &user, conflicts::ID, "list", &request).await?;
+    let list: ConflictList = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(ConflictListResponse::from(list)))
 }
 
@@ -296,11 +295,10 @@ pub(crate) async fn conflict_options(
     user: AuthUser,
     path: web::Path<ConflictId>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = ConflictRef {
+    let request = GetConflictOptions {
         conflict_id: path.into_inner(),
     };
-    let options: ConflictOptions =
-        super::call_agent(&services, &user, conflicts::ID, "options", &request).await?;
+    let options: ConflictOptions = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(ConflictOptionsResponse::from(options)))
 }
 
@@ -326,7 +324,6 @@ pub(crate) async fn resolve_conflict(
         merged_value: body.merged_value,
         notes: body.notes,
     };
-    let resolved: Resolved =
-        super::call_agent(&services, &user, conflicts::ID, "resolve", &request).await?;
+    let resolved: Resolved = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(ResolvedConflictResponse::from(resolved)))
 }

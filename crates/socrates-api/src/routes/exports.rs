@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::export::{
-    self, Document, ExportRequest, ExportedConflict, ExportedFact, ExportedMaturity,
+    self, Document, ExportJson, ExportMarkdown, ExportedConflict, ExportedFact, ExportedMaturity,
     ExportedPendingFact, ExportedProject, JsonExport,
 };
 use socrates_domain::ProjectId;
@@ -240,11 +240,10 @@ pub(crate) async fn export_markdown(
     user: AuthUser,
     path: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = ExportRequest {
+    let request = ExportMarkdown {
         project_id: path.into_inner(),
     };
-    let document: Document =
-        super::call_agent(&services, &user, export::ID, "markdown", &request).await?;
+    let document: Document = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "text/markdown; charset=utf-8"))
         .insert_header((
@@ -266,11 +265,10 @@ pub(crate) async fn export_json(
     user: AuthUser,
     path: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = ExportRequest {
+    let request = ExportJson {
         project_id: path.into_inner(),
     };
-    let document: JsonExport =
-        super::call_agent(&services, &user, export::ID, "json", &request).await?;
+    let document: JsonExport = super::run(&services, &user, request).await?;
     let file_name = export::file_name(&document.project.name, "json");
     Ok(HttpResponse::Ok()
         .insert_header((

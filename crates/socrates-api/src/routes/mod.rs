@@ -9,27 +9,19 @@ pub mod projects;
 pub mod sessions;
 pub mod specifications;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use socrates_agents::ServiceContainer;
-use socrates_agents::agent::AgentContext;
+use socrates_agents::{Action, Caller, ServiceContainer};
 
 use crate::error::ApiError;
 use crate::extractors::AuthUser;
 
-/// Runs one agent action for the authenticated caller with a typed request and result.
-pub(crate) async fn call_agent<I: Serialize + Sync, O: DeserializeOwned>(
+/// Runs one agent action for the authenticated caller and returns its typed result.
+pub(crate) async fn run<A: Action>(
     services: &ServiceContainer,
     user: &AuthUser,
-    agent: &str,
-    action: &str,
-    request: &I,
-) -> Result<O, ApiError> {
-    let context = AgentContext {
-        user_id: user.user_id,
-    };
+    action: A,
+) -> Result<A::Output, ApiError> {
     Ok(services
         .orchestrator()
-        .call(agent, action, &context, request)
+        .run(Caller::user(user.user_id), action)
         .await?)
 }

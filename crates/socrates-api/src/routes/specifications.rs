@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::facts::{
-    self, AddFact, ExtractText, Extracted, FactAdded, FactChanged, FactHistory, FactList, FactRef,
-    FactUpdated, FactVersion, ListFacts, RejectedView, UpdateFact,
+    AddFact, DeleteFact, ExtractText, Extracted, FactAdded, FactChanged, FactHistory, FactList,
+    FactUpdated, FactVersion, GetFactHistory, ListFacts, RejectedView, UpdateFact,
 };
 
 use super::sessions::{RaisedConflictResponse, SavedFactResponse};
@@ -313,15 +313,6 @@ impl From<Extracted> for ExtractionResponse {
     }
 }
 
-async fn call<I: Serialize + Sync, O: serde::de::DeserializeOwned>(
-    services: &ServiceContainer,
-    user: &AuthUser,
-    action: &str,
-    request: &I,
-) -> Result<O, ApiError> {
-    super::call_agent(services, user, facts::ID, action, request).await
-}
-
 fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
     raw.parse().map_err(|_| {
         ApiError::new(
@@ -352,7 +343,7 @@ pub(crate) async fn list_facts(
         limit: query.limit,
         offset: query.offset,
     };
-    let result: FactList = call(&services, &user, "list", &request).await?;
+    let result = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(FactListResponse::from(result)))
 }
 
@@ -382,7 +373,7 @@ pub(crate) async fn add_fact(
         key: body.key,
         value: body.value,
     };
-    let result: FactAdded = call(&services, &user, "add", &request).await?;
+    let result = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Created().json(FactAddedResponse::from(result)))
 }
 
@@ -404,7 +395,7 @@ pub(crate) async fn update_fact(
         spec_id: path.into_inner(),
         value: body.into_inner().value,
     };
-    let result: FactUpdated = call(&services, &user, "update", &request).await?;
+    let result = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(FactUpdatedResponse::from(result)))
 }
 
@@ -421,10 +412,10 @@ pub(crate) async fn delete_fact(
     user: AuthUser,
     path: web::Path<SpecificationId>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = FactRef {
+    let request = DeleteFact {
         spec_id: path.into_inner(),
     };
-    let result: FactChanged = call(&services, &user, "delete", &request).await?;
+    let result = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(FactChangedResponse::from(result)))
 }
 
@@ -440,10 +431,10 @@ pub(crate) async fn fact_history(
     user: AuthUser,
     path: web::Path<SpecificationId>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = FactRef {
+    let request = GetFactHistory {
         spec_id: path.into_inner(),
     };
-    let result: FactHistory = call(&services, &user, "history", &request).await?;
+    let result = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(FactHistoryResponse::from(result)))
 }
 
@@ -463,6 +454,6 @@ pub(crate) async fn extract(
         project_id: project_id(&body.project_id)?,
         text: body.text,
     };
-    let result: Extracted = call(&services, &user, "extract", &request).await?;
+    let result = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(ExtractionResponse::from(result)))
 }

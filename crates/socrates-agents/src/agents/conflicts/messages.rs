@@ -72,19 +72,15 @@ pub struct ConflictDetail {
 }
 
 /// `list`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct ListConflicts {
     /// The project.
     pub project_id: ProjectId,
     /// `open`/`pending`, `resolved` or `ignored`; all when absent.
-    #[serde(default)]
     pub status: Option<String>,
     /// Page size (default 50, at most 100).
-    #[serde(default)]
     pub limit: Option<u64>,
     /// Rows to skip.
-    #[serde(default)]
     pub offset: Option<u64>,
 }
 
@@ -97,27 +93,23 @@ pub struct ConflictList {
     pub total: u64,
 }
 
-/// `options`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConflictRef {
+/// `options`: the ways to resolve one conflict, in words.
+#[derive(Debug, Clone, Copy)]
+pub struct GetConflictOptions {
     /// The conflict.
     pub conflict_id: ConflictId,
 }
 
 /// `resolve`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct ResolveConflict {
     /// The conflict.
     pub conflict_id: ConflictId,
     /// `keep_old`, `replace` or `merge`.
     pub resolution: String,
     /// The merged value, required for `merge`.
-    #[serde(default)]
     pub merged_value: Option<String>,
     /// Notes kept with the resolution.
-    #[serde(default)]
     pub notes: Option<String>,
 }
 

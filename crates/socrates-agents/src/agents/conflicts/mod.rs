@@ -15,8 +15,7 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use serde_json::{Value, json};
+use serde_json::json;
 use socrates_domain::{
     Code, Confidence, ConflictId, ConflictResolution, ConflictStatus, FactDraft, FactSource,
     FactValue,
@@ -27,7 +26,7 @@ use socrates_persistence::repositories::specifications::{self, FactChange};
 use socrates_persistence::repositories::{Page, projects};
 use socrates_persistence::{DbError, SpecsDb};
 
-use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{Origin, ensure_writable, owned_project, record_maturity, save_placed};
 use crate::cache::ProjectViews;
 use crate::clock::Clock;
@@ -160,7 +159,7 @@ impl ConflictDetector {
     async fn options(
         &self,
         context: &AgentContext,
-        request: ConflictRef,
+        request: GetConflictOptions,
     ) -> Result<ConflictOptions, AgentError> {
         let (conflict, _) = self.owned(context, request.conflict_id).await?;
         let old = match conflict.old_spec_id {
@@ -438,32 +437,58 @@ fn already_resolved() -> AgentError {
     }
 }
 
-const CAPABILITIES: &[&str] = &["list", "options", "resolve"];
-
-#[async_trait]
 impl Agent for ConflictDetector {
-    fn id(&self) -> &'static str {
-        ID
-    }
+    const ID: &'static str = ID;
 
-    fn capabilities(&self) -> &'static [&'static str] {
-        CAPABILITIES
+    fn actions(actions: &mut ActionSet<Self>) {
+        actions
+            .add::<ListConflicts>()
+            .add::<GetConflictOptions>()
+            .add::<ResolveConflict>();
     }
+}
 
-    async fn handle(
-        &self,
+impl Action for ListConflicts {
+    type Agent = ConflictDetector;
+    type Output = ConflictList;
+    const NAME: &'static str = "list";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        agent: &ConflictDetector,
         context: &AgentContext,
-        action: &str,
-        request: Value,
-    ) -> Result<Value, AgentError> {
-        match action {
-            "list" => output(&self.list(context, input(request)?).await?),
-            "options" => output(&self.options(context, input(request)?).await?),
-            "resolve" => output(&self.resolve(context, input(request)?).await?),
-            other => Err(AgentError::UnsupportedAction {
-                agent: ID.to_owned(),
-                action: other.to_owned(),
-            }),
-        }
+    ) -> Result<ConflictList, AgentError> {
+        agent.list(context, self).await
+    }
+}
+
+impl Action for GetConflictOptions {
+    type Agent = ConflictDetector;
+    type Output = ConflictOptions;
+    const NAME: &'static str = "options";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        agent: &ConflictDetector,
+        context: &AgentContext,
+    ) -> Result<ConflictOptions, AgentError> {
+        agent.options(context, self).await
+    }
+}
+
+impl Action for ResolveConflict {
+    type Agent = ConflictDetector;
+    type Output = Resolved;
+    const NAME: &'static str = "resolve";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &ConflictDetector,
+        context: &AgentContext,
+    ) -> Result<Resolved, AgentError> {
+        agent.resolve(context, self).await
     }
 }

@@ -9,8 +9,7 @@ use crate::agents::socratic::{ConflictView, FactView};
 use crate::reasoner::RejectedItem;
 
 /// `extract`: facts a text states, not saved.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct ExtractText {
     /// The project whose facts give context.
     pub project_id: ProjectId,
@@ -52,19 +51,15 @@ pub struct Extracted {
 }
 
 /// `list`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct ListFacts {
     /// The project.
     pub project_id: ProjectId,
     /// Only this category.
-    #[serde(default)]
     pub category: Option<String>,
     /// Page size (default 50, at most 100).
-    #[serde(default)]
     pub limit: Option<u64>,
     /// Rows to skip.
-    #[serde(default)]
     pub offset: Option<u64>,
 }
 
@@ -82,8 +77,7 @@ pub struct FactList {
 }
 
 /// `add`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct AddFact {
     /// The project.
     pub project_id: ProjectId,
@@ -110,8 +104,7 @@ pub struct FactAdded {
 }
 
 /// `update`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct UpdateFact {
     /// The fact's current version.
     pub spec_id: SpecificationId,
@@ -119,11 +112,17 @@ pub struct UpdateFact {
     pub value: String,
 }
 
-/// `delete`, `history`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FactRef {
-    /// The fact (any of its versions for `history`; the current one for `delete`).
+/// `delete`: a soft delete of the fact's current version.
+#[derive(Debug, Clone, Copy)]
+pub struct DeleteFact {
+    /// The fact's current version.
+    pub spec_id: SpecificationId,
+}
+
+/// `history`: every version of the fact, oldest first.
+#[derive(Debug, Clone, Copy)]
+pub struct GetFactHistory {
+    /// Any version of the fact.
     pub spec_id: SpecificationId,
 }
 

@@ -5,8 +5,7 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use serde_json::{Value, json};
+use serde_json::json;
 use socrates_domain::{
     Category, Code, Confidence, FactDraft, FactKey, FactSource, FactValue, ProjectId,
     SpecificationId,
@@ -16,7 +15,7 @@ use socrates_persistence::repositories::projects::{self, Project};
 use socrates_persistence::repositories::specifications::{self, FactChange, Specification};
 use socrates_persistence::{DbError, SpecsDb};
 
-use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{
     Origin, ensure_writable, existing_facts, hold_in_conflict, owned_project, project_not_found,
     record_maturity, save_placed,
@@ -371,9 +370,9 @@ impl ContextAnalyzer {
     async fn delete(
         &self,
         context: &AgentContext,
-        request: FactRef,
+        spec_id: SpecificationId,
     ) -> Result<FactChanged, AgentError> {
-        let (fact, _) = self.writable_fact(context, request.spec_id).await?;
+        let (fact, _) = self.writable_fact(context, spec_id).await?;
         let now = self.clock.now();
         let tx = self.db.begin().await?;
         let deleted = specifications::soft_delete(&tx, fact.id, now)
@@ -403,9 +402,9 @@ impl ContextAnalyzer {
     async fn history(
         &self,
         context: &AgentContext,
-        request: FactRef,
+        spec_id: SpecificationId,
     ) -> Result<FactHistory, AgentError> {
-        let (fact, _) = self.owned_fact(context, request.spec_id).await?;
+        let (fact, _) = self.owned_fact(context, spec_id).await?;
         let versions = specifications::history(&self.db, fact.id).await?;
         Ok(FactHistory {
             lineage_id: fact.lineage_id,
@@ -431,35 +430,106 @@ fn stale(error: DbError) -> AgentError {
     }
 }
 
-const CAPABILITIES: &[&str] = &["extract", "list", "add", "update", "delete", "history"];
-
-#[async_trait]
 impl Agent for ContextAnalyzer {
-    fn id(&self) -> &'static str {
-        ID
-    }
+    const ID: &'static str = ID;
 
-    fn capabilities(&self) -> &'static [&'static str] {
-        CAPABILITIES
+    fn actions(actions: &mut ActionSet<Self>) {
+        actions
+            .add::<ExtractText>()
+            .add::<ListFacts>()
+            .add::<AddFact>()
+            .add::<UpdateFact>()
+            .add::<DeleteFact>()
+            .add::<GetFactHistory>();
     }
+}
 
-    async fn handle(
-        &self,
+impl Action for ExtractText {
+    type Agent = ContextAnalyzer;
+    type Output = Extracted;
+    const NAME: &'static str = "extract";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        agent: &ContextAnalyzer,
         context: &AgentContext,
-        action: &str,
-        request: Value,
-    ) -> Result<Value, AgentError> {
-        match action {
-            "extract" => output(&self.extract(context, input(request)?).await?),
-            "list" => output(&self.list(context, input(request)?).await?),
-            "add" => output(&self.add(context, input(request)?).await?),
-            "update" => output(&self.update(context, input(request)?).await?),
-            "delete" => output(&self.delete(context, input(request)?).await?),
-            "history" => output(&self.history(context, input(request)?).await?),
-            other => Err(AgentError::UnsupportedAction {
-                agent: ID.to_owned(),
-                action: other.to_owned(),
-            }),
-        }
+    ) -> Result<Extracted, AgentError> {
+        agent.extract(context, self).await
+    }
+}
+
+impl Action for ListFacts {
+    type Agent = ContextAnalyzer;
+    type Output = FactList;
+    const NAME: &'static str = "list";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        agent: &ContextAnalyzer,
+        context: &AgentContext,
+    ) -> Result<FactList, AgentError> {
+        agent.list(context, self).await
+    }
+}
+
+impl Action for AddFact {
+    type Agent = ContextAnalyzer;
+    type Output = FactAdded;
+    const NAME: &'static str = "add";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &ContextAnalyzer,
+        context: &AgentContext,
+    ) -> Result<FactAdded, AgentError> {
+        agent.add(context, self).await
+    }
+}
+
+impl Action for UpdateFact {
+    type Agent = ContextAnalyzer;
+    type Output = FactUpdated;
+    const NAME: &'static str = "update";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &ContextAnalyzer,
+        context: &AgentContext,
+    ) -> Result<FactUpdated, AgentError> {
+        agent.update(context, self).await
+    }
+}
+
+impl Action for DeleteFact {
+    type Agent = ContextAnalyzer;
+    type Output = FactChanged;
+    const NAME: &'static str = "delete";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &ContextAnalyzer,
+        context: &AgentContext,
+    ) -> Result<FactChanged, AgentError> {
+        agent.delete(context, self.spec_id).await
+    }
+}
+
+impl Action for GetFactHistory {
+    type Agent = ContextAnalyzer;
+    type Output = FactHistory;
+    const NAME: &'static str = "history";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        agent: &ContextAnalyzer,
+        context: &AgentContext,
+    ) -> Result<FactHistory, AgentError> {
+        agent.history(context, self.spec_id).await
     }
 }

@@ -45,39 +45,52 @@ impl From<Project> for ProjectView {
 }
 
 /// `create`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct CreateProject {
     /// 1–255 characters, no markup characters.
     pub name: String,
     /// Up to 2 000 characters.
-    #[serde(default)]
     pub description: Option<String>,
 }
 
-/// `get`, `archive`, `status`, `advance_phase`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProjectRef {
+/// `get`: one of the caller's projects.
+#[derive(Debug, Clone, Copy)]
+pub struct GetProject {
+    /// The project.
+    pub project_id: ProjectId,
+}
+
+/// `archive`: makes the project read-only (`DELETE /projects/{id}`).
+#[derive(Debug, Clone, Copy)]
+pub struct ArchiveProject {
+    /// The project.
+    pub project_id: ProjectId,
+}
+
+/// `status`: maturity, coverage, open conflicts and what blocks the next phase.
+#[derive(Debug, Clone, Copy)]
+pub struct GetProjectStatus {
+    /// The project.
+    pub project_id: ProjectId,
+}
+
+/// `advance_phase`: moves the project to its next lifecycle phase when the rules allow it.
+#[derive(Debug, Clone, Copy)]
+pub struct AdvancePhase {
     /// The project.
     pub project_id: ProjectId,
 }
 
 /// `list`.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ListProjects {
     /// Only this status (everything but archived when absent).
-    #[serde(default)]
     pub status: Option<ProjectStatus>,
     /// Only this phase.
-    #[serde(default)]
     pub phase: Option<ProjectPhase>,
     /// Page size (default 50, at most 100).
-    #[serde(default)]
     pub limit: Option<u64>,
     /// Rows to skip.
-    #[serde(default)]
     pub offset: Option<u64>,
 }
 
@@ -94,39 +107,15 @@ pub struct ProjectList {
     pub offset: u64,
 }
 
-/// `update`: absent fields stay as they are; `description: null` clears it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `update`: absent fields stay as they are; `description: Some(None)` clears it.
+#[derive(Debug, Clone)]
 pub struct UpdateProject {
     /// The project.
     pub project_id: ProjectId,
     /// A new name.
-    #[serde(default)]
     pub name: Option<String>,
     /// A new description; `Some(None)` clears it.
-    #[serde(default, with = "double_option")]
     pub description: Option<Option<String>>,
-}
-
-/// Distinguishes an absent field from an explicit `null`.
-mod double_option {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(
-        value: &Option<Option<String>>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(inner) => inner.serialize(serializer),
-            None => serializer.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Option<String>>, D::Error> {
-        Option::<String>::deserialize(deserializer).map(Some)
-    }
 }
 
 /// The result of `archive`.

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use serde_json::{Value, json};
 use socrates_domain::{
     AdvanceRefusal, Code, Description, MaturityReport, ProjectId, ProjectName, ProjectStatus,
@@ -15,7 +14,7 @@ use socrates_persistence::repositories::projects::{
 };
 use socrates_persistence::repositories::{Page, maturity, specifications};
 
-use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{ensure_writable, owned_project, project_not_found};
 use crate::cache::ProjectViews;
 use crate::clock::Clock;
@@ -160,9 +159,9 @@ impl ProjectManager {
     async fn archive(
         &self,
         context: &AgentContext,
-        request: ProjectRef,
+        project_id: ProjectId,
     ) -> Result<Archived, AgentError> {
-        let project = self.owned(context, request.project_id).await?;
+        let project = self.owned(context, project_id).await?;
         if project.status != ProjectStatus::Archived {
             projects::archive(&self.db, project.id, self.clock.now()).await?;
             self.views.invalidate(project.id).await;
@@ -178,9 +177,8 @@ impl ProjectManager {
     async fn status(
         &self,
         context: &AgentContext,
-        request: ProjectRef,
+        id: ProjectId,
     ) -> Result<ProjectStatusReport, AgentError> {
-        let id = request.project_id;
         self.views
             .get_or_load(
                 id,
@@ -217,9 +215,9 @@ impl ProjectManager {
     async fn advance_phase(
         &self,
         context: &AgentContext,
-        request: ProjectRef,
+        project_id: ProjectId,
     ) -> Result<PhaseAdvanced, AgentError> {
-        let (project, open_conflicts, report) = self.standing(context, request.project_id).await?;
+        let (project, open_conflicts, report) = self.standing(context, project_id).await?;
         ensure_writable(&project)?;
         let open = u32::try_from(open_conflicts).unwrap_or(u32::MAX);
         let next = check_phase_advance(project.phase, &report, open).map_err(|refusals| {
@@ -287,50 +285,122 @@ pub fn status_report(
     }
 }
 
-/// The actions.
-const CAPABILITIES: &[&str] = &[
-    "create",
-    "get",
-    "list",
-    "update",
-    "archive",
-    "status",
-    "advance_phase",
-];
-
-#[async_trait]
 impl Agent for ProjectManager {
-    fn id(&self) -> &'static str {
-        ID
-    }
+    const ID: &'static str = ID;
 
-    fn capabilities(&self) -> &'static [&'static str] {
-        CAPABILITIES
+    fn actions(actions: &mut ActionSet<Self>) {
+        actions
+            .add::<CreateProject>()
+            .add::<GetProject>()
+            .add::<ListProjects>()
+            .add::<UpdateProject>()
+            .add::<ArchiveProject>()
+            .add::<GetProjectStatus>()
+            .add::<AdvancePhase>();
     }
+}
 
-    async fn handle(
-        &self,
+impl Action for CreateProject {
+    type Agent = ProjectManager;
+    type Output = ProjectView;
+    const NAME: &'static str = "create";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &ProjectManager,
         context: &AgentContext,
-        action: &str,
-        request: Value,
-    ) -> Result<Value, AgentError> {
-        match action {
-            "create" => output(&self.create(context, input(request)?).await?),
-            "get" => {
-                let request: ProjectRef = input(request)?;
-                output(&ProjectView::from(
-                    self.owned(context, request.project_id).await?,
-                ))
-            }
-            "list" => output(&self.list(context, input(request)?).await?),
-            "update" => output(&self.update(context, input(request)?).await?),
-            "archive" => output(&self.archive(context, input(request)?).await?),
-            "status" => output(&self.status(context, input(request)?).await?),
-            "advance_phase" => output(&self.advance_phase(context, input(request)?).await?),
-            other => Err(AgentError::UnsupportedAction {
-                agent: ID.to_owned(),
-                action: other.to_owned(),
-            }),
-        }
+    ) -> Result<ProjectView, AgentError> {
+        agent.create(context, self).await
+    }
+}
+
+impl Action for GetProject {
+    type Agent = ProjectManager;
+    type Output = ProjectView;
+    const NAME: &'static str = "get";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        agent: &ProjectManager,
+        context: &AgentContext,
+    ) -> Result<ProjectView, AgentError> {
+        Ok(agent.owned(context, self.project_id).await?.into())
+    }
+}
+
+impl Action for ListProjects {
+    type Agent = ProjectManager;
+    type Output = ProjectList;
+    const NAME: &'static str = "list";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        agent: &ProjectManager,
+        context: &AgentContext,
+    ) -> Result<ProjectList, AgentError> {
+        agent.list(context, self).await
+    }
+}
+
+impl Action for UpdateProject {
+    type Agent = ProjectManager;
+    type Output = ProjectView;
+    const NAME: &'static str = "update";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &ProjectManager,
+        context: &AgentContext,
+    ) -> Result<ProjectView, AgentError> {
+        agent.update(context, self).await
+    }
+}
+
+impl Action for ArchiveProject {
+    type Agent = ProjectManager;
+    type Output = Archived;
+    const NAME: &'static str = "archive";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &ProjectManager,
+        context: &AgentContext,
+    ) -> Result<Archived, AgentError> {
+        agent.archive(context, self.project_id).await
+    }
+}
+
+impl Action for GetProjectStatus {
+    type Agent = ProjectManager;
+    type Output = ProjectStatusReport;
+    const NAME: &'static str = "status";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        agent: &ProjectManager,
+        context: &AgentContext,
+    ) -> Result<ProjectStatusReport, AgentError> {
+        agent.status(context, self.project_id).await
+    }
+}
+
+impl Action for AdvancePhase {
+    type Agent = ProjectManager;
+    type Output = PhaseAdvanced;
+    const NAME: &'static str = "advance_phase";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &ProjectManager,
+        context: &AgentContext,
+    ) -> Result<PhaseAdvanced, AgentError> {
+        agent.advance_phase(context, self.project_id).await
     }
 }

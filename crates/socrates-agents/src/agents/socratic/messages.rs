@@ -46,20 +46,38 @@ impl From<Session> for SessionView {
 }
 
 /// `start_session`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct StartSession {
     /// The project to work on.
     pub project_id: ProjectId,
     /// `socratic` (default) or `direct_chat` (`direct`, `chat` accepted).
-    #[serde(default)]
     pub mode: Option<String>,
 }
 
-/// `get_session`, `next_question`, `end_session`, `history`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionRef {
+/// `get_session`: one of the caller's sessions.
+#[derive(Debug, Clone, Copy)]
+pub struct GetSession {
+    /// The session.
+    pub session_id: SessionId,
+}
+
+/// `next_question`: asks about the least-covered category and stores the question.
+#[derive(Debug, Clone, Copy)]
+pub struct NextQuestion {
+    /// The session.
+    pub session_id: SessionId,
+}
+
+/// `end_session`: ends the session (ending an ended one changes nothing).
+#[derive(Debug, Clone, Copy)]
+pub struct EndSession {
+    /// The session.
+    pub session_id: SessionId,
+}
+
+/// `history`: the session's conversation, oldest first.
+#[derive(Debug, Clone, Copy)]
+pub struct GetSessionHistory {
     /// The session.
     pub session_id: SessionId,
 }
@@ -84,8 +102,7 @@ pub struct QuestionView {
 }
 
 /// `answer`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct AnswerQuestion {
     /// The session.
     pub session_id: SessionId,

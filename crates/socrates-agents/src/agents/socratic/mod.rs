@@ -10,8 +10,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use serde_json::{Value, json};
+use serde_json::json;
 use socrates_domain::{Code, SessionId, SessionMode, SessionStatus, compute_maturity};
 use socrates_persistence::SpecsDb;
 use socrates_persistence::repositories::Page;
@@ -21,7 +20,7 @@ use socrates_persistence::repositories::questions::{self, NewQuestion};
 use socrates_persistence::repositories::sessions::{self, Session};
 use socrates_persistence::repositories::specifications;
 
-use crate::agent::{Agent, AgentContext, AgentError, input, output};
+use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{ensure_writable, existing_facts, project_not_found};
 use crate::cache::ProjectViews;
 use crate::clock::Clock;
@@ -128,9 +127,9 @@ impl SocraticCounselor {
     async fn next_question(
         &self,
         context: &AgentContext,
-        request: SessionRef,
+        session_id: SessionId,
     ) -> Result<QuestionView, AgentError> {
-        let (session, project) = self.active_session(context, request.session_id).await?;
+        let (session, project) = self.active_session(context, session_id).await?;
         let facts = specifications::all_current(&self.db, project.id).await?;
         let asked: HashSet<String> = questions::template_ids_for_project(&self.db, project.id)
             .await?
@@ -206,9 +205,9 @@ impl SocraticCounselor {
     async fn end_session(
         &self,
         context: &AgentContext,
-        request: SessionRef,
+        session_id: SessionId,
     ) -> Result<SessionView, AgentError> {
-        let (session, _) = self.owned_session(context, request.session_id).await?;
+        let (session, _) = self.owned_session(context, session_id).await?;
         if session.status == SessionStatus::Ended {
             return Ok(session.into());
         }
@@ -220,9 +219,9 @@ impl SocraticCounselor {
     async fn history(
         &self,
         context: &AgentContext,
-        request: SessionRef,
+        session_id: SessionId,
     ) -> Result<History, AgentError> {
-        let (session, _) = self.owned_session(context, request.session_id).await?;
+        let (session, _) = self.owned_session(context, session_id).await?;
         let (entries, total) =
             conversation::list_for_session(&self.db, session.id, Page::new(Some(100), None))
                 .await?;
@@ -256,46 +255,107 @@ fn ensure_active(session: &Session, project: &Project) -> Result<(), AgentError>
     Ok(())
 }
 
-const CAPABILITIES: &[&str] = &[
-    "start_session",
-    "get_session",
-    "next_question",
-    "answer",
-    "end_session",
-    "history",
-];
-
-#[async_trait]
 impl Agent for SocraticCounselor {
-    fn id(&self) -> &'static str {
-        ID
-    }
+    const ID: &'static str = ID;
 
-    fn capabilities(&self) -> &'static [&'static str] {
-        CAPABILITIES
+    fn actions(actions: &mut ActionSet<Self>) {
+        actions
+            .add::<StartSession>()
+            .add::<GetSession>()
+            .add::<NextQuestion>()
+            .add::<AnswerQuestion>()
+            .add::<EndSession>()
+            .add::<GetSessionHistory>();
     }
+}
 
-    async fn handle(
-        &self,
+impl Action for StartSession {
+    type Agent = SocraticCounselor;
+    type Output = SessionView;
+    const NAME: &'static str = "start_session";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &SocraticCounselor,
         context: &AgentContext,
-        action: &str,
-        request: Value,
-    ) -> Result<Value, AgentError> {
-        match action {
-            "start_session" => output(&self.start_session(context, input(request)?).await?),
-            "get_session" => {
-                let request: SessionRef = input(request)?;
-                let (session, _) = self.owned_session(context, request.session_id).await?;
-                output(&SessionView::from(session))
-            }
-            "next_question" => output(&self.next_question(context, input(request)?).await?),
-            "answer" => output(&self.answer(context, input(request)?).await?),
-            "end_session" => output(&self.end_session(context, input(request)?).await?),
-            "history" => output(&self.history(context, input(request)?).await?),
-            other => Err(AgentError::UnsupportedAction {
-                agent: ID.to_owned(),
-                action: other.to_owned(),
-            }),
-        }
+    ) -> Result<SessionView, AgentError> {
+        agent.start_session(context, self).await
+    }
+}
+
+impl Action for GetSession {
+    type Agent = SocraticCounselor;
+    type Output = SessionView;
+    const NAME: &'static str = "get_session";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        agent: &SocraticCounselor,
+        context: &AgentContext,
+    ) -> Result<SessionView, AgentError> {
+        let (session, _) = agent.owned_session(context, self.session_id).await?;
+        Ok(session.into())
+    }
+}
+
+impl Action for NextQuestion {
+    type Agent = SocraticCounselor;
+    type Output = QuestionView;
+    const NAME: &'static str = "next_question";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &SocraticCounselor,
+        context: &AgentContext,
+    ) -> Result<QuestionView, AgentError> {
+        agent.next_question(context, self.session_id).await
+    }
+}
+
+impl Action for AnswerQuestion {
+    type Agent = SocraticCounselor;
+    type Output = AnswerResult;
+    const NAME: &'static str = "answer";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &SocraticCounselor,
+        context: &AgentContext,
+    ) -> Result<AnswerResult, AgentError> {
+        agent.answer(context, self).await
+    }
+}
+
+impl Action for EndSession {
+    type Agent = SocraticCounselor;
+    type Output = SessionView;
+    const NAME: &'static str = "end_session";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &SocraticCounselor,
+        context: &AgentContext,
+    ) -> Result<SessionView, AgentError> {
+        agent.end_session(context, self.session_id).await
+    }
+}
+
+impl Action for GetSessionHistory {
+    type Agent = SocraticCounselor;
+    type Output = History;
+    const NAME: &'static str = "history";
+    const WRITES: bool = false;
+
+    async fn execute(
+        self,
+        agent: &SocraticCounselor,
+        context: &AgentContext,
+    ) -> Result<History, AgentError> {
+        agent.history(context, self.session_id).await
     }
 }

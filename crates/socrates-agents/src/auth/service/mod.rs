@@ -287,9 +287,9 @@ impl AuthService {
 
     /// Refuses a caller whose account was deleted or disabled after its access token was
     /// issued: the token stays valid until it expires (stateless JWT), and nothing new may be
-    /// owned by an account that is gone. One primary-key read; the routes that create owned
-    /// rows call it (everything else a gone account could reach was deleted with it).
-    pub async fn ensure_may_create(&self, user: UserId) -> Result<(), AuthError> {
+    /// changed by an account that is gone or suspended. One primary-key read; the
+    /// orchestrator asks it before every action that writes.
+    pub async fn ensure_may_write(&self, user: UserId) -> Result<(), AuthError> {
         let user = users::find_by_id(&self.db, user)
             .await?
             .ok_or(AuthError::AccountGone)?;
