@@ -10,6 +10,7 @@
 )]
 
 mod server {
+    pub mod accounts;
     pub mod auth;
     pub mod binary;
     pub mod cache;

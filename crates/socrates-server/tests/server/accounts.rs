@@ -1,0 +1,243 @@
+//! An access token outlives its account's suspension or deletion (it is a stateless JWT). The
+//! orchestrator checks the account before every action that writes, so every writing route
+//! refuses such a token — 403 `ACCOUNT_INACTIVE` for a suspended account, 401 `TOKEN_INVALID`
+//! for a deleted one — and writes nothing, while the suspended account can still read.
+
+use reqwest::Method;
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+use socrates_domain::{UserId, UserStatus};
+use socrates_persistence::Conn;
+use socrates_persistence::repositories::users;
+
+use super::support::{PASSWORD, TestApp, expect_error, json_of, spawn_app, unique_email};
+
+/// Ids of everything the writing routes act on.
+struct Owned {
+    project: String,
+    session: String,
+    question: String,
+    fact: String,
+    conflict: String,
+}
+
+/// A project with a session, an asked question, a fact and an open conflict.
+async fn owned_things(app: &TestApp, token: &str) -> Owned {
+    let post = |path: String, body: Value| async move {
+        json_of(app.post_authed(&path, token, &body).await, 201).await
+    };
+    let project = post("/api/v1/projects".to_owned(), json!({"name": "Kept"})).await;
+    let project = project["project_id"].as_str().unwrap().to_owned();
+    let session = post(format!("/api/v1/projects/{project}/sessions"), json!({})).await;
+    let session = session["session_id"].as_str().unwrap().to_owned();
+    let fact = json!({"project_id": project, "category": "tech_stack", "key": "primary_database"});
+    let mut postgres = fact.clone();
+    postgres["value"] = json!("PostgreSQL");
+    let saved = post("/api/v1/specifications".to_owned(), postgres).await;
+    let mut mysql = fact;
+    mysql["value"] = json!("MySQL");
+    let held = post("/api/v1/specifications".to_owned(), mysql).await;
+    let question = json_of(
+        app.post_authed(
+            &format!("/api/v1/sessions/{session}/next-question"),
+            token,
+            &json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    Owned {
+        fact: saved["specification"]["spec_id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        conflict: held["conflicts"][0]["conflict_id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        question: question["question_id"].as_str().unwrap().to_owned(),
+        project,
+        session,
+    }
+}
+
+/// Every route that writes, with a body it would accept from an active account.
+fn writing_routes(owned: &Owned) -> Vec<(Method, String, Option<Value>)> {
+    let Owned {
+        project,
+        session,
+        question,
+        fact,
+        conflict,
+    } = owned;
+    vec![
+        (
+            Method::POST,
+            "/api/v1/projects".to_owned(),
+            Some(json!({"name": "New"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/projects/{project}"),
+            Some(json!({"name": "Renamed"})),
+        ),
+        (Method::DELETE, format!("/api/v1/projects/{project}"), None),
+        (
+            Method::POST,
+            format!("/api/v1/projects/{project}/phase/advance"),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/sessions".to_owned(),
+            Some(json!({"project_id": project})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/projects/{project}/sessions"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/sessions/{session}/next-question"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/sessions/{session}/answer"),
+            Some(json!({"question_id": question, "answer": "A booking app for clinics."})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/sessions/{session}/end"),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/specifications".to_owned(),
+            Some(
+                json!({"project_id": project, "category": "security", "key": "authentication_method", "value": "OAuth2"}),
+            ),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/specifications/{fact}"),
+            Some(json!({"value": "PostgreSQL 17"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/specifications/{fact}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/conflicts/{conflict}/resolve"),
+            Some(json!({"resolution": "replace"})),
+        ),
+    ]
+}
+
+/// What the owner can see of the project: it must not change while the writes are refused.
+async fn visible_state(app: &TestApp, token: &str, owned: &Owned) -> Vec<Value> {
+    let mut state = Vec::new();
+    for path in [
+        format!("/api/v1/projects/{}", owned.project),
+        format!("/api/v1/projects/{}/status", owned.project),
+        format!("/api/v1/specifications/project/{}", owned.project),
+        format!("/api/v1/conflicts/project/{}", owned.project),
+        format!("/api/v1/sessions/{}", owned.session),
+        format!("/api/v1/sessions/{}/history", owned.session),
+        "/api/v1/projects".to_owned(),
+    ] {
+        let mut body = json_of(app.get_authed(&path, token).await, 200).await;
+        // `last_activity` of a session moves with reads of it; the rest must not move.
+        if let Some(session) = body.as_object_mut() {
+            session.remove("last_activity");
+        }
+        state.push(body);
+    }
+    state
+}
+
+async fn sign_in(app: &TestApp) -> (String, UserId) {
+    let email = unique_email();
+    let registered = app.register(&email).await;
+    let tokens = app.login(&email, PASSWORD).await;
+    let user = UserId::from_uuid(registered["user_id"].as_str().unwrap().parse().unwrap());
+    (tokens["access_token"].as_str().unwrap().to_owned(), user)
+}
+
+#[tokio::test]
+async fn a_suspended_account_reads_but_every_writing_route_refuses_it() {
+    let app = spawn_app().await;
+    let (token, user) = sign_in(&app).await;
+    let owned = owned_things(&app, &token).await;
+    let before = visible_state(&app, &token, &owned).await;
+
+    let auth = app.auth_db().await;
+    users::set_status(&auth, user, UserStatus::Suspended, chrono::Utc::now())
+        .await
+        .unwrap();
+    for (method, path, body) in writing_routes(&owned) {
+        let response = app
+            .send_authed(method.clone(), &path, &token, body.as_ref())
+            .await;
+        let refused = expect_error(response, 403, "ACCOUNT_INACTIVE").await;
+        assert_eq!(
+            refused["error"], "this account is not active",
+            "{method} {path}"
+        );
+    }
+    assert_eq!(
+        visible_state(&app, &token, &owned).await,
+        before,
+        "nothing was written"
+    );
+
+    // Active again, the same token writes: the refusals were about the account only.
+    users::set_status(&auth, user, UserStatus::Active, chrono::Utc::now())
+        .await
+        .unwrap();
+    let renamed = app
+        .send_authed(
+            Method::PATCH,
+            &format!("/api/v1/projects/{}", owned.project),
+            &token,
+            Some(&json!({"name": "Renamed"})),
+        )
+        .await;
+    assert_eq!(json_of(renamed, 200).await["name"], "Renamed");
+}
+
+#[tokio::test]
+async fn a_deleted_accounts_live_token_writes_nothing_on_any_route() {
+    let app = spawn_app().await;
+    let (token, _) = sign_in(&app).await;
+    let owned = owned_things(&app, &token).await;
+    let deleted = app
+        .send_authed(
+            Method::DELETE,
+            "/api/v1/auth/me",
+            &token,
+            Some(&json!({"password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(deleted.status(), 200);
+    for (method, path, body) in writing_routes(&owned) {
+        let response = app
+            .send_authed(method.clone(), &path, &token, body.as_ref())
+            .await;
+        let refused = expect_error(response, 401, "TOKEN_INVALID").await;
+        assert_eq!(
+            refused["error"], "this account has been deleted; its access token no longer works",
+            "{method} {path}"
+        );
+    }
+    let specs = app.specs_db().await;
+    let projects = socrates_persistence::entities::specs::projects::Entity::find()
+        .all(specs.raw())
+        .await
+        .unwrap();
+    assert!(projects.is_empty(), "{projects:?}");
+}
