@@ -95,10 +95,13 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
     use chrono::{TimeZone, Utc};
-    use socrates_domain::{ConversationRole, MessageKind, ProjectName, SessionMode, UserId};
+    use socrates_domain::{
+        Category, ConversationRole, MessageKind, ProjectName, SessionMode, UserId,
+    };
     use socrates_persistence::repositories::conversation::NewConversationEntry;
     use socrates_persistence::repositories::projects::{self, NewProject};
-    use socrates_persistence::repositories::{Page, sessions};
+    use socrates_persistence::repositories::questions::{self, NewQuestion};
+    use socrates_persistence::repositories::{Page, Writes, sessions};
     use socrates_persistence::testing::TestDatabases;
 
     #[tokio::test]
@@ -122,25 +125,44 @@ mod tests {
         let session = sessions::create(&db, project.id, owner, SessionMode::Socratic, start)
             .await
             .unwrap();
-        // Five entries a day for ten days: days 0..9.
+        let question = questions::insert_with(
+            &db,
+            NewQuestion {
+                project_id: project.id,
+                session_id: session.id,
+                text: "What should it do?".to_owned(),
+                category: Category::Goals,
+                context: None,
+                template_id: None,
+                persona: None,
+                quality_score: 1.0,
+                bias_score: None,
+            },
+            start,
+            Writes::new(),
+        )
+        .await
+        .unwrap();
+        // Five entries a day for ten days: days 0..9, each written as the product writes the
+        // conversation, with an answer (one that extracted no facts, so it may come again).
         for day in 0..10 {
             for n in 0..5 {
                 let at = start + chrono::Duration::days(day) + chrono::Duration::minutes(n);
-                conversation::append(
-                    &db,
-                    NewConversationEntry {
-                        session_id: session.id,
-                        project_id: project.id,
-                        role: ConversationRole::User,
-                        kind: MessageKind::Answer,
-                        content: format!("day {day} entry {n}"),
-                        question_id: None,
-                        metadata: None,
-                    },
-                    at,
-                )
-                .await
-                .unwrap();
+                let entry = NewConversationEntry {
+                    session_id: session.id,
+                    project_id: project.id,
+                    role: ConversationRole::User,
+                    kind: MessageKind::Answer,
+                    content: format!("day {day} entry {n}"),
+                    question_id: Some(question.id),
+                    metadata: None,
+                };
+                let conversation = conversation::append_all_later(vec![entry], at);
+                assert!(
+                    questions::mark_answered_with(&db, question.id, 0, at, conversation)
+                        .await
+                        .unwrap()
+                );
             }
         }
         let keep_forever = RetentionJob::new(

@@ -1,9 +1,7 @@
 //! The append-only security trail in `socrates_auth.audit_logs`.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, Set};
 use socrates_domain::UserId;
 
 use crate::db::{Auth, Conn};
@@ -98,11 +96,17 @@ pub async fn append(
 }
 
 /// The newest events of one account, newest first.
+///
+/// Built only for tests (feature `test-support`): the product writes the trail and reads it
+/// back only in a person's data export (`personal_data`; operators query the table, there is
+/// no admin route yet); tests read it here to check what a request audited.
+#[cfg(any(test, feature = "test-support"))]
 pub async fn list_for_user(
     db: &impl Conn<Auth>,
     user_id: UserId,
     limit: u64,
 ) -> Result<Vec<AuditEntry>, DbError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     Ok(audit_logs::Entity::find()
         .filter(audit_logs::Column::UserId.eq(user_id.into_uuid()))
         .order_by_desc(audit_logs::Column::Id)
@@ -115,11 +119,15 @@ pub async fn list_for_user(
 }
 
 /// The newest events with this action, newest first.
+///
+/// Built only for tests (feature `test-support`), like [`list_for_user`].
+#[cfg(any(test, feature = "test-support"))]
 pub async fn list_by_action(
     db: &impl Conn<Auth>,
     action: &str,
     limit: u64,
 ) -> Result<Vec<AuditEntry>, DbError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     Ok(audit_logs::Entity::find()
         .filter(audit_logs::Column::Action.eq(action))
         .order_by_desc(audit_logs::Column::Id)

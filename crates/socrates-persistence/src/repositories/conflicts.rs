@@ -288,15 +288,6 @@ pub async fn open_holding(
         .collect()
 }
 
-/// How many conflicts of the project are still open (they block phase advances).
-pub async fn count_open(db: &impl Conn<Specs>, project_id: ProjectId) -> Result<u64, DbError> {
-    Ok(conflicts::Entity::find()
-        .filter(conflicts::Column::ProjectId.eq(project_id.into_uuid()))
-        .filter(conflicts::Column::Status.eq(ConflictStatus::Open.as_str()))
-        .count(db.raw())
-        .await?)
-}
-
 /// Resolves an open conflict and returns it. [`DbError::StaleVersion`] when it is no longer
 /// open (resolved or ignored already), [`DbError::NotFound`] when it does not exist.
 pub async fn resolve(

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set,
+    ColumnTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
 };
 use socrates_domain::{ConversationRole, MessageKind, ProjectId, QuestionId, SessionId};
 
@@ -88,32 +88,9 @@ fn active_model(
     }
 }
 
-/// Appends an entry to a session's conversation.
-pub async fn append(
-    db: &impl Conn<Specs>,
-    new: NewConversationEntry,
-    now: DateTime<Utc>,
-) -> Result<ConversationEntry, DbError> {
-    let model = active_model(new, now)
-        .insert(db.raw())
-        .await
-        .map_err(|error| DbError::from_db(ENTITY, error))?;
-    to_record(model)
-}
-
-/// Appends several entries to conversations in **one** statement; their sequence numbers
-/// increase in the order given (a question before its answer).
-pub async fn append_all(
-    db: &impl Conn<Specs>,
-    entries: Vec<NewConversationEntry>,
-    now: DateTime<Utc>,
-) -> Result<(), DbError> {
-    super::execute(db.raw(), append_all_later(entries, now))
-        .await
-        .map_err(|error| DbError::from_db(ENTITY, error))
-}
-
-/// [`append_all`] as a write sent with another statement (see [`Writes`]).
+/// Appends entries to conversations as **one** multi-row insert, sent with another statement
+/// (see [`Writes`]); their sequence numbers increase in the order given (a question before its
+/// answer).
 pub fn append_all_later(entries: Vec<NewConversationEntry>, now: DateTime<Utc>) -> Writes {
     if entries.is_empty() {
         return Writes::new();

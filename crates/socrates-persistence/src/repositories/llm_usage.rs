@@ -1,10 +1,10 @@
 //! `socrates_specs.llm_usage_tracking`: one row per model call with its tokens, latency, cost
-//! and outcome, written in batches by the agents' usage recorder and summed for reports and
-//! quotas.
+//! and outcome, written in batches by the agents' usage recorder. The product reads them back
+//! only in a person's data export (no report or quota sums them yet), so the readers here are
+//! built only for tests.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Set};
+use sea_orm::{EntityTrait, Set};
 use socrates_domain::{LlmProviderKind, ProjectId, SessionId, UserId};
 
 use super::to_stored_count;
@@ -89,6 +89,7 @@ pub async fn record_many(db: &impl Conn<Specs>, batch: &[NewUsage]) -> Result<()
 }
 
 /// What a user's calls cost over a period.
+#[cfg(any(test, feature = "test-support"))]
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct UsageTotals {
     /// Number of calls.
@@ -101,7 +102,8 @@ pub struct UsageTotals {
     pub cost_usd: f64,
 }
 
-#[derive(FromQueryResult)]
+#[cfg(any(test, feature = "test-support"))]
+#[derive(sea_orm::FromQueryResult)]
 struct TotalsRow {
     calls: Option<i64>,
     tokens_input: Option<i64>,
@@ -111,14 +113,20 @@ struct TotalsRow {
 
 /// The totals of a user's calls made at or after `since`, in one query.
 ///
+/// Built only for tests (feature `test-support`): the product records usage and reads it back
+/// only in a person's data export; tests read it here to check what a call recorded.
+///
 /// # Errors
 /// [`DbError`] when the query fails.
+#[cfg(any(test, feature = "test-support"))]
 pub async fn totals_for_user(
     db: &impl Conn<Specs>,
     user_id: UserId,
     since: DateTime<Utc>,
 ) -> Result<UsageTotals, DbError> {
     use llm_usage_tracking::Column;
+    use sea_orm::sea_query::{Expr, Func};
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
     let row = llm_usage_tracking::Entity::find()
         .select_only()
         // count() and sum() of an integer column are 64-bit on both backends.
@@ -152,14 +160,17 @@ pub async fn totals_for_user(
 
 /// How many of a user's calls made at or after `since` failed.
 ///
+/// Built only for tests (feature `test-support`), like [`totals_for_user`].
+///
 /// # Errors
 /// [`DbError`] when the query fails.
+#[cfg(any(test, feature = "test-support"))]
 pub async fn failures_for_user(
     db: &impl Conn<Specs>,
     user_id: UserId,
     since: DateTime<Utc>,
 ) -> Result<u64, DbError> {
-    use sea_orm::PaginatorTrait;
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
     Ok(llm_usage_tracking::Entity::find()
         .filter(llm_usage_tracking::Column::UserId.eq(user_id.into_uuid()))
         .filter(llm_usage_tracking::Column::CreatedAt.gte(since))

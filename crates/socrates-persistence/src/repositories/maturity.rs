@@ -1,12 +1,9 @@
 //! The append-only maturity history of each project in `socrates_specs.maturity_tracking`:
 //! one row per recomputation, with the per-category breakdown as JSON. The project's current
-//! score lives on the project itself (see `projects::set_maturity`).
+//! score lives on the project itself (see `projects::set_maturity_later`).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, EntityTrait, QueryTrait, Set};
 use socrates_domain::{MaturityRecordId, MaturityReport, ProjectId};
 use uuid::Uuid;
 
@@ -111,36 +108,26 @@ fn active_model(
     })
 }
 
-/// The project's most recent maturity record.
-pub async fn latest(
-    db: &impl Conn<Specs>,
-    project_id: ProjectId,
-) -> Result<Option<MaturityRecord>, DbError> {
-    newest_first(project_id)
-        .one(db.raw())
-        .await?
-        .map(to_record)
-        .transpose()
-}
-
 /// The project's `limit` most recent maturity records, newest first.
+///
+/// Built only for tests (feature `test-support`): the product appends to the history and reads
+/// it back only whole, in a person's data export (`personal_data`); tests read it here to check
+/// what was appended.
+#[cfg(any(test, feature = "test-support"))]
 pub async fn history(
     db: &impl Conn<Specs>,
     project_id: ProjectId,
     limit: u64,
 ) -> Result<Vec<MaturityRecord>, DbError> {
-    newest_first(project_id)
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    maturity_tracking::Entity::find()
+        .filter(maturity_tracking::Column::ProjectId.eq(project_id.into_uuid()))
+        .order_by_desc(maturity_tracking::Column::CalculatedAt)
+        .order_by_desc(maturity_tracking::Column::Id)
         .limit(limit)
         .all(db.raw())
         .await?
         .into_iter()
         .map(to_record)
         .collect()
-}
-
-fn newest_first(project_id: ProjectId) -> sea_orm::Select<maturity_tracking::Entity> {
-    maturity_tracking::Entity::find()
-        .filter(maturity_tracking::Column::ProjectId.eq(project_id.into_uuid()))
-        .order_by_desc(maturity_tracking::Column::CalculatedAt)
-        .order_by_desc(maturity_tracking::Column::Id)
 }

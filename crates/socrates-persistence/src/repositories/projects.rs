@@ -115,15 +115,6 @@ pub async fn create(
     to_record(model)
 }
 
-/// The project with this id, whoever owns it (for internal use, never for a request).
-pub async fn find_by_id(db: &impl Conn<Specs>, id: ProjectId) -> Result<Option<Project>, DbError> {
-    projects::Entity::find_by_id(id.into_uuid())
-        .one(db.raw())
-        .await?
-        .map(to_record)
-        .transpose()
-}
-
 /// The project with this id if `owner` owns it; `None` otherwise, so callers answer 404.
 pub async fn find_owned(
     db: &impl Conn<Specs>,
@@ -291,24 +282,8 @@ pub async fn update(
     to_record(updated)
 }
 
-/// Stores a recomputed maturity score.
-pub async fn set_maturity(
-    db: &impl Conn<Specs>,
-    id: ProjectId,
-    maturity_score: f64,
-    now: DateTime<Utc>,
-) -> Result<(), DbError> {
-    set_columns(
-        db,
-        id,
-        vec![(projects::Column::MaturityScore, Expr::value(maturity_score))],
-        now,
-    )
-    .await
-}
-
-/// [`set_maturity`] as a write sent with another statement (see [`Writes`]); a missing
-/// project is not reported.
+/// Stores a recomputed maturity score, as a write sent with another statement (see
+/// [`Writes`]); a missing project is not reported.
 pub fn set_maturity_later(id: ProjectId, maturity_score: f64, now: DateTime<Utc>) -> Writes {
     Writes::one(
         projects::Entity::update_many()
@@ -317,22 +292,6 @@ pub fn set_maturity_later(id: ProjectId, maturity_score: f64, now: DateTime<Utc>
             .filter(projects::Column::Id.eq(id.into_uuid()))
             .into_query(),
     )
-}
-
-/// Moves the project to another lifecycle phase.
-pub async fn set_phase(
-    db: &impl Conn<Specs>,
-    id: ProjectId,
-    phase: ProjectPhase,
-    now: DateTime<Utc>,
-) -> Result<(), DbError> {
-    set_columns(
-        db,
-        id,
-        vec![(projects::Column::Phase, Expr::value(phase.as_str()))],
-        now,
-    )
-    .await
 }
 
 /// Archives the project (the soft delete of the API).

@@ -1,6 +1,6 @@
 //! Questions asked in sessions, in `socrates_specs.questions`.
 //!
-//! A question may be answered once with facts: [`mark_answered`] is a conditional update, so
+//! A question may be answered once with facts: [`mark_answered_with`] is a conditional update, so
 //! two concurrent answers cannot both extract facts from the same question.
 
 use chrono::{DateTime, Utc};
@@ -93,16 +93,8 @@ pub(crate) fn to_record(model: questions::Model) -> Result<Question, DbError> {
     })
 }
 
-/// Stores an unanswered question.
-pub async fn insert(
-    db: &impl Conn<Specs>,
-    new: NewQuestion,
-    now: DateTime<Utc>,
-) -> Result<Question, DbError> {
-    insert_with(db, new, now, Writes::new()).await
-}
-
-/// [`insert`], with `also` sent in the same round trip (see [`Writes`]).
+/// Stores an unanswered question and returns it, with `also` sent in the same round trip (see
+/// [`Writes`]).
 pub async fn insert_with(
     db: &impl Conn<Specs>,
     new: NewQuestion,
@@ -148,24 +140,6 @@ pub async fn find_by_id(
         .transpose()
 }
 
-/// The project's `limit` most recent questions, newest first.
-pub async fn list_for_project(
-    db: &impl Conn<Specs>,
-    project_id: ProjectId,
-    limit: u64,
-) -> Result<Vec<Question>, DbError> {
-    questions::Entity::find()
-        .filter(questions::Column::ProjectId.eq(project_id.into_uuid()))
-        .order_by_desc(questions::Column::CreatedAt)
-        .order_by_desc(questions::Column::Id)
-        .limit(limit)
-        .all(db.raw())
-        .await?
-        .into_iter()
-        .map(to_record)
-        .collect()
-}
-
 /// Every distinct template already used in the project, so the counselor never repeats one.
 pub async fn template_ids_for_project(
     db: &impl Conn<Specs>,
@@ -183,22 +157,13 @@ pub async fn template_ids_for_project(
         .await?)
 }
 
-/// Records the answer to a question and how many facts it produced.
+/// Records the answer to a question and how many facts it produced, with `also` sent in the
+/// same round trip (see [`Writes`]).
 ///
 /// Succeeds only on an unanswered question or one whose earlier answer produced no facts (the
 /// user may try again). Returns `Ok(false)` when the question was already answered with facts,
 /// so the caller can refuse the answer as a conflict; [`DbError::NotFound`] when it is missing.
-pub async fn mark_answered(
-    db: &impl Conn<Specs>,
-    id: QuestionId,
-    facts_extracted: u32,
-    now: DateTime<Utc>,
-) -> Result<bool, DbError> {
-    mark_answered_with(db, id, facts_extracted, now, Writes::new()).await
-}
-
-/// [`mark_answered`], with `also` sent in the same round trip (see [`Writes`]). The writes
-/// happen whatever the answer: inside a transaction, roll back on `Ok(false)`.
+/// The writes happen whatever the answer: inside a transaction, roll back on `Ok(false)`.
 pub async fn mark_answered_with(
     db: &impl Conn<Specs>,
     id: QuestionId,

@@ -34,13 +34,6 @@ pub struct RefreshToken {
     pub created_at: DateTime<Utc>,
 }
 
-impl RefreshToken {
-    /// True when the token may still be exchanged at `now`.
-    pub fn is_usable(&self, now: DateTime<Utc>) -> bool {
-        !self.revoked && self.expires_at > now
-    }
-}
-
 /// What is needed to store a new refresh token.
 #[derive(Debug, Clone)]
 pub struct NewRefreshToken {

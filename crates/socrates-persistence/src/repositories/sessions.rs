@@ -5,14 +5,14 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
-    Iterable, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    RelationDef, SelectA, SelectB, SelectC, Set,
+    Iterable, JoinType, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, RelationDef, SelectA,
+    SelectB, SelectC, Set,
 };
 use socrates_domain::{ProjectId, QuestionId, SessionId, SessionMode, SessionStatus, UserId};
 
 use super::projects::Project;
 use super::questions::Question;
-use super::{Page, Writes, parse_stored};
+use super::{Writes, parse_stored};
 use crate::db::{Conn, Specs};
 use crate::entities::specs::{projects, questions, sessions};
 use crate::error::DbError;
@@ -188,23 +188,8 @@ pub async fn end(
         .ok_or(DbError::NotFound { entity: ENTITY })
 }
 
-/// Records activity in the session (a question, an answer or a message) at `now`.
-pub async fn touch(
-    db: &impl Conn<Specs>,
-    id: SessionId,
-    now: DateTime<Utc>,
-) -> Result<(), DbError> {
-    set_columns(
-        db,
-        id,
-        vec![(sessions::Column::LastActivityAt, Expr::value(now))],
-        now,
-    )
-    .await
-}
-
-/// [`touch`] as a write sent with another statement (see [`Writes`]); a missing session is
-/// not reported.
+/// Records activity in the session (a question, an answer or a message) at `now`, as a write
+/// sent with another statement (see [`Writes`]); a missing session is not reported.
 pub fn touch_later(id: SessionId, now: DateTime<Utc>) -> Writes {
     Writes::one(
         sessions::Entity::update_many()
@@ -215,71 +200,10 @@ pub fn touch_later(id: SessionId, now: DateTime<Utc>) -> Writes {
     )
 }
 
-/// Switches the session to another mode (which counts as activity) and returns it.
-pub async fn set_mode(
-    db: &impl Conn<Specs>,
-    id: SessionId,
-    mode: SessionMode,
-    now: DateTime<Utc>,
-) -> Result<Session, DbError> {
-    set_columns(
-        db,
-        id,
-        vec![
-            (sessions::Column::Mode, Expr::value(mode.as_str())),
-            (sessions::Column::LastActivityAt, Expr::value(now)),
-        ],
-        now,
-    )
-    .await?;
-    find_by_id(db, id)
-        .await?
-        .ok_or(DbError::NotFound { entity: ENTITY })
-}
-
 /// How many sessions are active across all projects (for the admin statistics).
 pub async fn count_active(db: &impl Conn<Specs>) -> Result<u64, DbError> {
     Ok(sessions::Entity::find()
         .filter(sessions::Column::Status.eq(SessionStatus::Active.as_str()))
         .count(db.raw())
         .await?)
-}
-
-/// A page of a project's sessions, newest first, and the project's total.
-pub async fn list_for_project(
-    db: &impl Conn<Specs>,
-    project_id: ProjectId,
-    page: Page,
-) -> Result<(Vec<Session>, u64), DbError> {
-    let query =
-        sessions::Entity::find().filter(sessions::Column::ProjectId.eq(project_id.into_uuid()));
-    let total = query.clone().count(db.raw()).await?;
-    let rows = query
-        .order_by_desc(sessions::Column::StartedAt)
-        .order_by_desc(sessions::Column::Id)
-        .limit(page.limit)
-        .offset(page.offset)
-        .all(db.raw())
-        .await?;
-    let sessions = rows.iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
-    Ok((sessions, total))
-}
-
-async fn set_columns(
-    db: &impl Conn<Specs>,
-    id: SessionId,
-    columns: Vec<(sessions::Column, Expr)>,
-    now: DateTime<Utc>,
-) -> Result<(), DbError> {
-    let mut update = sessions::Entity::update_many()
-        .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
-        .filter(sessions::Column::Id.eq(id.into_uuid()));
-    for (column, value) in columns {
-        update = update.col_expr(column, value);
-    }
-    let result = update.exec(db.raw()).await?;
-    if result.rows_affected == 0 {
-        return Err(DbError::NotFound { entity: ENTITY });
-    }
-    Ok(())
 }

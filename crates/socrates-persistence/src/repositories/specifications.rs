@@ -251,29 +251,9 @@ fn in_listing_order(query: Select<specifications::Entity>) -> Select<specificati
         .order_by_asc(specifications::Column::Id)
 }
 
-/// A page of the project's current facts, optionally of one category, ordered by category
-/// then age, and the total matching.
-pub async fn list_current(
-    db: &impl Conn<Specs>,
-    project_id: ProjectId,
-    category: Option<Category>,
-    page: Page,
-) -> Result<(Vec<Specification>, u64), DbError> {
-    let mut query = current_of(project_id);
-    if let Some(category) = category {
-        query = query.filter(specifications::Column::Category.eq(category.as_str()));
-    }
-    let total = query.clone().count(db.raw()).await?;
-    let rows = in_listing_order(query)
-        .limit(page.limit)
-        .offset(page.offset)
-        .all(db.raw())
-        .await?;
-    Ok((to_records(rows)?, total))
-}
-
-/// Like [`list_current`] in one query: the total comes with the rows (`COUNT(*) OVER ()`). Only
-/// a page past the end, which has no row to carry the total, costs a second query.
+/// A page of the project's current facts, optionally of one category, ordered by category then
+/// age, and the total matching, in one query: the total comes with the rows (`COUNT(*) OVER
+/// ()`). Only a page past the end, which has no row to carry the total, costs a second query.
 pub async fn list_current_counted(
     db: &impl Conn<Specs>,
     project_id: ProjectId,
@@ -319,22 +299,6 @@ pub async fn all_current(
             .all(db.raw())
             .await?,
     )
-}
-
-/// The current fact with this category and key, if the project has one.
-pub async fn find_current_by_key(
-    db: &impl Conn<Specs>,
-    project_id: ProjectId,
-    category: Category,
-    key: &str,
-) -> Result<Option<Specification>, DbError> {
-    in_listing_order(current_of(project_id))
-        .filter(specifications::Column::Category.eq(category.as_str()))
-        .filter(specifications::Column::Key.eq(key))
-        .one(db.raw())
-        .await?
-        .map(to_record)
-        .transpose()
 }
 
 /// Writes the next version of the fact whose current version is `id` and returns it.

@@ -133,6 +133,10 @@ pub async fn set_password_hash(
 }
 
 /// Changes whether the account may log in.
+///
+/// Built only for tests (feature `test-support`): no route suspends or reactivates an account
+/// yet, and tests need a suspended account to check that it is refused.
+#[cfg(any(test, feature = "test-support"))]
 pub async fn set_status(
     db: &impl Conn<Auth>,
     id: UserId,

@@ -7,14 +7,14 @@ use socrates_domain::{
     FactSource, GenerationStatus, JobStatus, MessageKind, ProjectPhase, ProjectStatus, SessionMode,
     SessionStatus, SharePermission,
 };
-use socrates_persistence::Conn;
 use socrates_persistence::entities::specs_extra::{
     code_generation_jobs, generated_projects, project_shares,
 };
 use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
 use socrates_persistence::repositories::questions::{self, NewQuestion};
-use socrates_persistence::repositories::{conflicts, specifications};
+use socrates_persistence::repositories::{Writes, conflicts, specifications};
 use socrates_persistence::testing::TestDatabases;
+use socrates_persistence::{Conn, Page};
 use uuid::Uuid;
 
 use super::check_constraints::{assert_checked, checked, stamp};
@@ -26,7 +26,7 @@ async fn specs_check_constraints_accept_the_domain_and_refuse_others() {
     let specs = &databases.specs;
     let db = specs.raw();
     let (project, session) = support::project_and_session(specs).await;
-    let question = questions::insert(
+    let question = questions::insert_with(
         specs,
         NewQuestion {
             project_id: project.id,
@@ -40,6 +40,7 @@ async fn specs_check_constraints_accept_the_domain_and_refuse_others() {
             bias_score: None,
         },
         stamp(),
+        Writes::new(),
     )
     .await
     .unwrap();
@@ -54,7 +55,11 @@ async fn specs_check_constraints_accept_the_domain_and_refuse_others() {
         question_id: Some(question.id),
         metadata: None,
     };
-    let entry = conversation::append(specs, entry, stamp()).await.unwrap();
+    support::write_conversation(specs, &session, vec![entry], stamp()).await;
+    let (entries, _) = conversation::list_for_session(specs, session.id, Page::default())
+        .await
+        .unwrap();
+    let entry = entries.into_iter().next().unwrap();
     let conflict = conflicts::NewConflict {
         project_id: project.id,
         session_id: Some(session.id),

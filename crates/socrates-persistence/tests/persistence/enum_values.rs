@@ -9,7 +9,7 @@ use socrates_domain::{
 use socrates_persistence::repositories::conflicts::{self, NewConflict, PendingFact, Resolution};
 use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
 use socrates_persistence::repositories::questions::{self, NewQuestion};
-use socrates_persistence::repositories::{projects, sessions, specifications, users};
+use socrates_persistence::repositories::{Writes, projects, sessions, specifications, users};
 use socrates_persistence::testing::TestDatabases;
 
 use super::support::{self, at};
@@ -51,12 +51,23 @@ async fn project_and_session_values_are_accepted() {
     let databases = TestDatabases::new().await;
     let db = &databases.specs;
     let project = support::project(db).await;
-    for phase in ProjectPhase::ALL {
-        projects::set_phase(db, project.id, phase, at(1))
+    let first = project.phase;
+    let mut from = first;
+    for phase in ProjectPhase::ALL
+        .into_iter()
+        .filter(|phase| *phase != first)
+    {
+        assert!(
+            projects::advance_phase(db, project.id, from, phase, at(1))
+                .await
+                .unwrap()
+        );
+        let stored = projects::find_owned(db, project.id, project.owner_id)
             .await
+            .unwrap()
             .unwrap();
-        let stored = projects::find_by_id(db, project.id).await.unwrap().unwrap();
         assert_eq!(stored.phase, phase);
+        from = phase;
     }
     for mode in SessionMode::ALL {
         let session = sessions::create(db, project.id, project.owner_id, mode, at(2))
@@ -92,7 +103,7 @@ async fn fact_and_question_values_are_accepted() {
     let db = &databases.specs;
     let (project, session) = support::project_and_session(db).await;
     for category in Category::ALL {
-        let question = questions::insert(
+        let question = questions::insert_with(
             db,
             NewQuestion {
                 project_id: project.id,
@@ -106,6 +117,7 @@ async fn fact_and_question_values_are_accepted() {
                 bias_score: None,
             },
             at(2),
+            Writes::new(),
         )
         .await
         .unwrap();
@@ -141,9 +153,10 @@ async fn conversation_values_are_accepted() {
     let db = &databases.specs;
     let (project, session) = support::project_and_session(db).await;
     let mut expected = Vec::new();
+    let mut entries = Vec::new();
     for role in ConversationRole::ALL {
         for kind in MessageKind::ALL {
-            let new = NewConversationEntry {
+            entries.push(NewConversationEntry {
                 session_id: session.id,
                 project_id: project.id,
                 role,
@@ -151,11 +164,11 @@ async fn conversation_values_are_accepted() {
                 content: format!("{role} {kind}"),
                 question_id: None,
                 metadata: None,
-            };
-            conversation::append(db, new, at(2)).await.unwrap();
+            });
             expected.push((role, kind));
         }
     }
+    support::write_conversation(db, &session, entries, at(2)).await;
     let page = socrates_persistence::Page::new(Some(100), None);
     let (entries, total) = conversation::list_for_session(db, session.id, page)
         .await

@@ -1,6 +1,7 @@
 //! Projects: ownership, listing, changes, maturity and archiving.
 
 use socrates_domain::{ProjectId, ProjectName, ProjectPhase, ProjectStatus, UserId};
+use socrates_persistence::repositories::maturity;
 use socrates_persistence::repositories::projects::{self, ProjectChanges, ProjectFilter};
 use socrates_persistence::testing::TestDatabases;
 use socrates_persistence::{DbError, Page};
@@ -34,10 +35,6 @@ async fn projects_are_only_found_by_their_owner() {
             .unwrap(),
         None
     );
-    assert_eq!(
-        projects::find_by_id(db, project.id).await.unwrap(),
-        Some(project)
-    );
 }
 
 #[tokio::test]
@@ -56,9 +53,17 @@ async fn listing_pages_counts_and_hides_archived_projects() {
     }
     project_of(db, UserId::new(), "Someone else").await;
     projects::archive(db, ids[0], at(10)).await.unwrap();
-    projects::set_phase(db, ids[4], ProjectPhase::Analysis, at(10))
+    assert!(
+        projects::advance_phase(
+            db,
+            ids[4],
+            ProjectPhase::Discovery,
+            ProjectPhase::Analysis,
+            at(10)
+        )
         .await
-        .unwrap();
+        .unwrap()
+    );
 
     let (page, total) = projects::list_for_owner(
         db,
@@ -135,10 +140,22 @@ async fn updates_maturity_and_archiving_are_stored() {
     assert_eq!(cleared.description, None);
 
     // One fact at 0.4 of 90 points is 0.44 %: the float must survive, not round to 0.
-    projects::set_maturity(db, project.id, 0.44, at(7))
+    let report = socrates_domain::compute_maturity([(socrates_domain::Category::Goals, 0.4)]);
+    maturity::record_with(
+        db,
+        project.id,
+        &report,
+        "answer",
+        None,
+        at(7),
+        projects::set_maturity_later(project.id, report.overall, at(7)),
+    )
+    .await
+    .unwrap();
+    let stored = projects::find_owned(db, project.id, owner)
         .await
+        .unwrap()
         .unwrap();
-    let stored = projects::find_by_id(db, project.id).await.unwrap().unwrap();
     assert_eq!(stored.maturity_score, 0.44);
     assert_eq!(stored.updated_at, at(7));
 
@@ -156,8 +173,6 @@ async fn updates_maturity_and_archiving_are_stored() {
         matches!(error, Err(DbError::NotFound { entity: "project" })),
         "{error:?}"
     );
-    let error = projects::set_maturity(db, missing, 1.0, at(9)).await;
-    assert!(matches!(error, Err(DbError::NotFound { .. })), "{error:?}");
     let error = projects::archive(db, missing, at(9)).await;
     assert!(matches!(error, Err(DbError::NotFound { .. })), "{error:?}");
 }

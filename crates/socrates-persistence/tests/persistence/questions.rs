@@ -1,7 +1,8 @@
-//! Questions: storage, listing, templates and the answer-once rule.
+//! Questions: storage, templates and the answer-once rule.
 
 use socrates_domain::{Category, QuestionId};
 use socrates_persistence::DbError;
+use socrates_persistence::repositories::Writes;
 use socrates_persistence::repositories::questions::{self, NewQuestion, Question};
 use socrates_persistence::testing::TestDatabases;
 
@@ -33,14 +34,15 @@ async fn reload(db: &socrates_persistence::SpecsDb, question: &Question) -> Ques
 }
 
 #[tokio::test]
-async fn questions_are_stored_listed_newest_first_and_templates_are_distinct() {
+async fn questions_are_stored_and_their_templates_are_distinct() {
     let databases = TestDatabases::new().await;
     let db = &databases.specs;
     let (project, session) = support::project_and_session(db).await;
-    let first = questions::insert(
+    let first = questions::insert_with(
         db,
         new_question(&session, "Who may log in?", Some("sec_1")),
         at(1),
+        Writes::new(),
     )
     .await
     .unwrap();
@@ -56,42 +58,30 @@ async fn questions_are_stored_listed_newest_first_and_templates_are_distinct() {
         None
     );
 
-    let second = questions::insert(
-        db,
-        new_question(&session, "How are secrets kept?", Some("sec_2")),
-        at(2),
-    )
-    .await
-    .unwrap();
-    let third = questions::insert(db, new_question(&session, "Again?", Some("sec_1")), at(3))
-        .await
-        .unwrap();
-    questions::insert(db, new_question(&session, "Free-form", None), at(4))
-        .await
-        .unwrap();
+    for (seconds, text, template) in [
+        (2, "How are secrets kept?", Some("sec_2")),
+        (3, "Again?", Some("sec_1")),
+        (4, "Free-form", None),
+    ] {
+        let question = new_question(&session, text, template);
+        let stored = questions::insert_with(db, question, at(seconds), Writes::new())
+            .await
+            .unwrap();
+        assert_eq!(reload(db, &stored).await, stored);
+        assert_eq!(
+            (stored.created_at, stored.session_id),
+            (at(seconds), session.id)
+        );
+    }
     let (_, elsewhere) = support::project_and_session(db).await;
-    questions::insert(
+    questions::insert_with(
         db,
         new_question(&elsewhere, "Elsewhere", Some("sec_9")),
         at(5),
+        Writes::new(),
     )
     .await
     .unwrap();
-
-    let recent = questions::list_for_project(db, project.id, 3)
-        .await
-        .unwrap();
-    let texts: Vec<_> = recent.iter().map(|q| q.text.as_str()).collect();
-    assert_eq!(texts, ["Free-form", "Again?", "How are secrets kept?"]);
-    assert_eq!(recent[1], third);
-    assert_eq!(recent[2], second);
-    assert_eq!(
-        questions::list_for_project(db, project.id, 100)
-            .await
-            .unwrap()
-            .len(),
-        4
-    );
 
     let templates = questions::template_ids_for_project(db, project.id)
         .await
@@ -104,13 +94,18 @@ async fn a_question_is_answered_with_facts_only_once() {
     let databases = TestDatabases::new().await;
     let db = &databases.specs;
     let (_, session) = support::project_and_session(db).await;
-    let question = questions::insert(db, new_question(&session, "Which cloud?", None), at(1))
-        .await
-        .unwrap();
+    let question = questions::insert_with(
+        db,
+        new_question(&session, "Which cloud?", None),
+        at(1),
+        Writes::new(),
+    )
+    .await
+    .unwrap();
 
     // An answer that produced no facts may be retried.
     assert!(
-        questions::mark_answered(db, question.id, 0, at(2))
+        questions::mark_answered_with(db, question.id, 0, at(2), Writes::new())
             .await
             .unwrap()
     );
@@ -121,7 +116,7 @@ async fn a_question_is_answered_with_facts_only_once() {
     );
 
     assert!(
-        questions::mark_answered(db, question.id, 3, at(3))
+        questions::mark_answered_with(db, question.id, 3, at(3), Writes::new())
             .await
             .unwrap()
     );
@@ -134,18 +129,19 @@ async fn a_question_is_answered_with_facts_only_once() {
 
     // Once answered with facts, further answers are refused and change nothing.
     assert!(
-        !questions::mark_answered(db, question.id, 5, at(4))
+        !questions::mark_answered_with(db, question.id, 5, at(4), Writes::new())
             .await
             .unwrap()
     );
     assert!(
-        !questions::mark_answered(db, question.id, 0, at(5))
+        !questions::mark_answered_with(db, question.id, 0, at(5), Writes::new())
             .await
             .unwrap()
     );
     assert_eq!(reload(db, &question).await, stored);
 
-    let missing = questions::mark_answered(db, QuestionId::new(), 1, at(6)).await;
+    let missing =
+        questions::mark_answered_with(db, QuestionId::new(), 1, at(6), Writes::new()).await;
     assert!(
         matches!(missing, Err(DbError::NotFound { entity: "question" })),
         "{missing:?}"

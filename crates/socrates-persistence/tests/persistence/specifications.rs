@@ -13,6 +13,20 @@ use uuid::Uuid;
 
 use super::support::{self, at};
 
+/// The current fact with this category and key, found in the listing the product reads.
+async fn current_by_key(
+    db: &SpecsDb,
+    project_id: ProjectId,
+    category: Category,
+    key: &str,
+) -> Option<Specification> {
+    specifications::all_current(db, project_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|fact| fact.category == category && fact.key == key)
+}
+
 fn change(value: &str) -> FactChange {
     FactChange {
         value: FactValue::parse(value).unwrap(),
@@ -79,19 +93,9 @@ async fn a_new_fact_is_version_one_of_its_own_lineage() {
             .unwrap(),
         None
     );
-    let found = specifications::find_current_by_key(
-        db,
-        project.id,
-        Category::TechStack,
-        "primary_database",
-    )
-    .await
-    .unwrap();
+    let found = current_by_key(db, project.id, Category::TechStack, "primary_database").await;
     assert_eq!(found, Some(fact));
-    let wrong_category =
-        specifications::find_current_by_key(db, project.id, Category::Goals, "primary_database")
-            .await
-            .unwrap();
+    let wrong_category = current_by_key(db, project.id, Category::Goals, "primary_database").await;
     assert_eq!(wrong_category, None);
 }
 
@@ -153,14 +157,7 @@ async fn a_new_version_supersedes_the_current_one_and_history_lists_both() {
     );
     assert_eq!(old.deleted_at, None);
 
-    let current = specifications::find_current_by_key(
-        db,
-        project.id,
-        Category::TechStack,
-        "primary_database",
-    )
-    .await
-    .unwrap();
+    let current = current_by_key(db, project.id, Category::TechStack, "primary_database").await;
     assert_eq!(current, Some(second.clone()));
     let all = specifications::all_current(db, project.id).await.unwrap();
     assert_eq!(all, std::slice::from_ref(&second));
@@ -280,14 +277,12 @@ async fn a_soft_deleted_fact_disappears_from_the_current_facts_but_keeps_its_his
         specifications::all_current(db, project.id).await.unwrap(),
         std::slice::from_ref(&kept)
     );
-    let (listed, total) = specifications::list_current(db, project.id, None, Page::default())
-        .await
-        .unwrap();
-    assert_eq!((listed, total), (vec![kept.clone()], 1));
-    let by_key =
-        specifications::find_current_by_key(db, project.id, Category::Testing, "coverage_target")
+    let (listed, total) =
+        specifications::list_current_counted(db, project.id, None, Page::default())
             .await
             .unwrap();
+    assert_eq!((listed, total), (vec![kept.clone()], 1));
+    let by_key = current_by_key(db, project.id, Category::Testing, "coverage_target").await;
     assert_eq!(by_key, None);
 
     let again = specifications::soft_delete(db, second.id, at(5)).await;
@@ -334,14 +329,18 @@ async fn current_facts_are_listed_by_category_then_age_and_pages_are_capped() {
         all,
         [goals.clone(), security_early.clone(), security_late.clone()]
     );
-    let (security, total) =
-        specifications::list_current(db, project.id, Some(Category::Security), Page::default())
-            .await
-            .unwrap();
+    let (security, total) = specifications::list_current_counted(
+        db,
+        project.id,
+        Some(Category::Security),
+        Page::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(total, 2);
     assert_eq!(security, [security_early, security_late.clone()]);
     let (window, total) =
-        specifications::list_current(db, project.id, None, Page::new(Some(1), Some(2)))
+        specifications::list_current_counted(db, project.id, None, Page::new(Some(1), Some(2)))
             .await
             .unwrap();
     assert_eq!((window, total), (vec![security_late], 3));
@@ -360,7 +359,7 @@ async fn current_facts_are_listed_by_category_then_age_and_pages_are_capped() {
         )
         .await;
     }
-    let (page, total) = specifications::list_current(db, project.id, None, huge)
+    let (page, total) = specifications::list_current_counted(db, project.id, None, huge)
         .await
         .unwrap();
     assert_eq!(total, MAX_PAGE_SIZE + 5);

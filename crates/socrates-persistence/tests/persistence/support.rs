@@ -6,9 +6,10 @@ use socrates_domain::{
     ProjectId, ProjectName, QuestionId, SessionMode, UserId,
 };
 use socrates_persistence::SpecsDb;
-use socrates_persistence::repositories::conversation::NewConversationEntry;
+use socrates_persistence::repositories::Writes;
+use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
 use socrates_persistence::repositories::projects::{self, NewProject, Project};
-use socrates_persistence::repositories::questions::NewQuestion;
+use socrates_persistence::repositories::questions::{self, NewQuestion};
 use socrates_persistence::repositories::sessions::{self, Session};
 use socrates_persistence::repositories::specifications::NewSpecification;
 use socrates_persistence::repositories::users::{self, NewUser, User};
@@ -118,4 +119,24 @@ pub fn question(
         quality_score: 1.0,
         bias_score: None,
     }
+}
+
+/// Writes `entries` at `now` the way the product does: as one insert sent with the answer to a
+/// question of `session` (a fresh question, answered without facts).
+pub async fn write_conversation(
+    db: &SpecsDb,
+    session: &Session,
+    entries: Vec<NewConversationEntry>,
+    now: DateTime<Utc>,
+) {
+    let asked = question(session, "What else?", Category::Goals, None);
+    let asked = questions::insert_with(db, asked, now, Writes::new())
+        .await
+        .unwrap();
+    let conversation = conversation::append_all_later(entries, now);
+    assert!(
+        questions::mark_answered_with(db, asked.id, 0, now, conversation)
+            .await
+            .unwrap()
+    );
 }

@@ -34,7 +34,11 @@ async fn a_question_and_the_sessions_activity_are_written_together() {
         Some(question.clone())
     );
     let touched = sessions::find_by_id(db, session.id).await.unwrap().unwrap();
-    assert_eq!(touched.last_activity_at, at(40));
+    assert_eq!(
+        (touched.last_activity_at, touched.updated_at),
+        (at(40), at(40))
+    );
+    assert_eq!(touched.started_at, at(1));
 
     // The session, its project and the question, in one read; anyone else's, or another
     // session's question, is not found.
@@ -82,10 +86,11 @@ async fn an_answers_writes_go_together_and_roll_back_together() {
     let databases = TestDatabases::new().await;
     let db = &databases.specs;
     let (project, session) = support::project_and_session(db).await;
-    let question = questions::insert(
+    let question = questions::insert_with(
         db,
         support::question(&session, "Which database?", Category::TechStack, None),
         at(50),
+        Writes::new(),
     )
     .await
     .unwrap();
@@ -155,13 +160,16 @@ async fn an_answers_writes_go_together_and_roll_back_together() {
         (stored.answered_at, stored.facts_extracted),
         (Some(at(51)), 1)
     );
-    let project_now = projects::find_by_id(db, project.id).await.unwrap().unwrap();
+    let project_now = projects::find_owned(db, project.id, project.owner_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert!((project_now.maturity_score - report.overall).abs() < 1e-9);
     assert!(report.overall > 0.0);
     assert_eq!(project_now.updated_at, at(52));
-    let latest = maturity::latest(db, project.id).await.unwrap().unwrap();
+    let latest = maturity::history(db, project.id, 1).await.unwrap();
     assert_eq!(
-        (latest.reason.as_str(), latest.calculated_at),
+        (latest[0].reason.as_str(), latest[0].calculated_at),
         ("answer", at(52))
     );
     assert_eq!(

@@ -284,9 +284,7 @@ async fn deleting_the_account_leaves_nothing_of_the_user_and_keeps_everyone_else
         .unwrap()
         .unwrap();
     assert_eq!(visit_row.user_id, ANONYMOUS_USER);
-    let (facts_left, _) = facts::list_current(&specs, theirs, None, Default::default())
-        .await
-        .unwrap();
+    let facts_left = facts::all_current(&specs, theirs).await.unwrap();
     assert!(
         facts_left
             .iter()
