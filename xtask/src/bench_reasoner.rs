@@ -18,7 +18,7 @@ pub fn run(root: &Path) -> Result<()> {
     process::run(process::cargo(root).args([
         "bench",
         "-p",
-        "socrates-agents",
+        "socrates-reasoner",
         "--bench",
         "offline_reasoner",
     ]))?;

@@ -16,8 +16,9 @@ pub struct LayerRule {
     pub may_depend_on: &'static [&'static str],
 }
 
-/// The layer order: server → api → agents → {persistence, llm} → domain, and `migration` and
-/// `xtask` depend on nothing of ours. Every workspace member must have an entry here.
+/// The layer order: server → api → agents → {auth, reasoner} → {persistence, infra, llm} →
+/// domain, and `migration` and `xtask` depend on nothing of ours. Every workspace member must
+/// have an entry here.
 pub const LAYERS: &[LayerRule] = &[
     LayerRule {
         krate: "socrates-domain",
@@ -28,23 +29,50 @@ pub const LAYERS: &[LayerRule] = &[
         may_depend_on: &["socrates-domain", "migration"],
     },
     LayerRule {
+        krate: "socrates-infra",
+        may_depend_on: &["socrates-domain"],
+    },
+    LayerRule {
         krate: "socrates-llm",
         may_depend_on: &["socrates-domain"],
     },
     LayerRule {
+        krate: "socrates-reasoner",
+        may_depend_on: &["socrates-domain", "socrates-llm"],
+    },
+    LayerRule {
+        krate: "socrates-auth",
+        may_depend_on: &["socrates-domain", "socrates-persistence", "socrates-infra"],
+    },
+    LayerRule {
         krate: "socrates-agents",
-        may_depend_on: &["socrates-domain", "socrates-persistence", "socrates-llm"],
+        may_depend_on: &[
+            "socrates-domain",
+            "socrates-persistence",
+            "socrates-infra",
+            "socrates-llm",
+            "socrates-reasoner",
+            "socrates-auth",
+        ],
     },
     LayerRule {
         krate: "socrates-api",
-        may_depend_on: &["socrates-domain", "socrates-agents"],
+        may_depend_on: &[
+            "socrates-domain",
+            "socrates-infra",
+            "socrates-auth",
+            "socrates-agents",
+        ],
     },
     LayerRule {
         krate: "socrates-server",
         may_depend_on: &[
             "socrates-domain",
             "socrates-persistence",
+            "socrates-infra",
             "socrates-llm",
+            "socrates-reasoner",
+            "socrates-auth",
             "socrates-agents",
             "socrates-api",
             "migration",
@@ -90,15 +118,28 @@ pub const FORBIDDEN: &[ForbiddenRule] = &[
         reason: "the domain is pure: no database, HTTP, async runtime or cache crates",
     },
     ForbiddenRule {
-        crates: &["socrates-llm"],
-        forbidden: &["sea-orm", "sqlx", "actix-web"],
-        reason: "the LLM transport knows no database and no web framework",
+        crates: &["socrates-llm", "socrates-reasoner"],
+        forbidden: &["sea-orm", "sqlx", "actix-web", "redis"],
+        reason: "the LLM transport and the reasoners know no database, cache or web framework",
+    },
+    ForbiddenRule {
+        crates: &["socrates-infra"],
+        forbidden: &["sea-orm", "sqlx", "reqwest", "hyper"],
+        reason: "infrastructure is Redis and the process: no database or HTTP client",
+    },
+    ForbiddenRule {
+        crates: &["socrates-auth"],
+        forbidden: &["reqwest", "hyper"],
+        reason: "accounts and tokens call no HTTP service",
     },
     ForbiddenRule {
         crates: &[
             "socrates-persistence",
-            "socrates-agents",
+            "socrates-infra",
             "socrates-llm",
+            "socrates-reasoner",
+            "socrates-auth",
+            "socrates-agents",
             "migration",
             "xtask",
         ],
@@ -107,8 +148,8 @@ pub const FORBIDDEN: &[ForbiddenRule] = &[
     },
     ForbiddenRule {
         crates: &["socrates-persistence"],
-        forbidden: &["reqwest"],
-        reason: "persistence talks to databases, never to HTTP services",
+        forbidden: &["reqwest", "redis", "deadpool-redis"],
+        reason: "persistence talks to the two SQL databases, never to HTTP services or Redis",
     },
 ];
 

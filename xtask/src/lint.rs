@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::{invariants, metadata, process};
+use crate::{imports, invariants, metadata, process};
 
 /// The manifest of the goose load test, outside the workspace. Its clippy runs when it is built
 /// (`cargo xtask loadtest`), so CI does not compile goose's TLS stack on every run.
@@ -57,24 +57,30 @@ pub fn lint(root: &Path, fix: bool) -> Result<()> {
 pub fn check_invariants(root: &Path) -> Result<()> {
     let graph = metadata::load(root)?;
     let violations = invariants::check(&graph);
-    if violations.is_empty() {
+    let cycles = imports::workspace_cycles(root)?;
+    for violation in &violations {
+        eprintln!("{violation}");
+    }
+    for cycle in &cycles {
+        eprint!("{cycle}");
+    }
+    if violations.is_empty() && cycles.is_empty() {
         let members = graph
             .packages
             .values()
             .filter(|package| package.workspace_member)
             .count();
         println!(
-            "architecture invariants hold ({members} workspace crates, {} packages)",
+            "architecture invariants hold ({members} workspace crates, {} packages, no import \
+             cycle between files)",
             graph.packages.len()
         );
         return Ok(());
     }
-    for violation in &violations {
-        eprintln!("{violation}");
-    }
     bail!(
-        "{} architecture invariant violation(s); the rules are in \
+        "{} architecture invariant violation(s) and {} import cycle(s); the rules are in \
          docs/developer-guide/architecture.md",
-        violations.len()
+        violations.len(),
+        cycles.len()
     )
 }

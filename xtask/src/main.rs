@@ -12,6 +12,7 @@ mod backup;
 mod bench;
 mod bench_auth;
 mod bench_reasoner;
+mod imports;
 mod invariants;
 mod lint;
 mod loadtest;

@@ -6,21 +6,22 @@ use crate::agents::export::Exporter;
 use crate::agents::facts::ContextAnalyzer;
 use crate::agents::project_manager::ProjectManager;
 use crate::agents::socratic::SocraticCounselor;
-use crate::cache::ProjectViews;
+use crate::health::{HealthChecks, HealthTargets};
 use crate::orchestrator::{AccountCheck, Orchestrator};
 use crate::quality::PassThroughGate;
+use crate::view_cache::ProjectViews;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use socrates_persistence::redis::RedisPool;
+use socrates_infra::redis::RedisPool;
 use socrates_persistence::{AuthDb, SpecsDb};
 
 use socrates_llm::LlmClient;
 
-use crate::auth::{AuthError, AuthService};
-use crate::clock::Clock;
-use crate::rate_limit::{Quota, RateLimiter};
-use crate::reasoner::Reasoner;
+use socrates_auth::{AuthError, AuthService};
+use socrates_infra::clock::Clock;
+use socrates_infra::rate_limit::{Quota, RateLimiter};
+use socrates_reasoner::Reasoner;
 
 /// The request quotas the api crate applies.
 #[derive(Debug, Clone, Copy)]
@@ -40,12 +41,12 @@ pub struct ContainerParts {
     /// The shared Redis pool, when configured.
     pub redis: Option<RedisPool>,
     /// The view cache (Redis when configured, in this process otherwise).
-    pub cache: Arc<dyn crate::cache::Cache>,
+    pub cache: Arc<dyn socrates_infra::cache::Cache>,
     /// The reasoner the agents think with (the offline engine until a provider is configured).
     pub reasoner: Arc<dyn Reasoner>,
     /// The offline data (technologies, vocabulary, rules): the agents compare values with it,
     /// whichever reasoner runs.
-    pub offline: Arc<crate::reasoner::offline::OfflineData>,
+    pub offline: Arc<socrates_reasoner::offline::OfflineData>,
     /// The language-model client, when a provider is configured (health probes it).
     pub llm_client: Option<Arc<dyn LlmClient>>,
     /// How long a provider probe result is reused by `/health`.
@@ -88,15 +89,21 @@ struct Inner {
     parts: ContainerParts,
     orchestrator: Orchestrator,
     views: ProjectViews,
-    started_at: DateTime<Utc>,
-    /// The last provider probe and when it was taken.
-    llm_probe: std::sync::Mutex<Option<(std::time::Instant, crate::health::ComponentHealth)>>,
+    health: HealthChecks,
 }
 
 impl ServiceContainer {
     /// Assembles the container.
     pub fn new(parts: ContainerParts) -> Self {
-        let started_at = parts.clock.now();
+        let health = HealthChecks::new(HealthTargets {
+            auth_db: parts.auth_db.clone(),
+            specs_db: parts.specs_db.clone(),
+            redis: parts.redis.clone(),
+            llm_client: parts.llm_client.clone(),
+            llm_ttl: parts.llm_health_ttl,
+            clock: Arc::clone(&parts.clock),
+            version: parts.version,
+        });
         let views = ProjectViews::new(Arc::clone(&parts.cache), Arc::clone(parts.usage.metrics()));
         let orchestrator = Orchestrator::builder(
             Arc::new(PassThroughGate),
@@ -143,8 +150,7 @@ impl ServiceContainer {
                 parts,
                 orchestrator,
                 views,
-                started_at,
-                llm_probe: std::sync::Mutex::new(None),
+                health,
             }),
         }
     }
@@ -170,7 +176,7 @@ impl ServiceContainer {
     }
 
     /// The view cache.
-    pub fn cache(&self) -> &Arc<dyn crate::cache::Cache> {
+    pub fn cache(&self) -> &Arc<dyn socrates_infra::cache::Cache> {
         &self.inner.parts.cache
     }
 
@@ -184,34 +190,9 @@ impl ServiceContainer {
         self.inner.parts.llm_client.as_ref()
     }
 
-    /// The cached provider probe, refreshed when older than the configured TTL. The cache's
-    /// lock is never held while the probe waits on the network: concurrent health checks
-    /// that find it stale may each probe once, and the last result is kept.
-    pub(crate) async fn cached_llm_probe<F, Fut>(&self, probe: F) -> crate::health::ComponentHealth
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = crate::health::ComponentHealth>,
-    {
-        {
-            let cached = self
-                .inner
-                .llm_probe
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some((taken, health)) = cached.as_ref()
-                && taken.elapsed() < self.inner.parts.llm_health_ttl
-            {
-                return health.clone();
-            }
-        }
-        let health = probe().await;
-        *self
-            .inner
-            .llm_probe
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some((std::time::Instant::now(), health.clone()));
-        health
+    /// The health checks of every dependency.
+    pub fn health(&self) -> &HealthChecks {
+        &self.inner.health
     }
 
     /// The orchestrator every agent action goes through.
@@ -225,7 +206,7 @@ impl ServiceContainer {
     }
 
     /// The service's metrics (shared with the usage recorder).
-    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+    pub fn metrics(&self) -> &Arc<socrates_infra::metrics::Metrics> {
         self.inner.parts.usage.metrics()
     }
 
@@ -276,7 +257,7 @@ impl ServiceContainer {
 
     /// When the container was built (the process start, for uptime).
     pub fn started_at(&self) -> DateTime<Utc> {
-        self.inner.started_at
+        self.inner.health.started_at()
     }
 }
 

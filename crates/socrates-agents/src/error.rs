@@ -5,7 +5,7 @@ use serde_json::Value;
 use socrates_domain::{Code, ErrorCode};
 use socrates_persistence::DbError;
 
-use crate::reasoner::ReasonerError;
+use socrates_reasoner::ReasonerError;
 
 /// Why an action failed. Every variant carries a stable [`Code`]; `details` reach the client.
 #[derive(Debug, thiserror::Error)]

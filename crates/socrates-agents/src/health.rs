@@ -3,13 +3,15 @@
 //! A database that does not answer makes the service `unhealthy`; a cache or language model
 //! that does not answer makes it `degraded` (SPEC "Health").
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use socrates_persistence::{Database, DatabaseKind};
-
-use crate::container::ServiceContainer;
+use socrates_infra::Clock;
+use socrates_infra::redis::RedisPool;
+use socrates_llm::LlmClient;
+use socrates_persistence::{AuthDb, SpecsDb};
 
 /// How long one check may take before it counts as failed.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -80,112 +82,163 @@ impl HealthReport {
     }
 }
 
-impl ServiceContainer {
+/// The health checks of every dependency. The service container builds it once; it holds
+/// the last provider probe, reused for `llm_health_ttl` so `/health` does not call a paid
+/// provider on every scrape.
+pub struct HealthChecks {
+    auth_db: AuthDb,
+    specs_db: SpecsDb,
+    redis: Option<RedisPool>,
+    llm_client: Option<Arc<dyn LlmClient>>,
+    llm_ttl: Duration,
+    llm_probe: Mutex<Option<(Instant, ComponentHealth)>>,
+    clock: Arc<dyn Clock>,
+    version: &'static str,
+    started_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for HealthChecks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HealthChecks")
+            .field("redis", &self.redis.is_some())
+            .field("llm", &self.llm_client.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`HealthChecks`] checks.
+pub struct HealthTargets {
+    /// The `socrates_auth` handle.
+    pub auth_db: AuthDb,
+    /// The `socrates_specs` handle.
+    pub specs_db: SpecsDb,
+    /// The Redis pool, when configured.
+    pub redis: Option<RedisPool>,
+    /// The language-model client, when a provider is configured.
+    pub llm_client: Option<Arc<dyn LlmClient>>,
+    /// How long a provider probe result is reused.
+    pub llm_ttl: Duration,
+    /// Where "now" comes from.
+    pub clock: Arc<dyn Clock>,
+    /// The release version reported.
+    pub version: &'static str,
+}
+
+impl HealthChecks {
+    /// The checks of `targets`; uptime counts from now.
+    #[must_use]
+    pub fn new(targets: HealthTargets) -> Self {
+        Self {
+            started_at: targets.clock.now(),
+            auth_db: targets.auth_db,
+            specs_db: targets.specs_db,
+            redis: targets.redis,
+            llm_client: targets.llm_client,
+            llm_ttl: targets.llm_ttl,
+            llm_probe: Mutex::new(None),
+            clock: targets.clock,
+            version: targets.version,
+        }
+    }
+
+    /// When the checks were built (the process start, for uptime).
+    #[must_use]
+    pub fn started_at(&self) -> DateTime<Utc> {
+        self.started_at
+    }
+
     /// Checks every dependency concurrently, each with [`CHECK_TIMEOUT`].
-    pub async fn check_health(&self) -> HealthReport {
-        let (auth_db, specs_db) = tokio::join!(
-            check_database(self.auth_db()),
-            check_database(self.specs_db())
+    pub async fn check(&self) -> HealthReport {
+        // Boxed: a database ping's future is large, and four of them side by side would make
+        // every health request's future tens of kilobytes.
+        let (auth_db, specs_db, cache, llm) = tokio::join!(
+            Box::pin(timed(
+                self.auth_db.backend().as_str(),
+                true,
+                self.auth_db.ping()
+            )),
+            Box::pin(timed(
+                self.specs_db.backend().as_str(),
+                true,
+                self.specs_db.ping()
+            )),
+            Box::pin(self.check_cache()),
+            Box::pin(self.check_llm()),
         );
-        let cache = match self.redis() {
-            Some(redis) => check_redis(redis).await,
-            // Without Redis, caches and rate limits live in this process: they cannot fail.
-            None => ComponentHealth {
-                status: CheckStatus::Ok,
-                kind: "in_process".to_owned(),
-                latency_ms: 0.0,
-                error: None,
-                critical: false,
-            },
-        };
-        let llm = match self.llm_client() {
-            Some(client) => {
-                let client = std::sync::Arc::clone(client);
-                self.cached_llm_probe(|| check_llm(client)).await
-            }
-            // The offline reasoner is part of the binary: it is always available.
-            None => ComponentHealth {
-                status: CheckStatus::Ok,
-                kind: "offline".to_owned(),
-                latency_ms: 0.0,
-                error: None,
-                critical: false,
-            },
-        };
-        let now = self.clock().now();
+        let now = self.clock.now();
         HealthReport {
             status: overall_status(&[&auth_db, &specs_db, &cache, &llm]),
-            version: self.version(),
+            version: self.version,
             timestamp: now,
-            uptime_seconds: (now - self.started_at()).num_seconds(),
+            uptime_seconds: (now - self.started_at).num_seconds(),
             auth_db,
             specs_db,
             cache,
             llm,
         }
     }
+
+    async fn check_cache(&self) -> ComponentHealth {
+        match &self.redis {
+            Some(redis) => timed("redis", false, redis.ping()).await,
+            // Without Redis, caches and rate limits live in this process: they cannot fail.
+            None => always_ok("in_process"),
+        }
+    }
+
+    /// One cheap provider request (listing models), reused for the TTL. The lock is never
+    /// held while the probe waits on the network: concurrent checks that find it stale may
+    /// each probe once, and the last result is kept.
+    async fn check_llm(&self) -> ComponentHealth {
+        let Some(client) = &self.llm_client else {
+            // The offline reasoner is part of the binary: it is always available.
+            return always_ok("offline");
+        };
+        {
+            let cached = self
+                .llm_probe
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some((taken, health)) = cached.as_ref()
+                && taken.elapsed() < self.llm_ttl
+            {
+                return health.clone();
+            }
+        }
+        let health = timed(client.provider().as_str(), false, client.probe()).await;
+        *self
+            .llm_probe
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), health.clone()));
+        health
+    }
 }
 
-async fn check_database<K: DatabaseKind>(database: &Database<K>) -> ComponentHealth {
-    let started = Instant::now();
-    let outcome = tokio::time::timeout(CHECK_TIMEOUT, database.ping()).await;
-    let latency_ms = round_ms(started.elapsed());
-    let error = match outcome {
-        Ok(Ok(())) => None,
-        Ok(Err(error)) => Some(error.to_string()),
-        Err(_) => Some(format!("no answer within {} ms", CHECK_TIMEOUT.as_millis())),
-    };
-    if let Some(error) = &error {
-        tracing::warn!(database = K::NAME, error = %error, "database health check failed");
-    }
+fn always_ok(kind: &str) -> ComponentHealth {
     ComponentHealth {
-        status: if error.is_none() {
-            CheckStatus::Ok
-        } else {
-            CheckStatus::Error
-        },
-        kind: database.backend().as_str().to_owned(),
-        latency_ms,
-        error,
-        critical: true,
-    }
-}
-
-/// One cheap provider request (listing models), bounded by [`CHECK_TIMEOUT`].
-async fn check_llm(client: std::sync::Arc<dyn socrates_llm::LlmClient>) -> ComponentHealth {
-    let started = Instant::now();
-    let outcome = tokio::time::timeout(CHECK_TIMEOUT, client.probe()).await;
-    let error = match outcome {
-        Ok(Ok(())) => None,
-        Ok(Err(error)) => Some(error.to_string()),
-        Err(_) => Some(format!("no answer within {} ms", CHECK_TIMEOUT.as_millis())),
-    };
-    if let Some(error) = &error {
-        tracing::warn!(error = %error, llm.provider = client.provider().as_str(), "language model health check failed");
-    }
-    ComponentHealth {
-        status: if error.is_none() {
-            CheckStatus::Ok
-        } else {
-            CheckStatus::Error
-        },
-        kind: client.provider().as_str().to_owned(),
-        latency_ms: round_ms(started.elapsed()),
-        error,
+        status: CheckStatus::Ok,
+        kind: kind.to_owned(),
+        latency_ms: 0.0,
+        error: None,
         critical: false,
     }
 }
 
-async fn check_redis(redis: &socrates_persistence::redis::RedisPool) -> ComponentHealth {
+/// Runs one check with [`CHECK_TIMEOUT`]; a failure is logged once with the component's kind.
+async fn timed<E: std::fmt::Display>(
+    kind: &str,
+    critical: bool,
+    check: impl Future<Output = Result<(), E>>,
+) -> ComponentHealth {
     let started = Instant::now();
-    let outcome = tokio::time::timeout(CHECK_TIMEOUT, redis.ping()).await;
+    let outcome = tokio::time::timeout(CHECK_TIMEOUT, check).await;
     let error = match outcome {
         Ok(Ok(())) => None,
         Ok(Err(error)) => Some(error.to_string()),
         Err(_) => Some(format!("no answer within {} ms", CHECK_TIMEOUT.as_millis())),
     };
     if let Some(error) = &error {
-        tracing::warn!(error = %error, "redis health check failed");
+        tracing::warn!(health.component = kind, error = %error, "health check failed");
     }
     ComponentHealth {
         status: if error.is_none() {
@@ -193,10 +246,10 @@ async fn check_redis(redis: &socrates_persistence::redis::RedisPool) -> Componen
         } else {
             CheckStatus::Error
         },
-        kind: "redis".to_owned(),
+        kind: kind.to_owned(),
         latency_ms: round_ms(started.elapsed()),
         error,
-        critical: false,
+        critical,
     }
 }
 

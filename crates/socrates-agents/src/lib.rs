@@ -12,22 +12,16 @@
 
 pub mod agent;
 pub mod agents;
-pub mod auth;
-pub mod cache;
-pub mod clock;
 pub mod container;
 mod error;
 pub mod health;
-pub mod metrics;
 pub mod orchestrator;
 pub mod privacy;
 pub mod quality;
-pub mod rate_limit;
-pub mod reasoner;
 pub mod retention;
 pub mod usage;
+pub mod view_cache;
 
 pub use agent::{Action, Agent, AgentContext, AgentError, Caller};
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use container::{ContainerParts, RequestLimits, ServiceContainer};
-pub use health::{CheckStatus, ComponentHealth, HealthReport, OverallStatus};
+pub use health::{CheckStatus, ComponentHealth, HealthChecks, HealthReport, OverallStatus};

@@ -19,8 +19,8 @@ use socrates_domain::UserId;
 use tracing::Instrument;
 
 use crate::agent::{Action, ActionRef, ActionSet, Agent, AgentContext, AgentError, Caller};
-use crate::metrics::Metrics;
 use crate::quality::QualityGate;
+use socrates_infra::metrics::Metrics;
 
 /// Decides whether an account may change stored state. An access token outlives a deleted or
 /// suspended account (it is a stateless JWT); the orchestrator asks this before every action

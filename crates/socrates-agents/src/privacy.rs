@@ -11,8 +11,8 @@ use serde::Serialize;
 use socrates_domain::{ProjectId, UserId};
 use socrates_persistence::repositories::personal_data::{self, Erased, Tables};
 
-use crate::auth::{AuthError, ClientContext};
 use crate::container::ServiceContainer;
+use socrates_auth::{AuthError, ClientContext};
 
 /// The version of the export's layout; it changes when a table's rows change shape.
 pub const EXPORT_FORMAT_VERSION: u32 = 1;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use socrates_persistence::repositories::conversation;
 use socrates_persistence::{DbError, SpecsDb};
 
-use crate::clock::Clock;
+use socrates_infra::clock::Clock;
 
 /// How long conversation history is kept and how the job runs.
 #[derive(Debug, Clone, Copy)]
@@ -93,11 +93,11 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
     use super::*;
-    use crate::clock::ManualClock;
     use chrono::{TimeZone, Utc};
     use socrates_domain::{
         Category, ConversationRole, MessageKind, ProjectName, SessionMode, UserId,
     };
+    use socrates_infra::clock::ManualClock;
     use socrates_persistence::repositories::conversation::NewConversationEntry;
     use socrates_persistence::repositories::projects::{self, NewProject};
     use socrates_persistence::repositories::questions::{self, NewQuestion};

@@ -25,9 +25,9 @@ use socrates_persistence::repositories::llm_usage::{self, NewUsage};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::clock::Clock;
-use crate::metrics::Metrics;
-use crate::reasoner::{CallFailure, Operation, UsageSink};
+use socrates_infra::clock::Clock;
+use socrates_infra::metrics::Metrics;
+use socrates_reasoner::{CallFailure, Operation, UsageSink};
 
 /// How many rows may wait for the writer.
 pub const QUEUE_CAPACITY: usize = 10_000;

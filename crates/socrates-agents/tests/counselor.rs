@@ -14,13 +14,13 @@ use std::sync::Arc;
 use socrates_agents::Caller;
 use socrates_agents::agents::project_manager::{CreateProject, ProjectManager};
 use socrates_agents::agents::socratic::{NextQuestion, SocraticCounselor, StartSession};
-use socrates_agents::clock::SystemClock;
-use socrates_agents::metrics::Metrics;
 use socrates_agents::orchestrator::{EveryAccountMayWrite, Orchestrator};
 use socrates_agents::quality::PassThroughGate;
-use socrates_agents::reasoner::OfflineReasoner;
 use socrates_domain::{Code, ErrorCode, UserId};
+use socrates_infra::clock::SystemClock;
+use socrates_infra::metrics::Metrics;
 use socrates_persistence::testing::TestDatabases;
+use socrates_reasoner::OfflineReasoner;
 
 #[tokio::test]
 async fn every_question_is_asked_once_per_project_then_the_banks_are_exhausted() {

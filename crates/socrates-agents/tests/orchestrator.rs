@@ -16,10 +16,10 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use serde_json::json;
 use socrates_agents::Caller;
-use socrates_agents::metrics::Metrics;
 use socrates_agents::orchestrator::{AccountCheck, EveryAccountMayWrite, Orchestrator};
 use socrates_agents::quality::{PassThroughGate, QualityGate};
 use socrates_domain::{Code, ErrorCode, UserId};
+use socrates_infra::metrics::Metrics;
 
 // example: begin
 use socrates_agents::agent::{Action, ActionSet, Agent, AgentContext, AgentError};

@@ -23,14 +23,14 @@ use socrates_agents::agents::project_manager::{
 use socrates_agents::agents::socratic::{
     AnswerQuestion, NextQuestion, SocraticCounselor, StartSession,
 };
-use socrates_agents::clock::SystemClock;
-use socrates_agents::metrics::Metrics;
 use socrates_agents::orchestrator::{EveryAccountMayWrite, Orchestrator};
 use socrates_agents::quality::PassThroughGate;
-use socrates_agents::reasoner::OfflineReasoner;
 use socrates_domain::UserId;
+use socrates_infra::clock::SystemClock;
+use socrates_infra::metrics::Metrics;
 use socrates_persistence::Backend;
 use socrates_persistence::testing::TestDatabases;
+use socrates_reasoner::OfflineReasoner;
 use tracing::Subscriber;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 

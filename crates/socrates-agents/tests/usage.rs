@@ -14,14 +14,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use socrates_agents::clock::ManualClock;
-use socrates_agents::reasoner::{ChatTurn, LlmReasoner, OfflineReasoner, Reasoner};
 use socrates_agents::usage::{self, UsageContext, UsageRecorder};
 use socrates_domain::{ConversationRole, LlmProviderKind, ProjectName, UserId};
+use socrates_infra::clock::ManualClock;
 use socrates_llm::{ProviderConfig, RetryPolicy, build_client};
 use socrates_persistence::repositories::llm_usage;
 use socrates_persistence::repositories::projects::{self, NewProject};
 use socrates_persistence::testing::TestDatabases;
+use socrates_reasoner::{ChatTurn, LlmReasoner, OfflineReasoner, Reasoner};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -13,9 +13,9 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use socrates_agents::ServiceContainer;
-use socrates_agents::auth::ClientContext;
-use socrates_agents::rate_limit::RateDecision;
+use socrates_auth::ClientContext;
 use socrates_domain::{Code, UserId};
+use socrates_infra::rate_limit::RateDecision;
 
 use crate::config::ApiConfig;
 use crate::error::ApiError;

@@ -16,6 +16,7 @@ pub mod openapi;
 mod request_context;
 mod root_span;
 pub mod routes;
+mod views;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};

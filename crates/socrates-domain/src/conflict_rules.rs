@@ -12,6 +12,7 @@ use crate::deadline::same_deadline;
 use crate::fact_vocabulary::ValueKind;
 use crate::knowledge::Knowledge;
 use crate::quantity::{QuantityKind, format_number, parse_quantities};
+use crate::rule_table::{FactCondition, RULE_NUMERIC, RULE_SAME_KEY, fold_text};
 use crate::technology::tokenise;
 use crate::{Category, ConflictSeverity, ConflictType};
 
@@ -76,192 +77,42 @@ pub struct ConflictFinding {
     pub description: String,
 }
 
-/// Rule id: same category and key, different normalised value.
-pub const RULE_SAME_KEY: &str = "same_key_different_value";
-/// Rule id: the same quantity differs by more than the numeric tolerance.
-pub const RULE_NUMERIC: &str = "numeric_contradiction";
-
-/// One condition on a fact; every field given must hold.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FactCondition {
-    /// The fact's key is this one.
-    #[serde(default)]
-    pub key: Option<String>,
-    /// The value names one of these technologies (canonical names).
-    #[serde(default)]
-    pub technology: Vec<String>,
-    /// The value, in the key's unit, is at least this.
-    #[serde(default)]
-    pub min: Option<f64>,
-    /// The value, in the key's unit, is at most this.
-    #[serde(default)]
-    pub max: Option<f64>,
-    /// The lowercase value contains one of these phrases.
-    #[serde(default)]
-    pub mentions: Vec<String>,
-    /// The value names some known technology.
-    #[serde(default)]
-    pub any_technology: bool,
-    /// The lowercase value contains none of these phrases.
-    #[serde(default)]
-    pub unless: Vec<String>,
-}
-
-/// A pair of facts that cannot both hold, whichever of them came first.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExclusionRule {
-    /// Stable rule id, reported with every finding.
-    pub id: String,
-    /// The kind of conflict it reports.
-    pub conflict_type: ConflictType,
-    /// How serious it is.
-    pub severity: ConflictSeverity,
-    /// Why the two cannot both hold, one clause.
-    pub summary: String,
-    /// One side: a fact satisfying any of these conditions.
-    pub left: Vec<FactCondition>,
-    /// The other side.
-    pub right: Vec<FactCondition>,
-}
-
-/// A group of text values that mean the same thing ("daily", "every night").
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Equivalence {
-    /// The form every member normalises to.
-    pub canonical: String,
-    /// The other spellings.
-    pub values: Vec<String>,
-}
-
-/// The contents of `conflict_rules.toml`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConflictRules {
-    /// Relative difference above which two values of the same quantity contradict each other.
-    pub numeric_tolerance: f64,
-    /// Keys whose change reshapes the whole system; a conflict on them is high severity.
-    #[serde(default)]
-    pub pivotal_keys: Vec<String>,
-    /// Text values that mean the same thing.
-    #[serde(default, rename = "equivalent")]
-    pub equivalences: Vec<Equivalence>,
-    /// The exclusion table.
-    #[serde(default, rename = "exclusion")]
-    pub exclusions: Vec<ExclusionRule>,
-}
-
-impl ConflictRules {
-    /// Checks the rules against the vocabulary and technologies they name.
-    ///
-    /// # Errors
-    /// A message naming the rule and the problem.
-    pub(crate) fn validate(&self, knowledge: &Knowledge) -> Result<(), String> {
-        if !(0.0..1.0).contains(&self.numeric_tolerance) || self.numeric_tolerance == 0.0 {
-            return Err("numeric_tolerance must be between 0 and 1".to_owned());
-        }
-        for key in &self.pivotal_keys {
-            if knowledge.vocabulary().get(key).is_none() {
-                return Err(format!("pivotal key \"{key}\" is not in the vocabulary"));
-            }
-        }
-        let mut spellings = HashSet::new();
-        for group in &self.equivalences {
-            for value in std::iter::once(&group.canonical).chain(&group.values) {
-                if !spellings.insert(fold_text(value)) {
-                    return Err(format!("equivalent value \"{value}\" is listed twice"));
-                }
-            }
-        }
-        let mut ids = HashSet::new();
-        for rule in &self.exclusions {
-            if !ids.insert(rule.id.as_str()) || rule.id == RULE_SAME_KEY || rule.id == RULE_NUMERIC
-            {
-                return Err(format!("exclusion id \"{}\" is not unique", rule.id));
-            }
-            if rule.left.is_empty() || rule.right.is_empty() {
-                return Err(format!("exclusion \"{}\" needs both sides", rule.id));
-            }
-            for condition in rule.left.iter().chain(&rule.right) {
-                condition
-                    .validate(knowledge)
-                    .map_err(|problem| format!("exclusion \"{}\": {problem}", rule.id))?;
-            }
-        }
-        Ok(())
+/// Whether a fact satisfies `condition` of an exclusion rule.
+fn holds(condition: &FactCondition, knowledge: &Knowledge, (key, value): Side<'_>) -> bool {
+    if condition.key.as_deref().is_some_and(|wanted| wanted != key) {
+        return false;
     }
-}
-
-impl FactCondition {
-    fn validate(&self, knowledge: &Knowledge) -> Result<(), String> {
-        if self.key.is_none()
-            && self.technology.is_empty()
-            && self.mentions.is_empty()
-            && !self.any_technology
-            && self.min.is_none()
-            && self.max.is_none()
+    if !condition.technology.is_empty()
+        && !knowledge
+            .technologies()
+            .canonical(value)
+            .is_some_and(|t| condition.technology.contains(&t.name))
+    {
+        return false;
+    }
+    if condition.min.is_some() || condition.max.is_some() {
+        let Some(number) = knowledge.numeric_value(key, value) else {
+            return false;
+        };
+        if condition.min.is_some_and(|min| number < min)
+            || condition.max.is_some_and(|max| number > max)
         {
-            return Err("a condition names nothing to check".to_owned());
+            return false;
         }
-        if let Some(key) = &self.key {
-            let entry = knowledge
-                .vocabulary()
-                .get(key)
-                .ok_or_else(|| format!("key \"{key}\" is not in the vocabulary"))?;
-            if (self.min.is_some() || self.max.is_some()) && !entry.value_kind.is_numeric() {
-                return Err(format!("min/max on the non-numeric key \"{key}\""));
-            }
-        } else if self.min.is_some() || self.max.is_some() {
-            return Err("min/max need a key".to_owned());
-        }
-        for name in &self.technology {
-            if knowledge.technologies().by_name(name).is_none() {
-                return Err(format!("technology \"{name}\" is not in technologies.toml"));
-            }
-        }
-        if let Some(phrase) = self
+    }
+    if condition.any_technology && knowledge.technology_in(value).is_none() {
+        return false;
+    }
+    let lower = value.to_lowercase();
+    if !condition.mentions.is_empty()
+        && !condition
             .mentions
             .iter()
-            .chain(&self.unless)
-            .find(|p| p.to_lowercase() != **p)
-        {
-            return Err(format!("mention \"{phrase}\" must be lowercase"));
-        }
-        Ok(())
+            .any(|phrase| lower.contains(phrase))
+    {
+        return false;
     }
-
-    fn holds(&self, knowledge: &Knowledge, (key, value): Side<'_>) -> bool {
-        if self.key.as_deref().is_some_and(|wanted| wanted != key) {
-            return false;
-        }
-        if !self.technology.is_empty()
-            && !knowledge
-                .technologies()
-                .canonical(value)
-                .is_some_and(|t| self.technology.contains(&t.name))
-        {
-            return false;
-        }
-        if self.min.is_some() || self.max.is_some() {
-            let Some(number) = knowledge.numeric_value(key, value) else {
-                return false;
-            };
-            if self.min.is_some_and(|min| number < min) || self.max.is_some_and(|max| number > max)
-            {
-                return false;
-            }
-        }
-        if self.any_technology && knowledge.technology_in(value).is_none() {
-            return false;
-        }
-        let lower = value.to_lowercase();
-        if !self.mentions.is_empty() && !self.mentions.iter().any(|phrase| lower.contains(phrase)) {
-            return false;
-        }
-        !self.unless.iter().any(|phrase| lower.contains(phrase))
-    }
+    !condition.unless.iter().any(|phrase| lower.contains(phrase))
 }
 
 /// A fact as the exclusion rules see it: key and value.
@@ -272,16 +123,6 @@ const FILLER_WORDS: &[&str] = &[
     "a", "an", "the", "and", "of", "for", "to", "in", "on", "at", "with", "is", "are", "be", "we",
     "our", "it", "by", "all", "every", "each",
 ];
-
-/// Trims, collapses whitespace, case-folds and drops a final full stop.
-fn fold_text(value: &str) -> String {
-    let folded = value
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase();
-    folded.trim_end_matches('.').to_owned()
-}
 
 impl Knowledge {
     /// The value of a numeric key in the key's own unit ("2 s" under `latency_p95_ms` → 2000).
@@ -508,7 +349,7 @@ impl Knowledge {
         let new: Side<'_> = (draft.key.as_str(), draft.value.as_str());
         let old: Side<'_> = (fact.key.as_str(), fact.value.as_str());
         let side = |conditions: &[FactCondition], fact: Side<'_>| {
-            conditions.iter().any(|c| c.holds(self, fact))
+            conditions.iter().any(|c| holds(c, self, fact))
         };
         self.conflict_rules()
             .exclusions

@@ -6,8 +6,8 @@
 
 use serde::Deserialize;
 
-use crate::conflict_rules::ConflictRules;
 use crate::fact_vocabulary::{Vocabulary, VocabularyKey};
+use crate::rule_table::ConflictRules;
 use crate::technology::{Technology, TechnologyIndex};
 
 /// File name of the technology table.
@@ -124,16 +124,14 @@ impl Knowledge {
         }
         let conflict_rules: ConflictRules =
             parse_toml(CONFLICT_RULES_FILE, sources.conflict_rules)?;
-        let knowledge = Self {
+        conflict_rules
+            .validate(&vocabulary, &technologies)
+            .map_err(|message| KnowledgeError::new(CONFLICT_RULES_FILE, message))?;
+        Ok(Self {
             technologies,
             vocabulary,
             conflict_rules,
-        };
-        knowledge
-            .conflict_rules
-            .validate(&knowledge)
-            .map_err(|message| KnowledgeError::new(CONFLICT_RULES_FILE, message))?;
-        Ok(knowledge)
+        })
     }
 
     /// The technology table.

@@ -30,6 +30,7 @@ pub mod maturity;
 pub mod phase;
 pub mod provider;
 pub mod quantity;
+pub mod rule_table;
 pub mod technology;
 pub mod values;
 

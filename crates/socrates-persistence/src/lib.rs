@@ -15,7 +15,6 @@ pub mod db;
 )]
 pub mod entities;
 pub mod error;
-pub mod redis;
 pub mod repositories;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -14,6 +14,7 @@ pub mod otlp;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod version;
 pub mod wiring;
 
 pub use settings::Settings;

@@ -8,15 +8,14 @@ use actix_web::dev::Server;
 use anyhow::{Context, bail};
 use std::sync::Arc;
 
-use socrates_agents::{Clock, ServiceContainer, SystemClock};
+use socrates_agents::ServiceContainer;
+use socrates_infra::{Clock, SystemClock};
 use socrates_persistence::{AuthDb, Database, DatabaseKind, SpecsDb};
 
 use crate::settings::{Environment, Settings};
+use crate::version::VERSION;
 use crate::wiring;
 use socrates_agents::retention::{RetentionJob, RetentionPolicy};
-
-/// The release version reported by health and logs.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// A bound, ready-to-run server.
 pub struct Application {

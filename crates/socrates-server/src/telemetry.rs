@@ -23,7 +23,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::settings::{LogFormat, Settings};
-use crate::startup::VERSION;
+use crate::version::VERSION;
 
 /// Keeps error reporting and trace export alive; dropping it flushes the Sentry events (up
 /// to 2 s) and the spans still queued.

@@ -7,21 +7,22 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use base64::Engine;
 use secrecy::ExposeSecret;
-use socrates_agents::auth::{AuthPolicy, AuthService, LogMailer, PasswordHasher, TokenService};
-use socrates_agents::cache::{Cache, InProcessCache, RedisCache};
-use socrates_agents::rate_limit::{InProcessRateLimiter, Quota, RateLimiter, RedisRateLimiter};
-use socrates_agents::reasoner::offline::OfflineData;
-use socrates_agents::reasoner::{LlmReasoner, OfflineReasoner, Reasoner, UsageSink};
 use socrates_agents::usage::UsageRecorder;
-use socrates_agents::{Clock, ContainerParts, RequestLimits, ServiceContainer};
+use socrates_agents::{ContainerParts, RequestLimits, ServiceContainer};
 use socrates_api::ApiConfig;
+use socrates_auth::{AuthPolicy, AuthService, LogMailer, PasswordHasher, TokenService};
 use socrates_domain::LlmProviderKind;
+use socrates_infra::Clock;
+use socrates_infra::cache::{Cache, InProcessCache, RedisCache};
+use socrates_infra::rate_limit::{InProcessRateLimiter, Quota, RateLimiter, RedisRateLimiter};
+use socrates_infra::redis::RedisPool;
 use socrates_llm::{LlmClient, ModelPrice, PriceTable, ProviderConfig, RetryPolicy, build_client};
-use socrates_persistence::redis::RedisPool;
 use socrates_persistence::{AuthDb, SpecsDb};
+use socrates_reasoner::offline::OfflineData;
+use socrates_reasoner::{LlmReasoner, OfflineReasoner, Reasoner, UsageSink};
 
 use crate::settings::{Environment, Settings};
-use crate::startup::VERSION;
+use crate::version::VERSION;
 
 /// The file the embedded default keeps its generated JWT secret in.
 pub const JWT_SECRET_FILE: &str = "jwt_secret";

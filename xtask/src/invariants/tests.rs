@@ -5,7 +5,10 @@ use super::*;
 const OURS: &[&str] = &[
     "socrates-domain",
     "socrates-persistence",
+    "socrates-infra",
     "socrates-llm",
+    "socrates-reasoner",
+    "socrates-auth",
     "socrates-agents",
     "socrates-api",
     "socrates-server",
@@ -164,8 +167,8 @@ fn upward_dependency_between_middle_layers_fails() {
     assert_eq!(
         violations,
         [Violation {
-            rule: "layer: socrates-api may depend only on socrates-domain, socrates-agents, \
-                   but depends on socrates-persistence"
+            rule: "layer: socrates-api may depend only on socrates-domain, socrates-infra, \
+                   socrates-auth, socrates-agents, but depends on socrates-persistence"
                 .to_owned(),
             path: "socrates-api -> socrates-persistence".to_owned(),
         }]

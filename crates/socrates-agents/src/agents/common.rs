@@ -17,8 +17,7 @@ use socrates_persistence::repositories::{Writes, maturity, specifications};
 use socrates_persistence::{SpecsDb, SpecsTx};
 use uuid::Uuid;
 
-use super::conflicts::ContradictedFact;
-use super::socratic::ConflictView;
+use super::views::{ConflictView, ContradictedFact};
 use crate::agent::{AgentContext, AgentError};
 
 /// The answer for a project that is missing or not the caller's.

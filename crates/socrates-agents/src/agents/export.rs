@@ -17,9 +17,9 @@ use socrates_persistence::repositories::specifications::{self, Specification};
 use uuid::Uuid;
 
 use super::common::owned_project;
-use super::project_manager::CategoryStatus;
+use super::views::CategoryStatus;
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
-use crate::clock::Clock;
+use socrates_infra::clock::Clock;
 
 /// The agent id.
 pub const ID: &str = "export";

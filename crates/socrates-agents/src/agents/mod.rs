@@ -7,3 +7,4 @@ pub mod export;
 pub mod facts;
 pub mod project_manager;
 pub mod socratic;
+pub mod views;

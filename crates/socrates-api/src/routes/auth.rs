@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use socrates_agents::ServiceContainer;
-use socrates_agents::auth::User;
-use socrates_agents::auth::{AuthError, TokenPair};
+use socrates_auth::User;
+use socrates_auth::{AuthError, TokenPair};
 use socrates_domain::{Code, PasswordRule};
 use utoipa::ToSchema;
 

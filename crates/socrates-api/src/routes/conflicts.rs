@@ -13,14 +13,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::conflicts::{
-    ConflictDetail, ConflictList, ConflictOptions, ContradictedFact, GetConflictOptions,
-    HeldBackFact, ListConflicts, ResolutionOption, ResolveConflict, Resolved,
+    ConflictDetail, ConflictList, ConflictOptions, GetConflictOptions, HeldBackFact, ListConflicts,
+    ResolutionOption, ResolveConflict, Resolved,
 };
 use socrates_domain::{ConflictId, ProjectId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 use crate::extractors::AuthUser;
+use crate::views::ContradictedFactResponse;
 
 /// Registers the conflict routes under `/conflicts`.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -54,37 +55,6 @@ pub struct ResolveRequest {
     /// Notes kept in the decision log.
     #[serde(default)]
     pub notes: Option<String>,
-}
-
-/// The fact a conflict contradicts; only its `spec_id` once that version is no longer current
-/// (replaced or removed since the conflict was raised).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ContradictedFactResponse {
-    /// The contradicted version's id.
-    pub spec_id: Option<String>,
-    /// Its category; absent once the version is no longer current.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub category: Option<String>,
-    /// Its key; absent once the version is no longer current.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub key: Option<String>,
-    /// Its value; absent once the version is no longer current.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub value: Option<String>,
-}
-
-impl From<ContradictedFact> for ContradictedFactResponse {
-    fn from(fact: ContradictedFact) -> Self {
-        Self {
-            spec_id: fact.spec_id.map(|id| id.to_string()),
-            category: fact.category.map(|category| category.as_str().to_owned()),
-            key: fact.key,
-            value: fact.value,
-        }
-    }
 }
 
 /// The fact a conflict holds back until it is resolved.

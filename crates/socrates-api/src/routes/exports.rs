@@ -13,9 +13,9 @@ use socrates_agents::agents::export::{
 use socrates_domain::ProjectId;
 use utoipa::ToSchema;
 
-use super::projects::CategoryStatusResponse;
 use crate::error::ApiError;
 use crate::extractors::AuthUser;
+use crate::views::CategoryStatusResponse;
 
 /// The project of a JSON export.
 #[derive(Debug, Serialize, ToSchema)]

@@ -33,7 +33,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         (status = 503, description = "`unhealthy`: a database does not answer", body = Object),
     ))]
 pub(crate) async fn get_health(services: web::Data<ServiceContainer>) -> HttpResponse {
-    let report: HealthReport = services.check_health().await;
+    let report: HealthReport = services.health().check().await;
     let mut response = match report.status {
         OverallStatus::Unhealthy => HttpResponse::ServiceUnavailable(),
         OverallStatus::Healthy | OverallStatus::Degraded => HttpResponse::Ok(),
@@ -61,7 +61,7 @@ pub(crate) async fn get_liveness() -> HttpResponse {
         (status = 503, description = "A database does not answer", body = Object),
     ))]
 pub(crate) async fn get_readiness(services: web::Data<ServiceContainer>) -> HttpResponse {
-    let report = services.check_health().await;
+    let report = services.health().check().await;
     let ready = report.databases_ready();
     let mut response = if ready {
         HttpResponse::Ok()

@@ -16,14 +16,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::project_manager::{
-    AdvancePhase, ArchiveProject, CategoryStatus, CreateProject, GetProject, GetProjectStatus,
-    ListProjects, PhaseAdvanced, ProjectList, ProjectStatusReport, ProjectView, UpdateProject,
+    AdvancePhase, ArchiveProject, CreateProject, GetProject, GetProjectStatus, ListProjects,
+    PhaseAdvanced, ProjectList, ProjectStatusReport, ProjectView, UpdateProject,
 };
 use socrates_domain::{ProjectId, ProjectPhase, ProjectStatus};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 use crate::extractors::AuthUser;
+use crate::views::CategoryStatusResponse;
 
 /// Registers the project routes under the scope it is mounted on.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -169,33 +170,6 @@ pub struct ArchivedResponse {
     pub message: String,
     /// The project.
     pub project_id: String,
-}
-
-/// Coverage of one category.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CategoryStatusResponse {
-    /// The category.
-    pub category: String,
-    /// Its maturity weight.
-    pub weight: u32,
-    /// Current facts in it.
-    pub facts: u32,
-    /// Sum of their confidences.
-    pub confidence_sum: f64,
-    /// Coverage in percent.
-    pub coverage_percent: f64,
-}
-
-impl From<CategoryStatus> for CategoryStatusResponse {
-    fn from(status: CategoryStatus) -> Self {
-        Self {
-            category: status.category.as_str().to_owned(),
-            weight: status.weight,
-            facts: status.facts,
-            confidence_sum: status.confidence_sum,
-            coverage_percent: status.coverage_percent,
-        }
-    }
 }
 
 /// Where a project's specification stands.

@@ -7,17 +7,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::socratic::{
-    AnswerQuestion, AnswerResult, ConflictView, EndSession, FactView, GetSession,
-    GetSessionHistory, History, HistoryEntry, NextQuestion, QuestionView, SessionView,
-    StartSession,
+    AnswerQuestion, AnswerResult, EndSession, GetSession, GetSessionHistory, History, HistoryEntry,
+    NextQuestion, QuestionView, SessionView, StartSession,
 };
 use socrates_domain::{ProjectId, QuestionId, SessionId};
 use utoipa::ToSchema;
 
-use super::conflicts::ContradictedFactResponse;
-use super::specifications::RejectedItemResponse;
 use crate::error::ApiError;
 use crate::extractors::AuthUser;
+use crate::views::{RaisedConflictResponse, RejectedItemResponse, SavedFactResponse};
 
 /// Registers the session routes under `/sessions`.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -122,74 +120,6 @@ impl From<QuestionView> for QuestionResponse {
             persona: view.persona,
             quality_score: view.quality_score,
             maturity_score: view.maturity_score,
-        }
-    }
-}
-
-/// A saved fact.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SavedFactResponse {
-    /// The fact's id (this version).
-    pub spec_id: String,
-    /// Its category.
-    pub category: String,
-    /// Its key.
-    pub key: String,
-    /// Its value.
-    pub value: String,
-    /// 0–1.
-    pub confidence: f64,
-    /// Where it came from (`socratic_question`, `direct_input`, …).
-    pub source: String,
-    /// Its version.
-    pub version: u32,
-}
-
-impl From<FactView> for SavedFactResponse {
-    fn from(view: FactView) -> Self {
-        Self {
-            spec_id: view.spec_id.to_string(),
-            category: view.category.as_str().to_owned(),
-            key: view.key,
-            value: view.value,
-            confidence: view.confidence,
-            source: view.source.as_str().to_owned(),
-            version: view.version,
-        }
-    }
-}
-
-/// A conflict an answer raised.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RaisedConflictResponse {
-    /// The conflict's id.
-    pub conflict_id: String,
-    /// `technology`, `requirement`, `timeline` or `resource`.
-    #[serde(rename = "type")]
-    #[schema(rename = "type")]
-    pub conflict_type: String,
-    /// `low`, `medium`, `high` or `critical`.
-    pub severity: String,
-    /// The current fact it contradicts.
-    pub old_spec: ContradictedFactResponse,
-    /// The value held back until the conflict is resolved.
-    pub new_spec_value: String,
-    /// In words.
-    pub description: String,
-    /// `keep_old`, `replace`, `merge`.
-    pub resolution_options: Vec<String>,
-}
-
-impl From<ConflictView> for RaisedConflictResponse {
-    fn from(view: ConflictView) -> Self {
-        Self {
-            conflict_id: view.conflict_id.to_string(),
-            conflict_type: view.conflict_type.as_str().to_owned(),
-            severity: view.severity.as_str().to_owned(),
-            old_spec: view.old_spec.into(),
-            new_spec_value: view.new_spec_value,
-            description: view.description,
-            resolution_options: view.resolution_options,
         }
     }
 }

@@ -15,15 +15,15 @@ use serde::{Deserialize, Serialize};
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::facts::{
     AddFact, DeleteFact, ExtractText, Extracted, FactAdded, FactChanged, FactHistory, FactList,
-    FactUpdated, FactVersion, GetFactHistory, ListFacts, RejectedView, UpdateFact,
+    FactUpdated, FactVersion, GetFactHistory, ListFacts, UpdateFact,
 };
 
-use super::sessions::{RaisedConflictResponse, SavedFactResponse};
 use socrates_domain::{FactDraft, ProjectId, SpecificationId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 use crate::extractors::AuthUser;
+use crate::views::{RaisedConflictResponse, RejectedItemResponse, SavedFactResponse};
 
 /// Registers the specification routes under `/specifications`.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -267,30 +267,6 @@ impl From<FactDraft> for ExtractedFactResponse {
             value: draft.value,
             confidence: draft.confidence,
             reasoning: draft.reasoning,
-        }
-    }
-}
-
-/// An extracted item that could not become a fact.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RejectedItemResponse {
-    /// The category as the extractor named it.
-    pub category: String,
-    /// The key it proposed.
-    pub key: String,
-    /// The value it proposed.
-    pub value: String,
-    /// Why it was rejected.
-    pub reason: String,
-}
-
-impl From<RejectedView> for RejectedItemResponse {
-    fn from(item: RejectedView) -> Self {
-        Self {
-            category: item.category,
-            key: item.key,
-            value: item.value,
-            reason: item.reason,
         }
     }
 }

@@ -7,8 +7,9 @@
 //! projects their identity is removed (`user_id` set to the nil UUID, or `NULL` where the column
 //! allows it) and the content stays with the project it was written for.
 //!
-//! Secrets never leave the database: password and token hashes and encrypted API keys are left
-//! out of the export.
+//! The export holds the columns each table's policy allows (see `columns`), never whole rows:
+//! secrets (password and token hashes, encrypted API keys) never leave the database, and a new
+//! column stays out of the export until someone decides it belongs there.
 
 use std::collections::BTreeMap;
 
@@ -33,28 +34,28 @@ use crate::entities::specs_extra::{
 };
 use crate::error::DbError;
 
+mod columns;
+
+use columns::Exported;
+
 /// The rows of one database, by table name.
 pub type Tables = BTreeMap<&'static str, Vec<Value>>;
 
 /// The id that replaces a deleted user's where a row must keep a (non-null) user column.
 pub const ANONYMOUS_USER: Uuid = Uuid::nil();
 
-/// Columns that are never exported: hashes of passwords and tokens, encrypted keys.
-const SECRET_COLUMNS: [&str; 4] = ["password_hash", "token_hash", "ciphertext", "nonce"];
-
-async fn rows<E: EntityTrait>(
+/// The rows of `E` that match `filter`, each holding only the columns `E` exports.
+async fn rows<E: Exported>(
     db: &impl ConnectionTrait,
     filter: Condition,
 ) -> Result<Vec<Value>, DbError> {
-    let mut rows = E::find().filter(filter).into_json().all(db).await?;
-    for row in &mut rows {
-        if let Value::Object(columns) = row {
-            for secret in SECRET_COLUMNS {
-                columns.remove(secret);
-            }
-        }
-    }
-    Ok(rows)
+    Ok(E::find()
+        .select_only()
+        .columns(E::EXPORTED.iter().copied())
+        .filter(filter)
+        .into_json()
+        .all(db)
+        .await?)
 }
 
 /// The teams a user created that nobody else belongs to: they go when the user goes.

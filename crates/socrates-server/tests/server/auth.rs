@@ -166,7 +166,7 @@ async fn login_failures_take_the_same_time_for_unknown_and_wrong() {
             settings.auth.bcrypt_cost = 10;
             settings.rate_limit.enabled = false;
         },
-        std::sync::Arc::new(socrates_agents::SystemClock),
+        std::sync::Arc::new(socrates_infra::SystemClock),
     )
     .await;
     let email = unique_email();
@@ -479,7 +479,7 @@ async fn password_reset_is_silent_about_accounts_single_use_and_expires() {
         .unwrap()
         .unwrap();
     let now = chrono::Utc::now();
-    let hash = |token: &str| socrates_agents::auth::tokens::hash_token(token);
+    let hash = |token: &str| socrates_auth::tokens::hash_token(token);
     password_resets::insert(
         &db,
         user.id,
@@ -557,7 +557,7 @@ async fn password_reset_is_silent_about_accounts_single_use_and_expires() {
     app.stop().await;
 }
 
-fn clock_now(clock: &socrates_agents::ManualClock) -> chrono::DateTime<chrono::Utc> {
-    use socrates_agents::Clock;
+fn clock_now(clock: &socrates_infra::ManualClock) -> chrono::DateTime<chrono::Utc> {
+    use socrates_infra::Clock;
     clock.now()
 }

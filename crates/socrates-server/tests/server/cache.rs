@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use socrates_agents::SystemClock;
+use socrates_infra::SystemClock;
 use socrates_persistence::testing::{TestDatabaseUrls, redis_url};
 use socrates_server::settings::Environment;
 use tokio::net::TcpListener;

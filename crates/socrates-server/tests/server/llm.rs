@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use socrates_agents::SystemClock;
+use socrates_infra::SystemClock;
 use socrates_persistence::testing::TestDatabaseUrls;
 use socrates_server::Application;
 use socrates_server::settings::Environment;

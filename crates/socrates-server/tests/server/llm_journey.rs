@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use socrates_agents::SystemClock;
 use socrates_domain::UserId;
+use socrates_infra::SystemClock;
 use socrates_persistence::repositories::llm_usage;
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};

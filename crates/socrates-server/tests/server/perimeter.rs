@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use sea_orm::ConnectionTrait;
 use serde_json::json;
-use socrates_agents::SystemClock;
 use socrates_domain::Email;
+use socrates_infra::SystemClock;
 use socrates_persistence::testing::{TestDatabaseUrls, redis_url};
 use socrates_persistence::{Conn, repositories::users};
 use socrates_server::settings::Environment;

@@ -25,7 +25,7 @@ use socrates_persistence::{Conn, repositories::personal_data::ANONYMOUS_USER};
 use std::sync::Arc;
 
 use sea_orm::PaginatorTrait;
-use socrates_agents::{Clock, ManualClock, SystemClock};
+use socrates_infra::{Clock, ManualClock, SystemClock};
 use socrates_server::Application;
 use socrates_server::settings::Environment;
 

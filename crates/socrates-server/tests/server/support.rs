@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use socrates_agents::{Clock, ManualClock, SystemClock};
+use socrates_infra::{Clock, ManualClock, SystemClock};
 use socrates_persistence::AuthDb;
 use socrates_persistence::testing::TestDatabaseUrls;
 use socrates_server::settings::Environment;

@@ -1,28 +1,12 @@
 //! What the conflict detector takes and gives: its requests and their results.
 
+use crate::agents::views::ContradictedFact;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socrates_domain::{
     Category, ConflictId, ConflictResolution, ConflictSeverity, ConflictStatus, ConflictType,
     ProjectId, SpecificationId,
 };
-
-/// The fact a conflict contradicts. Only its id when that version is no longer current (it was
-/// replaced or removed since the conflict was raised).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ContradictedFact {
-    /// The contradicted version.
-    pub spec_id: Option<SpecificationId>,
-    /// Its category, while it is current.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<Category>,
-    /// Its key, while it is current.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// Its value, while it is current.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
 
 /// The fact a conflict holds back until it is resolved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -28,9 +28,10 @@ use socrates_persistence::{DbError, SpecsDb};
 
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{Origin, ensure_writable, owned_project, record_maturity, save_placed};
-use crate::cache::ProjectViews;
-use crate::clock::Clock;
-use crate::reasoner::offline::OfflineData;
+use crate::agents::views::ContradictedFact;
+use crate::view_cache::ProjectViews;
+use socrates_infra::clock::Clock;
+use socrates_reasoner::offline::OfflineData;
 
 mod messages;
 pub use messages::*;

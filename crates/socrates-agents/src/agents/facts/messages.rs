@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 use socrates_domain::{FactDraft, FactSource, ProjectId, SpecificationId};
 use socrates_persistence::repositories::specifications::Specification;
 
-use crate::agents::socratic::{ConflictView, FactView};
-use crate::reasoner::RejectedItem;
+use crate::agents::views::{ConflictView, FactView, RejectedView};
 
 /// `extract`: facts a text states, not saved.
 #[derive(Debug, Clone)]
@@ -15,30 +14,6 @@ pub struct ExtractText {
     pub project_id: ProjectId,
     /// The text.
     pub text: String,
-}
-
-/// An extracted item that could not become a fact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RejectedView {
-    /// The category as the extractor named it.
-    pub category: String,
-    /// The key it proposed.
-    pub key: String,
-    /// The value it proposed.
-    pub value: String,
-    /// Why it was rejected.
-    pub reason: String,
-}
-
-impl From<RejectedItem> for RejectedView {
-    fn from(item: RejectedItem) -> Self {
-        Self {
-            category: item.raw_category,
-            key: item.key,
-            value: item.value,
-            reason: item.reason,
-        }
-    }
 }
 
 /// The result of `extract`: nothing of it is saved.

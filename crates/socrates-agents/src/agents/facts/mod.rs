@@ -20,13 +20,13 @@ use crate::agents::common::{
     Origin, ensure_writable, existing_facts, hold_in_conflict, owned_project, project_not_found,
     record_maturity, save_placed,
 };
-use crate::cache::ProjectViews;
-use crate::clock::Clock;
-use crate::reasoner::offline::OfflineData;
-use crate::reasoner::{ExtractionInput, Reasoner};
 use crate::usage::{self, UsageContext};
+use crate::view_cache::ProjectViews;
+use socrates_infra::clock::Clock;
+use socrates_reasoner::offline::OfflineData;
+use socrates_reasoner::{ExtractionInput, Reasoner};
 
-use crate::agents::socratic::FactView;
+use crate::agents::views::FactView;
 
 mod messages;
 pub use messages::*;

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::agents::views::CategoryStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -125,33 +126,6 @@ pub struct Archived {
     pub project_id: ProjectId,
     /// For people.
     pub message: String,
-}
-
-/// Coverage of one category in a status report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CategoryStatus {
-    /// The category.
-    pub category: Category,
-    /// Its weight.
-    pub weight: u32,
-    /// Current facts in it.
-    pub facts: u32,
-    /// Sum of their confidences.
-    pub confidence_sum: f64,
-    /// Coverage in percent.
-    pub coverage_percent: f64,
-}
-
-impl From<&socrates_domain::CategoryCoverage> for CategoryStatus {
-    fn from(coverage: &socrates_domain::CategoryCoverage) -> Self {
-        Self {
-            category: coverage.category,
-            weight: coverage.weight,
-            facts: coverage.fact_count,
-            confidence_sum: coverage.confidence_sum,
-            coverage_percent: coverage.coverage_percent,
-        }
-    }
 }
 
 /// `status`: where the specification stands.

@@ -16,8 +16,9 @@ use socrates_persistence::repositories::{Page, maturity, specifications};
 
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{ensure_writable, owned_project, project_not_found};
-use crate::cache::ProjectViews;
-use crate::clock::Clock;
+use crate::agents::views::CategoryStatus;
+use crate::view_cache::ProjectViews;
+use socrates_infra::clock::Clock;
 
 mod messages;
 pub use messages::*;

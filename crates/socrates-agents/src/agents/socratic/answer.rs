@@ -16,14 +16,14 @@ use socrates_persistence::repositories::specifications::{
     self, FactChange, NewSpecification, Specification,
 };
 
-use super::{AnswerQuestion, AnswerResult, FactView, SocraticCounselor, ensure_active};
+use super::{AnswerQuestion, AnswerResult, SocraticCounselor, ensure_active};
 use crate::agent::{AgentContext, AgentError};
 use crate::agents::common::{
     Origin, Placement, existing_facts, hold_in_conflict, place, record_maturity_with,
 };
-use crate::agents::facts::RejectedView;
-use crate::reasoner::{ExtractionInput, RejectedItem};
+use crate::agents::views::{FactView, RejectedView};
 use crate::usage::{self, UsageContext};
+use socrates_reasoner::{ExtractionInput, RejectedItem};
 
 impl SocraticCounselor {
     /// The caller's active session, its project and the question being answered: one

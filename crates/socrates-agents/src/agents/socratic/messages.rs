@@ -3,14 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socrates_domain::{
-    Category, ConflictSeverity, ConflictType, ConversationRole, FactSource, MessageKind, ProjectId,
-    QuestionId, SessionId, SessionMode, SessionStatus,
+    Category, ConversationRole, MessageKind, ProjectId, QuestionId, SessionId, SessionMode,
+    SessionStatus,
 };
 use socrates_persistence::repositories::sessions::Session;
-use socrates_persistence::repositories::specifications::Specification;
 
-use crate::agents::conflicts::ContradictedFact;
-use crate::agents::facts::RejectedView;
+use crate::agents::views::{ConflictView, FactView, RejectedView};
 
 /// A session as its owner sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,59 +108,6 @@ pub struct AnswerQuestion {
     pub question_id: QuestionId,
     /// The answer.
     pub answer: String,
-}
-
-/// A saved fact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FactView {
-    /// The fact's id (this version).
-    pub spec_id: socrates_domain::SpecificationId,
-    /// Its category.
-    pub category: Category,
-    /// Its key.
-    pub key: String,
-    /// Its value.
-    pub value: String,
-    /// 0..=1.
-    pub confidence: f64,
-    /// Where it came from.
-    pub source: FactSource,
-    /// Its version.
-    pub version: u32,
-}
-
-impl From<&Specification> for FactView {
-    fn from(fact: &Specification) -> Self {
-        Self {
-            spec_id: fact.id,
-            category: fact.category,
-            key: fact.key.clone(),
-            value: fact.value.clone(),
-            confidence: fact.confidence,
-            source: fact.source,
-            version: fact.version,
-        }
-    }
-}
-
-/// A conflict the answer raised.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ConflictView {
-    /// The conflict.
-    pub conflict_id: socrates_domain::ConflictId,
-    /// Its type.
-    #[serde(rename = "type")]
-    pub conflict_type: ConflictType,
-    /// How serious it is.
-    pub severity: ConflictSeverity,
-    /// The current fact it contradicts.
-    pub old_spec: ContradictedFact,
-    /// The value held back until the conflict is resolved.
-    pub new_spec_value: String,
-    /// In words.
-    pub description: String,
-    /// `keep_old`, `replace`, `merge`.
-    pub resolution_options: Vec<String>,
 }
 
 /// The result of `answer`.

@@ -22,11 +22,11 @@ use socrates_persistence::repositories::specifications;
 
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{ensure_writable, existing_facts, project_not_found};
-use crate::cache::ProjectViews;
-use crate::clock::Clock;
-use crate::reasoner::offline::OfflineData;
-use crate::reasoner::{QuestionContext, Reasoner, ReasonerError};
 use crate::usage::{self, UsageContext};
+use crate::view_cache::ProjectViews;
+use socrates_infra::clock::Clock;
+use socrates_reasoner::offline::OfflineData;
+use socrates_reasoner::{QuestionContext, Reasoner, ReasonerError};
 
 mod answer;
 mod messages;

@@ -1,0 +1,434 @@
+//! The authentication service: every account and token operation, each write in one
+//! transaction, every security-relevant event in the audit trail.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use socrates_domain::{Email, RefreshTokenId, TokenFamilyId, UserId, check_password_policy};
+use socrates_persistence::repositories::audit_logs::{self, NewAuditEntry};
+use socrates_persistence::repositories::refresh_tokens::{self, NewRefreshToken, RefreshToken};
+use socrates_persistence::repositories::users::{self, NewUser, User};
+use socrates_persistence::{Auth, AuthDb, Conn, DbError};
+
+mod account;
+mod passwords;
+
+use crate::error::AuthError;
+use crate::mailer::Mailer;
+use crate::password::PasswordHasher;
+use crate::tokens::{TokenService, hash_token, random_token};
+use socrates_infra::clock::Clock;
+use socrates_infra::rate_limit::{Quota, RateDecision, RateLimiter};
+
+/// Lifetimes and limits of authentication.
+#[derive(Debug, Clone)]
+pub struct AuthPolicy {
+    /// Lifetime of refresh tokens (7 days).
+    pub refresh_ttl: Duration,
+    /// Lifetime of password-reset tokens (1 hour).
+    pub reset_ttl: Duration,
+    /// Login, registration and reset attempts per client address and per account.
+    pub attempts_quota: Quota,
+    /// Whether limits are enforced at all.
+    pub rate_limits_enabled: bool,
+    /// The link mailed for a reset; the token is appended.
+    pub reset_link_prefix: String,
+}
+
+/// Who is asking, for rate limits and the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct ClientContext {
+    /// The client's address (after trusted-proxy resolution).
+    pub ip: Option<String>,
+    /// The client's user agent.
+    pub user_agent: Option<String>,
+    /// The request id.
+    pub request_id: Option<String>,
+}
+
+/// An access token and a refresh token.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    /// The JWT.
+    pub access_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// The opaque refresh token (shown once; only its hash is stored).
+    pub refresh_token: String,
+    /// Whose tokens these are.
+    pub user_id: UserId,
+}
+
+/// The result of a successful login.
+pub type LoginOutcome = TokenPair;
+
+/// Registration, login, tokens and passwords.
+#[derive(Debug, Clone)]
+pub struct AuthService {
+    db: AuthDb,
+    hasher: PasswordHasher,
+    tokens: TokenService,
+    limiter: Arc<dyn RateLimiter>,
+    mailer: Arc<dyn Mailer>,
+    clock: Arc<dyn Clock>,
+    policy: AuthPolicy,
+}
+
+impl AuthService {
+    /// Assembles the service.
+    pub fn new(
+        db: AuthDb,
+        hasher: PasswordHasher,
+        tokens: TokenService,
+        limiter: Arc<dyn RateLimiter>,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+        policy: AuthPolicy,
+    ) -> Self {
+        Self {
+            db,
+            hasher,
+            tokens,
+            limiter,
+            mailer,
+            clock,
+            policy,
+        }
+    }
+
+    /// The token service (the api crate's extractor verifies bearer tokens with it).
+    pub fn tokens(&self) -> &TokenService {
+        &self.tokens
+    }
+
+    /// Creates an account. Limited per client and per address; the password must meet the
+    /// policy; an address already registered (in any letter case) is refused.
+    pub async fn register(
+        &self,
+        email: &str,
+        password: &str,
+        client: &ClientContext,
+    ) -> Result<User, AuthError> {
+        self.limit_attempts("register", email, client).await?;
+        let email = Email::parse(email)?;
+        check_password_policy(password).map_err(AuthError::WeakPassword)?;
+        let password_hash = self.hasher.hash(password).await?;
+        let now = self.clock.now();
+        let transaction = self.db.begin().await?;
+        let user = users::create(
+            &transaction,
+            NewUser {
+                email,
+                password_hash,
+                name: None,
+            },
+            now,
+        )
+        .await
+        .map_err(|error| match error {
+            DbError::AlreadyExists { .. } => AuthError::EmailTaken,
+            other => other.into(),
+        })?;
+        audit(
+            &transaction,
+            "user.register",
+            Some(user.id),
+            client,
+            None,
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(user)
+    }
+
+    /// Exchanges e-mail and password for tokens. Unknown address and wrong password are the
+    /// same error and take the same time (a dummy hash is verified for unknown addresses).
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: &ClientContext,
+    ) -> Result<LoginOutcome, AuthError> {
+        self.limit_attempts("login", email, client).await?;
+        let now = self.clock.now();
+        let user = match Email::parse(email) {
+            Ok(email) => users::find_by_email(&self.db, &email).await?,
+            Err(_) => None,
+        };
+        let Some(user) = user else {
+            self.hasher.verify_dummy(password).await?;
+            let details = json!({ "reason": "unknown_email" });
+            audit(
+                &self.db,
+                "user.login_failed",
+                None,
+                client,
+                Some(details),
+                now,
+            )
+            .await?;
+            return Err(AuthError::InvalidCredentials);
+        };
+        if !self.hasher.verify(password, &user.password_hash).await? {
+            let details = json!({ "reason": "wrong_password" });
+            audit(
+                &self.db,
+                "user.login_failed",
+                Some(user.id),
+                client,
+                Some(details),
+                now,
+            )
+            .await?;
+            return Err(AuthError::InvalidCredentials);
+        }
+        if !user.status.can_log_in() {
+            let details = json!({ "reason": "inactive", "status": user.status.as_str() });
+            audit(
+                &self.db,
+                "user.login_failed",
+                Some(user.id),
+                client,
+                Some(details),
+                now,
+            )
+            .await?;
+            return Err(AuthError::AccountInactive);
+        }
+        let transaction = self.db.begin().await?;
+        let (pair, _) = self
+            .issue_pair(&transaction, user.id, TokenFamilyId::new(), client, now)
+            .await?;
+        users::record_login(&transaction, user.id, now).await?;
+        audit(&transaction, "user.login", Some(user.id), client, None, now).await?;
+        transaction.commit().await?;
+        Ok(pair)
+    }
+
+    /// Rotates a refresh token: the presented one dies, a new one of the same family is
+    /// issued. Presenting a token that was already rotated revokes its whole family.
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        client: &ClientContext,
+    ) -> Result<TokenPair, AuthError> {
+        let now = self.clock.now();
+        let stored = refresh_tokens::find_by_hash(&self.db, &hash_token(refresh_token))
+            .await?
+            .ok_or(AuthError::TokenInvalid)?;
+        if stored.revoked {
+            if stored.replaced_by.is_some() {
+                return Err(self.revoke_reused_family(&stored, client, now).await?);
+            }
+            return Err(AuthError::TokenInvalid);
+        }
+        if stored.expires_at <= now {
+            return Err(AuthError::TokenInvalid);
+        }
+        let user = users::find_by_id(&self.db, stored.user_id)
+            .await?
+            .ok_or(AuthError::TokenInvalid)?;
+        if !user.status.can_log_in() {
+            return Err(AuthError::AccountInactive);
+        }
+        let transaction = self.db.begin().await?;
+        let (pair, replacement) = self
+            .issue_pair(&transaction, user.id, stored.family_id, client, now)
+            .await?;
+        if !refresh_tokens::mark_rotated(&transaction, stored.id, replacement, now).await? {
+            // Another request rotated it between our read and our write: that is reuse.
+            transaction.rollback().await?;
+            return Err(self.revoke_reused_family(&stored, client, now).await?);
+        }
+        transaction.commit().await?;
+        Ok(pair)
+    }
+
+    /// Revokes the presented refresh token of `user`, or all of them with `all`.
+    pub async fn logout(
+        &self,
+        user: UserId,
+        refresh_token: Option<&str>,
+        all: bool,
+        client: &ClientContext,
+    ) -> Result<u64, AuthError> {
+        let now = self.clock.now();
+        let transaction = self.db.begin().await?;
+        let revoked = if all {
+            refresh_tokens::revoke_all_for_user(&transaction, user, now).await?
+        } else {
+            let token = refresh_token.ok_or_else(|| {
+                socrates_domain::ValidationError::new(
+                    "refresh_token",
+                    "give the refresh token to revoke, or {\"all\": true}",
+                )
+            })?;
+            let stored = refresh_tokens::find_by_hash(&transaction, &hash_token(token))
+                .await?
+                .filter(|stored| stored.user_id == user)
+                .ok_or(AuthError::TokenInvalid)?;
+            u64::from(refresh_tokens::revoke(&transaction, stored.id, now).await?)
+        };
+        let details = json!({ "all": all, "revoked": revoked });
+        audit(
+            &transaction,
+            "user.logout",
+            Some(user),
+            client,
+            Some(details),
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(revoked)
+    }
+
+    /// Refuses a caller whose account was deleted or disabled after its access token was
+    /// issued: the token stays valid until it expires (stateless JWT), and nothing new may be
+    /// changed by an account that is gone or suspended. One primary-key read; the
+    /// orchestrator asks it before every action that writes.
+    pub async fn ensure_may_write(&self, user: UserId) -> Result<(), AuthError> {
+        let user = users::find_by_id(&self.db, user)
+            .await?
+            .ok_or(AuthError::AccountGone)?;
+        if !user.status.can_log_in() {
+            return Err(AuthError::AccountInactive);
+        }
+        Ok(())
+    }
+
+    /// The account behind a verified access token.
+    pub async fn me(&self, user: UserId) -> Result<User, AuthError> {
+        users::find_by_id(&self.db, user)
+            .await?
+            .ok_or(AuthError::TokenInvalid)
+    }
+
+    /// Issues an access token and stores a new refresh token of `family_id`; also returns the
+    /// stored token's id (the rotation link of a refresh).
+    async fn issue_pair(
+        &self,
+        db: &impl Conn<Auth>,
+        user: UserId,
+        family_id: TokenFamilyId,
+        client: &ClientContext,
+        now: DateTime<Utc>,
+    ) -> Result<(TokenPair, RefreshTokenId), AuthError> {
+        let access = self.tokens.issue_access(user)?;
+        let refresh_token = random_token();
+        let stored = refresh_tokens::insert(
+            db,
+            NewRefreshToken {
+                user_id: user,
+                family_id,
+                token_hash: hash_token(&refresh_token),
+                expires_at: now + self.policy.refresh_ttl,
+                user_agent: client.user_agent.clone(),
+                ip_address: client.ip.clone(),
+            },
+            now,
+        )
+        .await?;
+        let pair = TokenPair {
+            access_token: access.token,
+            expires_in: access.expires_in,
+            refresh_token,
+            user_id: user,
+        };
+        Ok((pair, stored.id))
+    }
+
+    async fn revoke_reused_family(
+        &self,
+        stored: &RefreshToken,
+        client: &ClientContext,
+        now: DateTime<Utc>,
+    ) -> Result<AuthError, AuthError> {
+        let revoked = refresh_tokens::revoke_family(&self.db, stored.family_id, now).await?;
+        tracing::warn!(user.id = %stored.user_id, revoked, "refresh token reuse detected; token family revoked");
+        let details = json!({ "family_id": stored.family_id.to_string(), "revoked": revoked });
+        audit(
+            &self.db,
+            "token.reuse_detected",
+            Some(stored.user_id),
+            client,
+            Some(details),
+            now,
+        )
+        .await?;
+        Ok(AuthError::RefreshTokenReused)
+    }
+
+    /// Applies the attempts quota per client address and per (lower-cased, hashed) account name.
+    async fn limit_attempts(
+        &self,
+        action: &str,
+        email: &str,
+        client: &ClientContext,
+    ) -> Result<(), AuthError> {
+        if !self.policy.rate_limits_enabled {
+            return Ok(());
+        }
+        // The account part of the key is a digest: the limiter's store (Redis) never holds
+        // e-mail addresses.
+        let account = hash_token(&email.trim().to_lowercase());
+        let mut keys = vec![format!("{action}:account:{account}")];
+        if let Some(ip) = &client.ip {
+            keys.push(format!("{action}:ip:{ip}"));
+        }
+        for key in keys {
+            match self.limiter.check(&key, self.policy.attempts_quota).await {
+                Ok(RateDecision::Allowed) => {}
+                Ok(RateDecision::Limited { retry_after }) => {
+                    let now = self.clock.now();
+                    let details = json!({ "limit": key.split(':').nth(1), "action": action });
+                    audit(
+                        &self.db,
+                        "security.rate_limited",
+                        None,
+                        client,
+                        Some(details),
+                        now,
+                    )
+                    .await?;
+                    return Err(AuthError::RateLimited {
+                        retry_after_seconds: retry_after.as_secs().max(1),
+                    });
+                }
+                // A limiter outage must not lock everyone out; it is logged and visible in health.
+                Err(error) => {
+                    tracing::warn!(error = %error, "rate limiter unavailable; attempt allowed");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn audit(
+    db: &impl Conn<Auth>,
+    action: &str,
+    user: Option<UserId>,
+    client: &ClientContext,
+    details: Option<serde_json::Value>,
+    now: DateTime<Utc>,
+) -> Result<(), AuthError> {
+    audit_logs::append(
+        db,
+        NewAuditEntry {
+            user_id: user,
+            action: action.to_owned(),
+            resource_type: Some("user".to_owned()),
+            resource_id: user.map(|user| user.to_string()),
+            ip_address: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            request_id: client.request_id.clone(),
+            details,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,592 @@
+//! Rule-based fact extraction: technologies by kind, quantities by the words around them,
+//! project type, decisive phrases and phrase pairs, goals stated in prose, deadlines, and
+//! "must / should / need to" clauses as free-form requirements. It only reports what the text
+//! states: nothing is inferred (a framework does not imply its language); a mention preceded
+//! by a negation ("not", "instead of") is ignored, and so are clauses about the past or the
+//! system being replaced, and options named while undecided. The word lists are data
+//! (`data/lexicon.toml`).
+
+use socrates_domain::fact_vocabulary::{ValueKind, requirement_key};
+use socrates_domain::quantity::{Quantity, QuantityKind, format_number, parse_quantities};
+use socrates_domain::technology::tokenise;
+use socrates_domain::{Category, FactDraft};
+
+use super::data::{Hits, Lexicon, OfflineData};
+use crate::ExtractionInput;
+
+/// Confidence of a plainly stated fact.
+pub const EXPLICIT_CONFIDENCE: f64 = 0.9;
+/// Confidence of a hedged fact ("maybe", "probably", "might").
+pub const HEDGED_CONFIDENCE: f64 = 0.6;
+
+/// The facts found so far, at most one per key and value (multi-valued keys keep every
+/// value; single-valued keys keep every distinct value, so a contradiction inside one answer
+/// reaches the conflict rules).
+struct Found<'d> {
+    data: &'d OfflineData,
+    facts: Vec<FactDraft>,
+}
+
+impl Found<'_> {
+    fn push(&mut self, category: Category, key: &str, value: String, confidence: f64, why: &str) {
+        let knowledge = self.data.knowledge();
+        let duplicate = self.facts.iter().any(|fact| {
+            fact.key == key
+                && (fact.value == value || knowledge.same_meaning(key, &fact.value, &value))
+        });
+        if !duplicate {
+            self.facts.push(FactDraft {
+                category,
+                key: key.to_owned(),
+                value,
+                confidence,
+                reasoning: Some(format!("Stated in the answer: \"{why}\"")),
+            });
+        }
+    }
+}
+
+/// Extracts the facts `input.text` states.
+pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
+    let lexicon = data.lexicon();
+    let mut found = Found {
+        data,
+        facts: Vec::new(),
+    };
+    let question = input
+        .question_text
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let all = sentences(&input.text);
+    for (index, sentence) in all.iter().enumerate() {
+        // "The current engine is PHP on MySQL. The rewrite will be Go": a contrast in the next
+        // sentence also marks this one's current-system clauses.
+        let next_contrasts = all.get(index + 1).is_some_and(|next| {
+            lexicon
+                .contrast_markers
+                .found_in(&data.scanner().scan(&padded(next)))
+        });
+        read_sentence(&mut found, sentence, &question, next_contrasts);
+    }
+    if all.len() <= 2 {
+        answer_to_the_question(&mut found, lexicon, &question, &all);
+    }
+    found.facts
+}
+
+/// Lowercase tokens joined by single spaces, padded with a space either side, so phrases
+/// match whole words: `padded.contains(" in memory only ")`.
+fn padded(text: &str) -> String {
+    socrates_domain::technology::padded_tokens(text)
+}
+
+/// One sentence: technologies, quantities, phrases and requirements per segment (a segment
+/// ends at ", " or " but "), skipping segments about the past or today's system when the
+/// sentence contrasts it with the new one; then goals stated in prose.
+fn read_sentence(found: &mut Found<'_>, sentence: &str, question: &str, next_contrasts: bool) {
+    let lexicon = found.data.lexicon();
+    let scanner = found.data.scanner();
+    let sentence_words = padded(sentence);
+    let sentence_hits = scanner.scan(&sentence_words);
+    let confidence = if has_any_word(sentence, &lexicon.hedges) {
+        HEDGED_CONFIDENCE
+    } else {
+        EXPLICIT_CONFIDENCE
+    };
+    let undecided =
+        sentence.trim_end().ends_with('?') || lexicon.undecided_markers.found_in(&sentence_hits);
+    let contrast = next_contrasts || lexicon.contrast_markers.found_in(&sentence_hits);
+    let people_in_sentence = lexicon
+        .context
+        .people
+        .start_a_word_in(&sentence.to_ascii_lowercase());
+    let why = sentence.trim();
+    let mut requirement: Option<String> = None;
+    for segment in segments(sentence) {
+        let hits = scanner.scan(&padded(segment));
+        let superseded = lexicon.superseded_markers.found_in(&hits)
+            || (contrast && lexicon.current_markers.found_in(&hits));
+        let before = found.facts.len();
+        if !superseded {
+            read_segment(
+                found,
+                (segment, &hits, &sentence_hits),
+                question,
+                (confidence, why),
+                (undecided, people_in_sentence),
+            );
+        }
+        let stated_fact = found.facts.len() > before;
+        let marked = is_requirement(lexicon, segment);
+        match requirement.take() {
+            Some(open) if !marked && !stated_fact && !superseded => {
+                requirement = Some(format!("{open}, {}", segment.trim()));
+            }
+            Some(open) => {
+                push_requirement(found, &open, confidence, why);
+                if marked && !stated_fact && !superseded {
+                    requirement = Some(segment.trim().to_owned());
+                }
+            }
+            None if marked && !stated_fact && !superseded => {
+                requirement = Some(segment.trim().to_owned());
+            }
+            None => {}
+        }
+    }
+    if let Some(open) = requirement {
+        push_requirement(found, &open, confidence, why);
+    }
+    read_goals(found, sentence, confidence);
+}
+
+/// Technologies, project type, phrases, co-occurrences and quantities of one segment.
+fn read_segment(
+    found: &mut Found<'_>,
+    (segment, hits, sentence_hits): (&str, &Hits, &Hits),
+    question: &str,
+    (confidence, why): (f64, &str),
+    (undecided, people_in_sentence): (bool, bool),
+) {
+    let data = found.data;
+    let lexicon = data.lexicon();
+    let knowledge = data.knowledge();
+    if !undecided {
+        for mention in knowledge.technologies().find(segment) {
+            if negated(lexicon, &segment[..mention.start]) {
+                continue;
+            }
+            if let Some((category, key)) = knowledge
+                .vocabulary()
+                .key_for_technology(mention.technology.kind)
+            {
+                found.push(
+                    category,
+                    key,
+                    mention.technology.name.clone(),
+                    confidence,
+                    why,
+                );
+            }
+        }
+    }
+
+    if let Some(project_type) = lexicon
+        .project_types
+        .iter()
+        .find(|project_type| project_type.phrases.found_in(hits))
+    {
+        found.push(
+            Category::Goals,
+            "project_type",
+            project_type.value.clone(),
+            confidence,
+            why,
+        );
+    }
+    let sentence_text = clean(why);
+    for phrase in &lexicon.phrases {
+        if phrase.phrases.found_in(hits) {
+            let value = if knowledge
+                .vocabulary()
+                .get(&phrase.key)
+                .is_some_and(|k| k.free_text)
+            {
+                sentence_text.clone()
+            } else {
+                phrase.value.clone()
+            };
+            found.push(phrase.category, &phrase.key, value, confidence, why);
+        }
+    }
+    for rule in &lexicon.co_occurrences {
+        if rule.triggers.found_in(sentence_hits) && rule.phrases.found_in(hits) {
+            let value = rule.value.clone().unwrap_or_else(|| sentence_text.clone());
+            found.push(rule.category, &rule.key, value, confidence, why);
+        }
+    }
+    for clause in segment.split(" and ") {
+        let context = clause.to_ascii_lowercase();
+        for quantity in parse_quantities(clause) {
+            let key = classify(lexicon, &quantity, &context, people_in_sentence)
+                .or_else(|| classify(lexicon, &quantity, question, true));
+            if let Some((category, key)) = key {
+                let span = &clause[quantity.start..quantity.end];
+                let value = readable_value(data, key, span, &quantity);
+                found.push(category, key, value, confidence, why);
+            }
+        }
+    }
+    if let Some(deadline) = deadline_in(lexicon, segment) {
+        found.push(Category::Goals, "deadline", deadline, confidence, why);
+    }
+}
+
+/// The sentence without surrounding whitespace and final punctuation.
+fn clean(text: &str) -> String {
+    text.trim()
+        .trim_end_matches(['.', '!', '?'])
+        .trim()
+        .to_owned()
+}
+
+fn is_requirement(lexicon: &Lexicon, segment: &str) -> bool {
+    let lower = format!(" {} ", segment.trim().to_ascii_lowercase());
+    if lexicon
+        .requirement_markers
+        .iter()
+        .any(|marker| lower.contains(&format!(" {marker} ")))
+    {
+        return true;
+    }
+    // "customers can track…", "admins can reset…"
+    let tokens = tokenise(segment);
+    tokens.windows(2).any(|pair| {
+        pair[1] == "can"
+            && lexicon
+                .context
+                .people
+                .raw()
+                .iter()
+                .any(|person| pair[0].starts_with(person.as_str()))
+    })
+}
+
+fn push_requirement(found: &mut Found<'_>, statement: &str, confidence: f64, why: &str) {
+    let statement = clean(statement);
+    let statement = statement
+        .strip_prefix("and ")
+        .unwrap_or(&statement)
+        .to_owned();
+    found.push(
+        Category::Requirements,
+        &requirement_key(&statement),
+        statement,
+        confidence,
+        why,
+    );
+}
+
+/// Splits a sentence at ", " and " but ", so a clause about the old system stays apart from
+/// the one about the new ("10,000" keeps its comma).
+fn segments(sentence: &str) -> Vec<&str> {
+    sentence
+        .split(", ")
+        .flat_map(|part| part.split(" but "))
+        .filter(|part| part.chars().any(char::is_alphanumeric))
+        .collect()
+}
+
+/// A deadline month named in a segment with a deadline word: "live by end of October 2026"
+/// → "end of October 2026".
+fn deadline_in(lexicon: &Lexicon, segment: &str) -> Option<String> {
+    let lower = segment.to_ascii_lowercase();
+    if !lexicon.context.deadline.start_a_word_in(&lower) && !lower.contains(" by ") {
+        return None;
+    }
+    let tokens = tokenise(segment);
+    let position = tokens
+        .iter()
+        .position(|token| socrates_domain::deadline::month_of(token).is_some())?;
+    let mut words: Vec<String> = Vec::new();
+    if position >= 2 && tokens[position - 2] == "end" && tokens[position - 1] == "of" {
+        words.extend(["end".to_owned(), "of".to_owned()]);
+    }
+    let month = &tokens[position];
+    let mut chars = month.chars();
+    let capitalised = chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default();
+    words.push(capitalised);
+    if let Some(year) = tokens
+        .iter()
+        .skip(position + 1)
+        .take(2)
+        .find(|t| t.len() == 4 && t.parse::<u32>().is_ok())
+    {
+        words.push(year.clone());
+    }
+    Some(words.join(" "))
+}
+
+/// Audience, goal and success criterion stated in prose: "a mobile app for dog walkers to
+/// find clients", "our customers are small clinics", "success means 500 subscribers".
+fn read_goals(found: &mut Found<'_>, sentence: &str, confidence: f64) {
+    let goals = &found.data.lexicon().goals;
+    let lower = sentence.to_ascii_lowercase();
+    let why = sentence.trim();
+    let mut audience: Option<String> = None;
+    let mut goal: Option<String> = None;
+    let mut success: Option<String> = None;
+    // The product noun and what follows it.
+    let tokens = socrates_domain::technology::tokenise_with_case(sentence);
+    if let Some(noun) = tokens
+        .iter()
+        .find(|t| goals.product_nouns.contains(&t.lower))
+    {
+        let after_noun = noun.start + noun.lower.len();
+        let rest = &sentence[after_noun..];
+        let rest_lower = rest.to_ascii_lowercase();
+        if let Some(tail) = rest_lower.strip_prefix(" for ") {
+            let end = stop_at(
+                tail,
+                &[" to ", " that ", " who ", " which ", " where ", ":", " so "],
+            );
+            let candidate = &rest[5..5 + end];
+            if !candidate.trim().is_empty() && candidate.split_whitespace().count() <= 8 {
+                audience = Some(clean(candidate));
+            }
+            let after = &rest[5 + end..];
+            goal = goal_after(after);
+        } else {
+            goal = goal_after(rest);
+        }
+    }
+    if let Some((_, end)) = goals.audience_openers.first_at_word_start(&lower) {
+        let tail = &sentence[end..];
+        let stop = stop_at(
+            &tail.to_ascii_lowercase(),
+            &[", ", " who ", " that ", " - ", ";"],
+        );
+        audience = Some(clean(&tail[..stop]));
+    }
+    if goal.is_none()
+        && let Some((_, end)) = goals.goal_openers.first_at_word_start(&lower)
+    {
+        goal = Some(clean(&sentence[end..]));
+    }
+    if let Some((_, end)) = goals.success_openers.first_at_word_start(&lower) {
+        success = Some(clean(sentence[end..].trim_start_matches([' ', ':', '='])));
+    }
+    if success.is_none()
+        && lower.trim_start().starts_with("if ")
+        && goals.success_closers.start_a_word_in(&lower)
+        && let Some(comma) = lower.find(", ")
+    {
+        let start = sentence.len() - sentence.trim_start().len() + 3;
+        success = Some(clean(&sentence[start.min(comma)..comma]));
+    }
+    for (key, value) in [
+        ("target_audience", audience),
+        ("project_goal", goal),
+        ("success_metric", success),
+    ] {
+        if let Some(value) = value.filter(|v| v.split_whitespace().count() >= 1 && v.len() >= 3) {
+            found.push(Category::Goals, key, value, confidence, why);
+        }
+    }
+}
+
+/// The goal stated right after the product ("… to find clients", "… that highlights price
+/// drops", "…: booking and invoicing in one place").
+fn goal_after(rest: &str) -> Option<String> {
+    let lower = rest.to_ascii_lowercase();
+    for opener in [" to ", " that ", " which ", " where ", ": "] {
+        if lower.starts_with(opener) {
+            let goal = clean(&rest[opener.len()..]);
+            let goal = goal.split(". ").next().unwrap_or_default().to_owned();
+            return (goal.split_whitespace().count() >= 2).then_some(goal);
+        }
+    }
+    None
+}
+
+/// The offset of the first stop marker in `text`, or its length.
+fn stop_at(text: &str, stops: &[&str]) -> usize {
+    stops
+        .iter()
+        .filter_map(|stop| text.find(stop))
+        .chain(text.find(['.', ',', ';']))
+        .min()
+        .unwrap_or(text.len())
+}
+
+/// A short answer to a question that asks for one free-text key is that key's value
+/// ("Who will use it?" — "Warehouse staff and a few supervisors.").
+fn answer_to_the_question(
+    found: &mut Found<'_>,
+    lexicon: &Lexicon,
+    question: &str,
+    sentences: &[&str],
+) {
+    let Some(first) = sentences.first() else {
+        return;
+    };
+    for wanted in &lexicon.question_keys {
+        let asked = wanted.words.iter().any(|w| question.contains(w.as_str()));
+        if asked && !found.facts.iter().any(|fact| fact.key == wanted.key) {
+            let value = clean(first);
+            if value.split_whitespace().count() >= 2 {
+                found.push(
+                    wanted.category,
+                    &wanted.key,
+                    value,
+                    EXPLICIT_CONFIDENCE,
+                    first.trim(),
+                );
+            }
+            return;
+        }
+    }
+}
+
+/// Splits text into sentences at `.`, `!`, `?`, `;` or a newline followed by whitespace or
+/// the end, so "99.9" and "Node.js" stay whole.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut result = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (index, &byte) in bytes.iter().enumerate() {
+        let boundary = matches!(byte, b'.' | b'!' | b'?' | b';')
+            && bytes.get(index + 1).is_none_or(u8::is_ascii_whitespace);
+        if boundary || byte == b'\n' {
+            result.push(&text[start..=index]);
+            start = index + 1;
+        }
+    }
+    result.push(&text[start..]);
+    result
+        .into_iter()
+        .filter(|s| s.chars().any(char::is_alphanumeric))
+        .collect()
+}
+
+fn has_any_word(text: &str, words: &[String]) -> bool {
+    tokenise(text).iter().any(|t| words.contains(t))
+}
+
+/// Whether a negation among the three words before a mention reaches it: "not MySQL",
+/// "instead of Mongo", but not "replace MySQL with PostgreSQL" (the "with" ends its reach).
+fn negated(lexicon: &Lexicon, before: &str) -> bool {
+    let lower = before.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for word in words.iter().rev().take(3) {
+        if lexicon.negation_breakers.iter().any(|b| b == word) {
+            return false;
+        }
+        if lexicon.negations.iter().any(|n| n == word) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Which vocabulary key a quantity fills, judged from the words of its context.
+fn classify(
+    lexicon: &Lexicon,
+    quantity: &Quantity,
+    context: &str,
+    people_nearby: bool,
+) -> Option<(Category, &'static str)> {
+    let words = &lexicon.context;
+    let noun = quantity.noun.as_deref().unwrap_or("");
+    match quantity.kind {
+        QuantityKind::Duration => classify_duration(lexicon, quantity, context),
+        QuantityKind::Percent if words.availability.start_a_word_in(context) => {
+            Some((Category::DisasterRecovery, "availability_target_percent"))
+        }
+        QuantityKind::Percent if words.coverage.start_a_word_in(context) => {
+            Some((Category::Testing, "test_coverage_target_percent"))
+        }
+        QuantityKind::Money if words.budget.start_a_word_in(context) => {
+            Some((Category::Goals, "budget_usd"))
+        }
+        // "a budget of 40k"; never a year ("by 2027").
+        QuantityKind::Count
+            if context.contains("budget")
+                && !(quantity.value.fract() == 0.0
+                    && (1900.0..=2100.0).contains(&quantity.value)) =>
+        {
+            Some((Category::Goals, "budget_usd"))
+        }
+        QuantityKind::Rate => Some((Category::Performance, "throughput_rps")),
+        QuantityKind::DataSize => Some((Category::Scalability, "data_volume")),
+        QuantityKind::Count => {
+            let concurrent = words.concurrent.start_a_word_in(context);
+            let people = words.people.start_a_word_in(context);
+            let people_or_nearby = people || people_nearby;
+            let writers = words.writers.start_a_word_in(context);
+            if writers && (concurrent || noun.starts_with("writer")) {
+                Some((Category::Scalability, "concurrent_writers"))
+            } else if concurrent && people_or_nearby {
+                Some((Category::Scalability, "concurrent_users"))
+            } else if people
+                && (states_total(lexicon, noun, context)
+                    || words.total_question.start_a_word_in(context))
+            {
+                Some((Category::Scalability, "total_users"))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether a count of people is a total: the noun names people ("20,000 users") or, for a
+/// bare number, the context asks for a total.
+fn states_total(lexicon: &Lexicon, noun: &str, context: &str) -> bool {
+    if noun.is_empty() {
+        lexicon.context.total_question.start_a_word_in(context)
+    } else {
+        lexicon.context.people.start_a_word_in(noun) || noun.starts_with("total")
+    }
+}
+
+fn classify_duration(
+    lexicon: &Lexicon,
+    quantity: &Quantity,
+    context: &str,
+) -> Option<(Category, &'static str)> {
+    let words = &lexicon.context;
+    let seconds = quantity.value / 1_000.0;
+    if words.rpo.start_a_word_in(context) {
+        Some((Category::DisasterRecovery, "rpo_minutes"))
+    } else if words.rto.start_a_word_in(context) {
+        Some((Category::DisasterRecovery, "rto_minutes"))
+    } else if words.p99.start_a_word_in(context) && seconds < 600.0 {
+        Some((Category::Performance, "latency_p99_ms"))
+    } else if words.latency.start_a_word_in(context) && seconds < 600.0 {
+        Some((Category::Performance, "latency_p95_ms"))
+    } else if words.retention.start_a_word_in(context)
+        && seconds >= 86_400.0
+        && !(context.contains("within") && words.deletion.start_a_word_in(context))
+    {
+        Some((Category::DataRetention, "retention_period_days"))
+    } else if words.deadline.start_a_word_in(context) && seconds >= 86_400.0 {
+        Some((Category::Goals, "deadline"))
+    } else {
+        None
+    }
+}
+
+/// A readable value in the key's unit ("2 s" under `latency_p95_ms` → "2000 ms"); text keys
+/// keep the words as written ("3 months").
+fn readable_value(data: &OfflineData, key: &str, span: &str, quantity: &Quantity) -> String {
+    let duration = quantity.kind == QuantityKind::Duration;
+    let (number, unit) = match data.knowledge().vocabulary().value_kind(key) {
+        ValueKind::Milliseconds => (quantity.value, " ms"),
+        ValueKind::Minutes if duration => (quantity.minutes(), " minutes"),
+        ValueKind::Minutes => (quantity.value, " minutes"),
+        ValueKind::Days if duration => (quantity.days(), " days"),
+        ValueKind::Days => (quantity.value, " days"),
+        ValueKind::Percent => (quantity.value, " %"),
+        ValueKind::Usd => (quantity.value, " USD"),
+        ValueKind::PerSecond => (quantity.value, " requests/s"),
+        ValueKind::Count if quantity.kind == QuantityKind::Count => (quantity.value, ""),
+        ValueKind::Gigabytes => (quantity.value, " GB"),
+        ValueKind::Count | ValueKind::Name | ValueKind::Text | ValueKind::Date => {
+            return span.trim().to_owned();
+        }
+    };
+    format!("{}{unit}", format_number(number))
+}
+
+#[cfg(test)]
+#[path = "extraction_tests.rs"]
+mod tests;

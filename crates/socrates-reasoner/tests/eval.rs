@@ -1,0 +1,365 @@
+//! The offline reasoner against the labelled evaluation set in `eval/`: extraction precision
+//! and recall over the answers of `extraction.toml`, conflict precision and recall over the
+//! pairs of `conflicts.toml`. The set was written without looking at the engine; the test
+//! fails below the quality bars and prints every miss so a regression is easy to read.
+//!
+//! Run `cargo test -p socrates-agents --test eval -- --nocapture` to see the figures.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::print_stdout,
+    reason = "an evaluation harness reports on stdout and fails loudly"
+)]
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use socrates_domain::fact_vocabulary::{REQUIREMENT_PREFIX, ValueKind};
+use socrates_domain::technology::tokenise;
+use socrates_domain::{Category, ExistingFact, FactDraft, FactSource, Knowledge};
+use socrates_reasoner::{ExtractionInput, OfflineReasoner, Reasoner};
+
+const EXTRACTION_RECALL: f64 = 0.75;
+const EXTRACTION_PRECISION: f64 = 0.85;
+const CONFLICT_PRECISION: f64 = 0.9;
+const CONFLICT_RECALL: f64 = 0.85;
+
+#[derive(Deserialize)]
+struct ExtractionSet {
+    case: Vec<ExtractionCase>,
+}
+
+#[derive(Deserialize)]
+struct ExtractionCase {
+    id: String,
+    question: Option<String>,
+    question_category: Option<Category>,
+    answer: String,
+    facts: Vec<Fact>,
+}
+
+#[derive(Deserialize, Clone)]
+struct Fact {
+    category: Category,
+    key: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct ConflictSet {
+    pair: Vec<ConflictPair>,
+}
+
+#[derive(Deserialize)]
+struct ConflictPair {
+    id: String,
+    existing: Fact,
+    new: Fact,
+    conflict: bool,
+    note: Option<String>,
+}
+
+/// Words that carry no meaning when a gold text value is compared with an extracted one.
+const FILLER: &[&str] = &[
+    "a", "an", "the", "and", "of", "for", "to", "in", "on", "at", "with", "is", "are", "be", "we",
+    "our", "it", "by", "all", "must", "should", "can", "will", "able", "need", "needs",
+];
+
+fn content_words(text: &str) -> HashSet<String> {
+    tokenise(text)
+        .into_iter()
+        .filter(|w| !FILLER.contains(&w.as_str()))
+        .collect()
+}
+
+/// Share of the gold value's content words found in the extracted value.
+fn overlap(gold: &str, extracted: &str) -> f64 {
+    let gold = content_words(gold);
+    if gold.is_empty() {
+        return 0.0;
+    }
+    let extracted = content_words(extracted);
+    #[allow(clippy::cast_precision_loss, reason = "word counts are tiny")]
+    let share = gold.intersection(&extracted).count() as f64 / gold.len() as f64;
+    share
+}
+
+/// Whether an extracted fact is the gold fact: same category and key (any requirement key
+/// for a gold "requirement"), and the same value — equal once normalised, or for text most of
+/// the gold's words.
+fn matches(knowledge: &Knowledge, gold: &Fact, extracted: &FactDraft) -> bool {
+    if gold.category != extracted.category {
+        return false;
+    }
+    if gold.key == "requirement" {
+        return extracted.key.starts_with(REQUIREMENT_PREFIX)
+            && overlap(&gold.value, &extracted.value) >= 0.5;
+    }
+    if gold.key != extracted.key {
+        return false;
+    }
+    knowledge.same_meaning(&gold.key, &gold.value, &extracted.value)
+        || (knowledge.vocabulary().value_kind(&gold.key) == ValueKind::Text
+            && overlap(&gold.value, &extracted.value) >= 0.6)
+}
+
+fn ratio(part: usize, whole: usize) -> f64 {
+    #[allow(clippy::cast_precision_loss, reason = "counts are tiny")]
+    let value = if whole == 0 {
+        1.0
+    } else {
+        part as f64 / whole as f64
+    };
+    value
+}
+
+fn load<T: serde::de::DeserializeOwned>(file: &str) -> T {
+    let path = format!("{}/eval/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("read the evaluation set");
+    toml::from_str(&text).expect("parse the evaluation set")
+}
+
+/// Counts of one extraction run: labelled facts, extracted facts, matches, and the misses.
+#[derive(Default)]
+struct Tally {
+    gold: usize,
+    extracted: usize,
+    matched: usize,
+    report: Vec<String>,
+}
+
+impl Tally {
+    fn add(&mut self, other: Self) {
+        self.gold += other.gold;
+        self.extracted += other.extracted;
+        self.matched += other.matched;
+        self.report.extend(other.report);
+    }
+
+    fn precision(&self) -> f64 {
+        ratio(self.matched, self.extracted)
+    }
+
+    fn recall(&self) -> f64 {
+        ratio(self.matched, self.gold)
+    }
+}
+
+async fn run_extraction(reasoner: &OfflineReasoner, set: &ExtractionSet) -> Tally {
+    let knowledge = reasoner.data().knowledge();
+    let (mut gold_total, mut extracted_total, mut matched_total) = (0, 0, 0);
+    let mut report = Vec::new();
+    for case in &set.case {
+        let input = ExtractionInput {
+            question_text: case.question.clone(),
+            question_category: case.question_category,
+            text: case.answer.clone(),
+            existing: Vec::new(),
+            source: FactSource::SocraticQuestion,
+        };
+        let extracted = reasoner.extract_facts(&input).await.expect("extract").facts;
+        let mut used = vec![false; extracted.len()];
+        let mut missed = Vec::new();
+        for gold in &case.facts {
+            let hit = (0..extracted.len())
+                .find(|&index| !used[index] && matches(knowledge, gold, &extracted[index]));
+            match hit {
+                Some(index) => used[index] = true,
+                None => missed.push(format!("{}/{}={}", gold.category, gold.key, gold.value)),
+            }
+        }
+        let spurious: Vec<String> = extracted
+            .iter()
+            .zip(&used)
+            .filter(|(_, used)| !**used)
+            .map(|(fact, _)| format!("{}/{}={}", fact.category, fact.key, fact.value))
+            .collect();
+        gold_total += case.facts.len();
+        extracted_total += extracted.len();
+        matched_total += used.iter().filter(|u| **u).count();
+        if !missed.is_empty() || !spurious.is_empty() {
+            report.push(format!(
+                "{}: missed {missed:?} spurious {spurious:?}",
+                case.id
+            ));
+        }
+    }
+    Tally {
+        gold: gold_total,
+        extracted: extracted_total,
+        matched: matched_total,
+        report,
+    }
+}
+
+fn print_extraction(name: &str, answers: usize, tally: &Tally) {
+    println!(
+        "extraction, {name}, {answers} answers: {} of {} labelled facts found, {} extracted; \
+         precision {:.3}, recall {:.3}",
+        tally.matched,
+        tally.gold,
+        tally.extracted,
+        tally.precision(),
+        tally.recall()
+    );
+}
+
+/// The development set (`extraction.toml`, used while writing the rules) and the held-out
+/// set (`holdout_extraction.toml`, written afterwards and never tuned for) are reported apart;
+/// the bars hold over both together.
+#[tokio::test]
+async fn offline_extraction_meets_the_precision_and_recall_bars() {
+    let reasoner = OfflineReasoner::builtin().expect("built-in data");
+    let development: ExtractionSet = load("extraction.toml");
+    let holdout: ExtractionSet = load("holdout_extraction.toml");
+    let categories: HashSet<Category> = development
+        .case
+        .iter()
+        .chain(&holdout.case)
+        .flat_map(|case| case.facts.iter().map(|fact| fact.category))
+        .collect();
+    assert!(
+        development.case.len() + holdout.case.len() >= 60,
+        "at least 60 answers"
+    );
+    assert_eq!(categories.len(), Category::ALL.len(), "every category");
+
+    let mut total = run_extraction(&reasoner, &development).await;
+    print_extraction("development set", development.case.len(), &total);
+    let held_out = run_extraction(&reasoner, &holdout).await;
+    print_extraction("held-out set", holdout.case.len(), &held_out);
+    total.add(held_out);
+    print_extraction("both", development.case.len() + holdout.case.len(), &total);
+    println!("{}", total.report.join("\n"));
+    let (precision, recall) = (total.precision(), total.recall());
+    assert!(
+        precision >= EXTRACTION_PRECISION && recall >= EXTRACTION_RECALL,
+        "extraction precision {precision:.3} (bar {EXTRACTION_PRECISION}), recall {recall:.3} \
+         (bar {EXTRACTION_RECALL})\n{}",
+        total.report.join("\n")
+    );
+}
+
+/// Confusion counts of one conflict run and the misjudged pairs.
+#[derive(Default)]
+struct Confusion {
+    true_positive: usize,
+    false_positive: usize,
+    false_negative: usize,
+    report: Vec<String>,
+}
+
+impl Confusion {
+    fn precision(&self) -> f64 {
+        ratio(self.true_positive, self.true_positive + self.false_positive)
+    }
+
+    fn recall(&self) -> f64 {
+        ratio(self.true_positive, self.true_positive + self.false_negative)
+    }
+
+    fn print(&self, name: &str, pairs: usize) {
+        println!(
+            "conflicts, {name}, {pairs} pairs: {} found, {} false alarms, {} missed; precision \
+             {:.3}, recall {:.3}",
+            self.true_positive,
+            self.false_positive,
+            self.false_negative,
+            self.precision(),
+            self.recall()
+        );
+    }
+}
+
+/// Development and held-out pairs, reported apart; the bars hold over both together.
+#[tokio::test]
+async fn offline_conflict_rules_meet_the_precision_and_recall_bars() {
+    let reasoner = OfflineReasoner::builtin().expect("built-in data");
+    let development: ConflictSet = load("conflicts.toml");
+    let holdout: ConflictSet = load("holdout_conflicts.toml");
+    assert!(
+        development.pair.len() + holdout.pair.len() >= 100,
+        "at least 100 pairs"
+    );
+    let categories: HashSet<Category> = development
+        .pair
+        .iter()
+        .chain(&holdout.pair)
+        .flat_map(|pair| [pair.existing.category, pair.new.category])
+        .collect();
+    assert_eq!(categories.len(), Category::ALL.len(), "every category");
+    let dev = run_conflicts(&reasoner, &development).await;
+    dev.print("development set", development.pair.len());
+    let held = run_conflicts(&reasoner, &holdout).await;
+    held.print("held-out set", holdout.pair.len());
+    let total = Confusion {
+        true_positive: dev.true_positive + held.true_positive,
+        false_positive: dev.false_positive + held.false_positive,
+        false_negative: dev.false_negative + held.false_negative,
+        report: dev.report.into_iter().chain(held.report).collect(),
+    };
+    total.print("both", development.pair.len() + holdout.pair.len());
+    println!("{}", total.report.join("\n"));
+    let (precision, recall) = (total.precision(), total.recall());
+    assert!(
+        precision >= CONFLICT_PRECISION && recall >= CONFLICT_RECALL,
+        "conflict precision {precision:.3} (bar {CONFLICT_PRECISION}), recall {recall:.3} \
+         (bar {CONFLICT_RECALL})\n{}",
+        total.report.join("\n")
+    );
+}
+
+async fn run_conflicts(reasoner: &OfflineReasoner, set: &ConflictSet) -> Confusion {
+    let (mut true_positive, mut false_positive, mut false_negative) = (0, 0, 0);
+    let mut report = Vec::new();
+    for pair in &set.pair {
+        let new = FactDraft {
+            category: pair.new.category,
+            key: pair.new.key.clone(),
+            value: pair.new.value.clone(),
+            confidence: 0.9,
+            reasoning: None,
+        };
+        let existing = ExistingFact {
+            id: None,
+            category: pair.existing.category,
+            key: pair.existing.key.clone(),
+            value: pair.existing.value.clone(),
+            confidence: 0.9,
+        };
+        let found = reasoner
+            .judge_conflicts(&[new], &[existing])
+            .await
+            .expect("judge");
+        let predicted = !found.is_empty();
+        match (predicted, pair.conflict) {
+            (true, true) => true_positive += 1,
+            (true, false) => false_positive += 1,
+            (false, true) => false_negative += 1,
+            (false, false) => {}
+        }
+        if predicted != pair.conflict {
+            report.push(format!(
+                "{}: expected {} got {} ({}/{}=\"{}\" vs {}/{}=\"{}\") {}",
+                pair.id,
+                pair.conflict,
+                predicted,
+                pair.existing.category,
+                pair.existing.key,
+                pair.existing.value,
+                pair.new.category,
+                pair.new.key,
+                pair.new.value,
+                pair.note.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    Confusion {
+        true_positive,
+        false_positive,
+        false_negative,
+        report,
+    }
+}
