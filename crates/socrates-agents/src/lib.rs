@@ -1,12 +1,13 @@
 //! The Socratic agents of Socrates and the service container they live in.
 //!
-//! This crate owns the application's behaviour above storage: the [`ServiceContainer`] built
-//! once by the server (databases, reasoner mode, and later the agent registry and
-//! orchestrator), the health checks of every dependency, and — as later issues land — the
-//! `Agent` trait, the orchestrator, the quality gate and the reasoners.
+//! Each agent (`agents/`) offers typed actions — a request type with its result type — that
+//! run through the [`Orchestrator`](orchestrator::Orchestrator): it checks the account before
+//! writes, runs the quality gate before and after, opens a tracing span and times every action.
+//! The [`ServiceContainer`] is built once by the server and holds every dependency: both
+//! databases, the reasoner, the auth service, the cache, the rate limiter, the health checks.
 //!
-//! It must never know about HTTP or actix-web: it takes domain values, returns domain values
-//! and typed errors, and leaves status codes and JSON shapes to the api crate.
+//! It must never know about HTTP or actix-web: it takes domain values, returns typed results
+//! and [`AgentError`]s, and leaves status codes and JSON shapes to the api crate.
 
 #![warn(missing_docs)]
 
