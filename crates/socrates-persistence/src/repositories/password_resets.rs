@@ -2,8 +2,8 @@
 //! as SHA-256 hashes.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 use socrates_domain::{PasswordResetId, UserId};
 
 use crate::db::{Auth, Conn};
@@ -107,6 +107,31 @@ pub async fn invalidate_all_for_user(
         .col_expr(password_reset_requests::Column::UsedAt, Expr::value(now))
         .filter(password_reset_requests::Column::UserId.eq(user_id.into_uuid()))
         .filter(password_reset_requests::Column::Used.eq(false))
+        .exec(db.raw())
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Deletes up to `batch` requests that can no longer be used (used, or expired before `now`)
+/// and returns how many went. Callers repeat until it returns less than `batch`. A deleted
+/// request's token is refused just as a used or expired one is.
+pub async fn delete_spent(
+    db: &impl Conn<Auth>,
+    now: DateTime<Utc>,
+    batch: u64,
+) -> Result<u64, DbError> {
+    let spent = Query::select()
+        .column(password_reset_requests::Column::Id)
+        .from(password_reset_requests::Entity)
+        .cond_where(
+            Condition::any()
+                .add(password_reset_requests::Column::Used.eq(true))
+                .add(password_reset_requests::Column::ExpiresAt.lt(now)),
+        )
+        .limit(batch)
+        .to_owned();
+    let result = password_reset_requests::Entity::delete_many()
+        .filter(password_reset_requests::Column::Id.in_subquery(spent))
         .exec(db.raw())
         .await?;
     Ok(result.rows_affected)

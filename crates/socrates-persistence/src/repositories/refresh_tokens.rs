@@ -1,7 +1,7 @@
 //! Rotating refresh tokens in `socrates_auth.refresh_tokens`, stored only as hashes.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use socrates_domain::{RefreshTokenId, TokenFamilyId, UserId};
 
@@ -178,10 +178,32 @@ async fn revoke_where(
     Ok(result.rows_affected)
 }
 
-/// Deletes tokens that expired before `now`; returns how many.
-pub async fn delete_expired(db: &impl Conn<Auth>, now: DateTime<Utc>) -> Result<u64, DbError> {
+/// Deletes up to `batch` tokens of families none of whose tokens is unexpired at `now`, and
+/// returns how many went. Callers repeat until it returns less than `batch`.
+///
+/// A token whose own expiry has passed stays while another token of its family is still
+/// unexpired: presenting a rotated token again is how a stolen one is noticed (the refresh
+/// revokes the whole family), and that needs its row. Once the whole family has expired there
+/// is nothing left to protect, and any of its tokens is refused just the same without a row.
+pub async fn delete_expired_families(
+    db: &impl Conn<Auth>,
+    now: DateTime<Utc>,
+    batch: u64,
+) -> Result<u64, DbError> {
+    let unexpired_families = Query::select()
+        .column(refresh_tokens::Column::FamilyId)
+        .from(refresh_tokens::Entity)
+        .and_where(refresh_tokens::Column::ExpiresAt.gte(now))
+        .to_owned();
+    let expired = Query::select()
+        .column(refresh_tokens::Column::Id)
+        .from(refresh_tokens::Entity)
+        .and_where(refresh_tokens::Column::ExpiresAt.lt(now))
+        .and_where(refresh_tokens::Column::FamilyId.not_in_subquery(unexpired_families))
+        .limit(batch)
+        .to_owned();
     let result = refresh_tokens::Entity::delete_many()
-        .filter(refresh_tokens::Column::ExpiresAt.lt(now))
+        .filter(refresh_tokens::Column::Id.in_subquery(expired))
         .exec(db.raw())
         .await?;
     Ok(result.rows_affected)

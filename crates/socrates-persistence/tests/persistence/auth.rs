@@ -1,8 +1,8 @@
 //! Accounts and rotating refresh tokens in the auth database.
 
-use chrono::Duration;
 use socrates_domain::{Email, RefreshTokenId, TokenFamilyId, UserId, UserRole, UserStatus};
 use socrates_persistence::DbError;
+use socrates_persistence::repositories::password_resets;
 use socrates_persistence::repositories::refresh_tokens::{self, NewRefreshToken, RefreshToken};
 use socrates_persistence::repositories::users::{self, NewUser};
 use socrates_persistence::testing::TestDatabases;
@@ -184,25 +184,113 @@ async fn refresh_tokens_rotate_once_and_revoke_by_family_and_user() {
 }
 
 #[tokio::test]
-async fn expired_refresh_tokens_are_deleted() {
+async fn only_wholly_expired_token_families_are_deleted_in_batches() {
     let databases = TestDatabases::new().await;
     let db = &databases.auth;
     let user = support::user(db, "dave@example.com").await.id;
+
+    // A rotated token past its own expiry whose successor is still live: presenting it again
+    // must still reveal the theft, so it stays.
     let family = TokenFamilyId::new();
-    let expired = refresh_tokens::insert(db, token(user, family, 1, 100), at(0))
+    let rotated = refresh_tokens::insert(db, token(user, family, 1, 100), at(0))
         .await
         .unwrap();
-    let live = refresh_tokens::insert(db, token(user, family, 2, 1000), at(0))
+    let successor = refresh_tokens::insert(db, token(user, family, 2, 1000), at(50))
         .await
         .unwrap();
-    let now = at(100) + Duration::seconds(1);
-    assert_eq!(refresh_tokens::delete_expired(db, now).await.unwrap(), 1);
+    assert!(
+        refresh_tokens::mark_rotated(db, rotated.id, successor.id, at(50))
+            .await
+            .unwrap()
+    );
+    // A family whose every token has expired goes, in batches.
+    let expired_family = TokenFamilyId::new();
+    let mut expired = Vec::new();
+    for seed in 3..6 {
+        let token = token(
+            user,
+            expired_family,
+            seed,
+            100 + i64::try_from(seed).unwrap(),
+        );
+        expired.push(refresh_tokens::insert(db, token, at(0)).await.unwrap());
+    }
+
+    let now = at(200);
     assert_eq!(
-        refresh_tokens::find_by_hash(db, &expired.token_hash)
+        refresh_tokens::delete_expired_families(db, now, 2)
             .await
             .unwrap(),
-        None
+        2
     );
-    assert_eq!(reload(db, &live).await, live);
-    assert_eq!(refresh_tokens::delete_expired(db, now).await.unwrap(), 0);
+    assert_eq!(
+        refresh_tokens::delete_expired_families(db, now, 2)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        refresh_tokens::delete_expired_families(db, now, 2)
+            .await
+            .unwrap(),
+        0
+    );
+    for gone in &expired {
+        assert_eq!(
+            refresh_tokens::find_by_hash(db, &gone.token_hash)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    let kept = reload(db, &rotated).await;
+    assert_eq!((kept.revoked, kept.replaced_by), (true, Some(successor.id)));
+    assert_eq!(reload(db, &successor).await, successor);
+
+    // Once the successor has expired too, the whole family goes.
+    assert_eq!(
+        refresh_tokens::delete_expired_families(db, at(1001), 10)
+            .await
+            .unwrap(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn used_and_expired_reset_requests_are_deleted_in_batches() {
+    let databases = TestDatabases::new().await;
+    let db = &databases.auth;
+    let user = support::user(db, "erin@example.com").await.id;
+    let expired = password_resets::insert(db, user, token_hash(1), at(100), at(0))
+        .await
+        .unwrap();
+    let used = password_resets::insert(db, user, token_hash(2), at(1000), at(0))
+        .await
+        .unwrap();
+    assert!(password_resets::consume(db, used.id, at(10)).await.unwrap());
+    let live = password_resets::insert(db, user, token_hash(3), at(1000), at(0))
+        .await
+        .unwrap();
+
+    let now = at(200);
+    for expected in [1, 1, 0] {
+        assert_eq!(
+            password_resets::delete_spent(db, now, 1).await.unwrap(),
+            expected
+        );
+    }
+    for gone in [&expired, &used] {
+        assert_eq!(
+            password_resets::find_by_hash(db, &gone.token_hash)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    assert_eq!(
+        password_resets::find_by_hash(db, &live.token_hash)
+            .await
+            .unwrap(),
+        Some(live)
+    );
 }
