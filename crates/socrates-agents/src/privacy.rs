@@ -14,6 +14,9 @@ use socrates_persistence::repositories::personal_data::{self, Erased, Tables};
 use crate::container::ServiceContainer;
 use socrates_auth::{AuthError, ClientContext};
 
+/// A database's exported rows, by table.
+pub type ExportTables = Tables;
+
 /// The version of the export's layout; it changes when a table's rows change shape.
 pub const EXPORT_FORMAT_VERSION: u32 = 1;
 

@@ -330,54 +330,6 @@ async fn writes_need_an_account_that_may_write_and_reads_do_not() {
     assert_eq!(count.words, 2);
 }
 
-/// Records the name and the `agent` and `action` fields of every span opened.
-#[derive(Clone, Default)]
-struct SpanRecorder(Arc<Mutex<Vec<String>>>);
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for SpanRecorder {
-    fn on_new_span(
-        &self,
-        attributes: &tracing::span::Attributes<'_>,
-        _id: &tracing::span::Id,
-        _context: tracing_subscriber::layer::Context<'_, S>,
-    ) {
-        struct Fields(String);
-        impl tracing::field::Visit for Fields {
-            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-                self.0.push_str(&format!(" {}={value}", field.name()));
-            }
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                self.0.push_str(&format!(" {}={value:?}", field.name()));
-            }
-        }
-        let mut fields = Fields(attributes.metadata().name().to_owned());
-        attributes.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
-    }
-}
-
-#[tokio::test]
-async fn every_action_runs_in_a_span_named_after_its_agent_and_action() {
-    use tracing_subscriber::layer::SubscriberExt;
-    let recorder = SpanRecorder::default();
-    let subscriber = tracing_subscriber::registry().with(recorder.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let (orchestrator, _) = orchestrator(Arc::new(PassThroughGate), Arc::new(EveryAccountMayWrite));
-    orchestrator
-        .run(
-            caller(),
-            CountWords {
-                text: "a".to_owned(),
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        *recorder.0.lock().unwrap(),
-        ["agent.action agent=word_counter action=count"]
-    );
-}
-
 #[test]
 fn the_guide_shows_the_example_compiled_here() {
     let source = include_str!("orchestrator.rs");

@@ -138,6 +138,7 @@ async fn hot_reads_and_the_journey_take_few_statements() {
                     category: category.to_owned(),
                     key: key.to_owned(),
                     value: value.to_owned(),
+                    source: None,
                 },
             )
             .await

@@ -98,6 +98,74 @@ impl FromRequest for AuthUser {
     }
 }
 
+/// Leave to read `/metrics`: with `telemetry.metrics_token` configured, the request must
+/// carry it as a bearer token (compared in constant time); without one, everyone may read.
+#[derive(Debug, Clone, Copy)]
+pub struct MetricsAccess;
+
+impl FromRequest for MetricsAccess {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let config = request.app_data::<web::Data<ApiConfig>>();
+        let allowed = match config.and_then(|config| config.metrics_token.as_deref()) {
+            None => true,
+            Some(expected) => {
+                let presented = request
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(bearer_token)
+                    .unwrap_or_default();
+                constant_time_eq(presented.as_bytes(), expected.as_bytes())
+            }
+        };
+        std::future::ready(if allowed {
+            Ok(Self)
+        } else {
+            Err(ApiError::new(
+                Code::Unauthenticated,
+                "the metrics need the configured bearer token",
+            ))
+        })
+    }
+}
+
+/// Compares without stopping at the first difference, so timing tells nothing of the token.
+fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
+    left.len() == right.len()
+        && left
+            .iter()
+            .zip(right)
+            .fold(0_u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
+}
+
+/// A JSON body that may be left out entirely: no body (no `Content-Length`, or `0`) gives
+/// `None`; a body that is there is read like [`web::Json`] — a malformed one is a 400, a wrong
+/// content type a 415, an oversized one a 413 — and is never silently replaced by `None`.
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = request.headers();
+        let empty = match headers.get(header::CONTENT_LENGTH) {
+            Some(length) => length.as_bytes() == b"0",
+            None => !headers.contains_key(header::TRANSFER_ENCODING),
+        };
+        if empty {
+            return Box::pin(std::future::ready(Ok(Self(None))));
+        }
+        let body = web::Json::<T>::from_request(request, payload);
+        Box::pin(async move { Ok(Self(Some(body.await?.into_inner()))) })
+    }
+}
+
 /// `Bearer <token>` (scheme case-insensitive) → the token.
 pub(crate) fn bearer_token(value: &str) -> Option<String> {
     let (scheme, token) = value.trim().split_once(' ')?;
@@ -167,6 +235,14 @@ pub fn client_ip(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_equal_only_byte_for_byte() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
 
     #[test]
     fn bearer_tokens_are_parsed_strictly() {

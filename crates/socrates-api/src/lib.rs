@@ -53,6 +53,8 @@ pub fn build_app(
         .app_data(web::Data::new(config))
         .configure(routes::health::configure)
         .configure(routes::metrics::configure)
+        // The README points people at /docs; the Swagger UI itself lives under /docs/.
+        .service(web::resource("/docs").route(web::get().to(redirect_to_docs)))
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
                 .url("/openapi.json", openapi::openapi()),
@@ -138,6 +140,12 @@ fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _request| {
         ApiError::new(Code::InvalidQuery, format!("invalid query string: {error}")).into()
     })
+}
+
+async fn redirect_to_docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
 }
 
 async fn route_not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -1,7 +1,13 @@
 //! The OpenAPI 3.1 description, generated from the handlers and DTOs, served at
 //! `/openapi.json` with a Swagger UI at `/docs` whose assets are embedded in the binary.
 
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes;
@@ -54,7 +60,7 @@ use crate::routes;
         routes::health::get_readiness,
         routes::metrics::get_metrics,
     ),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &UniformResponses),
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "projects", description = "Projects, their status and lifecycle phase"),
@@ -84,6 +90,129 @@ impl Modify for BearerScheme {
             ),
         );
     }
+}
+
+/// Adds the answers every route of a kind can give, because the extractors and middleware
+/// give them to every such route, not because its handler does: 401 and 429 for every route
+/// behind a token (the `AuthUser` extractor), 403 for every write of an account's data (the
+/// orchestrator's account check), 400 for a malformed path or query (the path and query
+/// configuration), 400, 413 and 415 for every route that reads a body (the JSON
+/// configuration), 503 when a database is gone and 500 for the rest. A status a route already
+/// documents keeps its own description.
+struct UniformResponses;
+
+impl Modify for UniformResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in &mut openapi.paths.paths {
+            for (method, operation) in [
+                ("get", item.get.as_mut()),
+                ("post", item.post.as_mut()),
+                ("put", item.put.as_mut()),
+                ("patch", item.patch.as_mut()),
+                ("delete", item.delete.as_mut()),
+            ] {
+                if let Some(operation) = operation {
+                    add_uniform_responses(path, method, operation);
+                }
+            }
+        }
+    }
+}
+
+fn add_uniform_responses(path: &str, method: &str, operation: &mut Operation) {
+    let secured = operation
+        .security
+        .as_ref()
+        .is_some_and(|requirements| !requirements.is_empty());
+    let has_parameter = |location: ParameterIn| {
+        operation.parameters.iter().flatten().any(|parameter| {
+            matches!(parameter, RefOr::T(parameter) if parameter.parameter_in == location)
+        })
+    };
+    let in_path = has_parameter(ParameterIn::Path);
+    let in_query = has_parameter(ParameterIn::Query);
+    let has_body = operation.request_body.is_some();
+    let api = path.starts_with("/api/v1/");
+    let writes_data = secured && api && method != "get" && !path.starts_with("/api/v1/auth/");
+    let mut add = |status: &str, description: &str| {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| error_response(status, description));
+    };
+    if in_path {
+        add("400", "A malformed id in the path (`INVALID_PATH`)");
+    }
+    if in_query {
+        add(
+            "400",
+            "A malformed or unknown query value (`INVALID_QUERY`)",
+        );
+    }
+    if has_body {
+        add(
+            "400",
+            "Malformed JSON, or a body that does not match the schema (`INVALID_JSON`)",
+        );
+        add(
+            "413",
+            "The body is larger than the configured limit (`PAYLOAD_TOO_LARGE`)",
+        );
+        add(
+            "415",
+            "The body is not `application/json` (`UNSUPPORTED_MEDIA_TYPE`)",
+        );
+    }
+    if secured {
+        add(
+            "401",
+            "No, a malformed or an expired access token (`UNAUTHENTICATED`, `TOKEN_INVALID`, \
+             `TOKEN_EXPIRED`), or the token of an account deleted since",
+        );
+        add(
+            "429",
+            "Over the per-user quota of requests (`RATE_LIMITED`); `Retry-After` gives the \
+             seconds to wait",
+        );
+    }
+    if writes_data {
+        add(
+            "403",
+            "The account was suspended or deactivated after the token was issued \
+             (`ACCOUNT_INACTIVE`)",
+        );
+    }
+    if api {
+        add(
+            "503",
+            "A database does not answer (`DATABASE_UNAVAILABLE`); retry later",
+        );
+    }
+    add(
+        "500",
+        "An unexpected failure (`INTERNAL_ERROR`); the cause is logged with the request id",
+    );
+}
+
+/// A response with the error envelope; 429 also names `Retry-After`.
+fn error_response(status: &str, description: &str) -> RefOr<Response> {
+    let mut response = ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ErrorBody")))
+            .build(),
+    );
+    if status == "429" {
+        response = response.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                .description(Some("Seconds to wait before the next attempt"))
+                .build(),
+        );
+    }
+    RefOr::T(response.build())
 }
 
 /// The description with the running version.
@@ -133,5 +262,114 @@ mod tests {
             document["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"
         );
+    }
+
+    /// Property names that always hold a closed set of values, and where they may be free
+    /// text: `category` as an *input* accepts aliases (`deployment`), checked by the agent.
+    const CLOSED_SETS: &[&str] = &[
+        "phase",
+        "previous_phase",
+        "mode",
+        "category",
+        "next_category",
+        "source",
+        "conflict_type",
+        "severity",
+        "resolution",
+        "action",
+        "role",
+        "kind",
+        "provider",
+    ];
+
+    /// `status` is a closed set everywhere it appears.
+    const ALWAYS_CLOSED: &[&str] = &["status"];
+
+    /// Inputs that accept aliases beyond the enum (validated by the agent), and outputs that
+    /// are free text by nature.
+    const FREE_INPUTS: &[(&str, &str)] = &[
+        ("AddFactRequest", "category"),
+        ("FactQuery", "category"),
+        // The health check's `kind` names a backend (sqlite, postgres, redis, in_process,
+        // offline, claude, openai, ollama): it grows with the deployment, not a value set a
+        // client branches on.
+        ("ComponentHealthResponse", "kind"),
+        // What the extractor proposed and the service could not map: free text by nature.
+        ("RejectedItemResponse", "category"),
+    ];
+
+    fn is_enum(document: &serde_json::Value, schema: &serde_json::Value) -> bool {
+        if schema["enum"].is_array() {
+            return true;
+        }
+        if let Some(reference) = schema["$ref"].as_str() {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            return is_enum(document, &document["components"]["schemas"][name]);
+        }
+        if let Some(variants) = schema["oneOf"].as_array().or(schema["anyOf"].as_array()) {
+            return variants
+                .iter()
+                .all(|variant| variant["type"] == "null" || is_enum(document, variant));
+        }
+        if let Some(parts) = schema["allOf"].as_array() {
+            return parts.iter().any(|part| is_enum(document, part));
+        }
+        false
+    }
+
+    /// Every closed value set of the API is an `enum` in the document, so a generated client
+    /// gets a type for it.
+    #[test]
+    fn every_closed_value_set_is_an_enum() {
+        let document = serde_json::to_value(openapi()).unwrap();
+        let mut open = Vec::new();
+        for (name, schema) in document["components"]["schemas"].as_object().unwrap() {
+            for (property, value) in schema["properties"].as_object().into_iter().flatten() {
+                let closed = CLOSED_SETS.contains(&property.as_str())
+                    || ALWAYS_CLOSED.contains(&property.as_str());
+                let free = FREE_INPUTS.contains(&(name.as_str(), property.as_str()));
+                if closed && !free && !is_enum(&document, value) {
+                    open.push(format!("{name}.{property}"));
+                }
+            }
+        }
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                    let name = parameter["name"].as_str().unwrap();
+                    let free = name == "category";
+                    if (CLOSED_SETS.contains(&name) || ALWAYS_CLOSED.contains(&name))
+                        && !free
+                        && !is_enum(&document, &parameter["schema"])
+                    {
+                        open.push(format!("{method} {path} ?{name}"));
+                    }
+                }
+            }
+        }
+        assert!(
+            open.is_empty(),
+            "closed value sets documented as free text: {open:?}"
+        );
+    }
+
+    /// Health, readiness, liveness and the personal-data export are typed, not bare objects.
+    #[test]
+    fn no_response_is_a_bare_object() {
+        let document = serde_json::to_value(openapi()).unwrap();
+        let mut bare = Vec::new();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                for (status, response) in operation["responses"].as_object().unwrap() {
+                    for (_, content) in response["content"].as_object().into_iter().flatten() {
+                        let schema = &content["schema"];
+                        if schema["type"] == "object" && schema["properties"].is_null() {
+                            bare.push(format!("{method} {path} {status}"));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(bare.is_empty(), "untyped responses: {bare:?}");
     }
 }

@@ -7,13 +7,14 @@ use serde::Serialize;
 use socrates_agents::agents::views::{
     CategoryStatus, ConflictView, ContradictedFact, FactView, RejectedView,
 };
+use socrates_domain::{Category, ConflictSeverity, ConflictType, FactSource};
 use utoipa::ToSchema;
 
 /// Coverage of one category.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryStatusResponse {
     /// The category.
-    pub category: String,
+    pub category: Category,
     /// Its maturity weight.
     pub weight: u32,
     /// Current facts in it.
@@ -27,7 +28,7 @@ pub struct CategoryStatusResponse {
 impl From<CategoryStatus> for CategoryStatusResponse {
     fn from(status: CategoryStatus) -> Self {
         Self {
-            category: status.category.as_str().to_owned(),
+            category: status.category,
             weight: status.weight,
             facts: status.facts,
             confidence_sum: status.confidence_sum,
@@ -42,7 +43,7 @@ pub struct SavedFactResponse {
     /// The fact's id (this version).
     pub spec_id: String,
     /// Its category.
-    pub category: String,
+    pub category: Category,
     /// Its key.
     pub key: String,
     /// Its value.
@@ -50,7 +51,7 @@ pub struct SavedFactResponse {
     /// 0–1.
     pub confidence: f64,
     /// Where it came from (`socratic_question`, `direct_input`, …).
-    pub source: String,
+    pub source: FactSource,
     /// Its version.
     pub version: u32,
 }
@@ -59,11 +60,11 @@ impl From<FactView> for SavedFactResponse {
     fn from(view: FactView) -> Self {
         Self {
             spec_id: view.spec_id.to_string(),
-            category: view.category.as_str().to_owned(),
+            category: view.category,
             key: view.key,
             value: view.value,
             confidence: view.confidence,
-            source: view.source.as_str().to_owned(),
+            source: view.source,
             version: view.version,
         }
     }
@@ -77,9 +78,9 @@ pub struct RaisedConflictResponse {
     /// `technology`, `requirement`, `timeline` or `resource`.
     #[serde(rename = "type")]
     #[schema(rename = "type")]
-    pub conflict_type: String,
+    pub conflict_type: ConflictType,
     /// `low`, `medium`, `high` or `critical`.
-    pub severity: String,
+    pub severity: ConflictSeverity,
     /// The current fact it contradicts.
     pub old_spec: ContradictedFactResponse,
     /// The value held back until the conflict is resolved.
@@ -94,8 +95,8 @@ impl From<ConflictView> for RaisedConflictResponse {
     fn from(view: ConflictView) -> Self {
         Self {
             conflict_id: view.conflict_id.to_string(),
-            conflict_type: view.conflict_type.as_str().to_owned(),
-            severity: view.severity.as_str().to_owned(),
+            conflict_type: view.conflict_type,
+            severity: view.severity,
             old_spec: view.old_spec.into(),
             new_spec_value: view.new_spec_value,
             description: view.description,
@@ -137,7 +138,7 @@ pub struct ContradictedFactResponse {
     /// Its category; absent once the version is no longer current.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub category: Option<String>,
+    pub category: Option<Category>,
     /// Its key; absent once the version is no longer current.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -152,7 +153,7 @@ impl From<ContradictedFact> for ContradictedFactResponse {
     fn from(fact: ContradictedFact) -> Self {
         Self {
             spec_id: fact.spec_id.map(|id| id.to_string()),
-            category: fact.category.map(|category| category.as_str().to_owned()),
+            category: fact.category,
             key: fact.key,
             value: fact.value,
         }

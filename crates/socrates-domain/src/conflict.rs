@@ -35,8 +35,9 @@ string_enum! {
 string_enum! {
     /// Whether a conflict still needs the user's decision.
     pub enum ConflictStatus as "conflict status" {
-        /// Waiting for a resolution; the new value is held inside the conflict.
-        Open = "open",
+        /// Waiting for a resolution; the new value is held inside the conflict (`pending` is
+        /// accepted as input).
+        Open = "open" | "pending",
         /// Settled with a resolution.
         Resolved = "resolved",
         /// Dismissed without changing any fact.

@@ -23,8 +23,8 @@ pub struct Application {
     server: Server,
     databases: (AuthDb, SpecsDb),
     services: ServiceContainer,
-    /// The conversation-history pruning job, when retention is configured.
-    retention: Option<tokio::task::JoinHandle<()>>,
+    /// The retention job: spent credentials always, conversation history when configured.
+    retention: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -81,6 +81,7 @@ impl Application {
             "socrates is listening"
         );
         let retention = RetentionJob::new(
+            auth_db.clone(),
             specs_db.clone(),
             Arc::clone(services.clock()),
             retention_policy(settings),
@@ -109,9 +110,7 @@ impl Application {
     /// finish, then closes the database pools.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await.context("HTTP server failed")?;
-        if let Some(retention) = self.retention {
-            retention.abort();
-        }
+        self.retention.abort();
         tracing::info!("HTTP server stopped; writing queued LLM usage, closing database pools");
         self.services.usage().flush().await;
         let (auth_db, specs_db) = self.databases;

@@ -6,13 +6,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use socrates_agents::ServiceContainer;
+use socrates_agents::privacy::PersonalDataExport;
 use socrates_auth::User;
 use socrates_auth::{AuthError, TokenPair};
-use socrates_domain::{Code, PasswordRule};
+use socrates_domain::{Code, PasswordRule, UserRole, UserStatus};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
-use crate::extractors::{AuthUser, Client};
+use crate::extractors::{AuthUser, Client, OptionalJson};
 
 /// Registers the auth routes under the scope it is mounted on.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -131,10 +132,10 @@ pub struct UserResponse {
     pub email: String,
     /// Display name, if any.
     pub name: Option<String>,
-    /// `active`, `inactive` or `suspended`.
-    pub status: &'static str,
-    /// `user` or `admin`.
-    pub role: &'static str,
+    /// Whether the account may log in.
+    pub status: UserStatus,
+    /// What the account may do.
+    pub role: UserRole,
     /// Whether the address was confirmed.
     pub is_verified: bool,
     /// The last login.
@@ -149,8 +150,8 @@ impl From<&User> for UserResponse {
             user_id: user.id.to_string(),
             email: user.email.clone(),
             name: user.name.clone(),
-            status: user.status.as_str(),
-            role: user.role.as_str(),
+            status: user.status,
+            role: user.role,
             is_verified: user.is_verified,
             last_login_at: user.last_login_at,
             created_at: user.created_at,
@@ -293,7 +294,8 @@ pub(crate) async fn refresh(
         .json(TokenResponse::from(pair)))
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = LogoutRequest,
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    request_body(content = Option<LogoutRequest>, description = "`refresh_token` to end one login, `all: true` to end every login"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Tokens revoked", body = LogoutResponse),
@@ -303,9 +305,9 @@ pub(crate) async fn logout(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     client: Client,
-    body: Option<web::Json<LogoutRequest>>,
+    OptionalJson(body): OptionalJson<LogoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body = body.unwrap_or_default();
     let revoked = services
         .auth()
         .logout(
@@ -335,12 +337,42 @@ pub(crate) async fn me(
     Ok(HttpResponse::Ok().json(UserResponse::from(&account)))
 }
 
+/// Everything one account owns in both databases, table by table.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonalDataExportResponse {
+    /// The layout version; it changes when a table's rows change shape.
+    pub format_version: u32,
+    /// When the export was taken.
+    pub exported_at: DateTime<Utc>,
+    /// Whose data it is.
+    pub user_id: String,
+    /// Rows of `socrates_auth` by table (`users`, `audit_logs`, …); password and token hashes
+    /// and encrypted keys are never included.
+    #[schema(value_type = BTreeMap<String, Vec<Object>>)]
+    pub socrates_auth: socrates_agents::privacy::ExportTables,
+    /// Rows of `socrates_specs` by table (`projects`, `specifications`, …).
+    #[schema(value_type = BTreeMap<String, Vec<Object>>)]
+    pub socrates_specs: socrates_agents::privacy::ExportTables,
+}
+
+impl From<PersonalDataExport> for PersonalDataExportResponse {
+    fn from(export: PersonalDataExport) -> Self {
+        Self {
+            format_version: export.format_version,
+            exported_at: export.exported_at,
+            user_id: export.user_id.to_string(),
+            socrates_auth: export.socrates_auth,
+            socrates_specs: export.socrates_specs,
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/auth/me/export", tag = "auth",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Everything the account owns in both databases, table by table \
             (`format_version`, `exported_at`, `user_id`, `socrates_auth`, `socrates_specs`); password \
-            and token hashes and encrypted keys are left out", body = Object,
+            and token hashes and encrypted keys are left out", body = PersonalDataExportResponse,
             headers(("Content-Disposition" = String, description = "attachment; filename=socrates-export-<user id>.json"))),
         (status = 401, description = "Missing, invalid or expired access token", body = crate::error::ErrorBody),
         (status = 429, description = "Over the per-user quota (`RATE_LIMITED`, `Retry-After`)", body = crate::error::ErrorBody),
@@ -356,7 +388,7 @@ pub(crate) async fn export_me(
             actix_web::http::header::CONTENT_DISPOSITION,
             format!("attachment; filename=socrates-export-{}.json", user.user_id),
         ))
-        .json(export))
+        .json(PersonalDataExportResponse::from(export)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/auth/me", tag = "auth", request_body = DeleteAccountRequest,

@@ -16,6 +16,9 @@ use socrates_agents::agents::conflicts::{
     ConflictDetail, ConflictList, ConflictOptions, GetConflictOptions, HeldBackFact, ListConflicts,
     ResolutionOption, ResolveConflict, Resolved,
 };
+use socrates_domain::{
+    Category, ConflictResolution, ConflictSeverity, ConflictStatus, ConflictType,
+};
 use socrates_domain::{ConflictId, ProjectId};
 use utoipa::{IntoParams, ToSchema};
 
@@ -35,8 +38,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ConflictQuery {
-    /// `open` (or `pending`), `resolved` or `ignored`.
-    pub status: Option<String>,
+    /// Only conflicts in this status (`pending` is accepted for `open`); all when absent.
+    pub status: Option<ConflictStatus>,
     /// Page size, 1–100 (default 50).
     pub limit: Option<u64>,
     /// Rows to skip.
@@ -47,8 +50,8 @@ pub struct ConflictQuery {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveRequest {
-    /// `keep_old`, `replace` or `merge`.
-    pub resolution: String,
+    /// How to settle it: `merge` needs `merged_value`.
+    pub resolution: ConflictResolution,
     /// The merged value; required for `merge`.
     #[serde(default)]
     pub merged_value: Option<String>,
@@ -61,7 +64,7 @@ pub struct ResolveRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HeldBackFactResponse {
     /// Its category.
-    pub category: String,
+    pub category: Category,
     /// Its key.
     pub key: String,
     /// Its value.
@@ -73,7 +76,7 @@ pub struct HeldBackFactResponse {
 impl From<HeldBackFact> for HeldBackFactResponse {
     fn from(fact: HeldBackFact) -> Self {
         Self {
-            category: fact.category.as_str().to_owned(),
+            category: fact.category,
             key: fact.key,
             value: fact.value,
             confidence: fact.confidence,
@@ -91,11 +94,11 @@ pub struct ConflictDetailResponse {
     /// `technology`, `requirement`, `timeline` or `resource`.
     #[serde(rename = "type")]
     #[schema(rename = "type")]
-    pub conflict_type: String,
+    pub conflict_type: ConflictType,
     /// `low`, `medium`, `high` or `critical`.
-    pub severity: String,
+    pub severity: ConflictSeverity,
     /// `open`, `resolved` or `ignored`.
-    pub status: String,
+    pub status: ConflictStatus,
     /// The current fact it contradicts.
     pub old_spec: ContradictedFactResponse,
     /// The held-back value.
@@ -109,7 +112,7 @@ pub struct ConflictDetailResponse {
     /// When it was found.
     pub detected_at: DateTime<Utc>,
     /// `keep_old`, `replace` or `merge`, once resolved.
-    pub resolution: Option<String>,
+    pub resolution: Option<ConflictResolution>,
     /// When it was resolved.
     pub resolved_at: Option<DateTime<Utc>>,
     /// The fact version the resolution wrote (`replace`, `merge`).
@@ -121,18 +124,16 @@ impl From<ConflictDetail> for ConflictDetailResponse {
         Self {
             conflict_id: detail.conflict_id.to_string(),
             project_id: detail.project_id.to_string(),
-            conflict_type: detail.conflict_type.as_str().to_owned(),
-            severity: detail.severity.as_str().to_owned(),
-            status: detail.status.as_str().to_owned(),
+            conflict_type: detail.conflict_type,
+            severity: detail.severity,
+            status: detail.status,
             old_spec: detail.old_spec.into(),
             new_spec_value: detail.new_spec_value,
             new_spec: detail.new_spec.into(),
             description: detail.description,
             detected_by: detail.detected_by,
             detected_at: detail.detected_at,
-            resolution: detail
-                .resolution
-                .map(|resolution| resolution.as_str().to_owned()),
+            resolution: detail.resolution,
             resolved_at: detail.resolved_at,
             resulting_spec_id: detail.resulting_spec_id.map(|id| id.to_string()),
         }
@@ -161,7 +162,7 @@ impl From<ConflictList> for ConflictListResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ResolutionOptionResponse {
     /// The `resolution` to send: `keep_old`, `replace` or `merge`.
-    pub action: String,
+    pub action: ConflictResolution,
     /// What it does with this conflict's values.
     pub description: String,
     /// What it changes.
@@ -171,7 +172,7 @@ pub struct ResolutionOptionResponse {
 impl From<ResolutionOption> for ResolutionOptionResponse {
     fn from(option: ResolutionOption) -> Self {
         Self {
-            action: option.action.as_str().to_owned(),
+            action: option.action,
             description: option.description,
             impact: option.impact,
         }
@@ -184,7 +185,7 @@ pub struct ConflictOptionsResponse {
     /// The conflict's id.
     pub conflict_id: String,
     /// `open`, `resolved` or `ignored`.
-    pub status: String,
+    pub status: ConflictStatus,
     /// `keep_old`, `replace` and `merge`, in that order.
     pub options: Vec<ResolutionOptionResponse>,
 }
@@ -193,7 +194,7 @@ impl From<ConflictOptions> for ConflictOptionsResponse {
     fn from(options: ConflictOptions) -> Self {
         Self {
             conflict_id: options.conflict_id.to_string(),
-            status: options.status.as_str().to_owned(),
+            status: options.status,
             options: options.options.into_iter().map(Into::into).collect(),
         }
     }
@@ -205,9 +206,9 @@ pub struct ResolvedConflictResponse {
     /// The conflict's id.
     pub conflict_id: String,
     /// Always `resolved`.
-    pub status: String,
+    pub status: ConflictStatus,
     /// `keep_old`, `replace` or `merge`.
-    pub resolution: String,
+    pub resolution: ConflictResolution,
     /// When.
     pub resolved_at: DateTime<Utc>,
     /// The fact version written (`replace`, `merge`); `null` for `keep_old`.
@@ -220,8 +221,8 @@ impl From<Resolved> for ResolvedConflictResponse {
     fn from(resolved: Resolved) -> Self {
         Self {
             conflict_id: resolved.conflict_id.to_string(),
-            status: resolved.status.as_str().to_owned(),
-            resolution: resolved.resolution.as_str().to_owned(),
+            status: resolved.status,
+            resolution: resolved.resolution,
             resolved_at: resolved.resolved_at,
             resulting_spec_id: resolved.resulting_spec_id.map(|id| id.to_string()),
             maturity_score: resolved.maturity_score,

@@ -11,6 +11,10 @@ use socrates_agents::agents::export::{
     ExportedPendingFact, ExportedProject, JsonExport,
 };
 use socrates_domain::ProjectId;
+use socrates_domain::{
+    Category, ConflictResolution, ConflictSeverity, ConflictStatus, ConflictType, FactSource,
+    ProjectPhase, ProjectStatus,
+};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -27,9 +31,9 @@ pub struct ExportedProjectResponse {
     /// What it is about.
     pub description: Option<String>,
     /// `discovery`, `analysis`, `design` or `implementation`.
-    pub phase: String,
+    pub phase: ProjectPhase,
     /// `active`, `archived` or `completed`.
-    pub status: String,
+    pub status: ProjectStatus,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -42,8 +46,8 @@ impl From<ExportedProject> for ExportedProjectResponse {
             project_id: project.project_id.to_string(),
             name: project.name,
             description: project.description,
-            phase: project.phase.as_str().to_owned(),
-            status: project.status.as_str().to_owned(),
+            phase: project.phase,
+            status: project.status,
             created_at: project.created_at,
             updated_at: project.updated_at,
         }
@@ -76,7 +80,7 @@ pub struct ExportedFactResponse {
     /// The id of its first version.
     pub lineage_id: String,
     /// Its category.
-    pub category: String,
+    pub category: Category,
     /// Its key.
     pub key: String,
     /// Its value.
@@ -84,7 +88,7 @@ pub struct ExportedFactResponse {
     /// 0–1.
     pub confidence: f64,
     /// Where it came from (`socratic_question`, `direct_input`, …).
-    pub source: String,
+    pub source: FactSource,
     /// The question, message or conflict it came from.
     pub source_id: Option<String>,
     /// Why the extractor believes it.
@@ -100,11 +104,11 @@ impl From<ExportedFact> for ExportedFactResponse {
         Self {
             spec_id: fact.spec_id.to_string(),
             lineage_id: fact.lineage_id.to_string(),
-            category: fact.category.as_str().to_owned(),
+            category: fact.category,
             key: fact.key,
             value: fact.value,
             confidence: fact.confidence,
-            source: fact.source.as_str().to_owned(),
+            source: fact.source,
             source_id: fact.source_id.map(|id| id.to_string()),
             reasoning: fact.reasoning,
             version: fact.version,
@@ -117,7 +121,7 @@ impl From<ExportedFact> for ExportedFactResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportedPendingFactResponse {
     /// Its category.
-    pub category: String,
+    pub category: Category,
     /// Its key.
     pub key: String,
     /// Its value.
@@ -125,17 +129,17 @@ pub struct ExportedPendingFactResponse {
     /// 0–1.
     pub confidence: f64,
     /// Where it came from (`socratic_question`, `direct_input`, …).
-    pub source: String,
+    pub source: FactSource,
 }
 
 impl From<ExportedPendingFact> for ExportedPendingFactResponse {
     fn from(fact: ExportedPendingFact) -> Self {
         Self {
-            category: fact.category.as_str().to_owned(),
+            category: fact.category,
             key: fact.key,
             value: fact.value,
             confidence: fact.confidence,
-            source: fact.source.as_str().to_owned(),
+            source: fact.source,
         }
     }
 }
@@ -148,11 +152,11 @@ pub struct ExportedConflictResponse {
     /// `technology`, `requirement`, `timeline` or `resource`.
     #[serde(rename = "type")]
     #[schema(rename = "type")]
-    pub conflict_type: String,
+    pub conflict_type: ConflictType,
     /// `low`, `medium`, `high` or `critical`.
-    pub severity: String,
+    pub severity: ConflictSeverity,
     /// `open`, `resolved` or `ignored`.
-    pub status: String,
+    pub status: ConflictStatus,
     /// The fact version it contradicts.
     pub old_spec_id: Option<String>,
     /// The fact it holds back.
@@ -164,7 +168,7 @@ pub struct ExportedConflictResponse {
     /// When it was found.
     pub detected_at: DateTime<Utc>,
     /// `keep_old`, `replace` or `merge`, once resolved.
-    pub resolution: Option<String>,
+    pub resolution: Option<ConflictResolution>,
     /// The merged value of a `merge`.
     pub merged_value: Option<String>,
     /// The notes given with the resolution.
@@ -179,17 +183,15 @@ impl From<ExportedConflict> for ExportedConflictResponse {
     fn from(conflict: ExportedConflict) -> Self {
         Self {
             conflict_id: conflict.conflict_id.to_string(),
-            conflict_type: conflict.conflict_type.as_str().to_owned(),
-            severity: conflict.severity.as_str().to_owned(),
-            status: conflict.status.as_str().to_owned(),
+            conflict_type: conflict.conflict_type,
+            severity: conflict.severity,
+            status: conflict.status,
             old_spec_id: conflict.old_spec_id.map(|id| id.to_string()),
             pending: conflict.pending.into(),
             description: conflict.description,
             detected_by: conflict.detected_by,
             detected_at: conflict.detected_at,
-            resolution: conflict
-                .resolution
-                .map(|resolution| resolution.as_str().to_owned()),
+            resolution: conflict.resolution,
             merged_value: conflict.merged_value,
             notes: conflict.notes,
             resolved_at: conflict.resolved_at,

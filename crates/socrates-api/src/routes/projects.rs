@@ -19,7 +19,8 @@ use socrates_agents::agents::project_manager::{
     AdvancePhase, ArchiveProject, CreateProject, GetProject, GetProjectStatus, ListProjects,
     PhaseAdvanced, ProjectList, ProjectStatusReport, ProjectView, UpdateProject,
 };
-use socrates_domain::{ProjectId, ProjectPhase, ProjectStatus};
+use socrates_domain::ProjectId;
+use socrates_domain::{Category, ProjectPhase, ProjectStatus};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
@@ -91,11 +92,9 @@ fn present<'de, D: serde::Deserializer<'de>>(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// `active`, `archived` or `completed` (default: all but archived).
-    #[param(value_type = Option<String>)]
+    /// Only this status (default: all but archived).
     pub status: Option<ProjectStatus>,
-    /// `discovery`, `analysis`, `design` or `implementation`.
-    #[param(value_type = Option<String>)]
+    /// Only this phase.
     pub phase: Option<ProjectPhase>,
     /// Page size, 1–100 (default 50).
     pub limit: Option<u64>,
@@ -113,9 +112,9 @@ pub struct ProjectResponse {
     /// What it is about.
     pub description: Option<String>,
     /// `discovery`, `analysis`, `design` or `implementation`.
-    pub phase: String,
+    pub phase: ProjectPhase,
     /// `active`, `archived` or `completed`.
-    pub status: String,
+    pub status: ProjectStatus,
     /// Overall maturity, 0–100.
     pub maturity_score: f64,
     /// Creation time.
@@ -130,8 +129,8 @@ impl From<ProjectView> for ProjectResponse {
             project_id: view.project_id.to_string(),
             name: view.name,
             description: view.description,
-            phase: view.phase.as_str().to_owned(),
-            status: view.status.as_str().to_owned(),
+            phase: view.phase,
+            status: view.status,
             maturity_score: view.maturity_score,
             created_at: view.created_at,
             updated_at: view.updated_at,
@@ -178,7 +177,7 @@ pub struct ProjectStatusResponse {
     /// The project.
     pub project_id: String,
     /// Lifecycle phase.
-    pub phase: String,
+    pub phase: ProjectPhase,
     /// Overall maturity, 0–100, from the current facts.
     pub maturity_score: f64,
     /// Coverage per category in percent (all ten categories).
@@ -190,7 +189,7 @@ pub struct ProjectStatusResponse {
     /// Conflicts awaiting a resolution.
     pub unresolved_conflicts: u64,
     /// The category the next question will be about.
-    pub next_category: String,
+    pub next_category: Category,
     /// Whether the next phase may be entered now.
     pub can_advance: bool,
     /// Why not, when it may not (`maturity_below_threshold`, `missing_categories`,
@@ -202,7 +201,7 @@ impl From<ProjectStatusReport> for ProjectStatusResponse {
     fn from(report: ProjectStatusReport) -> Self {
         Self {
             project_id: report.project_id.to_string(),
-            phase: report.phase.as_str().to_owned(),
+            phase: report.phase,
             maturity_score: report.maturity_score,
             coverage_breakdown: report
                 .coverage_breakdown
@@ -212,7 +211,7 @@ impl From<ProjectStatusReport> for ProjectStatusResponse {
             categories: report.categories.into_iter().map(Into::into).collect(),
             specifications_count: report.specifications_count,
             unresolved_conflicts: report.unresolved_conflicts,
-            next_category: report.next_category.as_str().to_owned(),
+            next_category: report.next_category,
             can_advance: report.can_advance,
             advance_blockers: report.advance_blockers,
         }
@@ -225,9 +224,9 @@ pub struct PhaseAdvancedResponse {
     /// The project.
     pub project_id: String,
     /// The phase it left.
-    pub previous_phase: String,
+    pub previous_phase: ProjectPhase,
     /// The phase it is in now.
-    pub phase: String,
+    pub phase: ProjectPhase,
     /// Maturity at the advance.
     pub maturity_score: f64,
 }
@@ -236,8 +235,8 @@ impl From<PhaseAdvanced> for PhaseAdvancedResponse {
     fn from(advanced: PhaseAdvanced) -> Self {
         Self {
             project_id: advanced.project_id.to_string(),
-            previous_phase: advanced.previous_phase.as_str().to_owned(),
-            phase: advanced.phase.as_str().to_owned(),
+            previous_phase: advanced.previous_phase,
+            phase: advanced.phase,
             maturity_score: advanced.maturity_score,
         }
     }

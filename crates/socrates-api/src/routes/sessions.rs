@@ -10,11 +10,12 @@ use socrates_agents::agents::socratic::{
     AnswerQuestion, AnswerResult, EndSession, GetSession, GetSessionHistory, History, HistoryEntry,
     NextQuestion, QuestionView, SessionView, StartSession,
 };
+use socrates_domain::{Category, ConversationRole, MessageKind, SessionMode, SessionStatus};
 use socrates_domain::{ProjectId, QuestionId, SessionId};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
-use crate::extractors::AuthUser;
+use crate::extractors::{AuthUser, OptionalJson};
 use crate::views::{RaisedConflictResponse, RejectedItemResponse, SavedFactResponse};
 
 /// Registers the session routes under `/sessions`.
@@ -34,18 +35,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
 pub struct CreateSessionRequest {
     /// The project.
     pub project_id: String,
-    /// `socratic` (default) or `direct_chat` (`direct`, `chat` accepted).
+    /// `socratic` when absent; `direct` and `chat` are accepted for `direct_chat`.
     #[serde(default)]
-    pub mode: Option<String>,
+    pub mode: Option<SessionMode>,
 }
 
 /// The mode of a session opened under a project.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectSessionRequest {
-    /// `socratic` (default) or `direct_chat`.
+    /// `socratic` when absent; `direct` and `chat` are accepted for `direct_chat`.
     #[serde(default)]
-    pub mode: Option<String>,
+    pub mode: Option<SessionMode>,
 }
 
 /// An answer to a question of the session.
@@ -66,9 +67,9 @@ pub struct SessionResponse {
     /// Its project.
     pub project_id: String,
     /// `socratic` or `direct_chat`.
-    pub mode: String,
+    pub mode: SessionMode,
     /// `active` or `ended`.
-    pub status: String,
+    pub status: SessionStatus,
     /// When it was opened.
     pub started_at: DateTime<Utc>,
     /// When it was ended.
@@ -82,8 +83,8 @@ impl From<SessionView> for SessionResponse {
         Self {
             session_id: view.session_id.to_string(),
             project_id: view.project_id.to_string(),
-            mode: view.mode.as_str().to_owned(),
-            status: view.status.as_str().to_owned(),
+            mode: view.mode,
+            status: view.status,
             started_at: view.started_at,
             ended_at: view.ended_at,
             last_activity: view.last_activity,
@@ -99,7 +100,7 @@ pub struct QuestionResponse {
     /// The question.
     pub text: String,
     /// Its category.
-    pub category: String,
+    pub category: Category,
     /// Why it matters.
     pub context: Option<String>,
     /// The team role that asks it.
@@ -115,7 +116,7 @@ impl From<QuestionView> for QuestionResponse {
         Self {
             question_id: view.question_id.to_string(),
             text: view.text,
-            category: view.category.as_str().to_owned(),
+            category: view.category,
             context: view.context,
             persona: view.persona,
             quality_score: view.quality_score,
@@ -168,9 +169,9 @@ impl From<AnswerResult> for AnswerResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryEntryResponse {
     /// `user`, `assistant` or `system`.
-    pub role: String,
+    pub role: ConversationRole,
     /// `question`, `answer`, `message`, …
-    pub kind: String,
+    pub kind: MessageKind,
     /// The text.
     pub content: String,
     /// The question it asks or answers.
@@ -182,8 +183,8 @@ pub struct HistoryEntryResponse {
 impl From<HistoryEntry> for HistoryEntryResponse {
     fn from(entry: HistoryEntry) -> Self {
         Self {
-            role: entry.role.as_str().to_owned(),
-            kind: entry.kind.as_str().to_owned(),
+            role: entry.role,
+            kind: entry.kind,
             content: entry.content,
             question_id: entry.question_id.map(|id| id.to_string()),
             created_at: entry.created_at,
@@ -243,7 +244,8 @@ pub(crate) async fn create_session(
     Ok(HttpResponse::Created().json(SessionResponse::from(session)))
 }
 
-#[utoipa::path(post, path = "/api/v1/projects/{project_id}/sessions", tag = "sessions", request_body = ProjectSessionRequest,
+#[utoipa::path(post, path = "/api/v1/projects/{project_id}/sessions", tag = "sessions",
+    request_body(content = Option<ProjectSessionRequest>, description = "Optional: without a body the session is `socratic`"),
     params(("project_id" = String, Path, description = "The project's id")),
     security(("bearer" = [])),
     responses(
@@ -254,9 +256,9 @@ pub(crate) async fn create_project_session(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     path: web::Path<ProjectId>,
-    body: Option<web::Json<ProjectSessionRequest>>,
+    OptionalJson(body): OptionalJson<ProjectSessionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body = body.unwrap_or_default();
     let request = StartSession {
         project_id: path.into_inner(),
         mode: body.mode,

@@ -18,6 +18,7 @@ use socrates_agents::agents::facts::{
     FactUpdated, FactVersion, GetFactHistory, ListFacts, UpdateFact,
 };
 
+use socrates_domain::{Category, FactSource};
 use socrates_domain::{FactDraft, ProjectId, SpecificationId};
 use utoipa::{IntoParams, ToSchema};
 
@@ -63,9 +64,10 @@ pub struct AddFactRequest {
     pub key: String,
     /// The value.
     pub value: String,
-    /// Always `direct_input` for a fact entered by hand (accepted for compatibility).
+    /// Always `direct_input` for a fact entered by hand (accepted for compatibility; any
+    /// other source is refused with `VALIDATION_ERROR`).
     #[serde(default)]
-    pub source: Option<String>,
+    pub source: Option<FactSource>,
 }
 
 /// A fact's new value.
@@ -199,7 +201,7 @@ pub struct FactVersionResponse {
     /// 0–1.
     pub confidence: f64,
     /// Where it came from (`socratic_question`, `direct_input`, …).
-    pub source: String,
+    pub source: FactSource,
     /// Whether it is the fact's current version.
     pub is_current: bool,
     /// When it was written.
@@ -217,7 +219,7 @@ impl From<FactVersion> for FactVersionResponse {
             version: version.version,
             value: version.value,
             confidence: version.confidence,
-            source: version.source.as_str().to_owned(),
+            source: version.source,
             is_current: version.is_current,
             created_at: version.created_at,
             superseded_at: version.superseded_at,
@@ -248,7 +250,7 @@ impl From<FactHistory> for FactHistoryResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExtractedFactResponse {
     /// Its category.
-    pub category: String,
+    pub category: Category,
     /// Its key.
     pub key: String,
     /// Its value.
@@ -262,7 +264,7 @@ pub struct ExtractedFactResponse {
 impl From<FactDraft> for ExtractedFactResponse {
     fn from(draft: FactDraft) -> Self {
         Self {
-            category: draft.category.as_str().to_owned(),
+            category: draft.category,
             key: draft.key,
             value: draft.value,
             confidence: draft.confidence,
@@ -336,18 +338,12 @@ pub(crate) async fn add_fact(
     body: web::Json<AddFactRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    if body.source.as_deref().is_some_and(|s| s != "direct_input") {
-        return Err(ApiError::new(
-            socrates_domain::Code::ValidationError,
-            "a fact entered by hand has the source `direct_input`",
-        )
-        .with_details(serde_json::json!({"field": "source"})));
-    }
     let request = AddFact {
         project_id: project_id(&body.project_id)?,
         category: body.category,
         key: body.key,
         value: body.value,
+        source: body.source,
     };
     let result = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Created().json(FactAddedResponse::from(result)))

@@ -6,61 +6,13 @@
 use reqwest::Method;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
-use socrates_domain::{UserId, UserStatus};
+use socrates_domain::UserStatus;
 use socrates_persistence::Conn;
 use socrates_persistence::repositories::users;
 
-use super::support::{PASSWORD, TestApp, expect_error, json_of, spawn_app, unique_email};
-
-/// Ids of everything the writing routes act on.
-struct Owned {
-    project: String,
-    session: String,
-    question: String,
-    fact: String,
-    conflict: String,
-}
-
-/// A project with a session, an asked question, a fact and an open conflict.
-async fn owned_things(app: &TestApp, token: &str) -> Owned {
-    let post = |path: String, body: Value| async move {
-        json_of(app.post_authed(&path, token, &body).await, 201).await
-    };
-    let project = post("/api/v1/projects".to_owned(), json!({"name": "Kept"})).await;
-    let project = project["project_id"].as_str().unwrap().to_owned();
-    let session = post(format!("/api/v1/projects/{project}/sessions"), json!({})).await;
-    let session = session["session_id"].as_str().unwrap().to_owned();
-    let fact = json!({"project_id": project, "category": "tech_stack", "key": "primary_database"});
-    let mut postgres = fact.clone();
-    postgres["value"] = json!("PostgreSQL");
-    let saved = post("/api/v1/specifications".to_owned(), postgres).await;
-    let mut mysql = fact;
-    mysql["value"] = json!("MySQL");
-    let held = post("/api/v1/specifications".to_owned(), mysql).await;
-    let question = json_of(
-        app.post_authed(
-            &format!("/api/v1/sessions/{session}/next-question"),
-            token,
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
-    Owned {
-        fact: saved["specification"]["spec_id"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-        conflict: held["conflicts"][0]["conflict_id"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-        question: question["question_id"].as_str().unwrap().to_owned(),
-        project,
-        session,
-    }
-}
+use super::support::{
+    Owned, PASSWORD, TestApp, expect_error, json_of, owned_things, sign_in, spawn_app,
+};
 
 /// Every route that writes, with a body it would accept from an active account.
 fn writing_routes(owned: &Owned) -> Vec<(Method, String, Option<Value>)> {
@@ -158,14 +110,6 @@ async fn visible_state(app: &TestApp, token: &str, owned: &Owned) -> Vec<Value> 
         state.push(body);
     }
     state
-}
-
-async fn sign_in(app: &TestApp) -> (String, UserId) {
-    let email = unique_email();
-    let registered = app.register(&email).await;
-    let tokens = app.login(&email, PASSWORD).await;
-    let user = UserId::from_uuid(registered["user_id"].as_str().unwrap().parse().unwrap());
-    (tokens["access_token"].as_str().unwrap().to_owned(), user)
 }
 
 #[tokio::test]

@@ -1,8 +1,13 @@
 //! The OpenAPI description and the embedded docs page.
 
-use serde_json::Value;
+use std::sync::Arc;
 
-use super::support::spawn_app;
+use serde_json::{Value, json};
+use socrates_infra::SystemClock;
+
+use super::support::{
+    Owned, expect_error, json_of, owned_things, sign_in, spawn_app, spawn_app_with,
+};
 
 #[tokio::test]
 async fn the_openapi_description_documents_every_auth_route_and_its_security() {
@@ -77,5 +82,203 @@ async fn the_docs_page_is_served_from_the_binary() {
         .await
         .unwrap();
     assert!(initializer.contains("/openapi.json"), "{initializer}");
+    app.stop().await;
+}
+
+/// Each documented operation with ids of things the caller owns in its path.
+fn operations(document: &Value, owned: &Owned) -> Vec<(String, String, Value)> {
+    let mut operations = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let concrete = path
+                .replace("{project_id}", &owned.project)
+                .replace("{session_id}", &owned.session)
+                .replace("{spec_id}", &owned.fact)
+                .replace("{conflict_id}", &owned.conflict);
+            assert!(!concrete.contains('{'), "unknown path parameter in {path}");
+            operations.push((method.clone(), concrete, operation.clone()));
+        }
+    }
+    operations
+}
+
+fn documented(operation: &Value, status: u16) -> bool {
+    operation["responses"][status.to_string()].is_object()
+}
+
+fn has_path_parameter(operation: &Value) -> bool {
+    operation["parameters"]
+        .as_array()
+        .is_some_and(|parameters| parameters.iter().any(|p| p["in"] == "path"))
+}
+
+/// The contract a generated client relies on: every status an operation really answers for a
+/// missing token, a malformed id, a body of the wrong type or size and a spent quota is in the
+/// document, with the error envelope.
+#[tokio::test]
+async fn every_operation_documents_the_statuses_it_answers() {
+    let app = spawn_app_with(
+        |settings| settings.http.json_limit_bytes = 4_096,
+        Arc::new(SystemClock),
+    )
+    .await;
+    let document: Value = json_of(app.get("/openapi.json").await, 200).await;
+    let (token, _) = sign_in(&app).await;
+    let owned = owned_things(&app, &token).await;
+    let mut checked = 0;
+    for (method, path, operation) in operations(&document, &owned) {
+        let method: reqwest::Method = method.to_uppercase().parse().unwrap();
+        let secured = operation["security"].is_array();
+        let with_body = operation["requestBody"].is_object();
+        if secured {
+            let response = app
+                .client
+                .request(method.clone(), app.url(&path))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 401, "{method} {path} without a token");
+            assert!(documented(&operation, 401), "{method} {path} lacks 401");
+            checked += 1;
+        }
+        if has_path_parameter(&operation) {
+            let malformed = path
+                .replace(&owned.project, "not-an-id")
+                .replace(&owned.session, "not-an-id")
+                .replace(&owned.fact, "not-an-id")
+                .replace(&owned.conflict, "not-an-id");
+            let response = app
+                .client
+                .request(method.clone(), app.url(&malformed))
+                .bearer_auth(&token)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 400, "{method} {malformed}");
+            assert!(documented(&operation, 400), "{method} {path} lacks 400");
+            checked += 1;
+        }
+        if with_body {
+            let wrong_type = app
+                .client
+                .request(method.clone(), app.url(&path))
+                .bearer_auth(&token)
+                .header("Content-Type", "text/plain")
+                .body("x")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(wrong_type.status(), 415, "{method} {path} with text/plain");
+            assert!(documented(&operation, 415), "{method} {path} lacks 415");
+            let oversized = app
+                .client
+                .request(method.clone(), app.url(&path))
+                .bearer_auth(&token)
+                .json(&json!({ "value": "x".repeat(5_000) }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(oversized.status(), 413, "{method} {path} with 5 kB");
+            assert!(documented(&operation, 413), "{method} {path} lacks 413");
+            checked += 2;
+        }
+        assert!(
+            operation["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .any(|status| status.starts_with('2')),
+            "{method} {path} documents no success"
+        );
+    }
+    assert!(checked > 60, "only {checked} checks ran");
+    app.stop().await;
+
+    // A spent quota: every operation behind a token answers 429 with `Retry-After`.
+    let app = spawn_app_with(
+        |settings| settings.rate_limit.requests_per_minute = 1,
+        Arc::new(SystemClock),
+    )
+    .await;
+    let (token, _) = sign_in(&app).await;
+    let spent = app.get_authed("/api/v1/auth/me", &token).await;
+    assert_eq!(spent.status(), 200);
+    let fake = Owned {
+        project: uuid::Uuid::new_v4().to_string(),
+        session: uuid::Uuid::new_v4().to_string(),
+        question: uuid::Uuid::new_v4().to_string(),
+        fact: uuid::Uuid::new_v4().to_string(),
+        conflict: uuid::Uuid::new_v4().to_string(),
+    };
+    for (method, path, operation) in operations(&document, &fake) {
+        if !operation["security"].is_array() {
+            continue;
+        }
+        let method: reqwest::Method = method.to_uppercase().parse().unwrap();
+        let response = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.headers().contains_key("retry-after"));
+        expect_error(response, 429, "RATE_LIMITED").await;
+        assert!(documented(&operation, 429), "{method} {path} lacks 429");
+        assert!(
+            operation["responses"]["429"]["headers"]["Retry-After"].is_object()
+                || operation["responses"]["429"]["description"]
+                    .as_str()
+                    .is_some_and(|text| text.contains("Retry-After")),
+            "{method} {path}: 429 without Retry-After"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn docs_redirects_to_the_swagger_ui_and_a_session_needs_no_body() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let docs = client.get(app.url("/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), 308);
+    assert_eq!(docs.headers()["location"], "/docs/");
+
+    let (token, _) = sign_in(&app).await;
+    let project = json_of(
+        app.post_authed("/api/v1/projects", &token, &json!({"name": "Bodiless"}))
+            .await,
+        201,
+    )
+    .await;
+    let path = format!(
+        "/api/v1/projects/{}/sessions",
+        project["project_id"].as_str().unwrap()
+    );
+    let bodiless = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(bodiless, 201).await["mode"], "socratic");
+    // A body that is there is read, never silently dropped: an unknown mode is refused.
+    let robot = app
+        .post_authed(&path, &token, &json!({"mode": "robot"}))
+        .await;
+    expect_error(robot, 400, "INVALID_JSON").await;
+    let chat = app
+        .post_authed(&path, &token, &json!({"mode": "chat"}))
+        .await;
+    assert_eq!(json_of(chat, 201).await["mode"], "direct_chat");
+
+    let document: Value = json_of(app.get("/openapi.json").await, 200).await;
+    let body = &document["paths"]["/api/v1/projects/{project_id}/sessions"]["post"]["requestBody"];
+    assert_ne!(body["required"], true, "{body}");
     app.stop().await;
 }

@@ -257,3 +257,49 @@ async fn facts_are_added_listed_versioned_deleted_and_kept_in_history() {
     let unchanged = json_of(app.get_authed(&list_path, &token).await, 200).await;
     assert_eq!(unchanged["total"], 1, "extraction saves nothing");
 }
+
+#[tokio::test]
+async fn a_fact_entered_by_hand_can_only_claim_the_direct_input_source() {
+    let app = spawn_app().await;
+    let token = app.signed_in_user().await;
+    let project = json_of(
+        app.post_authed("/api/v1/projects", &token, &json!({"name": "Sources"}))
+            .await,
+        201,
+    )
+    .await;
+    let fact = |source: &str| {
+        json!({"project_id": project["project_id"], "category": "goals", "key": "project_type",
+               "value": "web app", "source": source})
+    };
+    let claimed = app
+        .post_authed("/api/v1/specifications", &token, &fact("socratic_question"))
+        .await;
+    let refused = expect_error(claimed, 400, "VALIDATION_ERROR").await;
+    assert_eq!(refused["details"]["field"], "source");
+    let unknown = app
+        .post_authed("/api/v1/specifications", &token, &fact("telepathy"))
+        .await;
+    expect_error(unknown, 400, "INVALID_JSON").await;
+    let listed = json_of(
+        app.get_authed(
+            &format!(
+                "/api/v1/specifications/project/{}",
+                project["project_id"].as_str().unwrap()
+            ),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["total"], 0, "nothing was saved: {listed}");
+    let saved = json_of(
+        app.post_authed("/api/v1/specifications", &token, &fact("direct_input"))
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(saved["specification"]["source"], "direct_input");
+    app.stop().await;
+}

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 use serde_json::{Value, json};
+use socrates_domain::UserId;
 use socrates_infra::{Clock, ManualClock, SystemClock};
 use socrates_persistence::AuthDb;
 use socrates_persistence::testing::TestDatabaseUrls;
@@ -217,4 +218,63 @@ pub async fn expect_error(response: reqwest::Response, status: u16, code: &str) 
 /// A unique e-mail address per test.
 pub fn unique_email() -> String {
     format!("user-{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+/// Ids of everything the writing routes act on.
+pub struct Owned {
+    pub project: String,
+    pub session: String,
+    pub question: String,
+    pub fact: String,
+    pub conflict: String,
+}
+
+/// A project with a session, an asked question, a fact and an open conflict.
+pub async fn owned_things(app: &TestApp, token: &str) -> Owned {
+    let post = |path: String, body: Value| async move {
+        json_of(app.post_authed(&path, token, &body).await, 201).await
+    };
+    let project = post("/api/v1/projects".to_owned(), json!({"name": "Kept"})).await;
+    let project = project["project_id"].as_str().unwrap().to_owned();
+    let session = post(format!("/api/v1/projects/{project}/sessions"), json!({})).await;
+    let session = session["session_id"].as_str().unwrap().to_owned();
+    let fact = json!({"project_id": project, "category": "tech_stack", "key": "primary_database"});
+    let mut postgres = fact.clone();
+    postgres["value"] = json!("PostgreSQL");
+    let saved = post("/api/v1/specifications".to_owned(), postgres).await;
+    let mut mysql = fact;
+    mysql["value"] = json!("MySQL");
+    let held = post("/api/v1/specifications".to_owned(), mysql).await;
+    let question = json_of(
+        app.post_authed(
+            &format!("/api/v1/sessions/{session}/next-question"),
+            token,
+            &json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    Owned {
+        fact: saved["specification"]["spec_id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        conflict: held["conflicts"][0]["conflict_id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        question: question["question_id"].as_str().unwrap().to_owned(),
+        project,
+        session,
+    }
+}
+
+/// Registers and logs in a fresh account: its access token and id.
+pub async fn sign_in(app: &TestApp) -> (String, UserId) {
+    let email = unique_email();
+    let registered = app.register(&email).await;
+    let tokens = app.login(&email, PASSWORD).await;
+    let user = UserId::from_uuid(registered["user_id"].as_str().unwrap().parse().unwrap());
+    (tokens["access_token"].as_str().unwrap().to_owned(), user)
 }

@@ -60,8 +60,8 @@ pub struct ConflictDetail {
 pub struct ListConflicts {
     /// The project.
     pub project_id: ProjectId,
-    /// `open`/`pending`, `resolved` or `ignored`; all when absent.
-    pub status: Option<String>,
+    /// Only conflicts in this status; all when absent.
+    pub status: Option<ConflictStatus>,
     /// Page size (default 50, at most 100).
     pub limit: Option<u64>,
     /// Rows to skip.
@@ -89,8 +89,8 @@ pub struct GetConflictOptions {
 pub struct ResolveConflict {
     /// The conflict.
     pub conflict_id: ConflictId,
-    /// `keep_old`, `replace` or `merge`.
-    pub resolution: String,
+    /// How to settle it.
+    pub resolution: ConflictResolution,
     /// The merged value, required for `merge`.
     pub merged_value: Option<String>,
     /// Notes kept with the resolution.

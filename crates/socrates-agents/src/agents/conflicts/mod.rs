@@ -130,17 +130,7 @@ impl ConflictDetector {
         request: ListConflicts,
     ) -> Result<ConflictList, AgentError> {
         owned_project(&self.db, context, request.project_id).await?;
-        let status = match request.status.as_deref() {
-            None => None,
-            Some("pending" | "open") => Some(ConflictStatus::Open),
-            Some(raw) => Some(raw.parse().map_err(|_| AgentError::Invalid {
-                code: Code::ValidationError,
-                message: format!("unknown conflict status `{raw}`"),
-                details: Some(
-                    json!({"field": "status", "allowed": ["open", "resolved", "ignored"]}),
-                ),
-            })?),
-        };
+        let status = request.status;
         let page = Page::new(request.limit, request.offset);
         let (rows, total) =
             conflicts::list_for_project(&self.db, request.project_id, status, page).await?;
@@ -261,17 +251,7 @@ impl ConflictDetector {
         context: &AgentContext,
         request: ResolveConflict,
     ) -> Result<Resolved, AgentError> {
-        let resolution: ConflictResolution =
-            request
-                .resolution
-                .parse()
-                .map_err(|_| AgentError::Invalid {
-                    code: Code::ValidationError,
-                    message: format!("unknown resolution `{}`", request.resolution),
-                    details: Some(
-                        json!({"field": "resolution", "allowed": ["keep_old", "replace", "merge"]}),
-                    ),
-                })?;
+        let resolution = request.resolution;
         let merged = match (resolution, request.merged_value.as_deref()) {
             (ConflictResolution::Merge, Some(value)) => Some(FactValue::parse(value)?),
             (ConflictResolution::Merge, None) => {

@@ -62,6 +62,9 @@ pub struct AddFact {
     pub key: String,
     /// The value.
     pub value: String,
+    /// Where the caller says it comes from: a fact added by hand is always `direct_input`,
+    /// and any other source is refused (the other sources are set by the service itself).
+    pub source: Option<FactSource>,
 }
 
 /// The result of `add`.

@@ -193,6 +193,16 @@ impl ContextAnalyzer {
     }
 
     async fn add(&self, context: &AgentContext, request: AddFact) -> Result<FactAdded, AgentError> {
+        if request
+            .source
+            .is_some_and(|source| source != FactSource::DirectInput)
+        {
+            return Err(AgentError::Invalid {
+                code: Code::ValidationError,
+                message: "a fact entered by hand has the source `direct_input`".to_owned(),
+                details: Some(json!({"field": "source", "allowed": ["direct_input"]})),
+            });
+        }
         let project = self.project(context, request.project_id).await?;
         ensure_writable(&project)?;
         let category = parse_category(&request.category)?;

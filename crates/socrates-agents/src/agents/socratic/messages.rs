@@ -48,8 +48,8 @@ impl From<Session> for SessionView {
 pub struct StartSession {
     /// The project to work on.
     pub project_id: ProjectId,
-    /// `socratic` (default) or `direct_chat` (`direct`, `chat` accepted).
-    pub mode: Option<String>,
+    /// `socratic` when absent.
+    pub mode: Option<SessionMode>,
 }
 
 /// `get_session`: one of the caller's sessions.

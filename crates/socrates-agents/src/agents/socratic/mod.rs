@@ -10,7 +10,6 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde_json::json;
 use socrates_domain::{Code, SessionId, SessionMode, SessionStatus, compute_maturity};
 use socrates_persistence::SpecsDb;
 use socrates_persistence::repositories::Page;
@@ -101,14 +100,7 @@ impl SocraticCounselor {
         context: &AgentContext,
         request: StartSession,
     ) -> Result<SessionView, AgentError> {
-        let mode = match request.mode.as_deref() {
-            None => SessionMode::Socratic,
-            Some(raw) => raw.parse().map_err(|_| AgentError::Invalid {
-                code: Code::ValidationError,
-                message: format!("unknown session mode `{raw}`"),
-                details: Some(json!({"field": "mode", "allowed": ["socratic", "direct_chat"]})),
-            })?,
-        };
+        let mode = request.mode.unwrap_or(SessionMode::Socratic);
         let project = projects::find_owned(&self.db, request.project_id, context.user_id)
             .await?
             .ok_or_else(|| project_not_found(request.project_id))?;
