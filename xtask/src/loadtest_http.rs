@@ -61,22 +61,22 @@ impl Options {
 
 /// What the Lua script prints after `RESULT `.
 #[derive(Debug, Deserialize)]
-struct WrkResult {
-    requests: u64,
-    duration_us: u64,
-    connect: u64,
-    read: u64,
-    write: u64,
-    timeout: u64,
-    status: u64,
-    p50_us: u64,
-    p95_us: u64,
-    p99_us: u64,
-    max_us: u64,
+pub(crate) struct WrkResult {
+    pub(crate) requests: u64,
+    pub(crate) duration_us: u64,
+    pub(crate) connect: u64,
+    pub(crate) read: u64,
+    pub(crate) write: u64,
+    pub(crate) timeout: u64,
+    pub(crate) status: u64,
+    pub(crate) p50_us: u64,
+    pub(crate) p95_us: u64,
+    pub(crate) p99_us: u64,
+    pub(crate) max_us: u64,
 }
 
 impl WrkResult {
-    fn errors(&self) -> u64 {
+    pub(crate) fn errors(&self) -> u64 {
         self.connect + self.read + self.write + self.timeout + self.status
     }
 }

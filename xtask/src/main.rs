@@ -11,6 +11,7 @@
 mod backup;
 mod bench;
 mod bench_auth;
+mod bench_overhead;
 mod bench_reasoner;
 mod imports;
 mod invariants;
@@ -87,6 +88,14 @@ enum Command {
     /// connections, then a bcrypt-12 login flood with /health measured alongside.
     #[command(args_override_self = true)]
     BenchAuth(bench_auth::BenchAuthArgs),
+    /// Measure our per-request cost against a bare actix-web floor on this machine.
+    ///
+    /// Builds the release server and the floor app (a bare actix-web app that verifies the same
+    /// JWT and answers a static JSON body), loads both with wrk at the same connections, and
+    /// reports our GET /api/v1/auth/me on the embedded default as a share of the floor; then
+    /// POST /api/v1/projects at 64 connections on SQLite. Fails below the share target, at a
+    /// write p99 of 100 ms, or at a peak RSS of 100 MiB.
+    BenchOverhead(bench_overhead::Options),
     /// Bench the offline reasoner and fail when a mean exceeds 1 ms.
     ///
     /// Runs the criterion bench of the offline reasoner (fact extraction from a 2 000-character
@@ -170,6 +179,7 @@ fn run(command: Command) -> Result<()> {
         Command::Ci => ci(&root),
         Command::BenchStartup(options) => bench::startup(&root, &options),
         Command::BenchAuth(args) => bench_auth::run(&root, &args),
+        Command::BenchOverhead(options) => bench_overhead::run(&root, &options),
         Command::BenchReasoner => bench_reasoner::run(&root),
         Command::Loadtest(args) => loadtest::run(&root, &args.into()),
         Command::LoadtestHttp(options) => loadtest_http::run(&root, &options),
@@ -245,7 +255,7 @@ mod tests {
         command.clone().debug_assert();
         let mut paths = Vec::new();
         command_paths(&command, &[], &mut paths);
-        assert_eq!(paths.len(), 14, "{paths:?}");
+        assert_eq!(paths.len(), 15, "{paths:?}");
         paths.push(Vec::new());
         for path in &paths {
             for flag in ["--help", "-h"] {

@@ -75,6 +75,7 @@ impl AuthService {
         )
         .await?;
         transaction.commit().await?;
+        self.forget(user);
         Ok(erased)
     }
 

@@ -63,10 +63,17 @@ pub struct TokenPair {
 /// The result of a successful login.
 pub type LoginOutcome = TokenPair;
 
+/// How long `me` may answer from this process's memory. Every change of the account made
+/// through this service drops the memo at once; another replica's change is seen within this.
+pub const RECENT_ACCOUNT_SECONDS: u64 = 5;
+
 /// Registration, login, tokens and passwords.
 #[derive(Debug, Clone)]
 pub struct AuthService {
     db: AuthDb,
+    /// Accounts `me` read in the last [`RECENT_ACCOUNT_SECONDS`]: `GET /auth/me` is the most
+    /// frequent authenticated read, and the account behind it rarely changes.
+    recent: moka::sync::Cache<UserId, User>,
     hasher: PasswordHasher,
     tokens: TokenService,
     limiter: Arc<dyn RateLimiter>,
@@ -88,6 +95,10 @@ impl AuthService {
     ) -> Self {
         Self {
             db,
+            recent: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(std::time::Duration::from_secs(RECENT_ACCOUNT_SECONDS))
+                .build(),
             hasher,
             tokens,
             limiter,
@@ -204,6 +215,7 @@ impl AuthService {
         users::record_login(&transaction, user.id, now).await?;
         audit(&transaction, "user.login", Some(user.id), client, None, now).await?;
         transaction.commit().await?;
+        self.forget(user.id);
         Ok(pair)
     }
 
@@ -299,11 +311,22 @@ impl AuthService {
         Ok(())
     }
 
-    /// The account behind a verified access token.
+    /// The account behind a verified access token, from this process's memo when it read it
+    /// in the last [`RECENT_ACCOUNT_SECONDS`].
     pub async fn me(&self, user: UserId) -> Result<User, AuthError> {
-        users::find_by_id(&self.db, user)
+        if let Some(account) = self.recent.get(&user) {
+            return Ok(account);
+        }
+        let account = users::find_by_id(&self.db, user)
             .await?
-            .ok_or(AuthError::TokenInvalid)
+            .ok_or(AuthError::TokenInvalid)?;
+        self.recent.insert(user, account.clone());
+        Ok(account)
+    }
+
+    /// Drops the memo of `user` after a change of the account.
+    pub(crate) fn forget(&self, user: UserId) {
+        self.recent.invalidate(&user);
     }
 
     /// Issues an access token and stores a new refresh token of `family_id`; also returns the

@@ -133,6 +133,7 @@ impl AuthService {
         )
         .await?;
         transaction.commit().await?;
+        self.forget(user);
         Ok(())
     }
 }
