@@ -13,14 +13,13 @@
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
 use crate::bench::build_release;
 use crate::bench_auth::{json_string_field, post_json};
 use crate::loadtest::RSS_LIMIT_MIB;
-use crate::loadtest_http::WrkResult;
+use crate::loadtest_http::{WrkResult, wrk};
 use crate::process;
 use crate::server::Server;
 
@@ -183,40 +182,25 @@ fn load(
         Some(_) => ("POST", "/api/v1/projects"),
         None => ("GET", "/api/v1/auth/me"),
     };
-    println!(
-        "\n$ wrk -t2 -c{} -d{}s --timeout 10s -s {SCRIPT} http://{address}   # {label}",
-        options.connections, options.seconds
-    );
-    let mut command = Command::new("wrk");
-    command
-        .current_dir(root)
-        .args([
-            "-t2",
-            &format!("-c{}", options.connections),
-            &format!("-d{}s", options.seconds),
-            "--timeout",
-            "10s",
-            "-s",
-            SCRIPT,
-            &format!("http://{address}"),
-        ])
-        .env("SOCRATES_TOKEN", token)
-        .env("SOCRATES_METHOD", method)
-        .env("SOCRATES_PATH", path)
-        .stderr(Stdio::inherit());
+    println!("\n# {label}");
+    let mut environment = vec![
+        ("SOCRATES_TOKEN", token),
+        ("SOCRATES_METHOD", method),
+        ("SOCRATES_PATH", path),
+    ];
     if let Some(body) = body {
-        command.env("SOCRATES_BODY", body);
+        environment.push(("SOCRATES_BODY", body));
     }
-    let output = command.output().context("run wrk")?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    print!("{text}");
-    let line = text
-        .lines()
-        .find_map(|line| line.strip_prefix("RESULT "))
-        .with_context(|| format!("wrk printed no RESULT line:\n{text}"))?;
     Ok(Load {
         label: label.to_owned(),
-        result: serde_json::from_str(line).context("parse wrk's RESULT line")?,
+        result: wrk(
+            root,
+            SCRIPT,
+            address,
+            options.connections,
+            options.seconds,
+            &environment,
+        )?,
     })
 }
 

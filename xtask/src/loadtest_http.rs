@@ -124,34 +124,14 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
             &environment,
         )?;
         let (token, project) = prepare(&server.address)?;
-        println!(
-            "\n$ wrk -t2 -c{connections} -d{}s --timeout 10s -s {SCRIPT} http://{}",
-            options.seconds, server.address
-        );
-        let output = Command::new("wrk")
-            .current_dir(root)
-            .args([
-                "-t2",
-                &format!("-c{connections}"),
-                &format!("-d{}s", options.seconds),
-                "--timeout",
-                "10s",
-                "-s",
-                SCRIPT,
-                &format!("http://{}", server.address),
-            ])
-            .env("SOCRATES_TOKEN", &token)
-            .env("SOCRATES_PROJECT", &project)
-            .stderr(Stdio::inherit())
-            .output()
-            .context("run wrk")?;
-        let text = String::from_utf8_lossy(&output.stdout);
-        print!("{text}");
-        let line = text
-            .lines()
-            .find_map(|line| line.strip_prefix("RESULT "))
-            .with_context(|| format!("wrk printed no RESULT line:\n{text}"))?;
-        let result: WrkResult = serde_json::from_str(line).context("parse wrk's RESULT line")?;
+        let result = wrk(
+            root,
+            SCRIPT,
+            &server.address,
+            connections,
+            options.seconds,
+            &[("SOCRATES_TOKEN", &token), ("SOCRATES_PROJECT", &project)],
+        )?;
         let peak_rss_kib = server.peak_rss_kib();
         drop(server);
         drop(databases);
@@ -177,6 +157,42 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
             failures.join("\n  ")
         )
     }
+}
+
+/// Runs wrk with `script` (which prints a `RESULT {json}` line) against `address` for
+/// `seconds` at `connections` open connections, with `environment` for the script.
+pub(crate) fn wrk(
+    root: &Path,
+    script: &str,
+    address: &SocketAddr,
+    connections: u32,
+    seconds: u64,
+    environment: &[(&str, &str)],
+) -> Result<WrkResult> {
+    println!("\n$ wrk -t2 -c{connections} -d{seconds}s --timeout 10s -s {script} http://{address}");
+    let output = Command::new("wrk")
+        .current_dir(root)
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--timeout",
+            "10s",
+            "-s",
+            script,
+            &format!("http://{address}"),
+        ])
+        .envs(environment.iter().copied())
+        .stderr(Stdio::inherit())
+        .output()
+        .context("run wrk")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    print!("{text}");
+    let line = text
+        .lines()
+        .find_map(|line| line.strip_prefix("RESULT "))
+        .with_context(|| format!("wrk printed no RESULT line:\n{text}"))?;
+    serde_json::from_str(line).context("parse wrk's RESULT line")
 }
 
 /// Signs a user up and in, creates the project the reads go to and gives it a dozen facts;
