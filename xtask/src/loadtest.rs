@@ -99,6 +99,10 @@ pub struct LoadtestArgs {
     /// The p95 every non-login step of a paced plan must stay under, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 20.0)]
     p95_target_ms: f64,
+    /// Load this server binary instead of building the release server of the working tree
+    /// (to compare a build of another commit on the same machine).
+    #[arg(long, value_name = "PATH")]
+    server_binary: Option<std::path::PathBuf>,
 }
 
 /// `--cache`: where the server under load keeps its rate limits and cache.
@@ -143,6 +147,8 @@ pub struct LoadOptions {
     pub redis: bool,
     /// The p95 every non-login step of a paced plan must stay under.
     pub p95_target_ms: f64,
+    /// A server binary to load instead of the working tree's release build.
+    pub server_binary: Option<std::path::PathBuf>,
 }
 
 impl From<LoadtestArgs> for LoadOptions {
@@ -157,6 +163,7 @@ impl From<LoadtestArgs> for LoadOptions {
             bcrypt_cost: args.bcrypt_cost,
             redis: args.cache == Cache::Redis,
             p95_target_ms: args.p95_target_ms,
+            server_binary: args.server_binary,
         }
     }
 }
@@ -235,7 +242,10 @@ pub fn run(root: &Path, options: &LoadOptions) -> Result<()> {
     let postgres_url = setting(POSTGRES_URL_VAR, DEFAULT_POSTGRES_URL);
     let redis_url = setting(REDIS_URL_VAR, DEFAULT_REDIS_URL);
     check_services(&postgres_url, &redis_url)?;
-    let server = build_release(root)?;
+    let server = match &options.server_binary {
+        Some(binary) => binary.clone(),
+        None => build_release(root)?,
+    };
     let goose = build_goose(root)?;
     let results = root.join("target/loadtest-results");
     std::fs::create_dir_all(&results)?;
@@ -584,6 +594,7 @@ mod tests {
                 bcrypt_cost: 4,
                 redis: true,
                 p95_target_ms: 20.0,
+                server_binary: None,
             }
         );
         let plans = options.plans();
@@ -626,6 +637,7 @@ mod tests {
                 bcrypt_cost: 31,
                 redis: false,
                 p95_target_ms: 2.5,
+                server_binary: None,
             }
         );
         for bad in [
