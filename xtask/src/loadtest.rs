@@ -102,7 +102,7 @@ pub struct LoadtestArgs {
     /// Load this server binary instead of building the release server of the working tree
     /// (to compare a build of another commit on the same machine).
     #[arg(long, value_name = "PATH")]
-    server_binary: Option<std::path::PathBuf>,
+    server_binary: Option<PathBuf>,
 }
 
 /// `--cache`: where the server under load keeps its rate limits and cache.
@@ -148,7 +148,7 @@ pub struct LoadOptions {
     /// The p95 every non-login step of a paced plan must stay under.
     pub p95_target_ms: f64,
     /// A server binary to load instead of the working tree's release build.
-    pub server_binary: Option<std::path::PathBuf>,
+    pub server_binary: Option<PathBuf>,
 }
 
 impl From<LoadtestArgs> for LoadOptions {
