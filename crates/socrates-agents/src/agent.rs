@@ -92,6 +92,10 @@ pub trait Action: Send + Sync + Sized + 'static {
     /// Whether it changes stored state. The orchestrator lets a write run only for an account
     /// that may write (active, not deleted since its token was issued).
     const WRITES: bool;
+    /// Whether the account check must read the account's state now instead of taking a
+    /// recent answer: for actions that create what an account owns (a project), so that an
+    /// account deleted on another replica a moment ago creates nothing.
+    const FRESH_ACCOUNT_CHECK: bool = false;
 
     /// Runs the action. Called by the orchestrator only (see [`AgentContext`]).
     ///
@@ -118,6 +122,7 @@ pub(crate) struct ActionEntry {
     pub(crate) type_id: std::any::TypeId,
     pub(crate) reference: ActionRef,
     pub(crate) writes: bool,
+    pub(crate) fresh_account_check: bool,
 }
 
 impl<G: Agent> ActionSet<G> {
@@ -137,6 +142,7 @@ impl<G: Agent> ActionSet<G> {
                 action: A::NAME,
             },
             writes: A::WRITES,
+            fresh_account_check: A::FRESH_ACCOUNT_CHECK,
         });
         self
     }

@@ -268,9 +268,13 @@ struct ActiveAccounts(AuthService);
 
 #[async_trait::async_trait]
 impl AccountCheck for ActiveAccounts {
-    async fn ensure_may_write(&self, user: socrates_domain::UserId) -> Result<(), AgentError> {
+    async fn ensure_may_write(
+        &self,
+        user: socrates_domain::UserId,
+        fresh: bool,
+    ) -> Result<(), AgentError> {
         self.0
-            .ensure_may_write(user)
+            .ensure_may_write(user, fresh)
             .await
             .map_err(|error| match error {
                 AuthError::Database(error) => AgentError::Database(error),

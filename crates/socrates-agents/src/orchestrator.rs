@@ -27,12 +27,13 @@ use socrates_infra::metrics::Metrics;
 /// that writes, so no route can forget to.
 #[async_trait]
 pub trait AccountCheck: Send + Sync {
-    /// `Ok` when `user` may write.
+    /// `Ok` when `user` may write. `fresh` asks for the account's state now rather than a
+    /// recent answer (see [`Action::FRESH_ACCOUNT_CHECK`]).
     ///
     /// # Errors
     /// [`AgentError::Refused`] with `TOKEN_INVALID` for an account deleted since the token was
     /// issued, `ACCOUNT_INACTIVE` for a suspended or deactivated one; a database error.
-    async fn ensure_may_write(&self, user: UserId) -> Result<(), AgentError>;
+    async fn ensure_may_write(&self, user: UserId, fresh: bool) -> Result<(), AgentError>;
 }
 
 /// Lets every account write: for tests and tools that have no accounts.
@@ -41,7 +42,7 @@ pub struct EveryAccountMayWrite;
 
 #[async_trait]
 impl AccountCheck for EveryAccountMayWrite {
-    async fn ensure_may_write(&self, _user: UserId) -> Result<(), AgentError> {
+    async fn ensure_may_write(&self, _user: UserId, _fresh: bool) -> Result<(), AgentError> {
         Ok(())
     }
 }
@@ -51,6 +52,7 @@ struct Registration {
     agent: Arc<dyn Any + Send + Sync>,
     reference: ActionRef,
     writes: bool,
+    fresh_account_check: bool,
     ok: Histogram,
     rejected: Histogram,
     error: Histogram,
@@ -111,6 +113,7 @@ impl OrchestratorBuilder {
                     agent: Arc::clone(&agent),
                     reference: entry.reference,
                     writes: entry.writes,
+                    fresh_account_check: entry.fresh_account_check,
                     ok: timer("ok"),
                     rejected: timer("rejected"),
                     error: timer("error"),
@@ -187,7 +190,7 @@ impl Orchestrator {
         );
         let started = Instant::now();
         let result = self
-            .steps(registration.writes, agent, &context, action)
+            .steps(registration, agent, &context, action)
             .instrument(span)
             .await;
         let seconds = started.elapsed().as_secs_f64();
@@ -201,13 +204,15 @@ impl Orchestrator {
 
     async fn steps<A: Action>(
         &self,
-        writes: bool,
+        registration: &Registration,
         agent: &A::Agent,
         context: &AgentContext,
         action: A,
     ) -> Result<A::Output, AgentError> {
-        if writes {
-            self.accounts.ensure_may_write(context.user_id).await?;
+        if registration.writes {
+            self.accounts
+                .ensure_may_write(context.user_id, registration.fresh_account_check)
+                .await?;
         }
         self.gate.before(context, &action).await?;
         let output = action.execute(agent, context).await?;

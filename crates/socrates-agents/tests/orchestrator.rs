@@ -173,7 +173,7 @@ struct SuspendedEveryone;
 
 #[async_trait]
 impl AccountCheck for SuspendedEveryone {
-    async fn ensure_may_write(&self, _user: UserId) -> Result<(), AgentError> {
+    async fn ensure_may_write(&self, _user: UserId, _fresh: bool) -> Result<(), AgentError> {
         Err(AgentError::Refused {
             code: Code::AccountInactive,
             message: "this account is not active".to_owned(),

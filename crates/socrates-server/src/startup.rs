@@ -96,6 +96,12 @@ impl Application {
         })
     }
 
+    /// The service container the application serves (tests act on it directly where no
+    /// route exists yet, such as suspending an account).
+    pub fn services(&self) -> &ServiceContainer {
+        &self.services
+    }
+
     /// The port actually bound (useful with port 0).
     pub fn port(&self) -> u16 {
         self.port

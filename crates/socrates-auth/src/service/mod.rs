@@ -74,6 +74,9 @@ pub struct AuthService {
     /// Accounts `me` read in the last [`RECENT_ACCOUNT_SECONDS`]: `GET /auth/me` is the most
     /// frequent authenticated read, and the account behind it rarely changes.
     recent: moka::sync::Cache<UserId, User>,
+    /// Accounts found active by [`Self::ensure_may_write`] in the last
+    /// [`RECENT_ACCOUNT_SECONDS`]: every writing action asks, and the answer rarely changes.
+    may_write: moka::sync::Cache<UserId, ()>,
     hasher: PasswordHasher,
     tokens: TokenService,
     limiter: Arc<dyn RateLimiter>,
@@ -96,6 +99,10 @@ impl AuthService {
         Self {
             db,
             recent: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(std::time::Duration::from_secs(RECENT_ACCOUNT_SECONDS))
+                .build(),
+            may_write: moka::sync::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(std::time::Duration::from_secs(RECENT_ACCOUNT_SECONDS))
                 .build(),
@@ -298,16 +305,41 @@ impl AuthService {
     }
 
     /// Refuses a caller whose account was deleted or disabled after its access token was
-    /// issued: the token stays valid until it expires (stateless JWT), and nothing new may be
-    /// changed by an account that is gone or suspended. One primary-key read; the
-    /// orchestrator asks it before every action that writes.
-    pub async fn ensure_may_write(&self, user: UserId) -> Result<(), AuthError> {
-        let user = users::find_by_id(&self.db, user)
+    /// issued: the token stays valid until it expires (stateless JWT), and nothing may be
+    /// changed by an account that is gone or suspended. The orchestrator asks it before every
+    /// action that writes.
+    ///
+    /// An account found active in the last [`RECENT_ACCOUNT_SECONDS`] is taken as still active
+    /// unless `fresh`: every change made through this service drops that memo at once, and a
+    /// change made by another replica is seen within those seconds. `fresh` always reads the
+    /// account (one primary-key read): the actions that create what an account owns ask for
+    /// it, so an account deleted on any replica creates nothing afterwards.
+    pub async fn ensure_may_write(&self, user: UserId, fresh: bool) -> Result<(), AuthError> {
+        if !fresh && self.may_write.contains_key(&user) {
+            return Ok(());
+        }
+        let account = users::find_by_id(&self.db, user)
             .await?
             .ok_or(AuthError::AccountGone)?;
-        if !user.status.can_log_in() {
+        if !account.status.can_log_in() {
+            self.may_write.invalidate(&user);
             return Err(AuthError::AccountInactive);
         }
+        self.may_write.insert(user, ());
+        Ok(())
+    }
+
+    /// Changes an account's status (suspends or reactivates it) and drops this process's
+    /// memos of it. No route does this yet (the administration routes will); tests suspend
+    /// accounts with it.
+    #[cfg(any(test, feature = "test-support"))]
+    pub async fn set_status(
+        &self,
+        user: UserId,
+        status: socrates_domain::UserStatus,
+    ) -> Result<(), AuthError> {
+        users::set_status(&self.db, user, status, self.clock.now()).await?;
+        self.forget(user);
         Ok(())
     }
 
@@ -327,6 +359,7 @@ impl AuthService {
     /// Drops the memo of `user` after a change of the account.
     pub(crate) fn forget(&self, user: UserId) {
         self.recent.invalidate(&user);
+        self.may_write.invalidate(&user);
     }
 
     /// Issues an access token and stores a new refresh token of `family_id`; also returns the

@@ -8,7 +8,6 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use socrates_domain::UserStatus;
 use socrates_persistence::Conn;
-use socrates_persistence::repositories::users;
 
 use super::support::{
     Owned, PASSWORD, TestApp, expect_error, json_of, owned_things, sign_in, spawn_app,
@@ -119,8 +118,10 @@ async fn a_suspended_account_reads_but_every_writing_route_refuses_it() {
     let owned = owned_things(&app, &token).await;
     let before = visible_state(&app, &token, &owned).await;
 
-    let auth = app.auth_db().await;
-    users::set_status(&auth, user, UserStatus::Suspended, chrono::Utc::now())
+    // As an administrator will: through the auth service, which drops its memos of the account.
+    app.services
+        .auth()
+        .set_status(user, UserStatus::Suspended)
         .await
         .unwrap();
     for (method, path, body) in writing_routes(&owned) {
@@ -140,7 +141,9 @@ async fn a_suspended_account_reads_but_every_writing_route_refuses_it() {
     );
 
     // Active again, the same token writes: the refusals were about the account only.
-    users::set_status(&auth, user, UserStatus::Active, chrono::Utc::now())
+    app.services
+        .auth()
+        .set_status(user, UserStatus::Active)
         .await
         .unwrap();
     let renamed = app

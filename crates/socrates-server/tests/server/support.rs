@@ -17,6 +17,8 @@ pub const PASSWORD: &str = "Test123!";
 /// A running application and what keeps its databases alive.
 pub struct TestApp {
     pub address: String,
+    /// The application's own container (the same memos and caches its routes use).
+    pub services: socrates_agents::ServiceContainer,
     pub client: reqwest::Client,
     pub handle: actix_web::dev::ServerHandle,
     pub databases: TestDatabaseUrls,
@@ -62,9 +64,11 @@ pub async fn spawn_on(
         .expect("build the application");
     let address = format!("http://127.0.0.1:{}", application.port());
     let handle = application.handle();
+    let services = application.services().clone();
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
+        services,
         client: reqwest::Client::new(),
         handle,
         databases,

@@ -306,6 +306,7 @@ impl Action for CreateProject {
     type Output = ProjectView;
     const NAME: &'static str = "create";
     const WRITES: bool = true;
+    const FRESH_ACCOUNT_CHECK: bool = true;
 
     async fn execute(
         self,
