@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
@@ -51,6 +51,10 @@ pub struct Options {
     /// Where the server keeps its rate limits and cache.
     #[arg(long, value_enum, default_value_t = Cache::Redis)]
     cache: Cache,
+    /// Load this server binary instead of building the release server of the working tree
+    /// (to compare a build of another commit on the same machine).
+    #[arg(long, value_name = "PATH")]
+    server_binary: Option<PathBuf>,
 }
 
 impl Options {
@@ -95,7 +99,10 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
     let postgres_url = setting(POSTGRES_URL_VAR, DEFAULT_POSTGRES_URL);
     let redis_url = setting(REDIS_URL_VAR, DEFAULT_REDIS_URL);
     check_services(&postgres_url, &redis_url)?;
-    let binary = build_release(root)?;
+    let binary = match &options.server_binary {
+        Some(binary) => binary.clone(),
+        None => build_release(root)?,
+    };
     let mut outcomes = Vec::new();
     for &connections in &options.connections {
         let run_id = new_run_id();
