@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use socrates_infra::Clock;
 use socrates_infra::redis::RedisPool;
 use socrates_llm::LlmClient;
@@ -17,8 +16,7 @@ use socrates_persistence::{AuthDb, SpecsDb};
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckStatus {
     /// The dependency answered.
     Ok,
@@ -27,8 +25,7 @@ pub enum CheckStatus {
 }
 
 /// The service as a whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OverallStatus {
     /// Everything answers.
     Healthy,
@@ -39,7 +36,7 @@ pub enum OverallStatus {
 }
 
 /// The result of checking one dependency.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ComponentHealth {
     /// Ok or error.
     pub status: CheckStatus,
@@ -48,14 +45,13 @@ pub struct ComponentHealth {
     /// How long the check took, in milliseconds.
     pub latency_ms: f64,
     /// Why it failed, in one line (never a secret).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Whether this component's failure makes the service unhealthy (true) or degraded.
     pub critical: bool,
 }
 
 /// Every check and the overall verdict.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HealthReport {
     /// The verdict.
     pub status: OverallStatus,
