@@ -101,12 +101,14 @@ impl ErrorCode for AgentError {
     }
 }
 
-impl From<socrates_domain::ValidationError> for AgentError {
-    fn from(error: socrates_domain::ValidationError) -> Self {
+impl From<socrates_domain::DomainError> for AgentError {
+    fn from(error: socrates_domain::DomainError) -> Self {
         Self::Invalid {
             code: error.code(),
             message: error.to_string(),
-            details: Some(serde_json::json!({ "field": error.field })),
+            details: error
+                .field()
+                .map(|field| serde_json::json!({ "field": field })),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Errors of authentication, classified into the domain's stable codes.
 
-use socrates_domain::{Code, ErrorCode, PasswordRule, ValidationError};
+use socrates_domain::{Code, DomainError, ErrorCode, PasswordRule};
 use socrates_persistence::DbError;
 
 /// Everything that can go wrong while registering, logging in or handling tokens.
@@ -8,7 +8,7 @@ use socrates_persistence::DbError;
 pub enum AuthError {
     /// The request is malformed (bad e-mail, missing field…).
     #[error(transparent)]
-    Invalid(#[from] ValidationError),
+    Invalid(#[from] DomainError),
     /// The password does not meet the policy; every failed rule is listed.
     #[error("the password does not meet the policy")]
     WeakPassword(Vec<PasswordRule>),

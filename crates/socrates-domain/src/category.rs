@@ -1,7 +1,7 @@
 //! The ten specification categories, their maturity weights and the alias table that maps the
 //! free-form categories a model or a user invents onto them.
 
-use crate::UnknownValue;
+use crate::DomainError;
 use crate::string_enum::string_enum;
 
 string_enum! {
@@ -149,11 +149,11 @@ impl Category {
     ///
     /// The input is trimmed, lower-cased, and spaces and hyphens become `_`; the result must be
     /// one of the ten stored values or a key of [`Category::ALIASES`]. Anything else is an
-    /// [`UnknownValue`], so the caller can report the item back instead of dropping it.
+    /// [`DomainError`], so the caller can report the item back instead of dropping it.
     ///
     /// # Errors
-    /// Returns [`UnknownValue`] when the name maps to no category.
-    pub fn normalise(raw: &str) -> Result<Category, UnknownValue> {
+    /// Returns [`DomainError`] when the name maps to no category.
+    pub fn normalise(raw: &str) -> Result<Category, DomainError> {
         let key: String = raw
             .trim()
             .chars()
@@ -167,7 +167,9 @@ impl Category {
             .iter()
             .find(|(alias, _)| *alias == key)
             .map(|&(_, category)| category)
-            .ok_or_else(|| UnknownValue::new("category", raw, &Self::ALL.map(Self::as_str)))
+            .ok_or_else(|| {
+                DomainError::unknown_value("category", raw, &Self::ALL.map(Self::as_str))
+            })
     }
 }
 
@@ -278,13 +280,17 @@ mod tests {
     #[test]
     fn normalise_rejects_unknown_names_with_the_original_input() {
         let error = Category::normalise(" Marketing ").unwrap_err();
-        assert_eq!(error.kind, "category");
-        assert_eq!(error.value, " Marketing ");
-        assert!(
-            error
-                .expected
-                .starts_with("goals, requirements, tech_stack")
-        );
+        let DomainError::UnknownValue {
+            kind,
+            value,
+            expected,
+        } = error
+        else {
+            panic!("not an unknown value: {error:?}");
+        };
+        assert_eq!(kind, "category");
+        assert_eq!(value, " Marketing ");
+        assert!(expected.starts_with("goals, requirements, tech_stack"));
         assert!(Category::normalise("").is_err());
         assert!(Category::normalise("goals!").is_err());
     }

@@ -199,14 +199,92 @@ pub trait ErrorCode {
     }
 }
 
-impl ErrorCode for crate::UnknownValue {
-    /// An unknown category is `INVALID_CATEGORY`; any other unknown enum value is a
+/// Every way a domain value or rule table can be refused: the one error type of this crate.
+///
+/// The message is written for the person who sent the value (or wrote the data file) and
+/// names what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// An input field failed validation. `field` is the name the API exposes (`email`, `name`,
+    /// `key`…); errors on `email` classify as `INVALID_EMAIL`, every other field as
     /// `VALIDATION_ERROR`.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The input field that failed validation.
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A string that names no variant of a domain enum. `kind` is the human name of the enum
+    /// ("category", "session mode"); an unknown category is `INVALID_CATEGORY`, any other
+    /// `VALIDATION_ERROR`.
+    #[error("unknown {kind} `{value}`; expected one of: {expected}")]
+    UnknownValue {
+        /// Human name of the enum the value was meant for.
+        kind: &'static str,
+        /// The rejected input, as given.
+        value: String,
+        /// The accepted stored values, separated by `", "`.
+        expected: String,
+    },
+    /// A knowledge file (technologies, vocabulary, conflict rules, the reasoner's lexicon and
+    /// question bank) cannot be used. A configuration error: `INTERNAL_ERROR` if it ever
+    /// reached a response.
+    #[error("{file}: {message}")]
+    Knowledge {
+        /// The file (or the built-in file's name).
+        file: String,
+        /// What is wrong, with the entry.
+        message: String,
+    },
+}
+
+impl DomainError {
+    /// A validation error on `field`.
+    #[must_use]
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// `value` names no `kind`; the accepted values are `expected`, in order.
+    #[must_use]
+    pub fn unknown_value(kind: &'static str, value: &str, expected: &[&str]) -> Self {
+        Self::UnknownValue {
+            kind,
+            value: value.to_owned(),
+            expected: expected.join(", "),
+        }
+    }
+
+    /// A problem in the knowledge file `file`.
+    #[must_use]
+    pub fn knowledge(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Knowledge {
+            file: file.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The input field a validation error is about.
+    #[must_use]
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid { field, .. } => Some(field),
+            Self::UnknownValue { .. } | Self::Knowledge { .. } => None,
+        }
+    }
+}
+
+impl ErrorCode for DomainError {
     fn code(&self) -> Code {
-        if self.kind == "category" {
-            Code::InvalidCategory
-        } else {
-            Code::ValidationError
+        match self {
+            Self::Invalid { field, .. } if *field == crate::Email::FIELD => Code::InvalidEmail,
+            Self::UnknownValue { kind, .. } if *kind == "category" => Code::InvalidCategory,
+            Self::Invalid { .. } | Self::UnknownValue { .. } => Code::ValidationError,
+            Self::Knowledge { .. } => Code::InternalError,
         }
     }
 }

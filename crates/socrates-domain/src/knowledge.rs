@@ -6,6 +6,8 @@
 
 use serde::Deserialize;
 
+use crate::DomainError;
+
 use crate::fact_vocabulary::{Vocabulary, VocabularyKey};
 use crate::rule_table::ConflictRules;
 use crate::technology::{Technology, TechnologyIndex};
@@ -23,27 +25,6 @@ pub const BUILTIN_TECHNOLOGIES: &str = include_str!("../data/technologies.toml")
 pub const BUILTIN_VOCABULARY: &str = include_str!("../data/vocabulary.toml");
 /// The built-in conflict rules.
 pub const BUILTIN_CONFLICT_RULES: &str = include_str!("../data/conflict_rules.toml");
-
-/// Why a knowledge file could not be used. The message names the file and the entry.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}: {message}")]
-pub struct KnowledgeError {
-    /// The file (or the built-in file's name).
-    pub file: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl KnowledgeError {
-    /// An error about `file`.
-    #[must_use]
-    pub fn new(file: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            file: file.into(),
-            message: message.into(),
-        }
-    }
-}
 
 /// The texts of the three knowledge files.
 #[derive(Debug, Clone, Copy)]
@@ -93,26 +74,26 @@ impl Knowledge {
     ///
     /// # Errors
     /// Only if the built-in files are invalid, which the test suite rules out.
-    pub fn builtin() -> Result<Self, KnowledgeError> {
+    pub fn builtin() -> Result<Self, DomainError> {
         Self::parse(KnowledgeSources::builtin())
     }
 
     /// Parses and validates the three files.
     ///
     /// # Errors
-    /// [`KnowledgeError`] naming the file and the problem: TOML syntax, an unknown field, a
+    /// [`DomainError`] naming the file and the problem: TOML syntax, an unknown field, a
     /// duplicate alias or key, a technology kind no key takes, a rule naming an unknown key
     /// or technology.
-    pub fn parse(sources: KnowledgeSources<'_>) -> Result<Self, KnowledgeError> {
+    pub fn parse(sources: KnowledgeSources<'_>) -> Result<Self, DomainError> {
         let technologies: TechnologiesFile = parse_toml(TECHNOLOGIES_FILE, sources.technologies)?;
         let technologies = TechnologyIndex::new(technologies.technology)
-            .map_err(|message| KnowledgeError::new(TECHNOLOGIES_FILE, message))?;
+            .map_err(|message| DomainError::knowledge(TECHNOLOGIES_FILE, message))?;
         let vocabulary: VocabularyFile = parse_toml(VOCABULARY_FILE, sources.vocabulary)?;
         let vocabulary = Vocabulary::new(vocabulary.key)
-            .map_err(|message| KnowledgeError::new(VOCABULARY_FILE, message))?;
+            .map_err(|message| DomainError::knowledge(VOCABULARY_FILE, message))?;
         for technology in technologies.all() {
             if vocabulary.key_for_technology(technology.kind).is_none() {
-                return Err(KnowledgeError::new(
+                return Err(DomainError::knowledge(
                     TECHNOLOGIES_FILE,
                     format!(
                         "technology \"{}\" is of a kind ({:?}) that no key in {VOCABULARY_FILE} \
@@ -126,7 +107,7 @@ impl Knowledge {
             parse_toml(CONFLICT_RULES_FILE, sources.conflict_rules)?;
         conflict_rules
             .validate(&vocabulary, &technologies)
-            .map_err(|message| KnowledgeError::new(CONFLICT_RULES_FILE, message))?;
+            .map_err(|message| DomainError::knowledge(CONFLICT_RULES_FILE, message))?;
         Ok(Self {
             technologies,
             vocabulary,
@@ -156,23 +137,27 @@ impl Knowledge {
 /// Parses one TOML file, naming it in the error.
 ///
 /// # Errors
-/// [`KnowledgeError`] with the parser's message (line and column included).
+/// [`DomainError`] with the parser's message (line and column included).
 pub fn parse_toml<T: serde::de::DeserializeOwned>(
     file: &str,
     text: &str,
-) -> Result<T, KnowledgeError> {
-    toml::from_str(text).map_err(|error| KnowledgeError::new(file, error.to_string()))
+) -> Result<T, DomainError> {
+    toml::from_str(text).map_err(|error| DomainError::knowledge(file, error.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn with(
-        technologies: &str,
-        vocabulary: &str,
-        rules: &str,
-    ) -> Result<Knowledge, KnowledgeError> {
+    /// The file a knowledge error names.
+    fn file_of(error: &DomainError) -> &str {
+        match error {
+            DomainError::Knowledge { file, .. } => file,
+            other => panic!("not a knowledge error: {other:?}"),
+        }
+    }
+
+    fn with(technologies: &str, vocabulary: &str, rules: &str) -> Result<Knowledge, DomainError> {
         Knowledge::parse(KnowledgeSources {
             technologies,
             vocabulary,
@@ -247,31 +232,33 @@ mod tests {
             BUILTIN_CONFLICT_RULES,
         )
         .expect_err("syntax");
-        assert_eq!(syntax.file, TECHNOLOGIES_FILE);
+        assert_eq!(file_of(&syntax), TECHNOLOGIES_FILE);
         let clash = format!(
             "{BUILTIN_TECHNOLOGIES}\n[[technology]]\nname = \"Postgres Fork\"\nkind = \
              \"database\"\naliases = [\"postgres\"]\n"
         );
         let error = with(&clash, BUILTIN_VOCABULARY, BUILTIN_CONFLICT_RULES).expect_err("clash");
         assert!(
-            error.message.contains("\"postgres\" is claimed by both"),
+            error
+                .to_string()
+                .contains("\"postgres\" is claimed by both"),
             "{error}"
         );
         let unknown_field = BUILTIN_VOCABULARY.replacen("multi = true", "mutli = true", 1);
         let error =
             with(BUILTIN_TECHNOLOGIES, &unknown_field, BUILTIN_CONFLICT_RULES).expect_err("typo");
-        assert_eq!(error.file, VOCABULARY_FILE);
-        assert!(error.message.contains("mutli"), "{error}");
+        assert_eq!(file_of(&error), VOCABULARY_FILE);
+        assert!(error.to_string().contains("mutli"), "{error}");
         let bad_rule = BUILTIN_CONFLICT_RULES
             .replace("technology = [\"SQLite\"]", "technology = [\"SQLyte\"]");
         let error = with(BUILTIN_TECHNOLOGIES, BUILTIN_VOCABULARY, &bad_rule).expect_err("rule");
-        assert_eq!(error.file, CONFLICT_RULES_FILE);
-        assert!(error.message.contains("SQLyte"), "{error}");
+        assert_eq!(file_of(&error), CONFLICT_RULES_FILE);
+        assert!(error.to_string().contains("SQLyte"), "{error}");
         let orphan = format!(
             "{BUILTIN_TECHNOLOGIES}\n[[technology]]\nname = \"Fly\"\nkind = \"cloud\"\naliases = [\"fly.io\"]\n"
         );
         let no_cloud_key = BUILTIN_VOCABULARY.replace("technology = \"cloud\"\n", "");
         let error = with(&orphan, &no_cloud_key, BUILTIN_CONFLICT_RULES).expect_err("orphan");
-        assert!(error.message.contains("no key"), "{error}");
+        assert!(error.to_string().contains("no key"), "{error}");
     }
 }

@@ -4,33 +4,6 @@
 //! aliases; the macro derives the constant list of variants, `as_str`, `Display`, a strict
 //! `FromStr` and serde support from that single declaration, so the four can never disagree.
 
-/// A string that does not name any variant of a domain enum.
-///
-/// `kind` is the human name of the enum ("category", "session mode"), `value` the rejected input
-/// and `expected` the comma-separated list of accepted stored values.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} `{value}`; expected one of: {expected}")]
-pub struct UnknownValue {
-    /// Human name of the enum the value was meant for.
-    pub kind: &'static str,
-    /// The rejected input, as given.
-    pub value: String,
-    /// The accepted stored values, separated by `", "`.
-    pub expected: String,
-}
-
-impl UnknownValue {
-    /// Builds the error for `value`, listing `expected` values in order.
-    #[must_use]
-    pub fn new(kind: &'static str, value: &str, expected: &[&str]) -> Self {
-        Self {
-            kind,
-            value: value.to_owned(),
-            expected: expected.join(", "),
-        }
-    }
-}
-
 /// Defines a string enum.
 ///
 /// ```text
@@ -114,7 +87,7 @@ macro_rules! string_enum {
         }
 
         impl ::core::str::FromStr for $name {
-            type Err = $crate::UnknownValue;
+            type Err = $crate::DomainError;
 
             fn from_str(raw: &str) -> Result<Self, Self::Err> {
                 let normalised;
@@ -126,7 +99,7 @@ macro_rules! string_enum {
                 };
                 match candidate {
                     $($value $(| $alias)* => Ok(Self::$variant),)+
-                    _ => Err($crate::UnknownValue::new(
+                    _ => Err($crate::DomainError::unknown_value(
                         $kind,
                         raw,
                         &Self::ALL.map(Self::as_str),
@@ -147,7 +120,6 @@ pub(crate) use string_enum;
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     string_enum! {
         /// A test enum.
@@ -214,7 +186,7 @@ mod tests {
         let error = "green".parse::<Colour>().unwrap_err();
         assert_eq!(
             error,
-            UnknownValue {
+            crate::DomainError::UnknownValue {
                 kind: "colour",
                 value: "green".to_owned(),
                 expected: "red, dark_blue".to_owned(),

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use socrates_domain::{
     Code, Confidence, ConflictFinding, ExistingFact, FactDraft, FactKey, FactSource, FactValue,
-    Knowledge, MaturityReport, ProjectId, ProjectStatus, SessionId, SpecificationId, UserId,
-    compute_maturity,
+    Knowledge, MaturityReport, Placement, ProjectId, ProjectStatus, SessionId, SpecificationId,
+    UserId, compute_maturity, place,
 };
 use socrates_persistence::repositories::conflicts::{self, NewConflict, PendingFact};
 use socrates_persistence::repositories::projects::{self, Project};
@@ -185,55 +185,6 @@ pub(crate) fn existing_facts(facts: &[Specification]) -> Vec<ExistingFact> {
         .collect()
 }
 
-/// Where a new, non-contradicting fact goes among the project's current facts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Placement {
-    /// No current fact has its key (or the key holds several values): a new fact.
-    New,
-    /// This current fact already says the same: nothing to write.
-    Known(SpecificationId),
-    /// A current fact with its key says something else that is not a contradiction (a
-    /// free-text refinement): the draft becomes that fact's next version.
-    Revise(SpecificationId),
-}
-
-/// Places `draft` among `current` facts (see [`Placement`]); the drafts the conflict rules
-/// held back never get here.
-pub(crate) fn place(
-    knowledge: &Knowledge,
-    current: &[Specification],
-    draft: &FactDraft,
-) -> Placement {
-    let same_key: Vec<&Specification> = current
-        .iter()
-        .filter(|fact| fact.category == draft.category && fact.key == draft.key)
-        .collect();
-    let normalised = knowledge.normalise_value(&draft.key, &draft.value);
-    if let Some(fact) = same_key
-        .iter()
-        .find(|fact| knowledge.normalise_value(&fact.key, &fact.value) == normalised)
-    {
-        return Placement::Known(fact.id);
-    }
-    // A more specific wording replaces the fact it refines; a vaguer one adds nothing.
-    if let Some(fact) = same_key
-        .iter()
-        .find(|fact| knowledge.refines(&draft.key, &fact.value, &draft.value))
-    {
-        return Placement::Revise(fact.id);
-    }
-    if let Some(fact) = same_key
-        .iter()
-        .find(|fact| knowledge.same_meaning(&draft.key, &fact.value, &draft.value))
-    {
-        return Placement::Known(fact.id);
-    }
-    match same_key.first() {
-        Some(fact) if !knowledge.vocabulary().is_multi(&draft.key) => Placement::Revise(fact.id),
-        _ => Placement::New,
-    }
-}
-
 /// Saves `draft`, which contradicts nothing, where [`place`] puts it among the `current`
 /// facts, as said by `origin`: the current fact that already says it (nothing written), a new
 /// version of the fact it revises, or a new fact.
@@ -248,15 +199,11 @@ pub(crate) async fn save_placed(
     let value = FactValue::parse(&draft.value)?;
     let confidence = Confidence::new(draft.confidence)?;
     let fact = match place(knowledge, current, draft) {
-        Placement::Known(id) => current
-            .iter()
-            .find(|fact| fact.id == id)
-            .cloned()
-            .ok_or_else(|| AgentError::Internal(format!("placed on {id}, which is not current")))?,
+        Placement::Known(fact) => fact.clone(),
         Placement::Revise(previous) => {
             specifications::new_version(
                 tx,
-                previous,
+                previous.id,
                 FactChange {
                     value,
                     confidence: Some(confidence),

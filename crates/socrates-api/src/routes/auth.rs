@@ -220,9 +220,10 @@ impl From<AuthError> for ApiError {
                     "description": PasswordRule::description(*rule),
                 })).collect::<Vec<_>>(),
             })),
-            AuthError::Invalid(validation) => {
-                ApiError::from_error(&error).with_details(json!({ "field": validation.field }))
-            }
+            AuthError::Invalid(validation) => match validation.field() {
+                Some(field) => ApiError::from_error(&error).with_details(json!({ "field": field })),
+                None => ApiError::from_error(&error),
+            },
             AuthError::RateLimited {
                 retry_after_seconds,
             } => ApiError::from_error(&error).with_retry_after(*retry_after_seconds),

@@ -279,7 +279,7 @@ impl AuthService {
             refresh_tokens::revoke_all_for_user(&transaction, user, now).await?
         } else {
             let token = refresh_token.ok_or_else(|| {
-                socrates_domain::ValidationError::new(
+                socrates_domain::DomainError::invalid(
                     "refresh_token",
                     "give the refresh token to revoke, or {\"all\": true}",
                 )

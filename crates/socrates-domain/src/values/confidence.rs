@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::ValidationError;
+use super::DomainError;
 
 /// How sure the extractor is that a fact was stated: a finite number in 0..=1.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
@@ -23,13 +23,13 @@ impl Confidence {
     /// Validates a confidence.
     ///
     /// # Errors
-    /// Returns a [`ValidationError`] on the `confidence` field when the value is NaN, infinite
+    /// Returns a [`DomainError`] on the `confidence` field when the value is NaN, infinite
     /// or outside 0..=1.
-    pub fn new(value: f64) -> Result<Self, ValidationError> {
+    pub fn new(value: f64) -> Result<Self, DomainError> {
         if value.is_finite() && (0.0..=1.0).contains(&value) {
             Ok(Self(value))
         } else {
-            Err(ValidationError::new(
+            Err(DomainError::invalid(
                 Self::FIELD,
                 "must be a number between 0 and 1",
             ))
@@ -89,7 +89,7 @@ mod tests {
     fn rejects_everything_outside_it() {
         for value in [-0.01, 1.01, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             let error = Confidence::new(value).unwrap_err();
-            assert_eq!(error.field, "confidence");
+            assert_eq!(error.field(), Some("confidence"));
         }
     }
 

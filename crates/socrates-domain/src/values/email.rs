@@ -1,6 +1,6 @@
 //! Email addresses.
 
-use super::{ValidationError, string_value};
+use super::{DomainError, string_value};
 
 /// A syntactically plausible email address, trimmed and lower-cased.
 ///
@@ -24,9 +24,9 @@ impl Email {
     /// Validates and normalises an email address.
     ///
     /// # Errors
-    /// Returns a [`ValidationError`] on the `email` field when the address is malformed.
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let fail = |message: &str| Err(ValidationError::new(Self::FIELD, message));
+    /// Returns a [`DomainError`] on the `email` field when the address is malformed.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let fail = |message: &str| Err(DomainError::invalid(Self::FIELD, message));
         let email = raw.trim().to_lowercase();
         let length = email.chars().count();
         if length == 0 {
@@ -93,7 +93,7 @@ mod tests {
             "ab\u{0}@example.com",
         ] {
             let error = Email::parse(raw).unwrap_err();
-            assert_eq!(error.field, "email", "{raw:?}");
+            assert_eq!(error.field(), Some("email"), "{raw:?}");
         }
     }
 

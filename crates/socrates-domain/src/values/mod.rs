@@ -14,44 +14,7 @@ pub use email::Email;
 pub use password::{PasswordRule, check_password_policy};
 pub use text::{Description, FactKey, FactValue, ProjectName};
 
-use crate::{Code, ErrorCode};
-
-/// A value that failed validation.
-///
-/// `field` is the name of the offending input field as the API exposes it (`email`, `name`,
-/// `key`…), `message` says what is wrong in words a user can act on.
-///
-/// Errors on the `email` field (the field [`Email::parse`] reports) classify as
-/// `INVALID_EMAIL`; every other field classifies as `VALIDATION_ERROR`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct ValidationError {
-    /// The input field that failed validation.
-    pub field: &'static str,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl ValidationError {
-    /// Builds an error for `field`.
-    #[must_use]
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
-    }
-}
-
-impl ErrorCode for ValidationError {
-    fn code(&self) -> Code {
-        if self.field == Email::FIELD {
-            Code::InvalidEmail
-        } else {
-            Code::ValidationError
-        }
-    }
-}
+use crate::DomainError;
 
 /// Whether `c` is a control character other than the line breaks and tabs normal prose uses.
 /// Such characters (NUL above all, which PostgreSQL refuses in text) are rejected in free text.
@@ -60,7 +23,7 @@ fn is_disallowed_control(c: char) -> bool {
 }
 
 /// Adds the accessors, conversions and serde impls every validated string value shares.
-/// The type must have a `parse(&str) -> Result<Self, ValidationError>` constructor.
+/// The type must have a `parse(&str) -> Result<Self, DomainError>` constructor.
 macro_rules! string_value {
     ($name:ident) => {
         impl $name {
@@ -96,7 +59,7 @@ macro_rules! string_value {
         }
 
         impl ::core::str::FromStr for $name {
-            type Err = $crate::values::ValidationError;
+            type Err = $crate::DomainError;
 
             fn from_str(raw: &str) -> Result<Self, Self::Err> {
                 Self::parse(raw)
@@ -125,7 +88,7 @@ use string_value;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorKind;
+    use crate::{Code, ErrorCode, ErrorKind};
 
     #[test]
     fn email_errors_are_invalid_email_others_validation_errors() {
@@ -138,7 +101,7 @@ mod tests {
 
     #[test]
     fn display_names_field_and_message() {
-        let error = ValidationError::new("name", "must not be empty");
+        let error = DomainError::invalid("name", "must not be empty");
         assert_eq!(error.to_string(), "name: must not be empty");
     }
 

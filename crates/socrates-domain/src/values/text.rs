@@ -1,15 +1,15 @@
 //! Free-text values: project names, descriptions, and the key and value of a fact.
 
-use super::{ValidationError, is_disallowed_control, string_value};
+use super::{DomainError, is_disallowed_control, string_value};
 
 /// Characters refused in project names: they have no place in a title and are the usual
 /// ingredients of markup and shell injection in the places names end up (exports, file names).
 const NAME_FORBIDDEN: &[char] = &['<', '>', '"', '\'', '&', ';', '|'];
 
 /// Fails when `text` is longer than `max` characters.
-fn check_max_chars(field: &'static str, text: &str, max: usize) -> Result<(), ValidationError> {
+fn check_max_chars(field: &'static str, text: &str, max: usize) -> Result<(), DomainError> {
     if text.chars().count() > max {
-        Err(ValidationError::new(
+        Err(DomainError::invalid(
             field,
             format!("must be at most {max} characters"),
         ))
@@ -19,9 +19,9 @@ fn check_max_chars(field: &'static str, text: &str, max: usize) -> Result<(), Va
 }
 
 /// Fails on control characters other than line breaks and tabs.
-fn check_controls(field: &'static str, text: &str) -> Result<(), ValidationError> {
+fn check_controls(field: &'static str, text: &str) -> Result<(), DomainError> {
     if text.chars().any(is_disallowed_control) {
-        Err(ValidationError::new(
+        Err(DomainError::invalid(
             field,
             "must not contain control characters",
         ))
@@ -42,21 +42,21 @@ impl ProjectName {
     /// Validates a project name.
     ///
     /// # Errors
-    /// Returns a [`ValidationError`] on the `name` field.
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+    /// Returns a [`DomainError`] on the `name` field.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let name = raw.trim();
         if name.is_empty() {
-            return Err(ValidationError::new(Self::FIELD, "must not be empty"));
+            return Err(DomainError::invalid(Self::FIELD, "must not be empty"));
         }
         check_max_chars(Self::FIELD, name, 255)?;
         if name.contains(NAME_FORBIDDEN) {
-            return Err(ValidationError::new(
+            return Err(DomainError::invalid(
                 Self::FIELD,
                 "must not contain any of < > \" ' & ; |",
             ));
         }
         if name.chars().any(char::is_control) {
-            return Err(ValidationError::new(
+            return Err(DomainError::invalid(
                 Self::FIELD,
                 "must not contain control characters",
             ));
@@ -79,8 +79,8 @@ impl Description {
     /// Validates a description.
     ///
     /// # Errors
-    /// Returns a [`ValidationError`] on the `description` field.
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+    /// Returns a [`DomainError`] on the `description` field.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let description = raw.trim();
         check_max_chars(Self::FIELD, description, 2000)?;
         check_controls(Self::FIELD, description)?;
@@ -102,15 +102,15 @@ impl FactKey {
     /// Validates a fact key against `^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`.
     ///
     /// # Errors
-    /// Returns a [`ValidationError`] on the `key` field.
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+    /// Returns a [`DomainError`] on the `key` field.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let key = raw.trim();
         if key.is_empty() {
-            return Err(ValidationError::new(Self::FIELD, "must not be empty"));
+            return Err(DomainError::invalid(Self::FIELD, "must not be empty"));
         }
         check_max_chars(Self::FIELD, key, 255)?;
         if !key.split('.').all(is_snake_segment) {
-            return Err(ValidationError::new(
+            return Err(DomainError::invalid(
                 Self::FIELD,
                 "must be lower snake_case words (a-z, 0-9, _) starting with a letter, \
                  optionally separated by dots",
@@ -141,11 +141,11 @@ impl FactValue {
     /// Validates a fact value.
     ///
     /// # Errors
-    /// Returns a [`ValidationError`] on the `value` field.
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+    /// Returns a [`DomainError`] on the `value` field.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let value = raw.trim();
         if value.is_empty() {
-            return Err(ValidationError::new(Self::FIELD, "must not be empty"));
+            return Err(DomainError::invalid(Self::FIELD, "must not be empty"));
         }
         check_max_chars(Self::FIELD, value, 10_000)?;
         check_controls(Self::FIELD, value)?;
@@ -182,7 +182,7 @@ mod tests {
             "tab\there",
         ] {
             let error = ProjectName::parse(raw).unwrap_err();
-            assert_eq!(error.field, "name", "{raw:?}");
+            assert_eq!(error.field(), Some("name"), "{raw:?}");
         }
         assert!(ProjectName::parse("Socrates: spec-first (v2) #1!").is_ok());
     }
@@ -193,7 +193,10 @@ mod tests {
         assert_eq!(Description::default().as_str(), "");
         assert!(Description::parse(&"d".repeat(2000)).is_ok());
         let error = Description::parse(&"d".repeat(2001)).unwrap_err();
-        assert_eq!(error.message, "must be at most 2000 characters");
+        assert_eq!(
+            error.to_string(),
+            "description: must be at most 2000 characters"
+        );
         assert!(Description::parse("line one\nline two\twith tab").is_ok());
         assert!(Description::parse("nul \0 byte").is_err());
     }
@@ -229,7 +232,7 @@ mod tests {
             "a.B",
         ] {
             let error = FactKey::parse(raw).unwrap_err();
-            assert_eq!(error.field, "key", "{raw:?}");
+            assert_eq!(error.field(), Some("key"), "{raw:?}");
         }
         assert!(FactKey::parse(&"k".repeat(255)).is_ok());
         assert!(FactKey::parse(&"k".repeat(256)).is_err());

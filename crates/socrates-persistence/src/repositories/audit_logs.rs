@@ -72,6 +72,7 @@ fn to_record(model: audit_logs::Model) -> AuditEntry {
 }
 
 /// Appends an event.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn append(
     db: &impl Conn<Auth>,
     entry: NewAuditEntry,
@@ -101,6 +102,7 @@ pub async fn append(
 /// back only in a person's data export (`personal_data`; operators query the table, there is
 /// no admin route yet); tests read it here to check what a request audited.
 #[cfg(any(test, feature = "test-support"))]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_for_user(
     db: &impl Conn<Auth>,
     user_id: UserId,
@@ -122,6 +124,7 @@ pub async fn list_for_user(
 ///
 /// Built only for tests (feature `test-support`), like [`list_for_user`].
 #[cfg(any(test, feature = "test-support"))]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_by_action(
     db: &impl Conn<Auth>,
     action: &str,

@@ -165,6 +165,7 @@ fn to_record(model: conflicts::Model) -> Result<Conflict, DbError> {
 }
 
 /// Stores an open conflict.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     db: &impl Conn<Specs>,
     new: NewConflict,
@@ -205,6 +206,7 @@ pub async fn insert(
 }
 
 /// The conflict with this id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_id(
     db: &impl Conn<Specs>,
     id: ConflictId,
@@ -217,6 +219,7 @@ pub async fn find_by_id(
 }
 
 /// A page of the project's conflicts, optionally in one status, newest first, and the total.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_for_project(
     db: &impl Conn<Specs>,
     project_id: ProjectId,
@@ -244,6 +247,7 @@ pub async fn list_for_project(
 }
 
 /// Every conflict of the project, newest first, in one query (for exports).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn all_for_project(
     db: &impl Conn<Specs>,
     project_id: ProjectId,
@@ -262,6 +266,7 @@ pub async fn all_for_project(
 /// The project's open conflicts that hold back a value for `category` and `key` against the
 /// same contradicted fact (`None`: against no stored fact), oldest first. A statement repeated
 /// while its conflict is open is matched against these instead of raising a second conflict.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn open_holding(
     db: &impl Conn<Specs>,
     project_id: ProjectId,
@@ -290,6 +295,7 @@ pub async fn open_holding(
 
 /// Resolves an open conflict and returns it. [`DbError::StaleVersion`] when it is no longer
 /// open (resolved or ignored already), [`DbError::NotFound`] when it does not exist.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn resolve(
     db: &impl Conn<Specs>,
     id: ConflictId,

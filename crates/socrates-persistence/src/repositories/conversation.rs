@@ -104,6 +104,7 @@ pub fn append_all_later(entries: Vec<NewConversationEntry>, now: DateTime<Utc>) 
 }
 
 /// A page of a session's conversation, oldest first, and the session's total.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_for_session(
     db: &impl Conn<Specs>,
     session_id: SessionId,
@@ -129,6 +130,7 @@ pub async fn list_for_session(
 /// Deletes up to `batch` conversation entries written before `cutoff`, oldest first, and
 /// returns how many went. Callers repeat until it returns less than `batch`, so no single
 /// statement holds locks on a large part of the table.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete_older_than(
     db: &impl Conn<Specs>,
     cutoff: DateTime<Utc>,

@@ -76,6 +76,7 @@ fn to_active(usage: &NewUsage) -> Result<llm_usage_tracking::ActiveModel, DbErro
 ///
 /// # Errors
 /// [`DbError`] when the insert fails; nothing of the batch is stored then.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_many(db: &impl Conn<Specs>, batch: &[NewUsage]) -> Result<(), DbError> {
     if batch.is_empty() {
         return Ok(());
@@ -119,6 +120,7 @@ struct TotalsRow {
 /// # Errors
 /// [`DbError`] when the query fails.
 #[cfg(any(test, feature = "test-support"))]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn totals_for_user(
     db: &impl Conn<Specs>,
     user_id: UserId,
@@ -165,6 +167,7 @@ pub async fn totals_for_user(
 /// # Errors
 /// [`DbError`] when the query fails.
 #[cfg(any(test, feature = "test-support"))]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn failures_for_user(
     db: &impl Conn<Specs>,
     user_id: UserId,

@@ -49,6 +49,7 @@ fn to_record(model: maturity_tracking::Model) -> Result<MaturityRecord, DbError>
 }
 
 /// Appends a maturity report to the project's history and returns the record.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record(
     db: &impl Conn<Specs>,
     project_id: ProjectId,
@@ -66,6 +67,7 @@ pub async fn record(
 
 /// [`record`] without reading the record back, with `also` sent in the same round trip (see
 /// [`Writes`]).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_with(
     db: &impl Conn<Specs>,
     project_id: ProjectId,
@@ -114,6 +116,7 @@ fn active_model(
 /// it back only whole, in a person's data export (`personal_data`); tests read it here to check
 /// what was appended.
 #[cfg(any(test, feature = "test-support"))]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn history(
     db: &impl Conn<Specs>,
     project_id: ProjectId,

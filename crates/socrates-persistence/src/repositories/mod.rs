@@ -118,6 +118,7 @@ impl Writes {
 
 /// Runs `last`, a statement that returns rows (`RETURNING …` or a query), together with
 /// `writes`, and returns its rows.
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn query_with(
     db: &impl ConnectionTrait,
     writes: Writes,
@@ -147,6 +148,7 @@ pub(crate) async fn query_with(
 }
 
 /// Runs `writes` on their own (on PostgreSQL as one statement when there are several).
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn execute(db: &impl ConnectionTrait, writes: Writes) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     let mut statements = writes.0;

@@ -44,6 +44,7 @@ fn to_record(model: password_reset_requests::Model) -> PasswordReset {
 }
 
 /// Stores a new request.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     db: &impl Conn<Auth>,
     user_id: UserId,
@@ -67,6 +68,7 @@ pub async fn insert(
 }
 
 /// The request whose token hashes to `token_hash`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_hash(
     db: &impl Conn<Auth>,
     token_hash: &str,
@@ -80,6 +82,7 @@ pub async fn find_by_hash(
 
 /// Marks a request used, only if it is unused and unexpired at `now`; returns whether this
 /// call consumed it (a second use, a race or an expired token all answer false).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn consume(
     db: &impl Conn<Auth>,
     id: PasswordResetId,
@@ -97,6 +100,7 @@ pub async fn consume(
 }
 
 /// Invalidates every unused request of a user (after a successful reset or password change).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn invalidate_all_for_user(
     db: &impl Conn<Auth>,
     user_id: UserId,
@@ -115,6 +119,7 @@ pub async fn invalidate_all_for_user(
 /// Deletes up to `batch` requests that can no longer be used (used, or expired before `now`)
 /// and returns how many went. Callers repeat until it returns less than `batch`. A deleted
 /// request's token is refused just as a used or expired one is.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete_spent(
     db: &impl Conn<Auth>,
     now: DateTime<Utc>,

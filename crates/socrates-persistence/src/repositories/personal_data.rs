@@ -59,6 +59,7 @@ async fn rows<E: Exported>(
 }
 
 /// The teams a user created that nobody else belongs to: they go when the user goes.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn teams_left_empty(db: &impl Conn<Auth>, user: UserId) -> Result<Vec<Uuid>, DbError> {
     let others = Query::select()
         .column(team_members::Column::TeamId)
@@ -76,6 +77,7 @@ pub async fn teams_left_empty(db: &impl Conn<Auth>, user: UserId) -> Result<Vec<
 }
 
 /// Every row of `socrates_auth` that is about the user, secrets left out.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn export_auth(db: &impl Conn<Auth>, user: UserId) -> Result<Tables, DbError> {
     let db = db.raw();
     let id = user.into_uuid();
@@ -138,6 +140,7 @@ fn by(column: impl ColumnTrait, id: Uuid) -> Condition {
 }
 
 /// The projects the user owns (their cached views are dropped when the account goes).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn owned_project_ids(db: &impl Conn<Specs>, user: UserId) -> Result<Vec<Uuid>, DbError> {
     Ok(projects::Entity::find()
         .select_only()
@@ -180,6 +183,7 @@ fn generations(user: Uuid) -> SelectStatement {
 }
 
 /// Every row of `socrates_specs` that the user owns or wrote.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn export_specs(db: &impl Conn<Specs>, user: UserId) -> Result<Tables, DbError> {
     let db = db.raw();
     let id = user.into_uuid();
@@ -339,6 +343,7 @@ pub struct Erased {
 /// own learning data and unattributed usage; in other people's projects their identity is
 /// removed. `dropped_teams` are the teams about to disappear with the account (their shares go,
 /// projects filed under them stay with their owners). Run it in one transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn erase_specs(
     db: &impl Conn<Specs>,
     user: UserId,
@@ -523,6 +528,7 @@ pub async fn erase_specs(
 /// or details;
 /// teams the user created that others still belong to keep going without their creator.
 /// `dropped_teams` (from [`teams_left_empty`]) are deleted. Run it in one transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn erase_auth(
     db: &impl Conn<Auth>,
     user: UserId,

@@ -88,6 +88,7 @@ pub(crate) fn to_record(model: projects::Model) -> Result<Project, DbError> {
 }
 
 /// Creates a project in `discovery` with maturity 0.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &impl Conn<Specs>,
     new: NewProject,
@@ -116,6 +117,7 @@ pub async fn create(
 }
 
 /// The project with this id if `owner` owns it; `None` otherwise, so callers answer 404.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_owned(
     db: &impl Conn<Specs>,
     id: ProjectId,
@@ -131,6 +133,7 @@ pub async fn find_owned(
 
 /// The owned project and how many of its conflicts are open, in one query (the status and
 /// phase-advance reads).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_owned_with_open_conflicts(
     db: &impl Conn<Specs>,
     id: ProjectId,
@@ -209,6 +212,7 @@ impl ProjectWithOpenConflicts {
 
 /// Moves the project from `from` to `to` only if it is still in `from`; `false` when another
 /// request moved it first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn advance_phase(
     db: &impl Conn<Specs>,
     id: ProjectId,
@@ -227,6 +231,7 @@ pub async fn advance_phase(
 }
 
 /// A page of the owner's projects, newest first, and the total matching the filter.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_for_owner(
     db: &impl Conn<Specs>,
     owner: UserId,
@@ -258,6 +263,7 @@ pub async fn list_for_owner(
 }
 
 /// Applies descriptive changes and returns the updated project.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     db: &impl Conn<Specs>,
     id: ProjectId,
@@ -295,6 +301,7 @@ pub fn set_maturity_later(id: ProjectId, maturity_score: f64, now: DateTime<Utc>
 }
 
 /// Archives the project (the soft delete of the API).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn archive(
     db: &impl Conn<Specs>,
     id: ProjectId,

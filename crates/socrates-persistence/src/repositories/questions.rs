@@ -95,6 +95,7 @@ pub(crate) fn to_record(model: questions::Model) -> Result<Question, DbError> {
 
 /// Stores an unanswered question and returns it, with `also` sent in the same round trip (see
 /// [`Writes`]).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_with(
     db: &impl Conn<Specs>,
     new: NewQuestion,
@@ -129,6 +130,7 @@ pub async fn insert_with(
 }
 
 /// The question with this id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_id(
     db: &impl Conn<Specs>,
     id: QuestionId,
@@ -141,6 +143,7 @@ pub async fn find_by_id(
 }
 
 /// Every distinct template already used in the project, so the counselor never repeats one.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn template_ids_for_project(
     db: &impl Conn<Specs>,
     project_id: ProjectId,
@@ -164,6 +167,7 @@ pub async fn template_ids_for_project(
 /// user may try again). Returns `Ok(false)` when the question was already answered with facts,
 /// so the caller can refuse the answer as a conflict; [`DbError::NotFound`] when it is missing.
 /// The writes happen whatever the answer: inside a transaction, roll back on `Ok(false)`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn mark_answered_with(
     db: &impl Conn<Specs>,
     id: QuestionId,

@@ -66,6 +66,7 @@ fn to_record(model: refresh_tokens::Model) -> RefreshToken {
 }
 
 /// Stores a new token.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     db: &impl Conn<Auth>,
     new: NewRefreshToken,
@@ -91,6 +92,7 @@ pub async fn insert(
 }
 
 /// The token whose hash is `token_hash`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_hash(
     db: &impl Conn<Auth>,
     token_hash: &str,
@@ -104,6 +106,7 @@ pub async fn find_by_hash(
 
 /// Marks `id` as rotated into `replaced_by`. Only an unrevoked token can be rotated; returns
 /// false when another request rotated it first (the caller must then treat it as reuse).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn mark_rotated(
     db: &impl Conn<Auth>,
     id: RefreshTokenId,
@@ -125,6 +128,7 @@ pub async fn mark_rotated(
 }
 
 /// Revokes one token; returns whether it was still live.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke(
     db: &impl Conn<Auth>,
     id: RefreshTokenId,
@@ -136,6 +140,7 @@ pub async fn revoke(
 }
 
 /// Revokes every live token of a family (reuse of a rotated token); returns how many.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke_family(
     db: &impl Conn<Auth>,
     family_id: TokenFamilyId,
@@ -150,6 +155,7 @@ pub async fn revoke_family(
 }
 
 /// Revokes every live token of a user (logout everywhere, password change); returns how many.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke_all_for_user(
     db: &impl Conn<Auth>,
     user_id: UserId,
@@ -185,6 +191,7 @@ async fn revoke_where(
 /// unexpired: presenting a rotated token again is how a stolen one is noticed (the refresh
 /// revokes the whole family), and that needs its row. Once the whole family has expired there
 /// is nothing left to protect, and any of its tokens is refused just the same without a row.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete_expired_families(
     db: &impl Conn<Auth>,
     now: DateTime<Utc>,

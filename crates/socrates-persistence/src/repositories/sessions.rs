@@ -60,6 +60,7 @@ fn to_record(model: &sessions::Model) -> Result<Session, DbError> {
 }
 
 /// Opens an active session on a project.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &impl Conn<Specs>,
     project_id: ProjectId,
@@ -86,6 +87,7 @@ pub async fn create(
 }
 
 /// The session with this id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_id(db: &impl Conn<Specs>, id: SessionId) -> Result<Option<Session>, DbError> {
     sessions::Entity::find_by_id(id.into_uuid())
         .one(db.raw())
@@ -97,6 +99,7 @@ pub async fn find_by_id(db: &impl Conn<Specs>, id: SessionId) -> Result<Option<S
 /// The session with its project, in one query, when the project belongs to `owner`; `None`
 /// when the session is missing or its project is someone else's (the callers answer 404 for
 /// both, so nobody learns which sessions exist).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_with_owned_project(
     db: &impl Conn<Specs>,
     id: SessionId,
@@ -119,6 +122,7 @@ pub async fn find_with_owned_project(
 
 /// The caller's session, its project and `question` of that session, in one statement; `None`
 /// when any of them is missing, not the caller's or (the question) of another session.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_with_owned_project_and_question(
     db: &impl Conn<Specs>,
     id: SessionId,
@@ -167,6 +171,7 @@ fn project_of_session() -> RelationDef {
 
 /// Ends the session and returns it. Ending an ended session changes nothing (the first
 /// `ended_at` is kept), so a repeated request is harmless; [`DbError::NotFound`] when missing.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn end(
     db: &impl Conn<Specs>,
     id: SessionId,
@@ -201,6 +206,7 @@ pub fn touch_later(id: SessionId, now: DateTime<Utc>) -> Writes {
 }
 
 /// How many sessions are active across all projects (for the admin statistics).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn count_active(db: &impl Conn<Specs>) -> Result<u64, DbError> {
     Ok(sessions::Entity::find()
         .filter(sessions::Column::Status.eq(SessionStatus::Active.as_str()))

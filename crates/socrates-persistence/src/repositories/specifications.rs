@@ -75,6 +75,20 @@ pub struct Specification {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
+impl socrates_domain::StatedFact for Specification {
+    fn category(&self) -> Category {
+        self.category
+    }
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn value(&self) -> &str {
+        &self.value
+    }
+}
+
 /// What is needed to store a new fact.
 #[derive(Debug, Clone)]
 pub struct NewSpecification {
@@ -152,6 +166,7 @@ fn to_records(models: Vec<specifications::Model>) -> Result<Vec<Specification>, 
 }
 
 /// Stores a new fact as version 1 of its own lineage.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     db: &impl Conn<Specs>,
     new: NewSpecification,
@@ -165,6 +180,7 @@ pub async fn insert(
 
 /// Stores new facts, each as version 1 of its own lineage, in **one** statement (one round
 /// trip however many facts an answer yields); returned in the order given.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_all(
     db: &impl Conn<Specs>,
     facts: Vec<NewSpecification>,
@@ -224,6 +240,7 @@ pub async fn insert_all(
 }
 
 /// The version with this id, current or not, deleted or not.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_id(
     db: &impl Conn<Specs>,
     id: SpecificationId,
@@ -254,6 +271,7 @@ fn in_listing_order(query: Select<specifications::Entity>) -> Select<specificati
 /// A page of the project's current facts, optionally of one category, ordered by category then
 /// age, and the total matching, in one query: the total comes with the rows (`COUNT(*) OVER
 /// ()`). Only a page past the end, which has no row to carry the total, costs a second query.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_current_counted(
     db: &impl Conn<Specs>,
     project_id: ProjectId,
@@ -290,6 +308,7 @@ pub async fn list_current_counted(
 }
 
 /// Every current fact of the project, for maturity and exports.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn all_current(
     db: &impl Conn<Specs>,
     project_id: ProjectId,
@@ -306,6 +325,7 @@ pub async fn all_current(
 /// The old row is marked superseded only if it is still the current, undeleted version;
 /// otherwise [`DbError::StaleVersion`] (or [`DbError::NotFound`] when `id` does not exist) and
 /// nothing is written. It takes a transaction because it writes two rows: the caller commits.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn new_version(
     tx: &SpecsTx,
     id: SpecificationId,
@@ -375,6 +395,7 @@ pub async fn new_version(
 /// Deletes the fact whose current version is `id` (soft: the rows stay for its history) and
 /// returns the deleted version. A superseded or already deleted version gives
 /// [`DbError::StaleVersion`]; an unknown id [`DbError::NotFound`].
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn soft_delete(
     db: &impl Conn<Specs>,
     id: SpecificationId,
@@ -399,6 +420,7 @@ pub async fn soft_delete(
 }
 
 /// Every version of the fact `id` belongs to, oldest first; empty when `id` is unknown.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn history(
     db: &impl Conn<Specs>,
     id: SpecificationId,
@@ -423,6 +445,7 @@ pub async fn history(
 
 /// The category and confidence of every current fact of the project: all maturity needs, in
 /// one narrow query.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn current_confidences(
     db: &impl Conn<Specs>,
     project_id: ProjectId,

@@ -63,6 +63,7 @@ fn to_record(model: users::Model) -> Result<User, DbError> {
 }
 
 /// Creates an account; [`DbError::AlreadyExists`] when the e-mail address is taken.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &impl Conn<Auth>,
     new: NewUser,
@@ -87,6 +88,7 @@ pub async fn create(
 }
 
 /// The account with this id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_id(db: &impl Conn<Auth>, id: UserId) -> Result<Option<User>, DbError> {
     users::Entity::find_by_id(id.into_uuid())
         .one(db.raw())
@@ -96,6 +98,7 @@ pub async fn find_by_id(db: &impl Conn<Auth>, id: UserId) -> Result<Option<User>
 }
 
 /// The account with this e-mail address (already lower-cased by [`Email`]).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_email(db: &impl Conn<Auth>, email: &Email) -> Result<Option<User>, DbError> {
     users::Entity::find()
         .filter(users::Column::Email.eq(email.as_str()))
@@ -106,6 +109,7 @@ pub async fn find_by_email(db: &impl Conn<Auth>, email: &Email) -> Result<Option
 }
 
 /// Records a successful login.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_login(
     db: &impl Conn<Auth>,
     id: UserId,
@@ -119,6 +123,7 @@ pub async fn record_login(
 }
 
 /// Replaces the password hash.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_password_hash(
     db: &impl Conn<Auth>,
     id: UserId,
@@ -137,6 +142,7 @@ pub async fn set_password_hash(
 /// Built only for tests (feature `test-support`): no route suspends or reactivates an account
 /// yet, and tests need a suspended account to check that it is refused.
 #[cfg(any(test, feature = "test-support"))]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_status(
     db: &impl Conn<Auth>,
     id: UserId,

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use socrates_domain::knowledge::{
     CONFLICT_RULES_FILE, KnowledgeSources, TECHNOLOGIES_FILE, VOCABULARY_FILE, parse_toml,
 };
-use socrates_domain::{Category, Knowledge, KnowledgeError};
+use socrates_domain::{Category, DomainError, Knowledge};
 
 /// File name of the extractor's word lists.
 pub const LEXICON_FILE: &str = "lexicon.toml";
@@ -592,26 +592,26 @@ impl OfflineData {
     ///
     /// # Errors
     /// Only if a built-in file is invalid, which the test suite rules out.
-    pub fn builtin() -> Result<Self, KnowledgeError> {
+    pub fn builtin() -> Result<Self, DomainError> {
         Self::parse(OfflineSources::builtin())
     }
 
     /// Parses and validates the five files.
     ///
     /// # Errors
-    /// [`KnowledgeError`] naming the file and the problem.
-    pub fn parse(sources: OfflineSources<'_>) -> Result<Self, KnowledgeError> {
+    /// [`DomainError`] naming the file and the problem.
+    pub fn parse(sources: OfflineSources<'_>) -> Result<Self, DomainError> {
         let knowledge = Knowledge::parse(sources.knowledge)?;
         let mut lexicon: Lexicon = parse_toml(LEXICON_FILE, sources.lexicon)?;
         lexicon
             .validate(&knowledge)
-            .map_err(|message| KnowledgeError::new(LEXICON_FILE, message))?;
+            .map_err(|message| DomainError::knowledge(LEXICON_FILE, message))?;
         let scanner = lexicon
             .scanner()
-            .map_err(|message| KnowledgeError::new(LEXICON_FILE, message))?;
+            .map_err(|message| DomainError::knowledge(LEXICON_FILE, message))?;
         let questions: QuestionsFile = parse_toml(QUESTIONS_FILE, sources.questions)?;
         let questions = QuestionBank::new(questions.question, &knowledge)
-            .map_err(|message| KnowledgeError::new(QUESTIONS_FILE, message))?;
+            .map_err(|message| DomainError::knowledge(QUESTIONS_FILE, message))?;
         Ok(Self {
             knowledge,
             lexicon,
@@ -624,23 +624,23 @@ impl OfflineData {
     /// file otherwise. Reads the disk: call it at start, not per request.
     ///
     /// # Errors
-    /// [`KnowledgeError`] when the directory does not exist, a file cannot be read, or the
+    /// [`DomainError`] when the directory does not exist, a file cannot be read, or the
     /// data is invalid.
-    pub fn load(directory: Option<&Path>) -> Result<Self, KnowledgeError> {
+    pub fn load(directory: Option<&Path>) -> Result<Self, DomainError> {
         let Some(directory) = directory else {
             return Self::builtin();
         };
         if !directory.is_dir() {
-            return Err(KnowledgeError::new(
+            return Err(DomainError::knowledge(
                 directory.display().to_string(),
                 "the offline data directory does not exist",
             ));
         }
-        let read = |file: &str, builtin: &'static str| -> Result<String, KnowledgeError> {
+        let read = |file: &str, builtin: &'static str| -> Result<String, DomainError> {
             let path = directory.join(file);
             if path.exists() {
                 std::fs::read_to_string(&path).map_err(|error| {
-                    KnowledgeError::new(path.display().to_string(), error.to_string())
+                    DomainError::knowledge(path.display().to_string(), error.to_string())
                 })
             } else {
                 Ok(builtin.to_owned())

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use socrates_domain::{
-    ConflictFinding, ConversationRole, ExistingFact, FactDraft, KnowledgeError, compute_maturity,
+    ConflictFinding, ConversationRole, DomainError, ExistingFact, FactDraft, compute_maturity,
 };
 
 use super::{
@@ -38,7 +38,7 @@ impl OfflineReasoner {
     ///
     /// # Errors
     /// Only if a built-in file is invalid, which the test suite rules out.
-    pub fn builtin() -> Result<Self, KnowledgeError> {
+    pub fn builtin() -> Result<Self, DomainError> {
         OfflineData::builtin().map(|data| Self::new(Arc::new(data)))
     }
 

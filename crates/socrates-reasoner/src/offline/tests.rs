@@ -45,8 +45,9 @@ fn every_bank_has_eight_questions_and_bad_banks_are_refused() {
         let mut sources = data::OfflineSources::builtin();
         sources.questions = &questions;
         let error = OfflineData::parse(sources).expect_err(expected);
-        assert_eq!(error.file, data::QUESTIONS_FILE);
-        assert!(error.message.contains(expected), "{error}");
+        let (file, message) = file_and_message(&error);
+        assert_eq!(file, data::QUESTIONS_FILE);
+        assert!(message.contains(expected), "{error}");
     };
     refuse(
         "What kind of product are you building, and who will use it day to day?",
@@ -100,9 +101,12 @@ fn a_data_directory_replaces_single_files_and_bad_ones_stop_the_load() {
     assert_eq!(facts[0].value, "CockroachDB");
     std::fs::write(directory.path().join("lexicon.toml"), "hedges = 3\n").expect("write");
     let error = OfflineData::load(Some(directory.path())).expect_err("invalid lexicon");
-    assert_eq!(error.file, data::LEXICON_FILE);
+    assert_eq!(file_and_message(&error).0, data::LEXICON_FILE);
     let missing = OfflineData::load(Some(&directory.path().join("nope"))).expect_err("missing");
-    assert!(missing.message.contains("does not exist"), "{missing}");
+    assert!(
+        file_and_message(&missing).1.contains("does not exist"),
+        "{missing}"
+    );
 }
 
 #[tokio::test]
@@ -271,4 +275,12 @@ async fn the_offline_chat_reply_streams_sentence_by_sentence() {
         .await;
     assert!(deltas.len() >= 2, "{deltas:?}");
     assert_eq!(deltas.concat(), whole);
+}
+
+/// The file and the message of a knowledge-file error.
+fn file_and_message(error: &DomainError) -> (&str, &str) {
+    match error {
+        DomainError::Knowledge { file, message } => (file, message),
+        other => panic!("not a knowledge-file error: {other:?}"),
+    }
 }

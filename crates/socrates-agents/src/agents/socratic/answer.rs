@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::json;
 use socrates_domain::{
     Code, Confidence, ConflictFinding, ConversationRole, FactKey, FactSource, FactValue,
-    MessageKind, QuestionId, SessionId,
+    MessageKind, Placement, QuestionId, SessionId, place,
 };
 use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
 use socrates_persistence::repositories::projects::Project;
@@ -18,9 +18,7 @@ use socrates_persistence::repositories::specifications::{
 
 use super::{AnswerQuestion, AnswerResult, SocraticCounselor, ensure_active};
 use crate::agent::{AgentContext, AgentError};
-use crate::agents::common::{
-    Origin, Placement, existing_facts, hold_in_conflict, place, record_maturity_with,
-};
+use crate::agents::common::{Origin, existing_facts, hold_in_conflict, record_maturity_with};
 use crate::agents::views::{FactView, RejectedView};
 use crate::usage::{self, UsageContext};
 use socrates_reasoner::{ExtractionInput, RejectedItem};
@@ -135,7 +133,7 @@ impl SocraticCounselor {
         let mut rejected: Vec<RejectedView> = rejected.into_iter().map(Into::into).collect();
         // Each draft is held in a conflict, skipped as already known, saved as a new fact, or
         // written as the next version of the fact it refines.
-        let mut to_save: Vec<(usize, NewSpecification, Placement)> = Vec::new();
+        let mut to_save: Vec<(usize, NewSpecification, Placement<'_, Specification>)> = Vec::new();
         for (index, draft) in drafts.iter().enumerate() {
             if findings.iter().any(|finding| finding.new == *draft) {
                 continue;
@@ -192,6 +190,7 @@ impl SocraticCounselor {
         for (index, new, placement) in to_save {
             match placement {
                 Placement::Revise(previous) => {
+                    let previous = previous.id;
                     let change = FactChange {
                         value: new.value,
                         confidence: Some(new.confidence),
