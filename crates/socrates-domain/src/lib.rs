@@ -46,6 +46,6 @@ pub use knowledge::{Knowledge, KnowledgeSources};
 pub use lifecycle::*;
 pub use maturity::*;
 pub use phase::*;
-pub use placement::{Placement, StatedFact, place};
+pub use placement::{Placement, StatedFact, ValueSlot, place};
 pub use provider::*;
 pub use values::*;

@@ -13,7 +13,7 @@ use migration::{AuthMigrator, MigratorTrait, SpecsMigrator};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    TransactionTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::error::DbError;
@@ -272,12 +272,25 @@ impl<K: DatabaseKind> Database<K> {
     /// Starts a transaction; it rolls back when dropped without [`Transaction::commit`]. On
     /// SQLite it first waits its turn (see `write_turns`): a transaction must not begin
     /// another one on the same database while it is open.
+    ///
+    /// On SQLite the transaction is `BEGIN IMMEDIATE`: it takes the write lock when it starts
+    /// (waiting in the busy handler for a writer outside the queue), so a transaction that reads
+    /// and then writes can never be refused with "database is locked" because a write outside
+    /// the queue committed in between.
     pub async fn begin(&self) -> Result<Transaction<K>, DbError> {
-        let turn = match &self.write_turns {
-            Some(turns) => Some(Arc::clone(turns).lock_owned().await),
-            None => None,
+        let (turn, transaction) = match &self.write_turns {
+            Some(turns) => {
+                let turn = Arc::clone(turns).lock_owned().await;
+                let options = TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..TransactionOptions::default()
+                };
+                let transaction = self.connection.begin_with_options(options).await;
+                (Some(turn), transaction)
+            }
+            None => (None, self.connection.begin().await),
         };
-        let transaction = self.connection.begin().await.map_err(DbError::from)?;
+        let transaction = transaction.map_err(DbError::from)?;
         Ok(Transaction {
             transaction,
             _turn: turn,

@@ -26,6 +26,7 @@ mod server {
     pub mod perimeter;
     pub mod personal_data;
     pub mod projects;
+    pub mod races;
     pub mod sentry;
     pub mod support;
 }

@@ -12,6 +12,7 @@ mod m20261125_000006_create_learning;
 mod m20261125_000007_create_project_shares;
 mod m20261202_000008_hot_path_indexes;
 mod m20261206_000009_heap_only_project_updates;
+mod m20261207_000010_one_current_value;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
@@ -24,5 +25,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261125_000007_create_project_shares::Migration),
         Box::new(m20261202_000008_hot_path_indexes::Migration),
         Box::new(m20261206_000009_heap_only_project_updates::Migration),
+        Box::new(m20261207_000010_one_current_value::Migration),
     ]
 }

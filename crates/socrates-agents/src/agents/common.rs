@@ -6,7 +6,7 @@ use serde_json::json;
 use socrates_domain::{
     Code, Confidence, ConflictFinding, ExistingFact, FactDraft, FactKey, FactSource, FactValue,
     Knowledge, MaturityReport, Placement, ProjectId, ProjectStatus, SessionId, SpecificationId,
-    UserId, compute_maturity, place,
+    UserId, ValueSlot, compute_maturity, place,
 };
 use socrates_persistence::repositories::conflicts::{self, NewConflict, PendingFact};
 use socrates_persistence::repositories::projects::{self, Project};
@@ -14,7 +14,7 @@ use socrates_persistence::repositories::specifications::{
     FactChange, NewSpecification, Specification,
 };
 use socrates_persistence::repositories::{Writes, maturity, specifications};
-use socrates_persistence::{SpecsDb, SpecsTx};
+use socrates_persistence::{DbError, SpecsDb, SpecsTx};
 use uuid::Uuid;
 
 use super::views::{ConflictView, ContradictedFact};
@@ -146,6 +146,12 @@ pub(crate) async fn hold_in_conflict(
                     detected_by: finding.rule_id.clone(),
                     options: Some(json!(RESOLUTIONS)),
                     created_by: Some(origin.created_by),
+                    pending_slot: ValueSlot::held(
+                        knowledge,
+                        old_spec_id.map(SpecificationId::into_uuid),
+                        &finding.new.key,
+                        &finding.new.value,
+                    ),
                 },
                 now,
             )
@@ -166,6 +172,26 @@ pub(crate) async fn hold_in_conflict(
         description: conflict.description,
         resolution_options: RESOLUTIONS.map(str::to_owned).to_vec(),
     })
+}
+
+/// How many times a fact write that lost a race is judged again with a fresh read of the
+/// project's current facts before the race is reported.
+pub(crate) const FACT_WRITE_ATTEMPTS: u32 = 3;
+
+/// Whether `error` is a fact write that lost a race to a concurrent writer: the database
+/// refused a second current value of a single-valued key or the same value twice (the
+/// current-value index), a second open conflict holding the same statement (the open-conflict
+/// index), or the fact being revised was changed meanwhile. Nothing of the losing transaction
+/// was written; reading the current facts again and judging the statement again turns it into
+/// a conflict, an already-known fact or the next version.
+pub(crate) fn lost_fact_race(error: &AgentError) -> bool {
+    match error {
+        AgentError::Database(DbError::AlreadyExists { entity }) => {
+            *entity == specifications::ENTITY || *entity == conflicts::ENTITY
+        }
+        AgentError::Database(DbError::StaleVersion { entity }) => *entity == specifications::ENTITY,
+        _ => false,
+    }
 }
 
 /// The ways a conflict can be resolved.
@@ -205,6 +231,7 @@ pub(crate) async fn save_placed(
                 tx,
                 previous.id,
                 FactChange {
+                    value_slot: ValueSlot::of(knowledge, &previous.key, value.as_str()),
                     value,
                     confidence: Some(confidence),
                     source: origin.source,
@@ -220,6 +247,7 @@ pub(crate) async fn save_placed(
             specifications::insert(
                 tx,
                 NewSpecification {
+                    value_slot: ValueSlot::of(knowledge, &draft.key, value.as_str()),
                     project_id: origin.project_id,
                     session_id: origin.session_id,
                     category: draft.category,

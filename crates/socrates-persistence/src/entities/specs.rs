@@ -122,6 +122,9 @@ pub mod specifications {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub deleted_at: Option<DateTimeUtc>,
+        /// One current fact per `(project, category, key, value_slot)`; see
+        /// `socrates_domain::ValueSlot`.
+        pub value_slot: String,
     }
 
     /// No relations are navigated through the ORM.
@@ -193,6 +196,9 @@ pub mod conflicts {
         pub created_by: Option<Uuid>,
         pub detected_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// One open conflict per `(project, category, key, pending_slot)`; see
+        /// `socrates_domain::ValueSlot::held`.
+        pub pending_slot: String,
     }
 
     /// No relations are navigated through the ORM.

@@ -21,7 +21,8 @@ use crate::db::{Conn, Specs};
 use crate::entities::specs::conflicts;
 use crate::error::DbError;
 
-const ENTITY: &str = "conflict";
+/// The entity name its errors carry.
+pub const ENTITY: &str = "conflict";
 
 /// The new fact a conflict holds back until it is resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +111,8 @@ pub struct NewConflict {
     pub options: Option<serde_json::Value>,
     /// Whose statement caused it.
     pub created_by: Option<UserId>,
+    /// Its slot among the open conflicts: see [`socrates_domain::ValueSlot::held`].
+    pub pending_slot: socrates_domain::ValueSlot,
 }
 
 /// How a conflict was settled.
@@ -198,6 +201,7 @@ pub async fn insert(
         created_by: Set(new.created_by.map(UserId::into_uuid)),
         detected_at: Set(now),
         updated_at: Set(now),
+        pending_slot: Set(new.pending_slot.into_inner()),
     }
     .insert(db.raw())
     .await

@@ -8,6 +8,11 @@
 //! Changing a fact writes two rows, so [`new_version`] takes a transaction. Both it and
 //! [`soft_delete`] are conditional updates on "still current": a writer that lost a race gets
 //! [`DbError::StaleVersion`] instead of silently forking the fact's history.
+//!
+//! A partial unique index keeps one current fact per `(project, category, key, value_slot)`
+//! (see [`ValueSlot`]): a write that would make a second value of a single-valued key current,
+//! or the same value of a multi-valued key current twice, fails with
+//! [`DbError::AlreadyExists`] and writes nothing, whatever the interleaving of writers.
 
 use std::collections::HashMap;
 
@@ -19,7 +24,7 @@ use sea_orm::{
 };
 use socrates_domain::{
     Category, Confidence, FactKey, FactSource, FactValue, ProjectId, SessionId, SpecificationId,
-    UserId,
+    UserId, ValueSlot,
 };
 use uuid::Uuid;
 
@@ -28,7 +33,8 @@ use crate::db::{Conn, Specs, SpecsTx};
 use crate::entities::specs::specifications;
 use crate::error::DbError;
 
-const ENTITY: &str = "specification";
+/// The entity name its errors carry.
+pub const ENTITY: &str = "specification";
 
 /// One stored version of a fact.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +120,8 @@ pub struct NewSpecification {
     pub created_by: Option<UserId>,
     /// Free-form details of its extraction.
     pub metadata: Option<serde_json::Value>,
+    /// Its slot among the current facts of its key: see [`ValueSlot`].
+    pub value_slot: ValueSlot,
 }
 
 /// A change of a fact's value, written as its next version. Project, session, category, key
@@ -132,6 +140,8 @@ pub struct FactChange {
     pub reasoning: Option<String>,
     /// Who made the change.
     pub created_by: Option<UserId>,
+    /// The new value's slot among the current facts of its key: see [`ValueSlot`].
+    pub value_slot: ValueSlot,
 }
 
 fn to_record(model: specifications::Model) -> Result<Specification, DbError> {
@@ -214,6 +224,7 @@ pub async fn insert_all(
                 created_at: now,
                 updated_at: now,
                 deleted_at: None,
+                value_slot: new.value_slot.into_inner(),
             }
         })
         .collect();
@@ -375,13 +386,20 @@ pub async fn new_version(
         created_at: Set(now),
         updated_at: Set(now),
         deleted_at: Set(None),
+        value_slot: Set(change.value_slot.into_inner()),
     }
     .insert(tx.raw())
     .await
-    // The unique (lineage, version) index is the last line of defence against a fork.
-    .map_err(|error| match DbError::from_db(ENTITY, error) {
-        DbError::AlreadyExists { entity } => DbError::StaleVersion { entity },
-        other => other,
+    // The unique (lineage, version) index is the last line of defence against a fork; the
+    // current-value index refuses a value that another current fact of the key already holds.
+    .map_err(|error| {
+        let message = error.to_string();
+        let current_value =
+            message.contains("value_slot") || message.contains("uq_specifications_current_value");
+        match DbError::from_db(ENTITY, error) {
+            DbError::AlreadyExists { entity } if !current_value => DbError::StaleVersion { entity },
+            other => other,
+        }
     })?;
     // The link can only be written now: the foreign key needs the new row to exist.
     specifications::Entity::update_many()

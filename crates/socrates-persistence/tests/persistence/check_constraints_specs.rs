@@ -79,6 +79,7 @@ async fn specs_check_constraints_accept_the_domain_and_refuse_others() {
         detected_by: "rules".to_owned(),
         options: None,
         created_by: None,
+        pending_slot: support::held_slot(),
     };
     let conflict = conflicts::insert(specs, conflict, stamp()).await.unwrap();
     let generation = generated_projects::ActiveModel {

@@ -34,6 +34,7 @@ pub fn new_conflict(project_id: ProjectId, value: &str) -> NewConflict {
         detected_by: "rules".to_owned(),
         options: Some(json!(["keep_old", "replace", "merge"])),
         created_by: Some(UserId::new()),
+        pending_slot: support::held_slot(),
     }
 }
 

@@ -43,6 +43,7 @@ fn new_conflict(
         detected_by: "rules".to_owned(),
         options: None,
         created_by: None,
+        pending_slot: support::held_slot(),
     }
 }
 
@@ -136,7 +137,8 @@ async fn fact_and_question_values_are_accepted() {
         assert_eq!(stored.category, category);
     }
     for source in FactSource::ALL {
-        let mut new = support::fact(project.id, Category::Goals, "sourced", "a value");
+        let key = format!("sourced_by_{}", source.as_str());
+        let mut new = support::fact(project.id, Category::Goals, &key, "a value");
         new.source = source;
         let fact = specifications::insert(db, new, at(3)).await.unwrap();
         let stored = specifications::find_by_id(db, fact.id)

@@ -29,6 +29,8 @@ async fn current_by_key(
 
 fn change(value: &str) -> FactChange {
     FactChange {
+        // The facts these tests change are of single-valued keys.
+        value_slot: support::slot("primary_database", value),
         value: FactValue::parse(value).unwrap(),
         confidence: None,
         source: FactSource::DirectInput,
@@ -400,4 +402,76 @@ async fn facts_inserted_together_come_back_in_order_exactly_as_stored() {
     );
     let current = specifications::all_current(db, project.id).await.unwrap();
     assert_eq!(current.len(), 3);
+}
+
+#[tokio::test]
+async fn the_database_keeps_one_current_value_per_slot() {
+    let databases = TestDatabases::new().await;
+    let db = &databases.specs;
+    let project = support::project(db).await;
+    let fact = |key: &str, value: &str| support::fact(project.id, Category::TechStack, key, value);
+
+    // A single-valued key: a second current value is refused, whatever its value.
+    let postgres = specifications::insert(db, fact("primary_database", "PostgreSQL"), at(1))
+        .await
+        .unwrap();
+    let second = specifications::insert(db, fact("primary_database", "MySQL"), at(2)).await;
+    assert!(
+        matches!(second, Err(DbError::AlreadyExists { entity }) if entity == specifications::ENTITY),
+        "{second:?}"
+    );
+    // In a multi-row insert the whole statement is refused: nothing of it is written.
+    let batch = specifications::insert_all(
+        db,
+        vec![
+            fact("hosting_provider", "AWS"),
+            fact("primary_database", "MongoDB"),
+        ],
+        at(3),
+    )
+    .await;
+    assert!(
+        matches!(batch, Err(DbError::AlreadyExists { .. })),
+        "{batch:?}"
+    );
+    let all = specifications::all_current(db, project.id).await.unwrap();
+    assert_eq!(all, std::slice::from_ref(&postgres));
+
+    // Its next version frees the slot as it takes it.
+    let tx = db.begin().await.unwrap();
+    let mysql = specifications::new_version(&tx, postgres.id, change("MySQL"), at(4))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(mysql.is_current);
+
+    // A multi-valued key: different values coexist, the same value (however written) does not.
+    specifications::insert(db, fact("programming_language", "Rust"), at(5))
+        .await
+        .unwrap();
+    specifications::insert(db, fact("programming_language", "Python"), at(6))
+        .await
+        .unwrap();
+    let again = specifications::insert(db, fact("programming_language", " rust "), at(7)).await;
+    assert!(
+        matches!(again, Err(DbError::AlreadyExists { .. })),
+        "{again:?}"
+    );
+
+    // A new version onto a value another current fact holds is refused as a duplicate, not
+    // reported as a stale version.
+    let python = specifications::all_current(db, project.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|fact| fact.value == "Python")
+        .unwrap();
+    let tx = db.begin().await.unwrap();
+    let mut onto_rust = change("Rust");
+    onto_rust.value_slot = support::slot("programming_language", "Rust");
+    let duplicate = specifications::new_version(&tx, python.id, onto_rust, at(8)).await;
+    assert!(
+        matches!(duplicate, Err(DbError::AlreadyExists { .. })),
+        "{duplicate:?}"
+    );
 }

@@ -60,9 +60,27 @@ pub async fn user(db: &socrates_persistence::AuthDb, email: &str) -> User {
     users::create(db, new, at(0)).await.unwrap()
 }
 
+/// The slot the application gives `value` under `key`, by the built-in vocabulary.
+pub fn slot(key: &str, value: &str) -> socrates_domain::ValueSlot {
+    static KNOWLEDGE: std::sync::LazyLock<socrates_domain::Knowledge> =
+        std::sync::LazyLock::new(|| socrates_domain::Knowledge::builtin().unwrap());
+    socrates_domain::ValueSlot::of(&KNOWLEDGE, key, value)
+}
+
+/// A slot for a held statement no other conflict of the test shares.
+pub fn held_slot() -> socrates_domain::ValueSlot {
+    socrates_domain::ValueSlot::held(
+        &socrates_domain::Knowledge::builtin().unwrap(),
+        Some(uuid::Uuid::now_v7()),
+        "database",
+        "a value",
+    )
+}
+
 /// A directly entered fact with confidence 0.9.
 pub fn fact(project_id: ProjectId, category: Category, key: &str, value: &str) -> NewSpecification {
     NewSpecification {
+        value_slot: slot(key, value),
         project_id,
         session_id: None,
         category,

@@ -238,6 +238,12 @@ async fn a_statement_held_against_no_stored_fact_is_saved_by_replace() {
             detected_by: "llm".to_owned(),
             options: None,
             created_by: Some(UserId::new()),
+            pending_slot: socrates_domain::ValueSlot::held(
+                &socrates_domain::Knowledge::builtin().unwrap(),
+                None,
+                "concurrent_users",
+                "500",
+            ),
         },
         chrono::Utc::now(),
     )

@@ -220,6 +220,11 @@ async fn deleting_the_account_leaves_nothing_of_the_user_and_keeps_everyone_else
             reasoning: None,
             created_by: Some(user),
             metadata: None,
+            value_slot: socrates_domain::ValueSlot::of(
+                &socrates_domain::Knowledge::builtin().unwrap(),
+                "response_time_p95",
+                "200 ms",
+            ),
         },
         now,
     )

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use serde_json::json;
 use socrates_domain::{
     Code, Confidence, ConflictId, ConflictResolution, ConflictStatus, FactDraft, FactSource,
-    FactValue,
+    FactValue, ValueSlot,
 };
 use socrates_persistence::repositories::conflicts::{self, Conflict, Resolution};
 use socrates_persistence::repositories::projects::Project;
@@ -303,6 +303,11 @@ impl ConflictDetector {
             // About the contradicted fact: its next version.
             (Some(statement), Some(old)) => {
                 let change = FactChange {
+                    value_slot: ValueSlot::of(
+                        self.offline.knowledge(),
+                        &old.key,
+                        statement.value.as_str(),
+                    ),
                     value: statement.value,
                     confidence: Confidence::new(statement.confidence).ok(),
                     source: statement.source,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::json;
 use socrates_domain::{
     Category, Code, Confidence, FactDraft, FactKey, FactSource, FactValue, ProjectId,
-    SpecificationId,
+    SpecificationId, ValueSlot,
 };
 use socrates_persistence::repositories::Page;
 use socrates_persistence::repositories::projects::{self, Project};
@@ -17,8 +17,8 @@ use socrates_persistence::{DbError, SpecsDb};
 
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{
-    Origin, ensure_writable, existing_facts, hold_in_conflict, owned_project, project_not_found,
-    record_maturity, save_placed,
+    FACT_WRITE_ATTEMPTS, Origin, ensure_writable, existing_facts, hold_in_conflict, lost_fact_race,
+    owned_project, project_not_found, record_maturity, save_placed,
 };
 use crate::usage::{self, UsageContext};
 use crate::view_cache::ProjectViews;
@@ -215,6 +215,28 @@ impl ContextAnalyzer {
             confidence: 1.0,
             reasoning: Some("entered by the user".to_owned()),
         };
+        // A concurrent writer may make a fact of this key current between the read and the
+        // write: the database refuses the second current value, and the fact is judged again
+        // against the facts as they are now.
+        let mut attempt = 1;
+        loop {
+            match self.add_once(context, &project, &draft).await {
+                Err(error) if attempt < FACT_WRITE_ATTEMPTS && lost_fact_race(&error) => {
+                    attempt += 1;
+                    tracing::debug!(attempt, "a fact write lost a race; judging again");
+                }
+                added => return added,
+            }
+        }
+    }
+
+    /// One attempt of [`Self::add`]: read the current facts, judge, write.
+    async fn add_once(
+        &self,
+        context: &AgentContext,
+        project: &Project,
+        draft: &FactDraft,
+    ) -> Result<FactAdded, AgentError> {
         let current = specifications::all_current(&self.db, project.id).await?;
         let existing = existing_facts(&current);
         // The judgement (which may ask a model) happens before the transaction opens.
@@ -225,7 +247,7 @@ impl ContextAnalyzer {
                 session_id: None,
             },
             self.reasoner
-                .judge_conflicts(std::slice::from_ref(&draft), &existing),
+                .judge_conflicts(std::slice::from_ref(draft), &existing),
         )
         .await?;
         let now = self.clock.now();
@@ -239,7 +261,7 @@ impl ContextAnalyzer {
         };
         let knowledge = self.offline.knowledge();
         let saved = if findings.is_empty() {
-            let fact = save_placed(&tx, knowledge, &current, &origin, &draft, now).await?;
+            let fact = save_placed(&tx, knowledge, &current, &origin, draft, now).await?;
             Some(FactView::from(&fact))
         } else {
             None
@@ -308,6 +330,7 @@ impl ContextAnalyzer {
                 &tx,
                 fact.id,
                 FactChange {
+                    value_slot: ValueSlot::of(self.offline.knowledge(), &fact.key, value.as_str()),
                     value,
                     confidence: Some(Confidence::new(1.0)?),
                     source: FactSource::DirectInput,

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use serde_json::json;
 use socrates_domain::{
-    Code, Confidence, ConflictFinding, ConversationRole, FactKey, FactSource, FactValue,
-    MessageKind, Placement, QuestionId, SessionId, place,
+    Code, Confidence, ConflictFinding, ConversationRole, FactKey, FactSource, FactValue, Knowledge,
+    MessageKind, Placement, QuestionId, SessionId, ValueSlot, place,
 };
 use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
 use socrates_persistence::repositories::projects::Project;
@@ -18,7 +18,10 @@ use socrates_persistence::repositories::specifications::{
 
 use super::{AnswerQuestion, AnswerResult, SocraticCounselor, ensure_active};
 use crate::agent::{AgentContext, AgentError};
-use crate::agents::common::{Origin, existing_facts, hold_in_conflict, record_maturity_with};
+use crate::agents::common::{
+    FACT_WRITE_ATTEMPTS, Origin, existing_facts, hold_in_conflict, lost_fact_race,
+    record_maturity_with,
+};
 use crate::agents::views::{FactView, RejectedView};
 use crate::usage::{self, UsageContext};
 use socrates_reasoner::{ExtractionInput, RejectedItem};
@@ -97,22 +100,39 @@ impl SocraticCounselor {
         };
         let extraction =
             usage::attributed(attribution, self.reasoner.extract_facts(&extraction_input)).await?;
-        let findings = usage::attributed(
-            attribution,
-            self.reasoner.judge_conflicts(&extraction.facts, &existing),
-        )
-        .await?;
-        self.write_answer(
-            context,
-            &session,
-            &question,
-            &request.answer,
-            extraction.facts,
-            extraction.rejected,
-            &findings,
-            &current,
-        )
-        .await
+        // Another answer of the project may make a fact current between the read above and the
+        // write: the database refuses the second current value, and this answer's facts are
+        // judged again against the facts as they are now (the extraction stands).
+        let (mut current, mut existing) = (current, existing);
+        let mut attempt = 1;
+        loop {
+            let findings = usage::attributed(
+                attribution,
+                self.reasoner.judge_conflicts(&extraction.facts, &existing),
+            )
+            .await?;
+            let written = self
+                .write_answer(
+                    context,
+                    &session,
+                    &question,
+                    &request.answer,
+                    extraction.facts.clone(),
+                    extraction.rejected.clone(),
+                    &findings,
+                    &current,
+                )
+                .await;
+            match written {
+                Err(error) if attempt < FACT_WRITE_ATTEMPTS && lost_fact_race(&error) => {
+                    attempt += 1;
+                    tracing::debug!(attempt, "an answer's fact write lost a race; judging again");
+                    current = specifications::all_current(&self.db, project.id).await?;
+                    existing = existing_facts(&current);
+                }
+                written => return written,
+            }
+        }
     }
 
     #[allow(
@@ -142,7 +162,7 @@ impl SocraticCounselor {
             if matches!(placement, Placement::Known(_)) {
                 continue;
             }
-            match new_specification(session, question, context, draft) {
+            match new_specification(self.offline.knowledge(), session, question, context, draft) {
                 Ok(new) => to_save.push((index, new, placement)),
                 Err(reason) => rejected.push(RejectedView {
                     category: draft.category.as_str().to_owned(),
@@ -190,8 +210,12 @@ impl SocraticCounselor {
         for (index, new, placement) in to_save {
             match placement {
                 Placement::Revise(previous) => {
-                    let previous = previous.id;
                     let change = FactChange {
+                        value_slot: ValueSlot::of(
+                            self.offline.knowledge(),
+                            &previous.key,
+                            new.value.as_str(),
+                        ),
                         value: new.value,
                         confidence: Some(new.confidence),
                         source: new.source,
@@ -199,7 +223,7 @@ impl SocraticCounselor {
                         reasoning: new.reasoning,
                         created_by: new.created_by,
                     };
-                    let fact = specifications::new_version(&tx, previous, change, now).await?;
+                    let fact = specifications::new_version(&tx, previous.id, change, now).await?;
                     saved.push((index, fact));
                 }
                 Placement::New | Placement::Known(_) => fresh.push((index, new)),
@@ -284,17 +308,20 @@ fn already_answered() -> AgentError {
 
 /// A draft as a fact to store, or why it cannot be one.
 fn new_specification(
+    knowledge: &Knowledge,
     session: &Session,
     question: &Question,
     context: &AgentContext,
     draft: &socrates_domain::FactDraft,
 ) -> Result<NewSpecification, String> {
+    let value = FactValue::parse(&draft.value).map_err(|e| e.to_string())?;
     Ok(NewSpecification {
+        value_slot: ValueSlot::of(knowledge, &draft.key, value.as_str()),
         project_id: session.project_id,
         session_id: Some(session.id),
         category: draft.category,
         key: FactKey::parse(&draft.key).map_err(|e| e.to_string())?,
-        value: FactValue::parse(&draft.value).map_err(|e| e.to_string())?,
+        value,
         source: FactSource::SocraticQuestion,
         source_id: Some(question.id.into_uuid()),
         confidence: Confidence::new(draft.confidence).map_err(|e| e.to_string())?,

@@ -93,11 +93,12 @@ export_policy! {
         Id, ProjectId, SessionId, Text, Category, Context, TemplateId, Persona, QualityScore,
         BiasScore, AnsweredAt, FactsExtracted, CreatedAt, UpdatedAt
     ];
+    // The slots are bookkeeping derived from key and value (a digest or nothing).
     specifications: [
         Id, LineageId, ProjectId, SessionId, Category, Key, Value, Source, SourceId, Confidence,
         Reasoning, Version, IsCurrent, SupersededAt, SupersededBy, CreatedBy, Metadata, CreatedAt,
         UpdatedAt, DeletedAt
-    ];
+    ] secret [ValueSlot];
     conversation_history: [
         Id, SessionId, ProjectId, Role, Kind, Content, QuestionId, Metadata, CreatedAt
     ];
@@ -106,7 +107,7 @@ export_policy! {
         PendingKey, PendingValue, PendingConfidence, PendingSource, PendingSourceId,
         PendingReasoning, Description, DetectedBy, Options, Resolution, MergedValue,
         ResolutionNotes, ResolvedBy, ResolvedAt, ResultingSpecId, CreatedBy, DetectedAt, UpdatedAt
-    ];
+    ] secret [PendingSlot];
     quality_metrics: [
         Id, ProjectId, MetricType, MetricValue, Threshold, Passed, Details, CalculatedAt
     ];
