@@ -233,8 +233,14 @@ impl From<FactVersion> for FactVersionResponse {
 pub struct FactHistoryResponse {
     /// The fact's lineage (the id of its first version).
     pub lineage_id: String,
-    /// Oldest first.
+    /// The page's versions, oldest first.
     pub versions: Vec<FactVersionResponse>,
+    /// How many versions the fact has.
+    pub total: u64,
+    /// The page size used.
+    pub limit: u64,
+    /// The offset used.
+    pub offset: u64,
 }
 
 impl From<FactHistory> for FactHistoryResponse {
@@ -242,8 +248,21 @@ impl From<FactHistory> for FactHistoryResponse {
         Self {
             lineage_id: history.lineage_id.to_string(),
             versions: history.versions.into_iter().map(Into::into).collect(),
+            total: history.total,
+            limit: history.limit,
+            offset: history.offset,
         }
     }
+}
+
+/// The page of a fact's versions.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct VersionQuery {
+    /// Page size, 1–100 (default 50).
+    pub limit: Option<u64>,
+    /// Versions to skip.
+    pub offset: Option<u64>,
 }
 
 /// A fact a text states (not saved).
@@ -392,19 +411,22 @@ pub(crate) async fn delete_fact(
 }
 
 #[utoipa::path(get, path = "/api/v1/specifications/{spec_id}/history", tag = "specifications",
-    params(("spec_id" = String, Path, description = "Any version of the fact")),
+    params(("spec_id" = String, Path, description = "Any version of the fact"), VersionQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "`lineage_id` and every version, oldest first", body = FactHistoryResponse),
+        (status = 200, description = "`lineage_id` and a page of its versions, oldest first, with `total`, `limit` and `offset`", body = FactHistoryResponse),
         (status = 404, description = "No such fact of the caller", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn fact_history(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     path: web::Path<SpecificationId>,
+    web::Query(query): web::Query<VersionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let request = GetFactHistory {
         spec_id: path.into_inner(),
+        limit: query.limit,
+        offset: query.offset,
     };
     let result = super::run(&services, &user, request).await?;
     Ok(HttpResponse::Ok().json(FactHistoryResponse::from(result)))

@@ -437,12 +437,14 @@ pub async fn soft_delete(
     Ok(row)
 }
 
-/// Every version of the fact `id` belongs to, oldest first; empty when `id` is unknown.
+/// A page of the versions of the fact `id` belongs to, oldest first, and how many versions
+/// it has; empty when `id` is unknown.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn history(
     db: &impl Conn<Specs>,
     id: SpecificationId,
-) -> Result<Vec<Specification>, DbError> {
+    page: Page,
+) -> Result<(Vec<Specification>, u64), DbError> {
     let Some(lineage_id) = specifications::Entity::find_by_id(id.into_uuid())
         .select_only()
         .column(specifications::Column::LineageId)
@@ -450,15 +452,20 @@ pub async fn history(
         .one(db.raw())
         .await?
     else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0));
     };
-    to_records(
-        specifications::Entity::find()
-            .filter(specifications::Column::LineageId.eq(lineage_id))
+    let lineage =
+        specifications::Entity::find().filter(specifications::Column::LineageId.eq(lineage_id));
+    let total = lineage.clone().count(db.raw()).await?;
+    let versions = to_records(
+        lineage
             .order_by_asc(specifications::Column::Version)
+            .limit(page.limit)
+            .offset(page.offset)
             .all(db.raw())
             .await?,
-    )
+    )?;
+    Ok((versions, total))
 }
 
 /// The category and confidence of every current fact of the project: all maturity needs, in

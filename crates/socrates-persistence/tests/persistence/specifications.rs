@@ -190,7 +190,10 @@ async fn a_new_version_supersedes_the_current_one_and_history_lists_both() {
     tx.commit().await.unwrap();
     assert_eq!((third.version, third.confidence), (3, 0.6));
 
-    let history = specifications::history(db, first.id).await.unwrap();
+    let history = specifications::history(db, first.id, Page::default())
+        .await
+        .unwrap()
+        .0;
     let versions: Vec<_> = history
         .iter()
         .map(|v| (v.version, v.value.as_str(), v.is_current))
@@ -204,13 +207,17 @@ async fn a_new_version_supersedes_the_current_one_and_history_lists_both() {
         ]
     );
     assert_eq!(
-        specifications::history(db, third.id).await.unwrap(),
+        specifications::history(db, third.id, Page::default())
+            .await
+            .unwrap()
+            .0,
         history
     );
     assert!(
-        specifications::history(db, SpecificationId::new())
+        specifications::history(db, SpecificationId::new(), Page::default())
             .await
             .unwrap()
+            .0
             .is_empty()
     );
 }
@@ -232,7 +239,10 @@ async fn a_rolled_back_transaction_leaves_no_new_version() {
     }
     assert_eq!(reload(db, fact.id).await, fact);
     assert_eq!(
-        specifications::history(db, fact.id).await.unwrap(),
+        specifications::history(db, fact.id, Page::default())
+            .await
+            .unwrap()
+            .0,
         std::slice::from_ref(&fact)
     );
 
@@ -310,7 +320,10 @@ async fn a_soft_deleted_fact_disappears_from_the_current_facts_but_keeps_its_his
     );
     drop(tx);
 
-    let history = specifications::history(db, first.id).await.unwrap();
+    let history = specifications::history(db, first.id, Page::default())
+        .await
+        .unwrap()
+        .0;
     assert_eq!(history.len(), 2);
     assert_eq!(history[1], deleted);
 }

@@ -239,6 +239,23 @@ async fn facts_are_added_listed_versioned_deleted_and_kept_in_history() {
         .map(|v| v["value"].as_str().unwrap())
         .collect();
     assert_eq!(values, ["PostgreSQL", "PostgreSQL 16"]);
+    assert_eq!(history["total"], 2);
+    // Paged like every list: the second version alone.
+    let second = json_of(
+        app.get_authed(
+            &format!("/api/v1/specifications/{spec_id}/history?limit=1&offset=1"),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(second["versions"].as_array().unwrap().len(), 1);
+    assert_eq!(second["versions"][0]["value"], "PostgreSQL 16");
+    assert_eq!(
+        (second["total"].as_u64(), second["limit"].as_u64()),
+        (Some(2), Some(1))
+    );
 
     let extracted = json_of(
         app.post_authed(

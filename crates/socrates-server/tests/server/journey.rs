@@ -329,6 +329,56 @@ async fn the_seed_journey_and_a_contradiction_held_in_a_conflict() {
         history["entries"][1]["content"],
         "I want to build a web app with FastAPI"
     );
+    assert_eq!(
+        (history["limit"].as_u64(), history["offset"].as_u64()),
+        (Some(50), Some(0))
+    );
+    // It is paged: the third page of three entries starts at the fourth entry.
+    let page = json_of(
+        app.get_authed(
+            &format!("/api/v1/sessions/{session_id}/history?limit=3&offset=3"),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(page["total"], 10);
+    assert_eq!(page["entries"].as_array().unwrap().len(), 3);
+    assert_eq!(page["entries"][0], history["entries"][3]);
+    assert_eq!(page["entries"][2], history["entries"][5]);
+    let past_the_end = json_of(
+        app.get_authed(
+            &format!("/api/v1/sessions/{session_id}/history?offset=10"),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(past_the_end["entries"], json!([]));
+    assert_eq!(past_the_end["total"], 10);
+    // A page larger than the maximum is cut to it; an unknown parameter is refused.
+    let big = json_of(
+        app.get_authed(
+            &format!("/api/v1/sessions/{session_id}/history?limit=100000"),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(big["limit"], 100);
+    expect_error(
+        app.get_authed(
+            &format!("/api/v1/sessions/{session_id}/history?page=2"),
+            &token,
+        )
+        .await,
+        400,
+        "INVALID_QUERY",
+    )
+    .await;
 }
 
 #[tokio::test]

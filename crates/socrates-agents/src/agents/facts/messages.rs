@@ -102,6 +102,10 @@ pub struct DeleteFact {
 pub struct GetFactHistory {
     /// Any version of the fact.
     pub spec_id: SpecificationId,
+    /// Page size, 1–100 (default 50).
+    pub limit: Option<u64>,
+    /// Versions to skip.
+    pub offset: Option<u64>,
 }
 
 /// The result of `update` and `delete`.
@@ -178,6 +182,12 @@ impl From<&Specification> for FactVersion {
 pub struct FactHistory {
     /// The fact's lineage (the id of its first version).
     pub lineage_id: SpecificationId,
-    /// The versions.
+    /// The page's versions, oldest first.
     pub versions: Vec<FactVersion>,
+    /// How many versions the fact has.
+    pub total: u64,
+    /// The page size used.
+    pub limit: u64,
+    /// The offset used.
+    pub offset: u64,
 }

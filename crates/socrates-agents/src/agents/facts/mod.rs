@@ -435,13 +435,17 @@ impl ContextAnalyzer {
     async fn history(
         &self,
         context: &AgentContext,
-        spec_id: SpecificationId,
+        request: GetFactHistory,
     ) -> Result<FactHistory, AgentError> {
-        let (fact, _) = self.owned_fact(context, spec_id).await?;
-        let versions = specifications::history(&self.db, fact.id).await?;
+        let (fact, _) = self.owned_fact(context, request.spec_id).await?;
+        let page = Page::new(request.limit, request.offset);
+        let (versions, total) = specifications::history(&self.db, fact.id, page).await?;
         Ok(FactHistory {
             lineage_id: fact.lineage_id,
             versions: versions.iter().map(FactVersion::from).collect(),
+            total,
+            limit: page.limit,
+            offset: page.offset,
         })
     }
 }
@@ -563,6 +567,6 @@ impl Action for GetFactHistory {
         agent: &ContextAnalyzer,
         context: &AgentContext,
     ) -> Result<FactHistory, AgentError> {
-        agent.history(context, self.spec_id).await
+        agent.history(context, self).await
     }
 }

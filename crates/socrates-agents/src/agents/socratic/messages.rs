@@ -73,11 +73,15 @@ pub struct EndSession {
     pub session_id: SessionId,
 }
 
-/// `history`: the session's conversation, oldest first.
+/// `history`: a page of the session's conversation, oldest first.
 #[derive(Debug, Clone, Copy)]
 pub struct GetSessionHistory {
     /// The session.
     pub session_id: SessionId,
+    /// Page size, 1–100 (default 50).
+    pub limit: Option<u64>,
+    /// Entries to skip.
+    pub offset: Option<u64>,
 }
 
 /// A question to put to the user.
@@ -152,8 +156,12 @@ pub struct HistoryEntry {
 pub struct History {
     /// The session.
     pub session_id: SessionId,
-    /// How many entries the session has (the first 100 are listed).
+    /// How many entries the session has.
     pub total: u64,
-    /// Oldest first.
+    /// The page's entries, oldest first.
     pub entries: Vec<HistoryEntry>,
+    /// The page size used.
+    pub limit: u64,
+    /// The offset used.
+    pub offset: u64,
 }

@@ -211,15 +211,16 @@ impl SocraticCounselor {
     async fn history(
         &self,
         context: &AgentContext,
-        session_id: SessionId,
+        request: GetSessionHistory,
     ) -> Result<History, AgentError> {
-        let (session, _) = self.owned_session(context, session_id).await?;
-        let (entries, total) =
-            conversation::list_for_session(&self.db, session.id, Page::new(Some(100), None))
-                .await?;
+        let (session, _) = self.owned_session(context, request.session_id).await?;
+        let page = Page::new(request.limit, request.offset);
+        let (entries, total) = conversation::list_for_session(&self.db, session.id, page).await?;
         Ok(History {
             session_id: session.id,
             total,
+            limit: page.limit,
+            offset: page.offset,
             entries: entries
                 .into_iter()
                 .map(|entry| HistoryEntry {
@@ -348,6 +349,6 @@ impl Action for GetSessionHistory {
         agent: &SocraticCounselor,
         context: &AgentContext,
     ) -> Result<History, AgentError> {
-        agent.history(context, self.session_id).await
+        agent.history(context, self).await
     }
 }
