@@ -1,12 +1,14 @@
 //! `/api/v1/auth`: registration, login, token refresh, logout, the current account, password
 //! change and reset.
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use socrates_agents::ServiceContainer;
-use socrates_agents::privacy::PersonalDataExport;
 use socrates_auth::User;
 use socrates_auth::{AuthError, TokenPair};
 use socrates_domain::{Code, PasswordRule, UserRole, UserStatus};
@@ -338,8 +340,13 @@ pub(crate) async fn me(
     Ok(HttpResponse::Ok().json(UserResponse::from(&account)))
 }
 
-/// Everything one account owns in both databases, table by table.
+/// Everything one account owns in both databases, table by table. It is sent as it is read
+/// from the databases (chunked transfer encoding, no `Content-Length`).
 #[derive(Debug, Serialize, ToSchema)]
+#[allow(
+    dead_code,
+    reason = "the schema of a document that is streamed, never built whole"
+)]
 pub struct PersonalDataExportResponse {
     /// The layout version; it changes when a table's rows change shape.
     pub format_version: u32,
@@ -350,22 +357,10 @@ pub struct PersonalDataExportResponse {
     /// Rows of `socrates_auth` by table (`users`, `audit_logs`, …); password and token hashes
     /// and encrypted keys are never included.
     #[schema(value_type = BTreeMap<String, Vec<Object>>)]
-    pub socrates_auth: socrates_agents::privacy::ExportTables,
+    pub socrates_auth: BTreeMap<String, Vec<serde_json::Value>>,
     /// Rows of `socrates_specs` by table (`projects`, `specifications`, …).
     #[schema(value_type = BTreeMap<String, Vec<Object>>)]
-    pub socrates_specs: socrates_agents::privacy::ExportTables,
-}
-
-impl From<PersonalDataExport> for PersonalDataExportResponse {
-    fn from(export: PersonalDataExport) -> Self {
-        Self {
-            format_version: export.format_version,
-            exported_at: export.exported_at,
-            user_id: export.user_id.to_string(),
-            socrates_auth: export.socrates_auth,
-            socrates_specs: export.socrates_specs,
-        }
-    }
+    pub socrates_specs: BTreeMap<String, Vec<serde_json::Value>>,
 }
 
 #[utoipa::path(get, path = "/api/v1/auth/me/export", tag = "auth",
@@ -383,13 +378,20 @@ pub(crate) async fn export_me(
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
     let export = services.export_personal_data(user.user_id).await?;
+    let file = format!(
+        "attachment; filename=socrates-export-{}.json",
+        export.user_id()
+    );
+    // Written as it is read: a page of one table in memory at a time, whatever the size.
+    let body = export
+        .into_json_chunks()
+        .map_ok(web::Bytes::from)
+        .inspect_err(|error| tracing::error!(%error, "the personal-data export broke off"));
     Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=socrates-export-{}.json", user.user_id),
-        ))
-        .json(PersonalDataExportResponse::from(export)))
+        .insert_header((actix_web::http::header::CONTENT_DISPOSITION, file))
+        .streaming(body))
 }
 
 #[utoipa::path(delete, path = "/api/v1/auth/me", tag = "auth", request_body = DeleteAccountRequest,

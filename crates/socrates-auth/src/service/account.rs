@@ -3,6 +3,7 @@
 
 use serde_json::json;
 use socrates_domain::UserId;
+use socrates_persistence::Auth;
 use socrates_persistence::repositories::personal_data::{self, Erased};
 use socrates_persistence::repositories::users::{self, User};
 use uuid::Uuid;
@@ -79,8 +80,15 @@ impl AuthService {
         Ok(erased)
     }
 
-    /// Every row of `socrates_auth` about the user, secrets left out.
-    pub async fn export_account(&self, user: UserId) -> Result<personal_data::Tables, AuthError> {
-        Ok(personal_data::export_auth(&self.db, user).await?)
+    /// The parts of `socrates_auth` about the user, secrets left out, to be read a page at a
+    /// time; [`AuthError::TokenInvalid`] when the account no longer exists (a deleted
+    /// account's token still unexpired).
+    pub async fn export_account(
+        &self,
+        user: UserId,
+    ) -> Result<Vec<personal_data::ExportPart<Auth>>, AuthError> {
+        personal_data::auth_export_parts(&self.db, user)
+            .await?
+            .ok_or(AuthError::TokenInvalid)
     }
 }

@@ -9,17 +9,22 @@
 //!
 //! The export holds the columns each table's policy allows (see `columns`), never whole rows:
 //! secrets (password and token hashes, encrypted API keys) never leave the database, and a new
-//! column stays out of the export until someone decides it belongs there.
+//! column stays out of the export until someone decides it belongs there. It is read a page at
+//! a time ([`ExportPart`], [`export_page`]), so however much a person owns, no more than one
+//! page of it is in memory.
 
-use std::collections::BTreeMap;
+use std::marker::PhantomData;
 
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Iterable,
+    PrimaryKeyToColumn, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 use serde_json::Value;
 use socrates_domain::UserId;
 use uuid::Uuid;
 
-use crate::db::{Auth, Conn, Specs};
+use crate::db::{Auth, Conn, DatabaseKind, Specs};
 use crate::entities::auth::{
     api_keys, audit_logs, password_reset_requests, refresh_tokens, team_invitations, team_members,
     teams, user_rules, users,
@@ -38,24 +43,54 @@ mod columns;
 
 use columns::Exported;
 
-/// The rows of one database, by table name.
-pub type Tables = BTreeMap<&'static str, Vec<Value>>;
+/// One table's part of a person's export in database `K`: the exported columns of the rows
+/// that are about the person, in primary-key order, read a page at a time by [`export_page`].
+#[derive(Debug, Clone)]
+pub struct ExportPart<K> {
+    table: &'static str,
+    query: SelectStatement,
+    database: PhantomData<K>,
+}
+
+impl<K> ExportPart<K> {
+    /// The table's name, the key of its rows in the export.
+    pub const fn table(&self) -> &'static str {
+        self.table
+    }
+}
 
 /// The id that replaces a deleted user's where a row must keep a (non-null) user column.
 pub const ANONYMOUS_USER: Uuid = Uuid::nil();
 
-/// The rows of `E` that match `filter`, each holding only the columns `E` exports.
-async fn rows<E: Exported>(
-    db: &impl ConnectionTrait,
-    filter: Condition,
-) -> Result<Vec<Value>, DbError> {
-    Ok(E::find()
+/// The part of table `E` whose rows match `filter`, each holding only the columns `E` exports.
+fn part<K, E: Exported>(table: &'static str, filter: Condition) -> ExportPart<K> {
+    let mut select = E::find()
         .select_only()
         .columns(E::EXPORTED.iter().copied())
-        .filter(filter)
-        .into_json()
-        .all(db)
-        .await?)
+        .filter(filter);
+    for key in E::PrimaryKey::iter() {
+        select = select.order_by_asc(key.into_column());
+    }
+    ExportPart {
+        table,
+        query: select.into_query(),
+        database: PhantomData,
+    }
+}
+
+/// Up to `limit` rows of `part` from the `offset`-th on.
+#[tracing::instrument(level = "debug", skip_all, fields(table = part.table))]
+pub async fn export_page<K: DatabaseKind>(
+    db: &impl Conn<K>,
+    part: &ExportPart<K>,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<Value>, DbError> {
+    let db = db.raw();
+    let mut query = part.query.clone();
+    query.limit(limit).offset(offset);
+    let statement = db.get_database_backend().build(&query);
+    Ok(Value::find_by_statement(statement).all(db).await?)
 }
 
 /// The teams a user created that nobody else belongs to: they go when the user goes.
@@ -76,63 +111,41 @@ pub async fn teams_left_empty(db: &impl Conn<Auth>, user: UserId) -> Result<Vec<
         .await?)
 }
 
-/// Every row of `socrates_auth` that is about the user, secrets left out.
+/// The parts of `socrates_auth` that are about the user, secrets left out, by table name;
+/// `None` when there is no such account. The account's e-mail address is read first:
+/// invitations sent to it are the user's too.
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn export_auth(db: &impl Conn<Auth>, user: UserId) -> Result<Tables, DbError> {
-    let db = db.raw();
+pub async fn auth_export_parts(
+    db: &impl Conn<Auth>,
+    user: UserId,
+) -> Result<Option<Vec<ExportPart<Auth>>>, DbError> {
     let id = user.into_uuid();
-    let mut tables = Tables::new();
-    let account = rows::<users::Entity>(db, Condition::all().add(users::Column::Id.eq(id))).await?;
-    let email = account
-        .first()
-        .and_then(|row| row.get("email"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    tables.insert("users", account);
-    tables.insert(
-        "refresh_tokens",
-        rows::<refresh_tokens::Entity>(db, by(refresh_tokens::Column::UserId, id)).await?,
-    );
-    tables.insert(
-        "password_reset_requests",
-        rows::<password_reset_requests::Entity>(
-            db,
+    let email: Option<String> = users::Entity::find_by_id(id)
+        .select_only()
+        .column(users::Column::Email)
+        .into_tuple()
+        .one(db.raw())
+        .await?;
+    let Some(email) = email else {
+        return Ok(None);
+    };
+    let invitations = Condition::any()
+        .add(team_invitations::Column::InvitedBy.eq(id))
+        .add(team_invitations::Column::InvitedEmail.eq(email));
+    Ok(Some(vec![
+        part::<_, api_keys::Entity>("api_keys", by(api_keys::Column::UserId, id)),
+        part::<_, audit_logs::Entity>("audit_logs", by(audit_logs::Column::UserId, id)),
+        part::<_, password_reset_requests::Entity>(
+            "password_reset_requests",
             by(password_reset_requests::Column::UserId, id),
-        )
-        .await?,
-    );
-    tables.insert(
-        "audit_logs",
-        rows::<audit_logs::Entity>(db, by(audit_logs::Column::UserId, id)).await?,
-    );
-    tables.insert(
-        "user_rules",
-        rows::<user_rules::Entity>(db, by(user_rules::Column::UserId, id)).await?,
-    );
-    tables.insert(
-        "api_keys",
-        rows::<api_keys::Entity>(db, by(api_keys::Column::UserId, id)).await?,
-    );
-    tables.insert(
-        "teams",
-        rows::<teams::Entity>(db, by(teams::Column::CreatedBy, id)).await?,
-    );
-    tables.insert(
-        "team_members",
-        rows::<team_members::Entity>(db, by(team_members::Column::UserId, id)).await?,
-    );
-    tables.insert(
-        "team_invitations",
-        rows::<team_invitations::Entity>(
-            db,
-            Condition::any()
-                .add(team_invitations::Column::InvitedBy.eq(id))
-                .add(team_invitations::Column::InvitedEmail.eq(email)),
-        )
-        .await?,
-    );
-    Ok(tables)
+        ),
+        part::<_, refresh_tokens::Entity>("refresh_tokens", by(refresh_tokens::Column::UserId, id)),
+        part::<_, team_invitations::Entity>("team_invitations", invitations),
+        part::<_, team_members::Entity>("team_members", by(team_members::Column::UserId, id)),
+        part::<_, teams::Entity>("teams", by(teams::Column::CreatedBy, id)),
+        part::<_, user_rules::Entity>("user_rules", by(user_rules::Column::UserId, id)),
+        part::<_, users::Entity>("users", by(users::Column::Id, id)),
+    ]))
 }
 
 fn by(column: impl ColumnTrait, id: Uuid) -> Condition {
@@ -182,152 +195,93 @@ fn generations(user: Uuid) -> SelectStatement {
         .to_owned()
 }
 
-/// Every row of `socrates_specs` that the user owns or wrote.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn export_specs(db: &impl Conn<Specs>, user: UserId) -> Result<Tables, DbError> {
-    let db = db.raw();
+/// The parts of `socrates_specs` that the user owns or wrote, by table name.
+pub fn specs_export_parts(user: UserId) -> Vec<ExportPart<Specs>> {
     let id = user.into_uuid();
-    let mut tables = Tables::new();
-    tables.insert(
-        "projects",
-        rows::<projects::Entity>(db, by(projects::Column::OwnerId, id)).await?,
-    );
-    tables.insert(
-        "sessions",
-        rows::<sessions::Entity>(
-            db,
-            Condition::any()
-                .add(sessions::Column::ProjectId.in_subquery(owned_projects(id)))
-                .add(sessions::Column::UserId.eq(id)),
-        )
-        .await?,
-    );
-    tables.insert(
-        "questions",
-        rows::<questions::Entity>(
-            db,
-            Condition::any()
-                .add(questions::Column::ProjectId.in_subquery(owned_projects(id)))
-                .add(questions::Column::SessionId.in_subquery(own_sessions(id))),
-        )
-        .await?,
-    );
-    tables.insert(
-        "specifications",
-        rows::<specifications::Entity>(
-            db,
-            Condition::any()
-                .add(specifications::Column::ProjectId.in_subquery(owned_projects(id)))
-                .add(specifications::Column::CreatedBy.eq(id)),
-        )
-        .await?,
-    );
-    tables.insert(
-        "conversation_history",
-        rows::<conversation_history::Entity>(
-            db,
-            Condition::any()
-                .add(conversation_history::Column::ProjectId.in_subquery(owned_projects(id)))
-                .add(conversation_history::Column::SessionId.in_subquery(own_sessions(id))),
-        )
-        .await?,
-    );
-    tables.insert(
-        "conflicts",
-        rows::<conflicts::Entity>(
-            db,
+    vec![
+        part::<_, code_generation_jobs::Entity>(
+            "code_generation_jobs",
+            Condition::all()
+                .add(code_generation_jobs::Column::GeneratedProjectId.in_subquery(generations(id))),
+        ),
+        part::<_, conflicts::Entity>(
+            "conflicts",
             Condition::any()
                 .add(conflicts::Column::ProjectId.in_subquery(owned_projects(id)))
                 .add(conflicts::Column::CreatedBy.eq(id))
                 .add(conflicts::Column::ResolvedBy.eq(id)),
-        )
-        .await?,
-    );
-    tables.insert(
-        "quality_metrics",
-        rows::<quality_metrics::Entity>(
-            db,
-            Condition::all()
-                .add(quality_metrics::Column::ProjectId.in_subquery(owned_projects(id))),
-        )
-        .await?,
-    );
-    tables.insert(
-        "maturity_tracking",
-        rows::<maturity_tracking::Entity>(
-            db,
-            Condition::all()
-                .add(maturity_tracking::Column::ProjectId.in_subquery(owned_projects(id))),
-        )
-        .await?,
-    );
-    tables.insert(
-        "llm_usage_tracking",
-        rows::<llm_usage_tracking::Entity>(
-            db,
+        ),
+        part::<_, conversation_history::Entity>(
+            "conversation_history",
             Condition::any()
-                .add(llm_usage_tracking::Column::UserId.eq(id))
-                .add(llm_usage_tracking::Column::ProjectId.in_subquery(owned_projects(id))),
-        )
-        .await?,
-    );
-    tables.insert(
-        "generated_projects",
-        rows::<generated_projects::Entity>(
-            db,
-            Condition::all().add(generated_projects::Column::Id.in_subquery(generations(id))),
-        )
-        .await?,
-    );
-    tables.insert(
-        "generated_files",
-        rows::<generated_files::Entity>(
-            db,
+                .add(conversation_history::Column::ProjectId.in_subquery(owned_projects(id)))
+                .add(conversation_history::Column::SessionId.in_subquery(own_sessions(id))),
+        ),
+        part::<_, generated_files::Entity>(
+            "generated_files",
             Condition::all()
                 .add(generated_files::Column::GeneratedProjectId.in_subquery(generations(id))),
-        )
-        .await?,
-    );
-    tables.insert(
-        "code_generation_jobs",
-        rows::<code_generation_jobs::Entity>(
-            db,
-            Condition::all()
-                .add(code_generation_jobs::Column::GeneratedProjectId.in_subquery(generations(id))),
-        )
-        .await?,
-    );
-    tables.insert(
-        "user_behavior_patterns",
-        rows::<user_behavior_patterns::Entity>(db, by(user_behavior_patterns::Column::UserId, id))
-            .await?,
-    );
-    tables.insert(
-        "question_effectiveness",
-        rows::<question_effectiveness::Entity>(db, by(question_effectiveness::Column::UserId, id))
-            .await?,
-    );
-    tables.insert(
-        "knowledge_base_documents",
-        rows::<knowledge_base_documents::Entity>(
-            db,
+        ),
+        part::<_, generated_projects::Entity>(
+            "generated_projects",
+            Condition::all().add(generated_projects::Column::Id.in_subquery(generations(id))),
+        ),
+        part::<_, knowledge_base_documents::Entity>(
+            "knowledge_base_documents",
             Condition::any()
                 .add(knowledge_base_documents::Column::UserId.eq(id))
                 .add(knowledge_base_documents::Column::ProjectId.in_subquery(owned_projects(id))),
-        )
-        .await?,
-    );
-    tables.insert(
-        "project_shares",
-        rows::<project_shares::Entity>(
-            db,
+        ),
+        part::<_, llm_usage_tracking::Entity>(
+            "llm_usage_tracking",
+            Condition::any()
+                .add(llm_usage_tracking::Column::UserId.eq(id))
+                .add(llm_usage_tracking::Column::ProjectId.in_subquery(owned_projects(id))),
+        ),
+        part::<_, maturity_tracking::Entity>(
+            "maturity_tracking",
+            Condition::all()
+                .add(maturity_tracking::Column::ProjectId.in_subquery(owned_projects(id))),
+        ),
+        part::<_, project_shares::Entity>(
+            "project_shares",
             Condition::any()
                 .add(project_shares::Column::SharedBy.eq(id))
                 .add(project_shares::Column::ProjectId.in_subquery(owned_projects(id))),
-        )
-        .await?,
-    );
-    Ok(tables)
+        ),
+        part::<_, projects::Entity>("projects", by(projects::Column::OwnerId, id)),
+        part::<_, quality_metrics::Entity>(
+            "quality_metrics",
+            Condition::all()
+                .add(quality_metrics::Column::ProjectId.in_subquery(owned_projects(id))),
+        ),
+        part::<_, question_effectiveness::Entity>(
+            "question_effectiveness",
+            by(question_effectiveness::Column::UserId, id),
+        ),
+        part::<_, questions::Entity>(
+            "questions",
+            Condition::any()
+                .add(questions::Column::ProjectId.in_subquery(owned_projects(id)))
+                .add(questions::Column::SessionId.in_subquery(own_sessions(id))),
+        ),
+        part::<_, sessions::Entity>(
+            "sessions",
+            Condition::any()
+                .add(sessions::Column::ProjectId.in_subquery(owned_projects(id)))
+                .add(sessions::Column::UserId.eq(id)),
+        ),
+        part::<_, specifications::Entity>(
+            "specifications",
+            Condition::any()
+                .add(specifications::Column::ProjectId.in_subquery(owned_projects(id)))
+                .add(specifications::Column::CreatedBy.eq(id)),
+        ),
+        part::<_, user_behavior_patterns::Entity>(
+            "user_behavior_patterns",
+            by(user_behavior_patterns::Column::UserId, id),
+        ),
+    ]
 }
 
 /// How many rows an erasure removed and how many it anonymised.

@@ -443,3 +443,77 @@ async fn zero_retention_or_token_lifetimes_are_refused_at_start() {
         assert!(format!("{error:#}").contains(expected), "{error:#}");
     }
 }
+
+#[tokio::test]
+async fn a_large_export_is_streamed_a_page_at_a_time_and_complete() {
+    let app = spawn_app().await;
+    let (token, user_id) = account(&app, &unique_email()).await;
+    let project = json_of(
+        app.post_authed("/api/v1/projects", &token, &json!({"name": "Many facts"}))
+            .await,
+        201,
+    )
+    .await;
+    let project_id = ProjectId::from_uuid(project["project_id"].as_str().unwrap().parse().unwrap());
+    let user = UserId::from_uuid(user_id.parse().unwrap());
+    // More rows than two pages of one table, with text that needs escaping.
+    let knowledge = socrates_domain::Knowledge::builtin().unwrap();
+    let many: Vec<NewSpecification> = (0..450)
+        .map(|n| {
+            let key = format!("note_{n}");
+            let value = format!("line \"{n}\"\nwith a quote");
+            NewSpecification {
+                project_id,
+                session_id: None,
+                category: Category::Requirements,
+                value_slot: socrates_domain::ValueSlot::of(&knowledge, &key, &value),
+                key: FactKey::parse(&key).unwrap(),
+                value: FactValue::parse(&value).unwrap(),
+                source: FactSource::DirectInput,
+                source_id: None,
+                confidence: Confidence::CERTAIN,
+                reasoning: None,
+                created_by: Some(user),
+                metadata: None,
+            }
+        })
+        .collect();
+    facts::insert_all(&app.specs_db().await, many, chrono::Utc::now())
+        .await
+        .unwrap();
+
+    let response = app.get_authed("/api/v1/auth/me/export", &token).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+    assert!(
+        response.headers().get("content-length").is_none(),
+        "the body is streamed, not built whole: {:?}",
+        response.headers()
+    );
+    let export: serde_json::Value = response.json().await.unwrap();
+    let rows = export["socrates_specs"]["specifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(rows.len(), 450);
+    let mut values: Vec<&str> = rows
+        .iter()
+        .map(|row| row["value"].as_str().unwrap())
+        .collect();
+    values.sort_unstable();
+    values.dedup();
+    assert_eq!(values.len(), 450, "no row twice, none missing");
+    assert!(values.contains(&"line \"7\"\nwith a quote"));
+    assert_eq!(export["user_id"], user_id.as_str());
+    assert_eq!(export["format_version"], 1);
+    assert_eq!(export["socrates_auth"]["users"][0]["id"], user_id.as_str());
+    assert_eq!(
+        export["socrates_specs"]["projects"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -154,7 +154,9 @@ mod tests {
 
     use super::policies;
     use crate::db::{Conn, Database, DatabaseKind};
-    use crate::repositories::personal_data::{Tables, export_auth, export_specs};
+    use crate::repositories::personal_data::{
+        ExportPart, auth_export_parts, export_page, specs_export_parts,
+    };
     use crate::repositories::refresh_tokens::{self, NewRefreshToken};
     use crate::repositories::users::{self, NewUser};
     use crate::repositories::{audit_logs, password_resets};
@@ -162,6 +164,27 @@ mod tests {
 
     /// The migrator's own bookkeeping table, which holds nobody's data.
     const MIGRATIONS_TABLE: &str = "seaql_migrations";
+
+    /// A database's exported rows, by table.
+    type Tables = BTreeMap<&'static str, Vec<Value>>;
+
+    /// Every row of every part, read a page of two rows at a time (so paging is exercised).
+    async fn read_all<K: DatabaseKind>(db: &Database<K>, parts: &[ExportPart<K>]) -> Tables {
+        let mut tables = Tables::new();
+        for part in parts {
+            let rows = tables.entry(part.table()).or_default();
+            loop {
+                let offset = u64::try_from(rows.len()).unwrap();
+                let page = export_page(db, part, offset, 2).await.unwrap();
+                let last = page.len() < 2;
+                rows.extend(page);
+                if last {
+                    break;
+                }
+            }
+        }
+        tables
+    }
 
     /// Every application table of the database with its columns, read from the catalogue.
     async fn schema<K: DatabaseKind>(db: &Database<K>) -> BTreeMap<String, BTreeSet<String>> {
@@ -245,9 +268,25 @@ mod tests {
         let auth = schema(&databases.auth).await;
         let specs = schema(&databases.specs).await;
         assert!(auth.contains_key("users") && specs.contains_key("projects"));
-        let anyone = UserId::new();
-        let auth_export = export_auth(&databases.auth, anyone).await.unwrap();
-        let specs_export = export_specs(&databases.specs, anyone).await.unwrap();
+        let anyone = users::create(
+            &databases.auth,
+            NewUser {
+                email: Email::parse("anyone@example.com").unwrap(),
+                password_hash: "$2b$04$hash".to_owned(),
+                name: None,
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap()
+        .id;
+        let parts = auth_export_parts(&databases.auth, anyone)
+            .await
+            .unwrap()
+            .unwrap();
+        let auth_export = read_all(&databases.auth, &parts).await;
+        let parts = specs_export_parts(anyone);
+        let specs_export = read_all(&databases.specs, &parts).await;
         let mut found = problems(&auth, &auth_export);
         found.extend(problems(&specs, &specs_export));
         assert!(found.is_empty(), "{found:#?}");
@@ -294,7 +333,14 @@ mod tests {
         };
         audit_logs::append(db, entry, now).await.unwrap();
 
-        let export = export_auth(db, user.id).await.unwrap();
+        let parts = auth_export_parts(db, user.id).await.unwrap().unwrap();
+        assert!(
+            auth_export_parts(db, UserId::new())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let export = read_all(db, &parts).await;
         let policies: BTreeMap<_, _> = policies()
             .into_iter()
             .map(|(table, exported, _)| (table, exported))
