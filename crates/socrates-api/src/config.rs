@@ -17,6 +17,8 @@ pub struct ApiConfig {
     pub hsts: bool,
     /// When set, `GET /metrics` wants `Authorization: Bearer <this>`.
     pub metrics_token: Option<String>,
+    /// The end-to-end deadline of every request (see `deadline`).
+    pub request_deadline: std::time::Duration,
 }
 
 impl Default for ApiConfig {
@@ -28,6 +30,7 @@ impl Default for ApiConfig {
             json_limit_bytes: 1024 * 1024,
             hsts: true,
             metrics_token: None,
+            request_deadline: std::time::Duration::from_secs(10),
         }
     }
 }

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod config;
+mod deadline;
 mod error;
 mod extractors;
 pub mod openapi;
@@ -70,6 +71,7 @@ pub fn build_app(
                 ),
         )
         .default_service(web::to(route_not_found))
+        .wrap(from_fn(deadline::deadline))
         .wrap(tracing_actix_web::TracingLogger::<
             root_span::SocratesRootSpan,
         >::new())

@@ -144,6 +144,7 @@ struct FinishedError {
     json: String,
     request_id: String,
     hsts: bool,
+    retry_after: Option<HeaderValue>,
 }
 
 impl FinishedError {
@@ -163,6 +164,7 @@ impl FinishedError {
             json: envelope_json(&pending, request_id),
             request_id: request_id.to_owned(),
             hsts,
+            retry_after: response.headers().get(header::RETRY_AFTER).cloned(),
         }
     }
 }
@@ -183,6 +185,11 @@ impl actix_web::ResponseError for FinishedError {
             .content_type("application/json")
             .body(self.json.clone());
         finish_headers(response.headers_mut(), &self.request_id, self.hsts);
+        if let Some(retry_after) = &self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after.clone());
+        }
         response
     }
 }

@@ -167,6 +167,8 @@ codes! {
     DatabaseUnavailable => "DATABASE_UNAVAILABLE", Unavailable;
     /// The service is starting, draining or overloaded.
     ServiceUnavailable => "SERVICE_UNAVAILABLE", Unavailable;
+    /// The request did not finish within its end-to-end deadline.
+    DeadlineExceeded => "DEADLINE_EXCEEDED", Unavailable;
     /// A database query failed unexpectedly.
     DatabaseError => "DATABASE_ERROR", Internal;
     /// The service is misconfigured.
@@ -318,7 +320,7 @@ mod tests {
             );
             assert!(!value.starts_with('_') && !value.ends_with('_') && !value.contains("__"));
         }
-        assert_eq!(seen.len(), 49);
+        assert_eq!(seen.len(), 50);
     }
 
     #[test]

@@ -46,7 +46,12 @@ impl Application {
 
         let services =
             wiring::build_container(settings, auth_db.clone(), specs_db.clone(), clock).await?;
-        let api_config = wiring::api_config(settings);
+        let api_config = wiring::api_config(settings)?;
+        tracing::info!(
+            deadline_ms =
+                u64::try_from(api_config.request_deadline.as_millis()).unwrap_or(u64::MAX),
+            "every request has an end-to-end deadline"
+        );
 
         let address = (settings.server.host.as_str(), settings.server.port);
         let listener = TcpListener::bind(address).with_context(|| {

@@ -21,7 +21,7 @@ use socrates_persistence::{AuthDb, SpecsDb};
 use socrates_reasoner::offline::OfflineData;
 use socrates_reasoner::{LlmReasoner, OfflineReasoner, Reasoner, UsageSink};
 
-use crate::settings::{Environment, Settings};
+use crate::settings::{Environment, LlmSettings, Settings};
 use crate::version::VERSION;
 
 /// The file the embedded default keeps its generated JWT secret in.
@@ -162,9 +162,35 @@ pub async fn build_container(
     }))
 }
 
+/// The provider the settings choose: `llm.provider`, else the first configured of the
+/// Anthropic key, the OpenAI key and the Ollama URL, else the offline reasoner.
+fn provider_kind(llm: &LlmSettings) -> anyhow::Result<LlmProviderKind> {
+    Ok(match &llm.provider {
+        Some(name) => name
+            .parse::<LlmProviderKind>()
+            .map_err(|error| anyhow::anyhow!("llm.provider: {error}"))?,
+        None if llm.anthropic_api_key.is_some() => LlmProviderKind::Claude,
+        None if llm.openai_api_key.is_some() => LlmProviderKind::Openai,
+        None if llm.ollama_url.is_some() => LlmProviderKind::Ollama,
+        None => LlmProviderKind::Offline,
+    })
+}
+
+/// The end-to-end deadline of a request: `http.request_deadline_seconds`, else 10 s with the
+/// offline reasoner and 60 s with a language model (an answer waits on two model calls).
+pub fn request_deadline(settings: &Settings) -> anyhow::Result<Duration> {
+    let seconds = match settings.http.request_deadline_seconds {
+        Some(0) => anyhow::bail!("http.request_deadline_seconds must be at least 1"),
+        Some(seconds) => seconds,
+        None if provider_kind(&settings.llm)? == LlmProviderKind::Offline => 10,
+        None => 60,
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
 /// The perimeter policy of the api crate.
-pub fn api_config(settings: &Settings) -> ApiConfig {
-    ApiConfig {
+pub fn api_config(settings: &Settings) -> anyhow::Result<ApiConfig> {
+    Ok(ApiConfig {
         cors_origins: settings.http.cors_origins.clone(),
         trusted_hosts: settings.http.trusted_hosts.clone(),
         trusted_proxies: settings.http.trusted_proxies.clone(),
@@ -175,7 +201,8 @@ pub fn api_config(settings: &Settings) -> ApiConfig {
             .metrics_token
             .as_ref()
             .map(|token| token.expose_secret().to_owned()),
-    }
+        request_deadline: request_deadline(settings)?,
+    })
 }
 
 /// The configured secret, or — outside production — one generated once and kept in the data
@@ -270,15 +297,7 @@ pub fn build_reasoner(
     );
     let data = Arc::new(data);
     let offline = OfflineReasoner::new(Arc::clone(&data));
-    let provider = match &llm.provider {
-        Some(name) => name
-            .parse::<LlmProviderKind>()
-            .map_err(|error| anyhow::anyhow!("llm.provider: {error}"))?,
-        None if llm.anthropic_api_key.is_some() => LlmProviderKind::Claude,
-        None if llm.openai_api_key.is_some() => LlmProviderKind::Openai,
-        None if llm.ollama_url.is_some() => LlmProviderKind::Ollama,
-        None => LlmProviderKind::Offline,
-    };
+    let provider = provider_kind(llm)?;
     if provider == LlmProviderKind::Offline {
         tracing::warn!(
             llm.provider = "offline",

@@ -283,6 +283,9 @@ pub struct HttpSettings {
     pub json_limit_bytes: usize,
     /// Send `Strict-Transport-Security`.
     pub hsts: bool,
+    /// The end-to-end deadline of every request, in seconds; when unset, 10 with the offline
+    /// reasoner and 60 with a language model.
+    pub request_deadline_seconds: Option<u64>,
 }
 
 impl Default for HttpSettings {
@@ -293,6 +296,7 @@ impl Default for HttpSettings {
             trusted_proxies: Vec::new(),
             json_limit_bytes: 1024 * 1024,
             hsts: true,
+            request_deadline_seconds: None,
         }
     }
 }
