@@ -176,7 +176,17 @@ impl HealthChecks {
 
     async fn check_cache(&self) -> ComponentHealth {
         match &self.redis {
-            Some(redis) => timed("redis", false, redis.ping()).await,
+            Some(redis) => {
+                let mut health = timed("redis", false, redis.ping()).await;
+                if let Some(error) = &mut health.error {
+                    // What the service does meanwhile, so an operator reading /health knows.
+                    error.push_str(
+                        "; meanwhile rate limits are enforced in this process and views are \
+                         read from the database",
+                    );
+                }
+                health
+            }
             // Without Redis, caches and rate limits live in this process: they cannot fail.
             None => always_ok("in_process"),
         }

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use socrates_domain::{ProjectId, UserId};
+use socrates_infra::InfraError;
 use socrates_infra::cache::Cache;
 
 use crate::agent::AgentError;
@@ -82,11 +83,15 @@ impl Cached {
                     pending.projects.insert(project);
                 }
                 drop(pending);
-                tracing::warn!(
-                    error = %error,
-                    project_id = %project,
-                    "cache invalidation failed; the project's reads bypass the cache until a retry succeeds"
-                );
+                if matches!(error, InfraError::RedisCircuitOpen) {
+                    tracing::debug!(project_id = %project, "cache invalidation refused: circuit open");
+                } else {
+                    tracing::warn!(
+                        error = %error,
+                        project_id = %project,
+                        "cache invalidation failed; the project's reads bypass the cache until a retry succeeds"
+                    );
+                }
                 false
             }
         }
@@ -200,7 +205,7 @@ impl ProjectViews {
             }
             Err(error) => {
                 metrics.observe_cache(kind, "error");
-                tracing::warn!(error = %error, "cache read failed; the database answers");
+                log_failure(&error, "cache read failed; the database answers");
                 None
             }
         };
@@ -214,7 +219,7 @@ impl ProjectViews {
                 Ok(bytes) => {
                     if let Err(error) = cache.put(&scope, generation, view, bytes).await {
                         metrics.observe_cache(kind, "error");
-                        tracing::warn!(error = %error, "cache write failed");
+                        log_failure(&error, "cache write failed");
                     }
                 }
                 Err(error) => tracing::error!(error = %error, "cannot serialise a cache entry"),
@@ -241,6 +246,16 @@ fn owned_by<T>(
         Ok(value)
     } else {
         Err(denied())
+    }
+}
+
+/// Logs a cache failure: at warn level, except while the Redis circuit is open (its opening
+/// was logged once; each refusal is counted in the metrics).
+fn log_failure(error: &InfraError, message: &'static str) {
+    if matches!(error, InfraError::RedisCircuitOpen) {
+        tracing::debug!(%error, "{message}");
+    } else {
+        tracing::warn!(%error, "{message}");
     }
 }
 

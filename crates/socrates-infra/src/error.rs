@@ -13,6 +13,13 @@ pub enum InfraError {
     /// Redis did not answer, timed out or failed a command.
     #[error("Redis is unavailable: {0}")]
     RedisUnavailable(String),
+    /// Redis failed repeatedly and is not called until a probe succeeds (the circuit is
+    /// open); the opening was logged once, so callers need not log each refusal.
+    #[error(
+        "Redis is unavailable: the circuit is open after repeated failures; Redis is not called \
+         until a probe succeeds"
+    )]
+    RedisCircuitOpen,
     /// Redis answered something this code does not expect (a bug or a foreign key).
     #[error("unexpected answer from Redis: {0}")]
     RedisProtocol(String),
@@ -25,7 +32,9 @@ impl ErrorCode for InfraError {
     fn code(&self) -> Code {
         match self {
             Self::RedisConfiguration(_) | Self::InvalidQuota(_) => Code::ConfigurationError,
-            Self::RedisUnavailable(_) | Self::RedisProtocol(_) => Code::ServiceUnavailable,
+            Self::RedisUnavailable(_) | Self::RedisCircuitOpen | Self::RedisProtocol(_) => {
+                Code::ServiceUnavailable
+            }
         }
     }
 }

@@ -196,6 +196,55 @@ impl RateLimiter for RedisRateLimiter {
     }
 }
 
+/// The shared limiter with its in-process twin: while Redis fails or its circuit is open,
+/// every check is made by the twin, in this process, with the same quotas. Limits stay
+/// enforced (per instance instead of across instances) and nothing fails open; the switch is
+/// logged once each way and visible in `/health` (the Redis circuit).
+#[derive(Debug)]
+pub struct FallbackRateLimiter {
+    shared: RedisRateLimiter,
+    local: InProcessRateLimiter,
+    falling_back: std::sync::atomic::AtomicBool,
+}
+
+impl FallbackRateLimiter {
+    /// `shared` backed by `local` when it cannot answer.
+    pub fn new(shared: RedisRateLimiter, local: InProcessRateLimiter) -> Self {
+        Self {
+            shared,
+            local,
+            falling_back: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl RateLimiter for FallbackRateLimiter {
+    async fn check(&self, key: &str, quota: Quota) -> Result<RateDecision, InfraError> {
+        match self.shared.check(key, quota).await {
+            Ok(decision) => {
+                if self.falling_back.swap(false, Ordering::AcqRel) {
+                    tracing::info!("rate limits are shared through Redis again");
+                }
+                Ok(decision)
+            }
+            Err(error) => {
+                if !self.falling_back.swap(true, Ordering::AcqRel) {
+                    tracing::warn!(
+                        %error,
+                        "Redis cannot count: rate limits are enforced in this process until it can"
+                    );
+                }
+                self.local.check(key, quota).await
+            }
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        "redis_with_in_process_fallback"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::Utc;

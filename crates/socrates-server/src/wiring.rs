@@ -14,7 +14,9 @@ use socrates_auth::{AuthPolicy, AuthService, LogMailer, PasswordHasher, TokenSer
 use socrates_domain::LlmProviderKind;
 use socrates_infra::Clock;
 use socrates_infra::cache::{Cache, InProcessCache, RedisCache};
-use socrates_infra::rate_limit::{InProcessRateLimiter, Quota, RateLimiter, RedisRateLimiter};
+use socrates_infra::rate_limit::{
+    FallbackRateLimiter, InProcessRateLimiter, Quota, RateLimiter, RedisRateLimiter,
+};
 use socrates_infra::redis::RedisPool;
 use socrates_llm::{LlmClient, ModelPrice, PriceTable, ProviderConfig, RetryPolicy, build_client};
 use socrates_persistence::{AuthDb, SpecsDb};
@@ -76,10 +78,12 @@ pub async fn build_container(
 
     let redis = match &settings.redis.url {
         Some(url) => Some(
-            RedisPool::connect(
+            RedisPool::connect_with(
                 url.expose_secret(),
                 settings.redis.max_connections,
                 Duration::from_millis(settings.redis.timeout_milliseconds),
+                Duration::from_millis(settings.redis.command_timeout_milliseconds.max(1)),
+                Duration::from_millis(settings.redis.circuit_pause_milliseconds.max(1)),
             )
             .await
             .context("connect to Redis (REDIS_URL)")?,
@@ -87,10 +91,13 @@ pub async fn build_container(
         None => None,
     };
     let rate_limiter: Arc<dyn RateLimiter> = match &redis {
-        Some(pool) => Arc::new(RedisRateLimiter::new(
-            pool.clone(),
-            Arc::clone(&clock),
-            settings.redis.key_prefix.clone(),
+        Some(pool) => Arc::new(FallbackRateLimiter::new(
+            RedisRateLimiter::new(
+                pool.clone(),
+                Arc::clone(&clock),
+                settings.redis.key_prefix.clone(),
+            ),
+            InProcessRateLimiter::new(Arc::clone(&clock)),
         )),
         None => Arc::new(InProcessRateLimiter::new(Arc::clone(&clock))),
     };

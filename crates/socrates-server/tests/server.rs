@@ -28,6 +28,7 @@ mod server {
     pub mod personal_data;
     pub mod projects;
     pub mod races;
+    pub mod redis_outage;
     pub mod sentry;
     pub mod support;
 }

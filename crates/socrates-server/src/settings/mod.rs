@@ -254,6 +254,10 @@ pub struct RedisSettings {
     pub max_connections: usize,
     /// Connect and command wait timeout.
     pub timeout_milliseconds: u64,
+    /// Deadline of every command after start, checkout included.
+    pub command_timeout_milliseconds: u64,
+    /// How long the circuit stays open after repeated failures before one call probes Redis.
+    pub circuit_pause_milliseconds: u64,
     /// Prefix of every key, so several deployments can share one Redis.
     pub key_prefix: String,
 }
@@ -264,6 +268,8 @@ impl Default for RedisSettings {
             url: None,
             max_connections: 16,
             timeout_milliseconds: 2000,
+            command_timeout_milliseconds: 250,
+            circuit_pause_milliseconds: 5000,
             key_prefix: "socrates".to_owned(),
         }
     }
