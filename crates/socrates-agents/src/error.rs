@@ -99,6 +99,13 @@ impl ErrorCode for AgentError {
             Self::Internal(_) => Code::InternalError,
         }
     }
+
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::Reasoner(error) => error.retry_after(),
+            _ => None,
+        }
+    }
 }
 
 impl From<socrates_domain::DomainError> for AgentError {

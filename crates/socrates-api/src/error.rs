@@ -66,7 +66,7 @@ impl ApiError {
         E: ErrorCode + std::fmt::Display,
     {
         let code = error.code();
-        match code.kind() {
+        let api_error = match code.kind() {
             ErrorKind::Internal
             | ErrorKind::Unavailable
             | ErrorKind::Upstream
@@ -78,6 +78,13 @@ impl ApiError {
                 api_error
             }
             _ => Self::new(code, error.to_string()),
+        };
+        match error.retry_after() {
+            // Rounded up: a client that waits what it is told is never early.
+            Some(wait) => {
+                api_error.with_retry_after(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+            }
+            None => api_error,
         }
     }
 

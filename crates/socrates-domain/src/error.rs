@@ -199,6 +199,12 @@ pub trait ErrorCode {
     fn kind(&self) -> ErrorKind {
         self.code().kind()
     }
+
+    /// How long the caller should wait before retrying, when the error knows (a provider's
+    /// `Retry-After`); sent as `Retry-After`.
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// Every way a domain value or rule table can be refused: the one error type of this crate.

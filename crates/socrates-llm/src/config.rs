@@ -25,16 +25,21 @@ pub struct RetryPolicy {
     /// The longest `Retry-After` the client will wait for; a provider asking for more gets
     /// its error passed straight to the caller.
     pub max_retry_after: Duration,
+    /// The whole call, every attempt and wait included: past it the call ends with
+    /// [`LlmError::Timeout`](crate::LlmError::Timeout), whatever attempt was running.
+    pub total_budget: Duration,
 }
 
 impl Default for RetryPolicy {
-    /// Three attempts, waiting about 0.5 s and then 1 s; `Retry-After` honoured up to 30 s.
+    /// Three attempts, waiting about 0.5 s and then 1 s; `Retry-After` honoured up to 30 s;
+    /// 25 s for the whole call.
     fn default() -> Self {
         Self {
             max_attempts: 3,
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(30),
+            total_budget: Duration::from_secs(25),
         }
     }
 }

@@ -111,6 +111,14 @@ impl ErrorCode for LlmError {
             Self::InvalidResponse(_) => Code::LlmInvalidResponse,
         }
     }
+
+    /// The provider's `Retry-After`, passed on to the client.
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after } => *retry_after,
+            _ => None,
+        }
+    }
 }
 
 /// Shortens a provider's message to at most `limit` characters, so an error never carries a

@@ -26,7 +26,9 @@ impl From<LlmError> for Failure {
 
 /// Runs `attempt` until it succeeds, fails in a way that is not transient, or the policy's
 /// attempts are spent. Between attempts it waits what the provider asked for, else the
-/// policy's backoff; a provider asking for longer than `max_retry_after` ends the loop.
+/// policy's backoff; a provider asking for longer than `max_retry_after`, or a wait that would
+/// end past the call's `total_budget`, ends the loop. A call still running when the budget is
+/// spent ends with [`LlmError::Timeout`].
 pub(crate) async fn with_retries<T, F, Fut>(
     policy: &RetryPolicy,
     operation: &'static str,
@@ -37,11 +39,22 @@ where
     Fut: Future<Output = Result<T, Failure>>,
 {
     let max_attempts = policy.max_attempts.max(1);
+    let deadline = tokio::time::Instant::now() + policy.total_budget;
     let mut number = 1;
     loop {
-        let failure = match attempt().await {
-            Ok(value) => return Ok(value),
-            Err(failure) => failure,
+        let failure = match tokio::time::timeout_at(deadline, attempt()).await {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(failure)) => failure,
+            Err(_) => {
+                tracing::warn!(
+                    llm.operation = operation,
+                    llm.attempt = number,
+                    llm.budget_ms =
+                        u64::try_from(policy.total_budget.as_millis()).unwrap_or(u64::MAX),
+                    "LLM call out of time"
+                );
+                return Err(LlmError::Timeout);
+            }
         };
         if !failure.error.is_retryable() || number >= max_attempts {
             return Err(failure.error);
@@ -51,6 +64,9 @@ where
             Some(asked) => asked,
             None => policy.backoff(number),
         };
+        if tokio::time::Instant::now() + delay >= deadline {
+            return Err(failure.error);
+        }
         tracing::warn!(
             llm.operation = operation,
             llm.attempt = number,
@@ -75,6 +91,7 @@ mod tests {
             initial_backoff: Duration::from_millis(1),
             max_backoff: Duration::from_millis(2),
             max_retry_after: Duration::from_millis(50),
+            total_budget: Duration::from_secs(5),
         }
     }
 
@@ -130,6 +147,43 @@ mod tests {
         };
         let (result, calls) = run(fast_policy(3), vec![too_long.clone()]).await;
         assert_eq!(result, Err(too_long));
+        assert_eq!(calls, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_whole_call_ends_when_its_budget_is_spent() {
+        let policy = RetryPolicy {
+            total_budget: Duration::from_secs(3),
+            ..fast_policy(3)
+        };
+        let calls = AtomicU32::new(0);
+        let started = tokio::time::Instant::now();
+        // Every attempt hangs far longer than the budget.
+        let result: Result<(), LlmError> = with_retries(&policy, "test", || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async {
+                tokio::time::sleep(Duration::from_secs(40)).await;
+                Err(Failure::from(LlmError::Timeout))
+            }
+        })
+        .await;
+        assert_eq!(result, Err(LlmError::Timeout));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_wait_reaches_past_the_budget() {
+        let policy = RetryPolicy {
+            total_budget: Duration::from_millis(30),
+            max_retry_after: Duration::from_secs(60),
+            ..fast_policy(3)
+        };
+        let asked = LlmError::RateLimited {
+            retry_after: Some(Duration::from_secs(1)),
+        };
+        let (result, calls) = run(policy, vec![asked.clone(); 3]).await;
+        assert_eq!(result, Err(asked));
         assert_eq!(calls, 1);
     }
 }

@@ -141,6 +141,13 @@ impl ErrorCode for ReasonerError {
             Self::Llm(error) => error.code(),
         }
     }
+
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::Llm(error) => error.retry_after(),
+            _ => None,
+        }
+    }
 }
 
 /// A reply streamed as text deltas; concatenated, they are the reply. A stream that breaks

@@ -320,6 +320,7 @@ pub fn build_reasoner(
         .with_timeout(Duration::from_secs(llm.timeout_seconds.max(1)))
         .with_retry(RetryPolicy {
             max_attempts: llm.max_attempts.max(1),
+            total_budget: Duration::from_secs(llm.call_budget_seconds.max(1)),
             ..RetryPolicy::default()
         });
     let key = match provider {

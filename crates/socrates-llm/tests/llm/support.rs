@@ -26,6 +26,7 @@ pub fn fast_retry() -> RetryPolicy {
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(5),
         max_retry_after: Duration::from_secs(5),
+        total_budget: Duration::from_secs(20),
     }
 }
 

@@ -159,6 +159,10 @@ pub struct LlmSettings {
     pub timeout_seconds: u64,
     /// Attempts per call (retries on 429, 5xx, timeouts).
     pub max_attempts: u32,
+    /// The whole of one model call, every attempt and wait included; past it the call is a
+    /// 504 `LLM_TIMEOUT`. An answer makes two calls, so keep twice this under the request
+    /// deadline.
+    pub call_budget_seconds: u64,
     /// How long `/health` reuses a provider probe.
     pub health_cache_seconds: u64,
     /// Price of the configured model's input, USD per 1 000 tokens; the built-in price table
@@ -182,6 +186,7 @@ impl Default for LlmSettings {
             ollama_url: None,
             timeout_seconds: 30,
             max_attempts: 3,
+            call_budget_seconds: 25,
             health_cache_seconds: 30,
             input_price_per_1k_usd: None,
             output_price_per_1k_usd: None,

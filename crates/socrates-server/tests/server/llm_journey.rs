@@ -97,6 +97,15 @@ impl Respond for Claude {
     }
 }
 
+/// Claude's answer, after a long pause (a hung provider).
+struct Delayed(Claude, std::time::Duration);
+
+impl Respond for Delayed {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.0.respond(request).set_delay(self.1)
+    }
+}
+
 async fn claude_app(provider: &MockServer) -> TestApp {
     let uri = provider.uri();
     spawn_app_with(
@@ -330,4 +339,101 @@ async fn a_reasoner_failure_leaves_nothing_and_the_answer_can_be_sent_again() {
             "missing `{expected}` in\n{metrics}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_rate_limited_or_hung_provider_answers_in_time_and_says_when_to_retry() {
+    let provider = MockServer::start().await;
+    // The first extraction is refused with a long Retry-After, the second hangs for 30 s.
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .and(body_partial_json(
+            json!({"tool_choice": {"name": "extracted_facts"}}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "60")
+                .set_body_json(json!({"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}})),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&provider)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .and(body_partial_json(
+            json!({"tool_choice": {"name": "extracted_facts"}}),
+        ))
+        .respond_with(Delayed(
+            Claude::default(),
+            std::time::Duration::from_secs(30),
+        ))
+        .up_to_n_times(3)
+        .with_priority(2)
+        .mount(&provider)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .respond_with(Claude::default())
+        .with_priority(3)
+        .mount(&provider)
+        .await;
+    let uri = provider.uri();
+    let app = spawn_app_with(
+        move |settings| {
+            settings.llm.provider = Some("claude".to_owned());
+            settings.llm.base_url = Some(uri);
+            settings.llm.anthropic_api_key =
+                Some(secrecy::SecretString::from("sk-ant-test-0123456789"));
+            settings.llm.max_attempts = 3;
+            settings.llm.timeout_seconds = 30;
+            settings.llm.call_budget_seconds = 1;
+        },
+        Arc::new(SystemClock),
+    )
+    .await;
+    let (token, _, _, session) = open_session(&app).await;
+    let question = json_of(
+        app.post_authed(
+            &format!("/api/v1/sessions/{session}/next-question"),
+            &token,
+            &json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let answer =
+        json!({"question_id": question["question_id"], "answer": "A web app with FastAPI"});
+    let answer_path = format!("/api/v1/sessions/{session}/answer");
+
+    // The provider's Retry-After reaches the client.
+    let limited = app.post_authed(&answer_path, &token, &answer).await;
+    assert_eq!(
+        limited.headers()["retry-after"].to_str().unwrap(),
+        "60",
+        "{:?}",
+        limited.headers()
+    );
+    expect_error(limited, 503, "LLM_RATE_LIMITED").await;
+
+    // A hung provider costs the call's budget, not three 30 s attempts.
+    let started = std::time::Instant::now();
+    let hung = app.post_authed(&answer_path, &token, &answer).await;
+    let waited = started.elapsed();
+    expect_error(hung, 504, "LLM_TIMEOUT").await;
+    assert!(
+        waited < std::time::Duration::from_secs(5),
+        "answered after {waited:?}"
+    );
+    let history = json_of(
+        app.get_authed(&format!("/api/v1/sessions/{session}/history"), &token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        history["total"], 0,
+        "nothing of the failed answers was written"
+    );
 }
