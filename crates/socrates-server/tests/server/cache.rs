@@ -266,6 +266,8 @@ async fn redis_cache_serves_reads_and_its_loss_degrades_health_without_failing_r
         relay.port
     )));
     settings.redis.timeout_milliseconds = 500;
+    // Once Redis is back, the open circuit lets a probe through after this pause.
+    settings.redis.circuit_pause_milliseconds = 300;
     settings.redis.key_prefix = format!("socrates-test-{}", uuid::Uuid::new_v4().simple());
     let app = spawn_on(databases, &settings, Arc::new(SystemClock)).await;
     let health = json_of(app.get("/health").await, 200).await;
