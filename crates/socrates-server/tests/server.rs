@@ -28,4 +28,5 @@ mod server {
     pub mod projects;
     pub mod sentry;
     pub mod support;
+    pub mod validation;
 }

@@ -19,7 +19,7 @@ use socrates_agents::agents::conflicts::{
 use socrates_domain::{
     Category, ConflictResolution, ConflictSeverity, ConflictStatus, ConflictType,
 };
-use socrates_domain::{ConflictId, ProjectId};
+use socrates_domain::{ConflictId, PageOffset, ProjectId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
@@ -42,8 +42,10 @@ pub struct ConflictQuery {
     pub status: Option<ConflictStatus>,
     /// Page size, 1–100 (default 50).
     pub limit: Option<u64>,
-    /// Rows to skip.
-    pub offset: Option<u64>,
+    /// Rows to skip, 0–1 000 000 000 (default 0); a larger offset is refused with
+    /// `INVALID_QUERY`.
+    #[param(value_type = Option<u64>, maximum = 1_000_000_000)]
+    pub offset: Option<PageOffset>,
 }
 
 /// A resolution.
@@ -235,7 +237,7 @@ impl From<Resolved> for ResolvedConflictResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`conflicts` (newest first: type, severity, status, old fact, held-back value) and `total`", body = ConflictListResponse),
-        (status = 400, description = "Unknown status", body = crate::error::ErrorBody),
+        (status = 400, description = "Unknown status, or an `offset` above 1 000 000 000 (`INVALID_QUERY`)", body = crate::error::ErrorBody),
         (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn list_conflicts(

@@ -19,7 +19,7 @@ use socrates_agents::agents::facts::{
 };
 
 use socrates_domain::{Category, FactSource};
-use socrates_domain::{FactDraft, ProjectId, SpecificationId};
+use socrates_domain::{FactDraft, PageOffset, ProjectId, SpecificationId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
@@ -48,8 +48,10 @@ pub struct FactQuery {
     pub category: Option<String>,
     /// Page size, 1–100 (default 50).
     pub limit: Option<u64>,
-    /// Rows to skip.
-    pub offset: Option<u64>,
+    /// Rows to skip, 0–1 000 000 000 (default 0); a larger offset is refused with
+    /// `INVALID_QUERY`.
+    #[param(value_type = Option<u64>, maximum = 1_000_000_000)]
+    pub offset: Option<PageOffset>,
 }
 
 /// A fact entered by hand.
@@ -306,7 +308,7 @@ fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`specifications` (current facts by category then age), `total`, `limit`, `offset`", body = FactListResponse),
-        (status = 400, description = "Unknown category (`INVALID_CATEGORY`)", body = crate::error::ErrorBody),
+        (status = 400, description = "Unknown category (`INVALID_CATEGORY`), or an `offset` above 1 000 000 000 (`INVALID_QUERY`)", body = crate::error::ErrorBody),
         (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn list_facts(

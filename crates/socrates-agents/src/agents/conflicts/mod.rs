@@ -18,7 +18,7 @@ use std::sync::Arc;
 use serde_json::json;
 use socrates_domain::{
     Code, Confidence, ConflictId, ConflictResolution, ConflictStatus, FactDraft, FactSource,
-    FactValue,
+    FactValue, PageOffset,
 };
 use socrates_persistence::repositories::conflicts::{self, Conflict, Resolution};
 use socrates_persistence::repositories::projects::Project;
@@ -131,7 +131,7 @@ impl ConflictDetector {
     ) -> Result<ConflictList, AgentError> {
         owned_project(&self.db, context, request.project_id).await?;
         let status = request.status;
-        let page = Page::new(request.limit, request.offset);
+        let page = Page::new(request.limit, request.offset.map(PageOffset::get));
         let (rows, total) =
             conflicts::list_for_project(&self.db, request.project_id, status, page).await?;
         let current = specifications::all_current(&self.db, request.project_id).await?;

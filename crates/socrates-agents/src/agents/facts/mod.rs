@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use socrates_domain::{
-    Category, Code, Confidence, FactDraft, FactKey, FactSource, FactValue, ProjectId,
+    Category, Code, Confidence, FactDraft, FactKey, FactSource, FactValue, PageOffset, ProjectId,
     SpecificationId,
 };
 use socrates_persistence::repositories::Page;
@@ -159,7 +159,7 @@ impl ContextAnalyzer {
             .as_deref()
             .map(parse_category)
             .transpose()?;
-        let page = Page::new(request.limit, request.offset);
+        let page = Page::new(request.limit, request.offset.map(PageOffset::get));
         let view = format!(
             "facts:{}:{}:{}",
             category.map_or("all", Category::as_str),
