@@ -54,10 +54,11 @@ pub struct ConflictQuery {
 pub struct ResolveRequest {
     /// How to settle it: `merge` needs `merged_value`.
     pub resolution: ConflictResolution,
-    /// The merged value; required for `merge`.
+    /// The merged value; required for `merge`. Validated like a fact's value.
     #[serde(default)]
     pub merged_value: Option<String>,
-    /// Notes kept in the decision log.
+    /// Notes kept in the decision log; control characters other than line breaks and tabs are
+    /// refused.
     #[serde(default)]
     pub notes: Option<String>,
 }
@@ -280,7 +281,7 @@ pub(crate) async fn conflict_options(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Resolved: the fact version written (`resulting_spec_id`) and the new `maturity_score`", body = ResolvedConflictResponse),
-        (status = 400, description = "Unknown resolution, or a merge without `merged_value`", body = crate::error::ErrorBody),
+        (status = 400, description = "Unknown resolution, a merge without `merged_value`, or a `merged_value` or `notes` with control characters (`VALIDATION_ERROR`, the field in `details`)", body = crate::error::ErrorBody),
         (status = 404, description = "No such conflict of the caller", body = crate::error::ErrorBody),
         (status = 409, description = "Already resolved (`CONFLICT_ALREADY_RESOLVED`) or the fact changed meanwhile (`STALE_VERSION`)", body = crate::error::ErrorBody),
     ))]

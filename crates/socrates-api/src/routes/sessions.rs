@@ -55,7 +55,8 @@ pub struct ProjectSessionRequest {
 pub struct AnswerRequest {
     /// The question answered; it must belong to the session.
     pub question_id: String,
-    /// The answer.
+    /// The answer: not blank, up to 20 000 characters; control characters other than line
+    /// breaks and tabs are refused.
     pub answer: String,
 }
 
@@ -311,7 +312,7 @@ pub(crate) async fn next_question(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Saved facts (`specs_extracted`, `specifications`), rejected items, raised conflicts (`conflicts_detected`, `conflicts`) and the new `maturity_score` and `coverage_breakdown`; all written in one transaction", body = AnswerResponse),
-        (status = 400, description = "Empty answer or malformed question id", body = crate::error::ErrorBody),
+        (status = 400, description = "A blank answer, one over 20 000 characters or with control characters (`VALIDATION_ERROR`, `details.field` is `answer`), or a malformed question id", body = crate::error::ErrorBody),
         (status = 404, description = "No such session of the caller, or the question is not of this session", body = crate::error::ErrorBody),
         (status = 409, description = "Already answered (`QUESTION_ALREADY_ANSWERED`) or the session has ended", body = crate::error::ErrorBody),
     ))]

@@ -52,3 +52,71 @@ async fn count_of(app: &TestApp, token: &str, list: &str) -> u64 {
     let body: Value = json_of(app.get_authed(list, token).await, 200).await;
     body["total"].as_u64().unwrap()
 }
+
+#[tokio::test]
+async fn control_characters_in_answers_and_resolution_notes_are_refused_naming_the_field() {
+    let app = spawn_app().await;
+    let token = app.signed_in_user().await;
+    let owned = owned_things(&app, &token).await;
+    let answer_path = format!("/api/v1/sessions/{}/answer", owned.session);
+    let answer = |text: &str| json!({"question_id": owned.question, "answer": text});
+
+    // PostgreSQL refuses NUL in text: the answer must be refused before it reaches a database.
+    for text in ["We use Django\u{0} and Redis", "bell\u{7}", "  \n\t "] {
+        let response = app.post_authed(&answer_path, &token, &answer(text)).await;
+        let refused = expect_error(response, 400, "VALIDATION_ERROR").await;
+        assert_eq!(refused["details"]["field"], "answer", "{text:?}: {refused}");
+    }
+    // Line breaks and tabs are prose; the refused answers left nothing behind.
+    let accepted = app
+        .post_authed(&answer_path, &token, &answer("We use Django\n\tand Redis"))
+        .await;
+    json_of(accepted, 200).await;
+    let history = json_of(
+        app.get_authed(
+            &format!("/api/v1/sessions/{}/history", owned.session),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let answers: Vec<&Value> = history["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["kind"] == "answer")
+        .map(|entry| &entry["content"])
+        .collect();
+    assert_eq!(answers, [&json!("We use Django\n\tand Redis")]);
+
+    let resolve_path = format!("/api/v1/conflicts/{}/resolve", owned.conflict);
+    for (body, field) in [
+        (
+            json!({"resolution": "keep_old", "notes": "agreed\u{0}"}),
+            "notes",
+        ),
+        (
+            json!({"resolution": "merge", "merged_value": "PostgreSQL\u{0}"}),
+            "merged_value",
+        ),
+        // Stored with the resolution even when the resolution does not use it.
+        (
+            json!({"resolution": "keep_old", "merged_value": "MySQL\u{1b}[31m"}),
+            "merged_value",
+        ),
+    ] {
+        let response = app.post_authed(&resolve_path, &token, &body).await;
+        let refused = expect_error(response, 400, "VALIDATION_ERROR").await;
+        assert_eq!(refused["details"]["field"], field, "{body}: {refused}");
+    }
+    let resolved = app
+        .post_authed(
+            &resolve_path,
+            &token,
+            &json!({"resolution": "keep_old", "notes": "Agreed with the team\nyesterday"}),
+        )
+        .await;
+    assert_eq!(json_of(resolved, 200).await["status"], "resolved");
+    app.stop().await;
+}

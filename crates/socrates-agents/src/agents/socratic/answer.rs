@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
-use serde_json::json;
 use socrates_domain::{
-    Code, Confidence, ConflictFinding, ConversationRole, FactKey, FactSource, FactValue,
+    Answer, Code, Confidence, ConflictFinding, ConversationRole, FactKey, FactSource, FactValue,
     MessageKind, Placement, QuestionId, SessionId, place,
 };
 use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
@@ -66,13 +65,7 @@ impl SocraticCounselor {
         context: &AgentContext,
         request: AnswerQuestion,
     ) -> Result<AnswerResult, AgentError> {
-        if request.answer.trim().is_empty() {
-            return Err(AgentError::Invalid {
-                code: Code::ValidationError,
-                message: "the answer is empty".to_owned(),
-                details: Some(json!({"field": "answer"})),
-            });
-        }
+        let answer = Answer::parse(&request.answer)?;
         let (session, project, question) = self
             .answered_question(context, request.session_id, request.question_id)
             .await?;
@@ -91,7 +84,7 @@ impl SocraticCounselor {
         let extraction_input = ExtractionInput {
             question_text: Some(question.text.clone()),
             question_category: Some(question.category),
-            text: request.answer.clone(),
+            text: answer.as_str().to_owned(),
             existing: existing.clone(),
             source: FactSource::SocraticQuestion,
         };
@@ -106,7 +99,7 @@ impl SocraticCounselor {
             context,
             &session,
             &question,
-            &request.answer,
+            &answer,
             extraction.facts,
             extraction.rejected,
             &findings,
@@ -124,7 +117,7 @@ impl SocraticCounselor {
         context: &AgentContext,
         session: &Session,
         question: &Question,
-        answer: &str,
+        answer: &Answer,
         drafts: Vec<socrates_domain::FactDraft>,
         rejected: Vec<RejectedItem>,
         findings: &[ConflictFinding],
@@ -174,7 +167,7 @@ impl SocraticCounselor {
                 entry(
                     ConversationRole::User,
                     MessageKind::Answer,
-                    answer.to_owned(),
+                    answer.as_str().to_owned(),
                 ),
             ],
             now,
