@@ -300,7 +300,7 @@ pub(crate) async fn refresh(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Tokens revoked", body = LogoutResponse),
-        (status = 401, description = "Missing or invalid access token, or a refresh token of someone else", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing or invalid access token, the token of an account deleted since (`TOKEN_INVALID`), or a refresh token of someone else", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn logout(
     services: web::Data<ServiceContainer>,
@@ -327,7 +327,7 @@ pub(crate) async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The current account", body = UserResponse),
-        (status = 401, description = "Missing, invalid or expired access token", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing, invalid or expired access token, or the token of an account deleted since (`TOKEN_INVALID`)", body = crate::error::ErrorBody),
         (status = 429, description = "Over the per-user quota (`RATE_LIMITED`, `Retry-After`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn me(
@@ -375,7 +375,7 @@ impl From<PersonalDataExport> for PersonalDataExportResponse {
             (`format_version`, `exported_at`, `user_id`, `socrates_auth`, `socrates_specs`); password \
             and token hashes and encrypted keys are left out", body = PersonalDataExportResponse,
             headers(("Content-Disposition" = String, description = "attachment; filename=socrates-export-<user id>.json"))),
-        (status = 401, description = "Missing, invalid or expired access token", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing, invalid or expired access token, or the token of an account deleted since (`TOKEN_INVALID`)", body = crate::error::ErrorBody),
         (status = 429, description = "Over the per-user quota (`RATE_LIMITED`, `Retry-After`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn export_me(
@@ -398,7 +398,7 @@ pub(crate) async fn export_me(
         (status = 200, description = "The account is gone: its projects and everything under them, its \
             credentials and learning data deleted; its part of other people's projects and the audit \
             trail kept without its identity; its tokens stop working", body = AccountDeletionResponse),
-        (status = 401, description = "Wrong password (`INVALID_CREDENTIALS`) or invalid token", body = crate::error::ErrorBody),
+        (status = 401, description = "Wrong password (`INVALID_CREDENTIALS`), an invalid token, or the token of an account deleted since (`TOKEN_INVALID`)", body = crate::error::ErrorBody),
         (status = 429, description = "Too many attempts (`RATE_LIMITED`, `Retry-After`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn delete_me(
@@ -428,7 +428,7 @@ pub(crate) async fn delete_me(
     responses(
         (status = 200, description = "Password changed; every session signed out", body = MessageResponse),
         (status = 400, description = "The new password breaks the policy (`WEAK_PASSWORD`)", body = crate::error::ErrorBody),
-        (status = 401, description = "Wrong current password (`INVALID_CREDENTIALS`) or invalid token", body = crate::error::ErrorBody),
+        (status = 401, description = "Wrong current password (`INVALID_CREDENTIALS`), an invalid token, or the token of an account deleted since (`TOKEN_INVALID`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn change_password(
     services: web::Data<ServiceContainer>,

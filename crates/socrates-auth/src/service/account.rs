@@ -22,7 +22,7 @@ impl AuthService {
     ) -> Result<User, AuthError> {
         let account = users::find_by_id(&self.db, user)
             .await?
-            .ok_or(AuthError::TokenInvalid)?;
+            .ok_or(AuthError::AccountGone)?;
         self.limit_attempts(action, &account.email, client).await?;
         if !self.hasher.verify(password, &account.password_hash).await? {
             audit(
@@ -79,8 +79,13 @@ impl AuthService {
         Ok(erased)
     }
 
-    /// Every row of `socrates_auth` about the user, secrets left out.
+    /// Every row of `socrates_auth` about the user, secrets left out. The access token of an
+    /// account deleted since it was issued is refused ([`AuthError::AccountGone`]) rather than
+    /// answered with an empty export.
     pub async fn export_account(&self, user: UserId) -> Result<personal_data::Tables, AuthError> {
+        if users::find_by_id(&self.db, user).await?.is_none() {
+            return Err(AuthError::AccountGone);
+        }
         Ok(personal_data::export_auth(&self.db, user).await?)
     }
 }

@@ -265,7 +265,9 @@ impl AuthService {
         Ok(pair)
     }
 
-    /// Revokes the presented refresh token of `user`, or all of them with `all`.
+    /// Revokes the presented refresh token of `user`, or all of them with `all`. The access
+    /// token of an account deleted since it was issued is refused ([`AuthError::AccountGone`]):
+    /// the account has no tokens left to revoke, and no audit entry may name it.
     pub async fn logout(
         &self,
         user: UserId,
@@ -275,6 +277,9 @@ impl AuthService {
     ) -> Result<u64, AuthError> {
         let now = self.clock.now();
         let transaction = self.db.begin().await?;
+        if users::find_by_id(&transaction, user).await?.is_none() {
+            return Err(AuthError::AccountGone);
+        }
         let revoked = if all {
             refresh_tokens::revoke_all_for_user(&transaction, user, now).await?
         } else {
@@ -351,7 +356,7 @@ impl AuthService {
         }
         let account = users::find_by_id(&self.db, user)
             .await?
-            .ok_or(AuthError::TokenInvalid)?;
+            .ok_or(AuthError::AccountGone)?;
         self.recent.insert(user, account.clone());
         Ok(account)
     }

@@ -21,7 +21,7 @@ impl AuthService {
     ) -> Result<(), AuthError> {
         let account = users::find_by_id(&self.db, user)
             .await?
-            .ok_or(AuthError::TokenInvalid)?;
+            .ok_or(AuthError::AccountGone)?;
         if !self
             .hasher
             .verify(current_password, &account.password_hash)
