@@ -429,6 +429,8 @@ pub(crate) async fn delete_me(
         (status = 200, description = "Password changed; every session signed out", body = MessageResponse),
         (status = 400, description = "The new password breaks the policy (`WEAK_PASSWORD`)", body = crate::error::ErrorBody),
         (status = 401, description = "Wrong current password (`INVALID_CREDENTIALS`), an invalid token, or the token of an account deleted since (`TOKEN_INVALID`)", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many attempts at the current password, right or wrong: limited like a login, per account and per client address (`RATE_LIMITED`, `Retry-After`); or over the per-user quota of requests", body = crate::error::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before the next attempt"))),
     ))]
 pub(crate) async fn change_password(
     services: web::Data<ServiceContainer>,

@@ -11,8 +11,9 @@ use super::{AuthService, ClientContext, audit};
 use crate::error::AuthError;
 
 impl AuthService {
-    /// Checks the account's password before an irreversible step. Limited like a login, so a
-    /// stolen access token cannot be used to guess the password; failures are audited.
+    /// Checks the account's password before a sensitive step (a password change, a deletion).
+    /// Limited like a login, each `action` on its own, so a stolen access token cannot be used
+    /// to guess the password; failures are audited as `{action}_failed`.
     pub async fn confirm_password(
         &self,
         user: UserId,

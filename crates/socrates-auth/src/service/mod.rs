@@ -28,7 +28,8 @@ pub struct AuthPolicy {
     pub refresh_ttl: Duration,
     /// Lifetime of password-reset tokens (1 hour).
     pub reset_ttl: Duration,
-    /// Login, registration and reset attempts per client address and per account.
+    /// Login, registration, reset, password change and deletion attempts per client address
+    /// and per account.
     pub attempts_quota: Quota,
     /// Whether limits are enforced at all.
     pub rate_limits_enabled: bool,
