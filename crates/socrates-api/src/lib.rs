@@ -120,7 +120,13 @@ fn json_config(limit: usize) -> web::JsonConfig {
                     Code::UnsupportedMediaType,
                     "expected Content-Type: application/json",
                 ),
-                other => ApiError::new(Code::InvalidJson, format!("malformed JSON body: {other}")),
+                other => ApiError::new(
+                    Code::InvalidJson,
+                    format!(
+                        "malformed JSON body: {}",
+                        error::capped_parse_message(&other.to_string())
+                    ),
+                ),
             };
             api_error.into()
         })
@@ -130,7 +136,10 @@ fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|error, _request| {
         ApiError::new(
             Code::InvalidPath,
-            format!("invalid path parameter: {error}"),
+            format!(
+                "invalid path parameter: {}",
+                error::capped_parse_message(&error.to_string())
+            ),
         )
         .into()
     })
@@ -138,7 +147,14 @@ fn path_config() -> web::PathConfig {
 
 fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _request| {
-        ApiError::new(Code::InvalidQuery, format!("invalid query string: {error}")).into()
+        ApiError::new(
+            Code::InvalidQuery,
+            format!(
+                "invalid query string: {}",
+                error::capped_parse_message(&error.to_string())
+            ),
+        )
+        .into()
     })
 }
 

@@ -120,3 +120,75 @@ async fn control_characters_in_answers_and_resolution_notes_are_refused_naming_t
     assert_eq!(json_of(resolved, 200).await["status"], "resolved");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_long_invalid_value_is_echoed_as_its_first_forty_characters() {
+    let app = spawn_app().await;
+    let token = app.signed_in_user().await;
+    let owned = owned_things(&app, &token).await;
+    let project = &owned.project;
+    // The request line of a query has to fit actix's head buffer; a body carries 100 kB.
+    let (query_value, long) = ("m".repeat(8_000), "m".repeat(100_000));
+    let echoed = format!("`{}…`", "m".repeat(40));
+    let bodies = [
+        (
+            format!("/api/v1/projects/{project}/sessions"),
+            json!({"mode": long}),
+            "INVALID_JSON",
+        ),
+        (
+            "/api/v1/sessions".to_owned(),
+            json!({"project_id": project, "mode": long}),
+            "INVALID_JSON",
+        ),
+        (
+            format!("/api/v1/conflicts/{}/resolve", owned.conflict),
+            json!({"resolution": long}),
+            "INVALID_JSON",
+        ),
+        (
+            "/api/v1/auth/logout".to_owned(),
+            json!({ long.clone(): true }),
+            "INVALID_JSON",
+        ),
+        (
+            "/api/v1/specifications".to_owned(),
+            json!({"project_id": project, "category": long, "key": "k", "value": "v"}),
+            "INVALID_CATEGORY",
+        ),
+    ];
+    for (path, body, code) in bodies {
+        let refused = expect_error(app.post_authed(&path, &token, &body).await, 400, code).await;
+        let message = refused["error"].as_str().unwrap();
+        assert!(message.contains(&echoed), "{path}: {message}");
+        assert!(message.chars().count() < 600, "{path}: {message}");
+    }
+    // A mistyped string is quoted by serde with double quotes.
+    let mistyped = app
+        .post_authed("/api/v1/auth/logout", &token, &json!({"all": long}))
+        .await;
+    let refused = expect_error(mistyped, 400, "INVALID_JSON").await;
+    let message = refused["error"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("\"{}…\"", "m".repeat(40))),
+        "{message}"
+    );
+    assert!(message.chars().count() < 600, "{message}");
+    let queries = [
+        (
+            format!("/api/v1/projects?status={query_value}"),
+            "INVALID_QUERY",
+        ),
+        (
+            format!("/api/v1/specifications/project/{project}?category={query_value}"),
+            "INVALID_CATEGORY",
+        ),
+    ];
+    for (path, code) in queries {
+        let refused = expect_error(app.get_authed(&path, &token).await, 400, code).await;
+        let message = refused["error"].as_str().unwrap();
+        assert!(message.contains(&echoed), "{message}");
+        assert!(message.chars().count() < 600, "{message}");
+    }
+    app.stop().await;
+}

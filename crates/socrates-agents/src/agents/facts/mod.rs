@@ -54,7 +54,7 @@ fn fact_not_found(id: SpecificationId) -> AgentError {
 fn parse_category(raw: &str) -> Result<Category, AgentError> {
     Category::normalise(raw).map_err(|_| AgentError::Invalid {
         code: Code::InvalidCategory,
-        message: format!("unknown category `{raw}`"),
+        message: format!("unknown category `{}`", socrates_domain::echo(raw)),
         details: Some(json!({
             "field": "category",
             "allowed": Category::ALL.map(Category::as_str),
