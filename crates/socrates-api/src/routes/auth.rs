@@ -13,7 +13,7 @@ use socrates_domain::{Code, PasswordRule, UserRole, UserStatus};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
-use crate::extractors::{AuthUser, Client, OptionalJson};
+use crate::extractors::{AuthUser, Client, Json, OptionalJson};
 
 /// Registers the auth routes under the scope it is mounted on.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -242,7 +242,7 @@ impl From<AuthError> for ApiError {
 pub(crate) async fn register(
     services: web::Data<ServiceContainer>,
     client: Client,
-    body: web::Json<CredentialsRequest>,
+    body: Json<CredentialsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let user = services
         .auth()
@@ -265,7 +265,7 @@ pub(crate) async fn register(
 pub(crate) async fn login(
     services: web::Data<ServiceContainer>,
     client: Client,
-    body: web::Json<CredentialsRequest>,
+    body: Json<CredentialsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let pair = services
         .auth()
@@ -284,7 +284,7 @@ pub(crate) async fn login(
 pub(crate) async fn refresh(
     services: web::Data<ServiceContainer>,
     client: Client,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let pair = services
         .auth()
@@ -405,7 +405,7 @@ pub(crate) async fn delete_me(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     client: Client,
-    body: web::Json<DeleteAccountRequest>,
+    body: Json<DeleteAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let deletion = services
         .delete_account(user.user_id, &body.password, &client.0)
@@ -436,7 +436,7 @@ pub(crate) async fn change_password(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     client: Client,
-    body: web::Json<ChangePasswordRequest>,
+    body: Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     services
         .auth()
@@ -461,7 +461,7 @@ pub(crate) async fn change_password(
 pub(crate) async fn request_password_reset(
     services: web::Data<ServiceContainer>,
     client: Client,
-    body: web::Json<ResetRequest>,
+    body: Json<ResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     services
         .auth()
@@ -481,7 +481,7 @@ pub(crate) async fn request_password_reset(
 pub(crate) async fn confirm_password_reset(
     services: web::Data<ServiceContainer>,
     client: Client,
-    body: web::Json<ResetConfirmation>,
+    body: Json<ResetConfirmation>,
 ) -> Result<HttpResponse, ApiError> {
     services
         .auth()

@@ -23,7 +23,7 @@ use socrates_domain::{ConflictId, PageOffset, ProjectId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
-use crate::extractors::AuthUser;
+use crate::extractors::{AuthUser, Json};
 use crate::views::ContradictedFactResponse;
 
 /// Registers the conflict routes under `/conflicts`.
@@ -289,7 +289,7 @@ pub(crate) async fn resolve_conflict(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     path: web::Path<ConflictId>,
-    body: web::Json<ResolveRequest>,
+    body: Json<ResolveRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = ResolveConflict {

@@ -24,7 +24,7 @@ use socrates_domain::{PageOffset, ProjectId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
-use crate::extractors::AuthUser;
+use crate::extractors::{AuthUser, Json};
 use crate::views::CategoryStatusResponse;
 
 /// Registers the project routes under the scope it is mounted on.
@@ -255,7 +255,7 @@ impl From<PhaseAdvanced> for PhaseAdvancedResponse {
 pub(crate) async fn create_project(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
-    body: web::Json<CreateProjectRequest>,
+    body: Json<CreateProjectRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = CreateProject {
@@ -319,7 +319,7 @@ pub(crate) async fn update_project(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     path: web::Path<ProjectId>,
-    body: web::Json<UpdateProjectRequest>,
+    body: Json<UpdateProjectRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = UpdateProject {

@@ -15,7 +15,7 @@ use socrates_domain::{ProjectId, QuestionId, SessionId};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
-use crate::extractors::{AuthUser, OptionalJson};
+use crate::extractors::{AuthUser, Json, OptionalJson};
 use crate::views::{RaisedConflictResponse, RejectedItemResponse, SavedFactResponse};
 
 /// Registers the session routes under `/sessions`.
@@ -234,7 +234,7 @@ fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError>
 pub(crate) async fn create_session(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
-    body: web::Json<CreateSessionRequest>,
+    body: Json<CreateSessionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = StartSession {
@@ -320,7 +320,7 @@ pub(crate) async fn answer(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     path: web::Path<SessionId>,
-    body: web::Json<AnswerRequest>,
+    body: Json<AnswerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = AnswerQuestion {

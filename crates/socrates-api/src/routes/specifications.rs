@@ -23,7 +23,7 @@ use socrates_domain::{FactDraft, PageOffset, ProjectId, SpecificationId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
-use crate::extractors::AuthUser;
+use crate::extractors::{AuthUser, Json};
 use crate::views::{RaisedConflictResponse, RejectedItemResponse, SavedFactResponse};
 
 /// Registers the specification routes under `/specifications`.
@@ -337,7 +337,7 @@ pub(crate) async fn list_facts(
 pub(crate) async fn add_fact(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
-    body: web::Json<AddFactRequest>,
+    body: Json<AddFactRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = AddFact {
@@ -363,7 +363,7 @@ pub(crate) async fn update_fact(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     path: web::Path<SpecificationId>,
-    body: web::Json<UpdateFactRequest>,
+    body: Json<UpdateFactRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = UpdateFact {
         spec_id: path.into_inner(),
@@ -421,7 +421,7 @@ pub(crate) async fn fact_history(
 pub(crate) async fn extract(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
-    body: web::Json<ExtractRequest>,
+    body: Json<ExtractRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = ExtractText {

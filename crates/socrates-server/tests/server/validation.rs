@@ -192,3 +192,67 @@ async fn a_long_invalid_value_is_echoed_as_its_first_forty_characters() {
     }
     app.stop().await;
 }
+
+/// Posts `body` as it is, with a JSON content type.
+async fn post_raw(app: &TestApp, path: &str, token: &str, body: &'static str) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_an_object_of_the_documented_shape_is_refused() {
+    let app = spawn_app().await;
+    let token = app.signed_in_user().await;
+    let project = json_of(
+        app.post_authed("/api/v1/projects", &token, &json!({"name": "Shapes"}))
+            .await,
+        201,
+    )
+    .await;
+    let sessions = format!(
+        "/api/v1/projects/{}/sessions",
+        project["project_id"].as_str().unwrap()
+    );
+    for body in [
+        "[]",
+        r#"["direct"]"#,
+        "garbage",
+        r#"{"mode":5}"#,
+        r#"{"mode":null,"extra":1}"#,
+        "null",
+        r#""direct""#,
+        "  ",
+    ] {
+        let refused = post_raw(&app, &sessions, &token, body).await;
+        expect_error(refused, 400, "INVALID_JSON").await;
+    }
+    // No body, an empty body or an empty object open a socratic session; a mode is read.
+    let bare = app
+        .client
+        .post(app.url(&sessions))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(bare, 201).await["mode"], "socratic");
+    for (body, mode) in [
+        ("", "socratic"),
+        ("{}", "socratic"),
+        (r#"{"mode":"chat"}"#, "direct_chat"),
+    ] {
+        let opened = post_raw(&app, &sessions, &token, body).await;
+        assert_eq!(json_of(opened, 201).await["mode"], mode, "{body:?}");
+    }
+    // Every body is held to the same rule: an array is not an object of its fields.
+    let array = post_raw(&app, "/api/v1/projects", &token, r#"["Array", null]"#).await;
+    expect_error(array, 400, "INVALID_JSON").await;
+    let listed = json_of(app.get_authed("/api/v1/projects", &token).await, 200).await;
+    assert_eq!(listed["total"], 1);
+    app.stop().await;
+}
