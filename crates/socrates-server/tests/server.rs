@@ -23,6 +23,7 @@ mod server {
     pub mod llm_journey;
     pub mod metrics;
     pub mod otlp;
+    pub mod panics;
     pub mod perimeter;
     pub mod personal_data;
     pub mod projects;
