@@ -199,6 +199,62 @@ impl ResponseError for ApiError {
     }
 }
 
+/// The longest parse-error message the API repeats, in characters: room for the field, the
+/// capped value and the accepted values, never for the request itself.
+const MAX_PARSE_MESSAGE_CHARS: usize = 500;
+
+/// A serde message about a body, query or path, with every quoted input in it (`` `value` ``
+/// or `"value"`) cut to [`socrates_domain::ECHO_MAX_CHARS`] characters, and the message as a
+/// whole to [`MAX_PARSE_MESSAGE_CHARS`]: serde repeats an unknown variant, an unknown field or
+/// a mistyped string whole, however long the client made it.
+pub(crate) fn capped_parse_message(message: &str) -> String {
+    let mut capped = String::new();
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = &rest[open..=open];
+        capped.push_str(&rest[..=open]);
+        let quoted = &rest[open + 1..];
+        let close = closing_quote(quoted, quote);
+        capped.push_str(&socrates_domain::echo(
+            &quoted[..close.unwrap_or(quoted.len())],
+        ));
+        match close {
+            Some(close) => {
+                capped.push_str(quote);
+                rest = &quoted[close + 1..];
+            }
+            None => rest = "",
+        }
+    }
+    capped.push_str(rest);
+    match capped.char_indices().nth(MAX_PARSE_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &capped[..cut]),
+        None => capped,
+    }
+}
+
+/// The byte offset of the quote that ends `quoted`. Inside double quotes (serde's debug
+/// format of a string) a backslash escapes the next character. Serde does not escape a
+/// backtick inside an unknown variant or field, so that one ends where serde's own text
+/// resumes (the last "`, expected" or "`, there are no"), whatever backticks the input holds.
+fn closing_quote(quoted: &str, quote: &str) -> Option<usize> {
+    if quote == "`" {
+        return quoted
+            .rfind("`, expected")
+            .or_else(|| quoted.rfind("`, there are no"))
+            .or_else(|| quoted.find('`'));
+    }
+    let mut escaped = false;
+    for (index, character) in quoted.char_indices() {
+        match character {
+            '\\' if !escaped => escaped = true,
+            _ if !escaped && quoted[index..].starts_with(quote) => return Some(index),
+            _ => escaped = false,
+        }
+    }
+    None
+}
+
 /// The envelope for a failure actix produced itself (no [`ApiError`] involved).
 pub(crate) fn pending_for_status(status: StatusCode) -> PendingErrorBody {
     let (code, message) = match status {
@@ -261,6 +317,46 @@ mod tests {
                 code.as_str()
             );
         }
+    }
+
+    #[test]
+    fn parse_messages_repeat_at_most_forty_characters_of_each_input() {
+        let long = "m".repeat(100_000);
+        let capped_value = format!("{}…", "m".repeat(40));
+        let variant = format!(
+            "Json deserialize error: unknown variant `{long}`, expected one of `socratic`, `direct_chat` at line 1 column 100011"
+        );
+        assert_eq!(
+            capped_parse_message(&variant),
+            format!(
+                "Json deserialize error: unknown variant `{capped_value}`, expected one of `socratic`, `direct_chat` at line 1 column 100011"
+            )
+        );
+        let string = format!("invalid type: string \"{long}\\\"{long}\", expected a boolean");
+        assert_eq!(
+            capped_parse_message(&string),
+            format!("invalid type: string \"{capped_value}\", expected a boolean")
+        );
+        // Backticks inside the input cannot smuggle a long stretch out of the cap.
+        let tricky = format!("unknown field `a`{long}`, expected `b`, expected `mode`");
+        assert_eq!(
+            capped_parse_message(&tricky),
+            format!("unknown field `a`{}…`, expected `mode`", "m".repeat(38))
+        );
+        // Whatever the message, it stays short.
+        let unquoted = format!("invalid length {long}");
+        assert_eq!(capped_parse_message(&unquoted).chars().count(), 501);
+        // Short inputs and unquoted messages are left as they are.
+        let short = "unknown variant `robot`, expected `socratic` at line 1 column 15";
+        assert_eq!(capped_parse_message(short), short);
+        assert_eq!(
+            capped_parse_message("expected value at line 1 column 1"),
+            "expected value at line 1 column 1"
+        );
+        assert_eq!(
+            capped_parse_message("unterminated `abc"),
+            "unterminated `abc"
+        );
     }
 
     #[test]

@@ -142,9 +142,68 @@ fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
             == 0
 }
 
+/// A JSON body that must be an object of the request's shape. It is read like [`web::Json`]
+/// (a malformed body is a 400 `INVALID_JSON`, a wrong content type a 415, an oversized one a
+/// 413), except that a JSON array is refused too: serde fills a struct from an array of its
+/// fields in order, so `["name"]` would otherwise pass for `{"name": …}`.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    /// The body.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Json::<JsonObject<T>>::from_request(request, payload);
+        Box::pin(async move { Ok(Self(body.await?.into_inner().0)) })
+    }
+}
+
+/// `T` read from a JSON object and nothing else.
+struct JsonObject<T>(T);
+
+impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for JsonObject<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, Unexpected};
+        let fields = match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::Object(fields) => fields,
+            other => {
+                let unexpected = match &other {
+                    serde_json::Value::Null => Unexpected::Unit,
+                    serde_json::Value::Bool(value) => Unexpected::Bool(*value),
+                    serde_json::Value::Number(_) => Unexpected::Other("a number"),
+                    serde_json::Value::String(_) => Unexpected::Other("a string"),
+                    serde_json::Value::Array(_) => Unexpected::Seq,
+                    serde_json::Value::Object(_) => Unexpected::Map,
+                };
+                return Err(D::Error::invalid_type(unexpected, &"a JSON object"));
+            }
+        };
+        T::deserialize(serde_json::Value::Object(fields))
+            .map(Self)
+            .map_err(D::Error::custom)
+    }
+}
+
 /// A JSON body that may be left out entirely: no body (no `Content-Length`, or `0`) gives
-/// `None`; a body that is there is read like [`web::Json`] — a malformed one is a 400, a wrong
-/// content type a 415, an oversized one a 413 — and is never silently replaced by `None`.
+/// `None`; a body that is there is read like [`Json`] — it must be an object of the request's
+/// shape (anything else is a 400 `INVALID_JSON`), a wrong content type is a 415, an oversized
+/// body a 413 — and is never silently replaced by `None`.
 #[derive(Debug)]
 pub struct OptionalJson<T>(pub Option<T>);
 
@@ -161,7 +220,7 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
         if empty {
             return Box::pin(std::future::ready(Ok(Self(None))));
         }
-        let body = web::Json::<T>::from_request(request, payload);
+        let body = Json::<T>::from_request(request, payload);
         Box::pin(async move { Ok(Self(Some(body.await?.into_inner()))) })
     }
 }

@@ -9,6 +9,7 @@
 
 #![warn(missing_docs)]
 
+mod catch_panic;
 mod config;
 mod deadline;
 mod error;
@@ -26,6 +27,9 @@ use actix_web::{App, HttpRequest, HttpResponse, web};
 use socrates_agents::ServiceContainer;
 use socrates_domain::Code;
 
+pub use catch_panic::install_panic_hook;
+#[cfg(feature = "test-support")]
+pub use catch_panic::testing;
 pub use config::ApiConfig;
 pub use error::{ApiError, status_of};
 pub use extractors::{AuthUser, Client, client_ip};
@@ -70,12 +74,16 @@ pub fn build_app(
                     web::scope("/specifications").configure(routes::specifications::configure),
                 ),
         )
+        .configure(test_routes)
         .default_service(web::to(route_not_found))
         .wrap(from_fn(deadline::deadline))
         .wrap(tracing_actix_web::TracingLogger::<
             root_span::SocratesRootSpan,
         >::new())
         .wrap(cors)
+        // Inside the request context: a panic anywhere within becomes its 500 with the
+        // request id, logged once.
+        .wrap(from_fn(catch_panic::catch_panic))
         .wrap(from_fn(request_context::request_context))
         // Outermost: a Sentry scope per request (route, method, URL without credentials) that
         // error events of the request are reported with. 5xx answers are reported once, by
@@ -88,6 +96,14 @@ pub fn build_app(
                 .capture_server_errors(false)
                 .finish(),
         ))
+}
+
+/// The routes that exist only for tests (`test-support`): none in a release build.
+fn test_routes(config: &mut web::ServiceConfig) {
+    #[cfg(feature = "test-support")]
+    testing::configure(config);
+    #[cfg(not(feature = "test-support"))]
+    let _ = config;
 }
 
 /// CORS from the configured origin list; with no origins, cross-origin requests are refused.
@@ -122,7 +138,13 @@ fn json_config(limit: usize) -> web::JsonConfig {
                     Code::UnsupportedMediaType,
                     "expected Content-Type: application/json",
                 ),
-                other => ApiError::new(Code::InvalidJson, format!("malformed JSON body: {other}")),
+                other => ApiError::new(
+                    Code::InvalidJson,
+                    format!(
+                        "malformed JSON body: {}",
+                        error::capped_parse_message(&other.to_string())
+                    ),
+                ),
             };
             api_error.into()
         })
@@ -132,7 +154,10 @@ fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|error, _request| {
         ApiError::new(
             Code::InvalidPath,
-            format!("invalid path parameter: {error}"),
+            format!(
+                "invalid path parameter: {}",
+                error::capped_parse_message(&error.to_string())
+            ),
         )
         .into()
     })
@@ -140,7 +165,14 @@ fn path_config() -> web::PathConfig {
 
 fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _request| {
-        ApiError::new(Code::InvalidQuery, format!("invalid query string: {error}")).into()
+        ApiError::new(
+            Code::InvalidQuery,
+            format!(
+                "invalid query string: {}",
+                error::capped_parse_message(&error.to_string())
+            ),
+        )
+        .into()
     })
 }
 

@@ -353,6 +353,32 @@ mod tests {
         );
     }
 
+    /// Every paged list documents the largest `offset` it accepts, and it is the one the
+    /// request refuses above.
+    #[test]
+    fn every_offset_parameter_documents_the_maximum_offset() {
+        let document = serde_json::to_value(openapi()).unwrap();
+        let mut offsets = Vec::new();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                    if parameter["name"] == "offset" {
+                        let maximum = parameter["schema"]["maximum"].as_u64();
+                        offsets.push((format!("{method} {path}"), maximum));
+                    }
+                }
+            }
+        }
+        assert_eq!(offsets.len(), 3, "{offsets:?}");
+        for (operation, maximum) in offsets {
+            assert_eq!(
+                maximum,
+                Some(socrates_domain::PageOffset::MAX),
+                "{operation}"
+            );
+        }
+    }
+
     /// Health, readiness, liveness and the personal-data export are typed, not bare objects.
     #[test]
     fn no_response_is_a_bare_object() {

@@ -157,7 +157,16 @@ impl FinishedError {
             .cloned()
             .unwrap_or_else(|| pending_for_status(status));
         if status.is_server_error() {
-            tracing::error!(request_id, error_code = pending.code.as_str(), cause = %error, "request failed");
+            let cause = match &pending.internal_cause {
+                Some(cause) => cause.clone(),
+                None => error.to_string(),
+            };
+            tracing::error!(
+                request_id,
+                error_code = pending.code.as_str(),
+                cause,
+                "request failed"
+            );
         }
         Self {
             status,

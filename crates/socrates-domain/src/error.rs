@@ -207,6 +207,20 @@ pub trait ErrorCode {
     }
 }
 
+/// How many characters of a rejected input an error message repeats: enough to recognise it,
+/// never so many that a 100 kB value comes back whole in the answer (and in every log line).
+pub const ECHO_MAX_CHARS: usize = 40;
+
+/// `input` as an error message repeats it: whole when it has at most [`ECHO_MAX_CHARS`]
+/// characters, else its first [`ECHO_MAX_CHARS`] characters followed by `…`.
+#[must_use]
+pub fn echo(input: &str) -> std::borrow::Cow<'_, str> {
+    match input.char_indices().nth(ECHO_MAX_CHARS) {
+        None => std::borrow::Cow::Borrowed(input),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &input[..cut])),
+    }
+}
+
 /// Every way a domain value or rule table can be refused: the one error type of this crate.
 ///
 /// The message is written for the person who sent the value (or wrote the data file) and
@@ -226,11 +240,11 @@ pub enum DomainError {
     /// A string that names no variant of a domain enum. `kind` is the human name of the enum
     /// ("category", "session mode"); an unknown category is `INVALID_CATEGORY`, any other
     /// `VALIDATION_ERROR`.
-    #[error("unknown {kind} `{value}`; expected one of: {expected}")]
+    #[error("unknown {kind} `{}`; expected one of: {expected}", echo(.value))]
     UnknownValue {
         /// Human name of the enum the value was meant for.
         kind: &'static str,
-        /// The rejected input, as given.
+        /// The rejected input, as given (the message repeats at most [`ECHO_MAX_CHARS`] of it).
         value: String,
         /// The accepted stored values, separated by `", "`.
         expected: String,
@@ -386,6 +400,23 @@ mod tests {
             }
         }
         assert_eq!(Gone.kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn echoed_inputs_are_capped_at_forty_characters() {
+        assert_eq!(echo("robot"), "robot");
+        let forty = "é".repeat(ECHO_MAX_CHARS);
+        assert_eq!(echo(&forty), forty.as_str());
+        let long = "m".repeat(100_000);
+        assert_eq!(echo(&long), format!("{}…", "m".repeat(ECHO_MAX_CHARS)));
+        let error = DomainError::unknown_value("session mode", &long, &["socratic"]);
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "unknown session mode `{}…`; expected one of: socratic",
+                "m".repeat(40)
+            )
+        );
     }
 
     #[test]

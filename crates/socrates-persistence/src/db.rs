@@ -53,8 +53,8 @@ pub type AuthTx = Transaction<Auth>;
 /// A transaction on the `socrates_specs` database.
 pub type SpecsTx = Transaction<Specs>;
 
-/// How to reach one database and how to size its pool.
-#[derive(Debug, Clone, PartialEq)]
+/// How to reach one database and how to size its pool. Its `Debug` hides the URL's password.
+#[derive(Clone, PartialEq)]
 pub struct DatabaseOptions {
     /// `sqlite://path/to/file.db`, `sqlite::memory:` or `postgres://user@host:port/db`.
     pub url: String,
@@ -76,6 +76,22 @@ pub struct DatabaseOptions {
     /// server, proxy or firewall may have dropped it); connections in steady use are handed
     /// out without the extra round trip. Zero pings on every checkout.
     pub ping_if_idle: Duration,
+}
+
+impl std::fmt::Debug for DatabaseOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseOptions")
+            .field("url", &redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("min_connections", &self.min_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_lifetime", &self.max_lifetime)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("slow_statement_threshold", &self.slow_statement_threshold)
+            .field("ping_if_idle", &self.ping_if_idle)
+            .finish()
+    }
 }
 
 impl DatabaseOptions {
@@ -190,7 +206,7 @@ impl<K: DatabaseKind> Database<K> {
                     redact_url(&options.url)
                 ),
             })?;
-        let mut connect = ConnectOptions::new(options.url.clone());
+        let mut connect = connect_options(&options.url, backend);
         connect
             .max_connections(options.max_connections.max(1))
             .min_connections(options.min_connections.min(options.max_connections.max(1)))
@@ -480,16 +496,78 @@ fn classify_connect_error<K: DatabaseKind>(url: &str, source: DbErr) -> DbError 
     }
 }
 
+/// sea-orm's options for `url`, without its password in the URL: sea-orm records its
+/// connect options in a `trace` span (`RUST_LOG=trace` would print the password), and its
+/// error messages repeat the URL. A PostgreSQL password is handed to the driver's own options
+/// instead, which are never recorded.
+fn connect_options(url: &str, backend: Backend) -> ConnectOptions {
+    let Some(UrlPassword { without, password }) = split_password(url) else {
+        return ConnectOptions::new(url.to_owned());
+    };
+    let mut connect = ConnectOptions::new(without);
+    if backend == Backend::Postgres {
+        connect.map_sqlx_postgres_opts(move |options| options.password(&password));
+    }
+    connect
+}
+
+/// A URL split into the URL without its password and the password, percent-decoded.
+#[derive(Debug, PartialEq, Eq)]
+struct UrlPassword {
+    without: String,
+    password: String,
+}
+
+/// Where the user information of a URL with a password is: the scheme with `://`, the user,
+/// the password (still percent-encoded), and the rest from the `@` on.
+fn url_parts(url: &str) -> Option<(&str, &str, &str, &str)> {
+    let scheme_end = url.find("://")? + 3;
+    let rest = &url[scheme_end..];
+    // The authority ends where the path, query or fragment starts; its last `@` ends the
+    // user information (an `@` in a password that was not percent-encoded stays in it).
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let at = rest[..authority_end].rfind('@')?;
+    let (user, password) = rest[..at].split_once(':')?;
+    Some((&url[..scheme_end], user, password, &rest[at..]))
+}
+
+fn split_password(url: &str) -> Option<UrlPassword> {
+    let (scheme, user, password, host) = url_parts(url)?;
+    Some(UrlPassword {
+        without: format!("{scheme}{user}{host}"),
+        password: percent_decode(password),
+    })
+}
+
+/// Decodes `%XX` escapes; anything else is kept as it is.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escape = bytes
+            .get(index + 1..index + 3)
+            .filter(|_| bytes[index] == b'%')
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escape {
+            Some(byte) => {
+                decoded.push(byte);
+                index += 3;
+            }
+            None => {
+                decoded.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
 /// The URL with any password replaced by `***`, safe for logs and error messages.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((credentials, host)) = rest.split_once('@') else {
-        return url.to_owned();
-    };
-    match credentials.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+    match url_parts(url) {
+        Some((scheme, user, _password, host)) => format!("{scheme}{user}:***{host}"),
         None => url.to_owned(),
     }
 }
@@ -509,6 +587,130 @@ mod tests {
             "postgres://postgres@127.0.0.1/test"
         );
         assert_eq!(redact_url("sqlite://data/a.db"), "sqlite://data/a.db");
+        // An `@` left unescaped in the password, and one in the query, give nothing away.
+        assert_eq!(
+            redact_url("postgres://app:p@ss@db/specs?application_name=a@b"),
+            "postgres://app:***@db/specs?application_name=a@b"
+        );
+        assert_eq!(
+            redact_url("postgres://db/specs?user=a@b:c"),
+            "postgres://db/specs?user=a@b:c"
+        );
+    }
+
+    #[test]
+    fn the_password_is_split_out_of_the_url_and_decoded() {
+        assert_eq!(
+            split_password("postgres://app:s3cr%40t%2F%3A@db:5432/specs?sslmode=require"),
+            Some(UrlPassword {
+                without: "postgres://app@db:5432/specs?sslmode=require".to_owned(),
+                password: "s3cr@t/:".to_owned(),
+            })
+        );
+        assert_eq!(
+            split_password("postgres://app:p@ss@db/specs"),
+            Some(UrlPassword {
+                without: "postgres://app@db/specs".to_owned(),
+                password: "p@ss".to_owned(),
+            })
+        );
+        assert_eq!(split_password("postgres://app@db/specs"), None);
+        assert_eq!(split_password("sqlite://data/a.db?mode=rwc"), None);
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%41"), "%zzA");
+    }
+
+    /// Everything a subscriber at `trace` level is handed: span fields and event fields.
+    #[derive(Clone, Default)]
+    struct Recorded(Arc<std::sync::Mutex<String>>);
+
+    impl Recorded {
+        fn text(&self) -> String {
+            self.0.lock().map(|text| text.clone()).unwrap_or_default()
+        }
+    }
+
+    struct Fields<'a>(&'a mut String);
+
+    impl tracing::field::Visit for Fields<'_> {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            self.0.push_str(&format!(" {}={value:?}", field.name()));
+        }
+    }
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Recorded {
+        fn on_new_span(
+            &self,
+            attributes: &tracing::span::Attributes<'_>,
+            _id: &tracing::span::Id,
+            _context: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            if let Ok(mut text) = self.0.lock() {
+                attributes.record(&mut Fields(&mut text));
+            }
+        }
+
+        fn on_record(
+            &self,
+            _id: &tracing::span::Id,
+            values: &tracing::span::Record<'_>,
+            _context: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            if let Ok(mut text) = self.0.lock() {
+                values.record(&mut Fields(&mut text));
+            }
+        }
+
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _context: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            if let Ok(mut text) = self.0.lock() {
+                event.record(&mut Fields(&mut text));
+            }
+        }
+    }
+
+    /// At `RUST_LOG=trace` a connection attempt records sea-orm's connect options; neither
+    /// they nor anything else recorded may hold the password. Nothing listens on port 1, so
+    /// the attempt fails after the spans are recorded, without a server.
+    #[tokio::test]
+    async fn a_connection_attempt_records_no_password_at_trace_level() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let recorded = Recorded::default();
+        let subscriber = tracing_subscriber::registry().with(recorded.clone());
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let options = DatabaseOptions {
+            acquire_timeout: Duration::from_millis(500),
+            ..DatabaseOptions::new("postgres://app:Sup3rsecret@127.0.0.1:1/socrates_specs")
+        };
+        let error = SpecsDb::connect(&options).await.unwrap_err();
+        let text = recorded.text();
+        assert!(text.contains("ConnectOptions"), "nothing recorded: {text}");
+        assert!(text.contains("postgres://app@127.0.0.1:1"), "{text}");
+        assert!(!text.contains("Sup3rsecret"), "{text}");
+        assert!(!error.to_string().contains("Sup3rsecret"), "{error}");
+    }
+
+    /// sea-orm records its connect options, URL included, in a `trace` span when it connects;
+    /// the options it is given must not hold the password, nor must ours print it.
+    #[test]
+    fn no_debug_output_of_the_connect_options_holds_the_password() {
+        let url = "postgres://app:Sup3r%2Fsecret@db.internal:5432/socrates_specs";
+        let connect = connect_options(url, Backend::Postgres);
+        let recorded = format!("{connect:?}");
+        assert!(!recorded.contains("Sup3r"), "{recorded}");
+        assert!(
+            recorded.contains("postgres://app@db.internal:5432/socrates_specs"),
+            "{recorded}"
+        );
+        let options = format!("{:?}", DatabaseOptions::new(url));
+        assert!(!options.contains("Sup3r"), "{options}");
+        assert!(
+            options.contains("postgres://app:***@db.internal"),
+            "{options}"
+        );
     }
 
     #[test]

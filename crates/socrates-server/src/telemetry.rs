@@ -3,7 +3,8 @@
 //!
 //! With Sentry on, every `ERROR` event becomes a Sentry event (a 5xx answer logs exactly one,
 //! tagged with its request id, route and method by the actix integration) and `WARN` events
-//! ride along as breadcrumbs; panics are reported by the panic integration. Events carry the
+//! ride along as breadcrumbs; a panic while a request is handled is such a 5xx (the API
+//! catches it), any other panic is reported by the panic integration. Events carry the
 //! environment and the release. Nothing personal is sent: no request bodies, cookies or
 //! credentials headers, no user, no remote address, and fields whose names suggest secrets or
 //! conversation text are dropped before sending.
@@ -100,6 +101,9 @@ pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
             )
             .try_init(),
     };
+    // After Sentry's own hook is in place: a panic the API catches is reported once, by the
+    // request's error log, not also by the hooks.
+    socrates_api::install_panic_hook();
     if reporting {
         tracing::info!(
             environment = settings.environment.as_str(),

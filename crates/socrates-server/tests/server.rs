@@ -24,6 +24,7 @@ mod server {
     pub mod llm_journey;
     pub mod metrics;
     pub mod otlp;
+    pub mod panics;
     pub mod perimeter;
     pub mod personal_data;
     pub mod projects;
@@ -31,4 +32,5 @@ mod server {
     pub mod redis_outage;
     pub mod sentry;
     pub mod support;
+    pub mod validation;
 }

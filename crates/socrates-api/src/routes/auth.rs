@@ -15,7 +15,7 @@ use socrates_domain::{Code, PasswordRule, UserRole, UserStatus};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
-use crate::extractors::{AuthUser, Client, OptionalJson};
+use crate::extractors::{AuthUser, Client, Json, OptionalJson};
 
 /// Registers the auth routes under the scope it is mounted on.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -244,7 +244,7 @@ impl From<AuthError> for ApiError {
 pub(crate) async fn register(
     services: web::Data<ServiceContainer>,
     client: Client,
-    body: web::Json<CredentialsRequest>,
+    body: Json<CredentialsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let user = services
         .auth()
@@ -267,7 +267,7 @@ pub(crate) async fn register(
 pub(crate) async fn login(
     services: web::Data<ServiceContainer>,
     client: Client,
-    body: web::Json<CredentialsRequest>,
+    body: Json<CredentialsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let pair = services
         .auth()
@@ -286,7 +286,7 @@ pub(crate) async fn login(
 pub(crate) async fn refresh(
     services: web::Data<ServiceContainer>,
     client: Client,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let pair = services
         .auth()
@@ -302,7 +302,7 @@ pub(crate) async fn refresh(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Tokens revoked", body = LogoutResponse),
-        (status = 401, description = "Missing or invalid access token, or a refresh token of someone else", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing or invalid access token, the token of an account deleted since (`TOKEN_INVALID`), or a refresh token of someone else", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn logout(
     services: web::Data<ServiceContainer>,
@@ -329,7 +329,7 @@ pub(crate) async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The current account", body = UserResponse),
-        (status = 401, description = "Missing, invalid or expired access token", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing, invalid or expired access token, or the token of an account deleted since (`TOKEN_INVALID`)", body = crate::error::ErrorBody),
         (status = 429, description = "Over the per-user quota (`RATE_LIMITED`, `Retry-After`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn me(
@@ -370,7 +370,7 @@ pub struct PersonalDataExportResponse {
             (`format_version`, `exported_at`, `user_id`, `socrates_auth`, `socrates_specs`); password \
             and token hashes and encrypted keys are left out", body = PersonalDataExportResponse,
             headers(("Content-Disposition" = String, description = "attachment; filename=socrates-export-<user id>.json"))),
-        (status = 401, description = "Missing, invalid or expired access token", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing, invalid or expired access token, or the token of an account deleted since (`TOKEN_INVALID`)", body = crate::error::ErrorBody),
         (status = 429, description = "Over the per-user quota (`RATE_LIMITED`, `Retry-After`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn export_me(
@@ -400,14 +400,14 @@ pub(crate) async fn export_me(
         (status = 200, description = "The account is gone: its projects and everything under them, its \
             credentials and learning data deleted; its part of other people's projects and the audit \
             trail kept without its identity; its tokens stop working", body = AccountDeletionResponse),
-        (status = 401, description = "Wrong password (`INVALID_CREDENTIALS`) or invalid token", body = crate::error::ErrorBody),
+        (status = 401, description = "Wrong password (`INVALID_CREDENTIALS`), an invalid token, or the token of an account deleted since (`TOKEN_INVALID`)", body = crate::error::ErrorBody),
         (status = 429, description = "Too many attempts (`RATE_LIMITED`, `Retry-After`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn delete_me(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     client: Client,
-    body: web::Json<DeleteAccountRequest>,
+    body: Json<DeleteAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let deletion = services
         .delete_account(user.user_id, &body.password, &client.0)
@@ -430,13 +430,15 @@ pub(crate) async fn delete_me(
     responses(
         (status = 200, description = "Password changed; every session signed out", body = MessageResponse),
         (status = 400, description = "The new password breaks the policy (`WEAK_PASSWORD`)", body = crate::error::ErrorBody),
-        (status = 401, description = "Wrong current password (`INVALID_CREDENTIALS`) or invalid token", body = crate::error::ErrorBody),
+        (status = 401, description = "Wrong current password (`INVALID_CREDENTIALS`), an invalid token, or the token of an account deleted since (`TOKEN_INVALID`)", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many attempts at the current password, right or wrong: limited like a login, per account and per client address (`RATE_LIMITED`, `Retry-After`); or over the per-user quota of requests", body = crate::error::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before the next attempt"))),
     ))]
 pub(crate) async fn change_password(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     client: Client,
-    body: web::Json<ChangePasswordRequest>,
+    body: Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     services
         .auth()
@@ -461,7 +463,7 @@ pub(crate) async fn change_password(
 pub(crate) async fn request_password_reset(
     services: web::Data<ServiceContainer>,
     client: Client,
-    body: web::Json<ResetRequest>,
+    body: Json<ResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     services
         .auth()
@@ -481,7 +483,7 @@ pub(crate) async fn request_password_reset(
 pub(crate) async fn confirm_password_reset(
     services: web::Data<ServiceContainer>,
     client: Client,
-    body: web::Json<ResetConfirmation>,
+    body: Json<ResetConfirmation>,
 ) -> Result<HttpResponse, ApiError> {
     services
         .auth()

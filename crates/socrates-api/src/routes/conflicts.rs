@@ -19,11 +19,11 @@ use socrates_agents::agents::conflicts::{
 use socrates_domain::{
     Category, ConflictResolution, ConflictSeverity, ConflictStatus, ConflictType,
 };
-use socrates_domain::{ConflictId, ProjectId};
+use socrates_domain::{ConflictId, PageOffset, ProjectId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
-use crate::extractors::AuthUser;
+use crate::extractors::{AuthUser, Json};
 use crate::views::ContradictedFactResponse;
 
 /// Registers the conflict routes under `/conflicts`.
@@ -42,8 +42,10 @@ pub struct ConflictQuery {
     pub status: Option<ConflictStatus>,
     /// Page size, 1–100 (default 50).
     pub limit: Option<u64>,
-    /// Rows to skip.
-    pub offset: Option<u64>,
+    /// Rows to skip, 0–1 000 000 000 (default 0); a larger offset is refused with
+    /// `INVALID_QUERY`.
+    #[param(value_type = Option<u64>, maximum = 1_000_000_000)]
+    pub offset: Option<PageOffset>,
 }
 
 /// A resolution.
@@ -52,10 +54,11 @@ pub struct ConflictQuery {
 pub struct ResolveRequest {
     /// How to settle it: `merge` needs `merged_value`.
     pub resolution: ConflictResolution,
-    /// The merged value; required for `merge`.
+    /// The merged value; required for `merge`. Validated like a fact's value.
     #[serde(default)]
     pub merged_value: Option<String>,
-    /// Notes kept in the decision log.
+    /// Notes kept in the decision log; control characters other than line breaks and tabs are
+    /// refused.
     #[serde(default)]
     pub notes: Option<String>,
 }
@@ -235,7 +238,7 @@ impl From<Resolved> for ResolvedConflictResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`conflicts` (newest first: type, severity, status, old fact, held-back value) and `total`", body = ConflictListResponse),
-        (status = 400, description = "Unknown status", body = crate::error::ErrorBody),
+        (status = 400, description = "Unknown status, or an `offset` above 1 000 000 000 (`INVALID_QUERY`)", body = crate::error::ErrorBody),
         (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn list_conflicts(
@@ -278,7 +281,7 @@ pub(crate) async fn conflict_options(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Resolved: the fact version written (`resulting_spec_id`) and the new `maturity_score`", body = ResolvedConflictResponse),
-        (status = 400, description = "Unknown resolution, or a merge without `merged_value`", body = crate::error::ErrorBody),
+        (status = 400, description = "Unknown resolution, a merge without `merged_value`, or a `merged_value` or `notes` with control characters (`VALIDATION_ERROR`, the field in `details`)", body = crate::error::ErrorBody),
         (status = 404, description = "No such conflict of the caller", body = crate::error::ErrorBody),
         (status = 409, description = "Already resolved (`CONFLICT_ALREADY_RESOLVED`) or the fact changed meanwhile (`STALE_VERSION`)", body = crate::error::ErrorBody),
     ))]
@@ -286,7 +289,7 @@ pub(crate) async fn resolve_conflict(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     path: web::Path<ConflictId>,
-    body: web::Json<ResolveRequest>,
+    body: Json<ResolveRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = ResolveConflict {

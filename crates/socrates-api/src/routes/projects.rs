@@ -19,12 +19,12 @@ use socrates_agents::agents::project_manager::{
     AdvancePhase, ArchiveProject, CreateProject, GetProject, GetProjectStatus, ListProjects,
     PhaseAdvanced, ProjectList, ProjectStatusReport, ProjectView, UpdateProject,
 };
-use socrates_domain::ProjectId;
 use socrates_domain::{Category, ProjectPhase, ProjectStatus};
+use socrates_domain::{PageOffset, ProjectId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
-use crate::extractors::AuthUser;
+use crate::extractors::{AuthUser, Json};
 use crate::views::CategoryStatusResponse;
 
 /// Registers the project routes under the scope it is mounted on.
@@ -98,8 +98,10 @@ pub struct ListQuery {
     pub phase: Option<ProjectPhase>,
     /// Page size, 1–100 (default 50).
     pub limit: Option<u64>,
-    /// Rows to skip (default 0).
-    pub offset: Option<u64>,
+    /// Rows to skip, 0–1 000 000 000 (default 0); a larger offset is refused with
+    /// `INVALID_QUERY`.
+    #[param(value_type = Option<u64>, maximum = 1_000_000_000)]
+    pub offset: Option<PageOffset>,
 }
 
 /// A project.
@@ -253,7 +255,7 @@ impl From<PhaseAdvanced> for PhaseAdvancedResponse {
 pub(crate) async fn create_project(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
-    body: web::Json<CreateProjectRequest>,
+    body: Json<CreateProjectRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = CreateProject {
@@ -268,7 +270,7 @@ pub(crate) async fn create_project(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's projects, newest first", body = ProjectListResponse),
-        (status = 400, description = "Unknown filter value (`INVALID_QUERY`)", body = crate::error::ErrorBody),
+        (status = 400, description = "Unknown filter value, or an `offset` above 1 000 000 000 (`INVALID_QUERY`)", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or invalid access token", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn list_projects(
@@ -317,7 +319,7 @@ pub(crate) async fn update_project(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     path: web::Path<ProjectId>,
-    body: web::Json<UpdateProjectRequest>,
+    body: Json<UpdateProjectRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = UpdateProject {

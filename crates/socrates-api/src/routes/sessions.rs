@@ -22,7 +22,7 @@ use socrates_domain::{ProjectId, QuestionId, SessionId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
-use crate::extractors::{AuthUser, OptionalJson};
+use crate::extractors::{AuthUser, Json, OptionalJson};
 use crate::views::{RaisedConflictResponse, RejectedItemResponse, SavedFactResponse};
 
 /// Registers the session routes under `/sessions`.
@@ -62,7 +62,8 @@ pub struct ProjectSessionRequest {
 pub struct AnswerRequest {
     /// The question answered; it must belong to the session.
     pub question_id: String,
-    /// The answer.
+    /// The answer: not blank, up to 20 000 characters; control characters other than line
+    /// breaks and tabs are refused.
     pub answer: String,
 }
 
@@ -232,8 +233,10 @@ impl From<History> for HistoryResponse {
 pub struct HistoryQuery {
     /// Page size, 1–100 (default 50).
     pub limit: Option<u64>,
-    /// Entries to skip.
-    pub offset: Option<u64>,
+    /// Entries to skip, 0–1 000 000 000 (default 0); a larger offset is refused with
+    /// `INVALID_QUERY`.
+    #[param(value_type = Option<u64>, maximum = 1_000_000_000)]
+    pub offset: Option<socrates_domain::PageOffset>,
 }
 
 fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
@@ -256,7 +259,7 @@ fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError>
 pub(crate) async fn create_session(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
-    body: web::Json<CreateSessionRequest>,
+    body: Json<CreateSessionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = StartSession {
@@ -334,7 +337,7 @@ pub(crate) async fn next_question(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Saved facts (`specs_extracted`, `specifications`), rejected items, raised conflicts (`conflicts_detected`, `conflicts`) and the new `maturity_score` and `coverage_breakdown`; all written in one transaction", body = AnswerResponse),
-        (status = 400, description = "Empty answer or malformed question id", body = crate::error::ErrorBody),
+        (status = 400, description = "A blank answer, one over 20 000 characters or with control characters (`VALIDATION_ERROR`, `details.field` is `answer`), or a malformed question id", body = crate::error::ErrorBody),
         (status = 404, description = "No such session of the caller, or the question is not of this session", body = crate::error::ErrorBody),
         (status = 409, description = "Already answered (`QUESTION_ALREADY_ANSWERED`) or the session has ended", body = crate::error::ErrorBody),
     ))]
@@ -342,7 +345,7 @@ pub(crate) async fn answer(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     path: web::Path<SessionId>,
-    body: web::Json<AnswerRequest>,
+    body: Json<AnswerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = AnswerQuestion {

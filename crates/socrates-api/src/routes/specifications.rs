@@ -19,11 +19,11 @@ use socrates_agents::agents::facts::{
 };
 
 use socrates_domain::{Category, FactSource};
-use socrates_domain::{FactDraft, ProjectId, SpecificationId};
+use socrates_domain::{FactDraft, PageOffset, ProjectId, SpecificationId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
-use crate::extractors::AuthUser;
+use crate::extractors::{AuthUser, Json};
 use crate::views::{RaisedConflictResponse, RejectedItemResponse, SavedFactResponse};
 
 /// Registers the specification routes under `/specifications`.
@@ -48,8 +48,10 @@ pub struct FactQuery {
     pub category: Option<String>,
     /// Page size, 1–100 (default 50).
     pub limit: Option<u64>,
-    /// Rows to skip.
-    pub offset: Option<u64>,
+    /// Rows to skip, 0–1 000 000 000 (default 0); a larger offset is refused with
+    /// `INVALID_QUERY`.
+    #[param(value_type = Option<u64>, maximum = 1_000_000_000)]
+    pub offset: Option<PageOffset>,
 }
 
 /// A fact entered by hand.
@@ -261,8 +263,10 @@ impl From<FactHistory> for FactHistoryResponse {
 pub struct VersionQuery {
     /// Page size, 1–100 (default 50).
     pub limit: Option<u64>,
-    /// Versions to skip.
-    pub offset: Option<u64>,
+    /// Versions to skip, 0–1 000 000 000 (default 0); a larger offset is refused with
+    /// `INVALID_QUERY`.
+    #[param(value_type = Option<u64>, maximum = 1_000_000_000)]
+    pub offset: Option<PageOffset>,
 }
 
 /// A fact a text states (not saved).
@@ -325,7 +329,7 @@ fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`specifications` (current facts by category then age), `total`, `limit`, `offset`", body = FactListResponse),
-        (status = 400, description = "Unknown category (`INVALID_CATEGORY`)", body = crate::error::ErrorBody),
+        (status = 400, description = "Unknown category (`INVALID_CATEGORY`), or an `offset` above 1 000 000 000 (`INVALID_QUERY`)", body = crate::error::ErrorBody),
         (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn list_facts(
@@ -354,7 +358,7 @@ pub(crate) async fn list_facts(
 pub(crate) async fn add_fact(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
-    body: web::Json<AddFactRequest>,
+    body: Json<AddFactRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = AddFact {
@@ -380,7 +384,7 @@ pub(crate) async fn update_fact(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
     path: web::Path<SpecificationId>,
-    body: web::Json<UpdateFactRequest>,
+    body: Json<UpdateFactRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = UpdateFact {
         spec_id: path.into_inner(),
@@ -441,7 +445,7 @@ pub(crate) async fn fact_history(
 pub(crate) async fn extract(
     services: web::Data<ServiceContainer>,
     user: AuthUser,
-    body: web::Json<ExtractRequest>,
+    body: Json<ExtractRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let request = ExtractText {

@@ -12,8 +12,9 @@ use super::{AuthService, ClientContext, audit};
 use crate::error::AuthError;
 
 impl AuthService {
-    /// Checks the account's password before an irreversible step. Limited like a login, so a
-    /// stolen access token cannot be used to guess the password; failures are audited.
+    /// Checks the account's password before a sensitive step (a password change, a deletion).
+    /// Limited like a login, each `action` on its own, so a stolen access token cannot be used
+    /// to guess the password; failures are audited as `{action}_failed`.
     pub async fn confirm_password(
         &self,
         user: UserId,
@@ -23,7 +24,7 @@ impl AuthService {
     ) -> Result<User, AuthError> {
         let account = users::find_by_id(&self.db, user)
             .await?
-            .ok_or(AuthError::TokenInvalid)?;
+            .ok_or(AuthError::AccountGone)?;
         self.limit_attempts(action, &account.email, client).await?;
         if !self.hasher.verify(password, &account.password_hash).await? {
             audit(
@@ -81,14 +82,14 @@ impl AuthService {
     }
 
     /// The parts of `socrates_auth` about the user, secrets left out, to be read a page at a
-    /// time; [`AuthError::TokenInvalid`] when the account no longer exists (a deleted
-    /// account's token still unexpired).
+    /// time. The access token of an account deleted since it was issued is refused
+    /// ([`AuthError::AccountGone`]) rather than answered with an empty export.
     pub async fn export_account(
         &self,
         user: UserId,
     ) -> Result<Vec<personal_data::ExportPart<Auth>>, AuthError> {
         personal_data::auth_export_parts(&self.db, user)
             .await?
-            .ok_or(AuthError::TokenInvalid)
+            .ok_or(AuthError::AccountGone)
     }
 }

@@ -28,7 +28,8 @@ pub struct AuthPolicy {
     pub refresh_ttl: Duration,
     /// Lifetime of password-reset tokens (1 hour).
     pub reset_ttl: Duration,
-    /// Login, registration and reset attempts per client address and per account.
+    /// Login, registration, reset, password change and deletion attempts per client address
+    /// and per account.
     pub attempts_quota: Quota,
     /// Whether limits are enforced at all.
     pub rate_limits_enabled: bool,
@@ -265,7 +266,9 @@ impl AuthService {
         Ok(pair)
     }
 
-    /// Revokes the presented refresh token of `user`, or all of them with `all`.
+    /// Revokes the presented refresh token of `user`, or all of them with `all`. The access
+    /// token of an account deleted since it was issued is refused ([`AuthError::AccountGone`]):
+    /// the account has no tokens left to revoke, and no audit entry may name it.
     pub async fn logout(
         &self,
         user: UserId,
@@ -275,6 +278,9 @@ impl AuthService {
     ) -> Result<u64, AuthError> {
         let now = self.clock.now();
         let transaction = self.db.begin().await?;
+        if users::find_by_id(&transaction, user).await?.is_none() {
+            return Err(AuthError::AccountGone);
+        }
         let revoked = if all {
             refresh_tokens::revoke_all_for_user(&transaction, user, now).await?
         } else {
@@ -351,7 +357,7 @@ impl AuthService {
         }
         let account = users::find_by_id(&self.db, user)
             .await?
-            .ok_or(AuthError::TokenInvalid)?;
+            .ok_or(AuthError::AccountGone)?;
         self.recent.insert(user, account.clone());
         Ok(account)
     }

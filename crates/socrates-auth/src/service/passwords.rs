@@ -1,6 +1,6 @@
-//! Password change and reset: the current password or a mailed single-use token, then a new
-//! hash, every refresh token revoked and outstanding reset links invalidated, in one
-//! transaction.
+//! Password change and reset: the current password (checked under the attempts limit) or a
+//! mailed single-use token, then a new hash, every refresh token revoked and outstanding reset
+//! links invalidated, in one transaction.
 
 use serde_json::json;
 use socrates_domain::{Email, UserId, check_password_policy};
@@ -12,6 +12,11 @@ use crate::tokens::{hash_token, random_token};
 
 impl AuthService {
     /// Changes the password after checking the current one; signs out every session.
+    ///
+    /// The check of the current password is limited like a login (per account and per client
+    /// address, [`AuthPolicy::attempts_quota`](super::AuthPolicy::attempts_quota)), so a stolen
+    /// access token cannot be used to guess the password; a wrong one is audited as
+    /// `user.password_change_failed`.
     pub async fn change_password(
         &self,
         user: UserId,
@@ -19,26 +24,8 @@ impl AuthService {
         new_password: &str,
         client: &ClientContext,
     ) -> Result<(), AuthError> {
-        let account = users::find_by_id(&self.db, user)
-            .await?
-            .ok_or(AuthError::TokenInvalid)?;
-        if !self
-            .hasher
-            .verify(current_password, &account.password_hash)
-            .await?
-        {
-            let details = json!({ "reason": "wrong_current_password" });
-            audit(
-                &self.db,
-                "user.password_change_failed",
-                Some(user),
-                client,
-                Some(details),
-                self.clock.now(),
-            )
+        self.confirm_password(user, current_password, "user.password_change", client)
             .await?;
-            return Err(AuthError::WrongPassword);
-        }
         check_password_policy(new_password).map_err(AuthError::WeakPassword)?;
         let password_hash = self.hasher.hash(new_password).await?;
         self.replace_password(user, password_hash, "user.password_changed", client)

@@ -6,13 +6,15 @@
 
 mod confidence;
 mod email;
+mod paging;
 mod password;
 mod text;
 
 pub use confidence::Confidence;
 pub use email::Email;
+pub use paging::PageOffset;
 pub use password::{PasswordRule, check_password_policy};
-pub use text::{Description, FactKey, FactValue, ProjectName};
+pub use text::{Answer, Description, FactKey, FactValue, ProjectName, ResolutionNotes};
 
 use crate::DomainError;
 

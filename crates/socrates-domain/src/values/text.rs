@@ -1,4 +1,5 @@
-//! Free-text values: project names, descriptions, and the key and value of a fact.
+//! Free-text values: project names, descriptions, the key and value of a fact, answers and
+//! the notes of a conflict resolution.
 
 use super::{DomainError, is_disallowed_control, string_value};
 
@@ -155,6 +156,61 @@ impl FactValue {
 
 string_value!(FactValue);
 
+/// An answer to a question of a session: trimmed, not empty, at most [`Answer::MAX_CHARS`]
+/// characters. Line breaks and tabs are kept; other control characters (NUL above all, which
+/// PostgreSQL refuses in text) are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Answer(String);
+
+impl Answer {
+    /// The input field name used in errors.
+    pub const FIELD: &'static str = "answer";
+
+    /// The longest answer accepted, in characters. A generous placeholder that only keeps an
+    /// answer within what one request body carries; the product's own maximum for answers is
+    /// decided separately and replaces this value.
+    pub const MAX_CHARS: usize = 20_000;
+
+    /// Validates an answer.
+    ///
+    /// # Errors
+    /// Returns a [`DomainError`] on the `answer` field.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let answer = raw.trim();
+        if answer.is_empty() {
+            return Err(DomainError::invalid(Self::FIELD, "must not be empty"));
+        }
+        check_max_chars(Self::FIELD, answer, Self::MAX_CHARS)?;
+        check_controls(Self::FIELD, answer)?;
+        Ok(Self(answer.to_owned()))
+    }
+}
+
+string_value!(Answer);
+
+/// The notes a person keeps with a conflict's resolution: trimmed, possibly empty. Line
+/// breaks and tabs are kept; other control characters are refused. Their length is bounded
+/// only by the request body.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct ResolutionNotes(String);
+
+impl ResolutionNotes {
+    /// The input field name used in errors.
+    pub const FIELD: &'static str = "notes";
+
+    /// Validates resolution notes.
+    ///
+    /// # Errors
+    /// Returns a [`DomainError`] on the `notes` field.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let notes = raw.trim();
+        check_controls(Self::FIELD, notes)?;
+        Ok(Self(notes.to_owned()))
+    }
+}
+
+string_value!(ResolutionNotes);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,5 +317,46 @@ mod tests {
         let value: FactValue = serde_json::from_str("\" x \"").unwrap();
         assert_eq!(String::from(value), "x");
         assert_eq!("ok".parse::<ProjectName>().unwrap().into_inner(), "ok");
+    }
+
+    #[test]
+    fn answers_are_trimmed_non_empty_bounded_and_free_of_control_characters() {
+        assert_eq!(
+            Answer::parse("  We use Django\n\tand Redis ")
+                .unwrap()
+                .as_str(),
+            "We use Django\n\tand Redis"
+        );
+        assert_eq!(
+            Answer::parse(" \n ").unwrap_err().to_string(),
+            "answer: must not be empty"
+        );
+        assert!(Answer::parse(&"a".repeat(Answer::MAX_CHARS)).is_ok());
+        assert!(Answer::parse(&"a".repeat(Answer::MAX_CHARS + 1)).is_err());
+        for raw in [
+            "We use Django\0 and Redis",
+            "bell \u{7}",
+            "escape \u{1b}[31m",
+        ] {
+            let error = Answer::parse(raw).unwrap_err();
+            assert_eq!(error.field(), Some("answer"), "{raw:?}");
+            assert_eq!(
+                error.to_string(),
+                "answer: must not contain control characters"
+            );
+        }
+    }
+
+    #[test]
+    fn resolution_notes_may_be_empty_but_hold_no_control_characters() {
+        assert_eq!(ResolutionNotes::parse("  ").unwrap().as_str(), "");
+        assert_eq!(
+            ResolutionNotes::parse(" Agreed\nwith the team ")
+                .unwrap()
+                .as_str(),
+            "Agreed\nwith the team"
+        );
+        let error = ResolutionNotes::parse("agreed\0").unwrap_err();
+        assert_eq!(error.field(), Some("notes"));
     }
 }

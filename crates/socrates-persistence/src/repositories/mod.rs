@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use sea_orm::sea_query::{Alias, CommonTableExpression, SubQueryStatement, WithClause};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
+use socrates_domain::PageOffset;
 
 use crate::error::DbError;
 
@@ -33,16 +34,20 @@ pub const DEFAULT_PAGE_SIZE: u64 = 50;
 pub struct Page {
     /// How many rows at most (1..=[`MAX_PAGE_SIZE`]).
     pub limit: u64,
-    /// How many rows to skip.
+    /// How many rows to skip (0..=[`PageOffset::MAX`]).
     pub offset: u64,
 }
 
 impl Page {
-    /// A page clamped to `1..=MAX_PAGE_SIZE` rows.
+    /// A page clamped to `1..=MAX_PAGE_SIZE` rows, skipping at most [`PageOffset::MAX`] rows.
+    ///
+    /// Requests refuse a larger offset where they are read ([`PageOffset`]); the clamp here
+    /// keeps any other caller from handing the query builder an offset that does not fit the
+    /// databases' signed 64-bit numbers, which aborts the statement.
     pub fn new(limit: Option<u64>, offset: Option<u64>) -> Self {
         Self {
             limit: limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE),
-            offset: offset.unwrap_or(0),
+            offset: offset.unwrap_or(0).min(PageOffset::MAX),
         }
     }
 }
@@ -172,5 +177,32 @@ fn build(backend: DbBackend, statement: &SubQueryStatement) -> Statement {
         SubQueryStatement::UpdateStatement(update) => backend.build(update),
         SubQueryStatement::DeleteStatement(delete) => backend.build(delete),
         SubQueryStatement::WithStatement(with) => backend.build(with),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_never_skips_more_rows_than_the_databases_can_count() {
+        assert_eq!(
+            Page::new(None, None),
+            Page {
+                limit: 50,
+                offset: 0
+            }
+        );
+        assert_eq!(
+            Page::new(Some(0), Some(7)),
+            Page {
+                limit: 1,
+                offset: 7
+            }
+        );
+        assert_eq!(Page::new(Some(500), None).limit, MAX_PAGE_SIZE);
+        let huge = Page::new(None, Some(u64::MAX));
+        assert_eq!(huge.offset, PageOffset::MAX);
+        assert!(i64::try_from(huge.offset + huge.limit).is_ok());
     }
 }

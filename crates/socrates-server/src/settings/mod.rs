@@ -233,7 +233,8 @@ impl Default for AuthSettings {
 pub struct RateLimitSettings {
     /// Enforce the quotas.
     pub enabled: bool,
-    /// Login, registration and reset attempts per minute, per client address and per account.
+    /// Login, registration, password reset, password change and account deletion attempts per
+    /// minute, per client address and per account.
     pub auth_attempts_per_minute: u32,
     /// Requests per minute per authenticated user.
     pub requests_per_minute: u32,

@@ -188,3 +188,59 @@ async fn a_deleted_accounts_live_token_writes_nothing_on_any_route() {
         .unwrap();
     assert!(projects.is_empty(), "{projects:?}");
 }
+
+/// Every auth route that takes an access token refuses a deleted account's live token as the
+/// writing routes do, with 401 `TOKEN_INVALID`, and none answers 500 or an empty success.
+#[tokio::test]
+async fn every_auth_route_refuses_a_deleted_accounts_live_token() {
+    let app = spawn_app().await;
+    let email = super::support::unique_email();
+    app.register(&email).await;
+    let tokens = app.login(&email, PASSWORD).await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let deleted = app
+        .send_authed(
+            Method::DELETE,
+            "/api/v1/auth/me",
+            token,
+            Some(&json!({"password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(deleted.status(), 200);
+    let routes = [
+        (
+            Method::POST,
+            "/api/v1/auth/logout",
+            Some(json!({"all": true})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/logout",
+            Some(json!({"refresh_token": refresh_token})),
+        ),
+        (Method::POST, "/api/v1/auth/logout", None),
+        (Method::GET, "/api/v1/auth/me", None),
+        (Method::GET, "/api/v1/auth/me/export", None),
+        (
+            Method::POST,
+            "/api/v1/auth/change-password",
+            Some(json!({"current_password": PASSWORD, "new_password": "Other123!"})),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/auth/me",
+            Some(json!({"password": PASSWORD})),
+        ),
+    ];
+    for (method, path, body) in routes {
+        let response = app
+            .send_authed(method.clone(), path, token, body.as_ref())
+            .await;
+        let refused = expect_error(response, 401, "TOKEN_INVALID").await;
+        assert_eq!(
+            refused["error"], "this account has been deleted; its access token no longer works",
+            "{method} {path} {body:?}"
+        );
+    }
+}

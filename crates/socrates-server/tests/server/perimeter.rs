@@ -245,6 +245,49 @@ async fn login_is_limited_per_account_with_retry_after_and_resets_after_a_minute
     app.stop().await;
 }
 
+/// A stolen access token must not give more guesses at the password than the login does.
+#[tokio::test]
+async fn wrong_current_passwords_are_limited_like_logins() {
+    let (clock, shared) = manual_clock();
+    let app = spawn_app_with(|_| {}, shared).await;
+    let email = unique_email();
+    app.register(&email).await;
+    let tokens = app.login(&email, PASSWORD).await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let change = |current: &str| json!({"current_password": current, "new_password": "Better456?"});
+    for _ in 0..5 {
+        let wrong = app
+            .post_authed("/api/v1/auth/change-password", token, &change("Guess123!"))
+            .await;
+        expect_error(wrong, 401, "INVALID_CREDENTIALS").await;
+    }
+    for _ in 0..25 {
+        let limited = app
+            .post_authed("/api/v1/auth/change-password", token, &change("Guess123!"))
+            .await;
+        let retry_after: u64 = limited.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+        expect_error(limited, 429, "RATE_LIMITED").await;
+    }
+    // Even the right password waits: the limit runs before bcrypt.
+    let right = app
+        .post_authed("/api/v1/auth/change-password", token, &change(PASSWORD))
+        .await;
+    expect_error(right, 429, "RATE_LIMITED").await;
+    // Logins of the account are counted on their own.
+    app.login(&email, PASSWORD).await;
+    clock.advance(chrono::Duration::seconds(61));
+    let changed = app
+        .post_authed("/api/v1/auth/change-password", token, &change(PASSWORD))
+        .await;
+    assert_eq!(changed.status(), 200);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn authenticated_requests_are_limited_per_user() {
     let app = spawn_app_with(

@@ -194,6 +194,86 @@ fn a_failed_request_is_reported_to_sentry_without_personal_data() {
     drop(reporting.reader.join());
 }
 
+/// The Sentry envelopes received so far, as text.
+fn envelopes(reporting: &Reporting) -> Vec<String> {
+    reporting
+        .runtime
+        .block_on(reporting.sentry.received_requests())
+        .unwrap_or_default()
+        .iter()
+        .map(|request| String::from_utf8_lossy(&request.body).into_owned())
+        .collect()
+}
+
+#[test]
+fn a_panicking_request_is_answered_logged_and_reported_once() {
+    use socrates_api::testing::{PANIC_MESSAGE, PANIC_PATH};
+    use std::io::Read as _;
+
+    let mut reporting = start_reporting(200);
+    let mut stderr = reporting.child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        drop(stderr.read_to_string(&mut text));
+        text
+    });
+    let address = reporting.address.clone();
+    let (status, request_id, body) = reporting.runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let answer = client
+            .get(format!("{address}{PANIC_PATH}"))
+            .send()
+            .await
+            .expect("an answer, not a dropped connection");
+        let status = answer.status().as_u16();
+        let request_id = answer.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body: serde_json::Value = answer.json().await.unwrap();
+        let live = client
+            .get(format!("{address}/health/live"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(live.status(), 200, "the server goes on serving");
+        (status, request_id, body)
+    });
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["error_code"], "INTERNAL_ERROR");
+    assert_eq!(body["request_id"], request_id.as_str());
+
+    // The transport sends in the background: wait for the report of this request.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !envelopes(&reporting)
+        .iter()
+        .any(|body| body.contains(&request_id))
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Give a second report (the panic hook's) the time to arrive: there must be none.
+    std::thread::sleep(Duration::from_millis(500));
+    let reports: Vec<String> = envelopes(&reporting)
+        .into_iter()
+        .filter(|body| body.contains(PANIC_MESSAGE))
+        .collect();
+    assert_eq!(reports.len(), 1, "{reports:#?}");
+    assert!(reports[0].contains(&request_id), "{}", reports[0]);
+    assert!(reports[0].contains("request failed"), "{}", reports[0]);
+
+    terminate(&mut reporting.child);
+    let mut lines = reporting.reader.join().unwrap();
+    lines.extend(stderr.join().unwrap().lines().map(str::to_owned));
+    let logged: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains(PANIC_MESSAGE))
+        .collect();
+    assert_eq!(logged.len(), 1, "{lines:#?}");
+    assert!(logged[0].contains(&request_id), "{}", logged[0]);
+    assert!(logged[0].contains("request failed"), "{}", logged[0]);
+}
+
 #[test]
 fn a_report_that_sentry_refuses_is_logged_as_lost() {
     let mut reporting = start_reporting(500);

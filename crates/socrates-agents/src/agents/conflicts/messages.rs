@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socrates_domain::{
     Category, ConflictId, ConflictResolution, ConflictSeverity, ConflictStatus, ConflictType,
-    ProjectId, SpecificationId,
+    PageOffset, ProjectId, SpecificationId,
 };
 
 /// The fact a conflict holds back until it is resolved.
@@ -64,8 +64,8 @@ pub struct ListConflicts {
     pub status: Option<ConflictStatus>,
     /// Page size (default 50, at most 100).
     pub limit: Option<u64>,
-    /// Rows to skip.
-    pub offset: Option<u64>,
+    /// Rows to skip (validated: at most `PageOffset::MAX`).
+    pub offset: Option<PageOffset>,
 }
 
 /// A page of conflicts.

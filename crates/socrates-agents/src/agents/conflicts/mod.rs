@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use serde_json::json;
 use socrates_domain::{
-    Code, Confidence, ConflictId, ConflictResolution, ConflictStatus, FactDraft, FactSource,
-    FactValue, ValueSlot,
+    Code, Confidence, ConflictId, ConflictResolution, ConflictStatus, DomainError, FactDraft,
+    FactSource, FactValue, PageOffset, ResolutionNotes, ValueSlot,
 };
 use socrates_persistence::repositories::conflicts::{self, Conflict, Resolution};
 use socrates_persistence::repositories::projects::Project;
@@ -131,7 +131,7 @@ impl ConflictDetector {
     ) -> Result<ConflictList, AgentError> {
         owned_project(&self.db, context, request.project_id).await?;
         let status = request.status;
-        let page = Page::new(request.limit, request.offset);
+        let page = Page::new(request.limit, request.offset.map(PageOffset::get));
         let (rows, total) =
             conflicts::list_for_project(&self.db, request.project_id, status, page).await?;
         let current = specifications::all_current(&self.db, request.project_id).await?;
@@ -252,8 +252,19 @@ impl ConflictDetector {
         request: ResolveConflict,
     ) -> Result<Resolved, AgentError> {
         let resolution = request.resolution;
-        let merged = match (resolution, request.merged_value.as_deref()) {
-            (ConflictResolution::Merge, Some(value)) => Some(FactValue::parse(value)?),
+        // Both are stored with the resolution whatever it is, so both are validated first.
+        let merged_value = request
+            .merged_value
+            .as_deref()
+            .map(parse_merged_value)
+            .transpose()?;
+        let notes = request
+            .notes
+            .as_deref()
+            .map(ResolutionNotes::parse)
+            .transpose()?;
+        let merged = match (resolution, merged_value.clone()) {
+            (ConflictResolution::Merge, Some(value)) => Some(value),
             (ConflictResolution::Merge, None) => {
                 return Err(AgentError::Invalid {
                     code: Code::ValidationError,
@@ -356,8 +367,8 @@ impl ConflictDetector {
             conflict.id,
             Resolution {
                 resolution,
-                merged_value: request.merged_value.clone(),
-                notes: request.notes.clone(),
+                merged_value: merged_value.map(FactValue::into_inner),
+                notes: notes.map(ResolutionNotes::into_inner),
                 resolved_by: context.user_id,
                 resulting_spec_id: resulting,
             },
@@ -413,6 +424,14 @@ fn contradicted_fact_changed(error: DbError) -> AgentError {
         },
         other => other.into(),
     }
+}
+
+/// A merged value, validated like any fact value; a refusal names the request's field.
+fn parse_merged_value(raw: &str) -> Result<FactValue, DomainError> {
+    FactValue::parse(raw).map_err(|error| match error {
+        DomainError::Invalid { message, .. } => DomainError::invalid("merged_value", message),
+        other => other,
+    })
 }
 
 fn already_resolved() -> AgentError {

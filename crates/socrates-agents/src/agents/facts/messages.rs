@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use socrates_domain::{FactDraft, FactSource, ProjectId, SpecificationId};
+use socrates_domain::{FactDraft, FactSource, PageOffset, ProjectId, SpecificationId};
 use socrates_persistence::repositories::specifications::Specification;
 
 use crate::agents::views::{ConflictView, FactView, RejectedView};
@@ -34,8 +34,8 @@ pub struct ListFacts {
     pub category: Option<String>,
     /// Page size (default 50, at most 100).
     pub limit: Option<u64>,
-    /// Rows to skip.
-    pub offset: Option<u64>,
+    /// Rows to skip (validated: at most `PageOffset::MAX`).
+    pub offset: Option<PageOffset>,
 }
 
 /// A page of facts.
@@ -104,8 +104,8 @@ pub struct GetFactHistory {
     pub spec_id: SpecificationId,
     /// Page size, 1–100 (default 50).
     pub limit: Option<u64>,
-    /// Versions to skip.
-    pub offset: Option<u64>,
+    /// Versions to skip (validated: at most `PageOffset::MAX`).
+    pub offset: Option<PageOffset>,
 }
 
 /// The result of `update` and `delete`.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use socrates_domain::{
-    Category, Code, Confidence, FactDraft, FactKey, FactSource, FactValue, ProjectId,
+    Category, Code, Confidence, FactDraft, FactKey, FactSource, FactValue, PageOffset, ProjectId,
     SpecificationId, ValueSlot,
 };
 use socrates_persistence::repositories::Page;
@@ -54,7 +54,7 @@ fn fact_not_found(id: SpecificationId) -> AgentError {
 fn parse_category(raw: &str) -> Result<Category, AgentError> {
     Category::normalise(raw).map_err(|_| AgentError::Invalid {
         code: Code::InvalidCategory,
-        message: format!("unknown category `{raw}`"),
+        message: format!("unknown category `{}`", socrates_domain::echo(raw)),
         details: Some(json!({
             "field": "category",
             "allowed": Category::ALL.map(Category::as_str),
@@ -159,7 +159,7 @@ impl ContextAnalyzer {
             .as_deref()
             .map(parse_category)
             .transpose()?;
-        let page = Page::new(request.limit, request.offset);
+        let page = Page::new(request.limit, request.offset.map(PageOffset::get));
         let view = format!(
             "facts:{}:{}:{}",
             category.map_or("all", Category::as_str),
@@ -438,7 +438,7 @@ impl ContextAnalyzer {
         request: GetFactHistory,
     ) -> Result<FactHistory, AgentError> {
         let (fact, _) = self.owned_fact(context, request.spec_id).await?;
-        let page = Page::new(request.limit, request.offset);
+        let page = Page::new(request.limit, request.offset.map(PageOffset::get));
         let (versions, total) = specifications::history(&self.db, fact.id, page).await?;
         Ok(FactHistory {
             lineage_id: fact.lineage_id,

@@ -6,7 +6,7 @@ use crate::agents::views::CategoryStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use socrates_domain::{Category, ProjectId, ProjectPhase, ProjectStatus};
+use socrates_domain::{Category, PageOffset, ProjectId, ProjectPhase, ProjectStatus};
 use socrates_persistence::repositories::projects::Project;
 
 /// What a project looks like to its owner.
@@ -91,8 +91,8 @@ pub struct ListProjects {
     pub phase: Option<ProjectPhase>,
     /// Page size (default 50, at most 100).
     pub limit: Option<u64>,
-    /// Rows to skip.
-    pub offset: Option<u64>,
+    /// Rows to skip (validated: at most `PageOffset::MAX`).
+    pub offset: Option<PageOffset>,
 }
 
 /// A page of projects.

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use socrates_domain::{
-    AdvanceRefusal, Code, Description, MaturityReport, ProjectId, ProjectName, ProjectStatus,
-    check_phase_advance, compute_maturity,
+    AdvanceRefusal, Code, Description, MaturityReport, PageOffset, ProjectId, ProjectName,
+    ProjectStatus, check_phase_advance, compute_maturity,
 };
 use socrates_persistence::SpecsDb;
 use socrates_persistence::repositories::projects::{
@@ -116,7 +116,7 @@ impl ProjectManager {
         context: &AgentContext,
         request: ListProjects,
     ) -> Result<ProjectList, AgentError> {
-        let page = Page::new(request.limit, request.offset);
+        let page = Page::new(request.limit, request.offset.map(PageOffset::get));
         let filter = ProjectFilter {
             status: request.status,
             phase: request.phase,

@@ -3,10 +3,9 @@
 
 use std::collections::HashMap;
 
-use serde_json::json;
 use socrates_domain::{
-    Code, Confidence, ConflictFinding, ConversationRole, FactKey, FactSource, FactValue, Knowledge,
-    MessageKind, Placement, QuestionId, SessionId, ValueSlot, place,
+    Answer, Code, Confidence, ConflictFinding, ConversationRole, FactKey, FactSource, FactValue,
+    Knowledge, MessageKind, Placement, QuestionId, SessionId, ValueSlot, place,
 };
 use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
 use socrates_persistence::repositories::projects::Project;
@@ -69,13 +68,7 @@ impl SocraticCounselor {
         context: &AgentContext,
         request: AnswerQuestion,
     ) -> Result<AnswerResult, AgentError> {
-        if request.answer.trim().is_empty() {
-            return Err(AgentError::Invalid {
-                code: Code::ValidationError,
-                message: "the answer is empty".to_owned(),
-                details: Some(json!({"field": "answer"})),
-            });
-        }
+        let answer = Answer::parse(&request.answer)?;
         let (session, project, question) = self
             .answered_question(context, request.session_id, request.question_id)
             .await?;
@@ -94,7 +87,7 @@ impl SocraticCounselor {
         let extraction_input = ExtractionInput {
             question_text: Some(question.text.clone()),
             question_category: Some(question.category),
-            text: request.answer.clone(),
+            text: answer.as_str().to_owned(),
             existing: existing.clone(),
             source: FactSource::SocraticQuestion,
         };
@@ -116,7 +109,7 @@ impl SocraticCounselor {
                     context,
                     &session,
                     &question,
-                    &request.answer,
+                    &answer,
                     extraction.facts.clone(),
                     extraction.rejected.clone(),
                     &findings,
@@ -144,7 +137,7 @@ impl SocraticCounselor {
         context: &AgentContext,
         session: &Session,
         question: &Question,
-        answer: &str,
+        answer: &Answer,
         drafts: Vec<socrates_domain::FactDraft>,
         rejected: Vec<RejectedItem>,
         findings: &[ConflictFinding],
@@ -194,7 +187,7 @@ impl SocraticCounselor {
                 entry(
                     ConversationRole::User,
                     MessageKind::Answer,
-                    answer.to_owned(),
+                    answer.as_str().to_owned(),
                 ),
             ],
             now,

@@ -80,8 +80,8 @@ pub struct GetSessionHistory {
     pub session_id: SessionId,
     /// Page size, 1–100 (default 50).
     pub limit: Option<u64>,
-    /// Entries to skip.
-    pub offset: Option<u64>,
+    /// Entries to skip (validated: at most `PageOffset::MAX`).
+    pub offset: Option<socrates_domain::PageOffset>,
 }
 
 /// A question to put to the user.

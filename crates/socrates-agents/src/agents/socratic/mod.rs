@@ -214,7 +214,10 @@ impl SocraticCounselor {
         request: GetSessionHistory,
     ) -> Result<History, AgentError> {
         let (session, _) = self.owned_session(context, request.session_id).await?;
-        let page = Page::new(request.limit, request.offset);
+        let page = Page::new(
+            request.limit,
+            request.offset.map(socrates_domain::PageOffset::get),
+        );
         let (entries, total) = conversation::list_for_session(&self.db, session.id, page).await?;
         Ok(History {
             session_id: session.id,
