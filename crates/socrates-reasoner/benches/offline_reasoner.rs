@@ -66,6 +66,7 @@ fn bench(c: &mut Criterion) {
         .map(str::to_owned)
         .collect();
     let context = QuestionContext {
+        asked_questions: Vec::new(),
         project_name: "Clinic booking".to_owned(),
         project_description: "Appointments, notes and invoices for physio clinics".to_owned(),
         focus_category: Category::Security,

@@ -37,6 +37,9 @@ pub struct QuestionContext {
     pub persona: Option<String>,
     /// Template ids already asked in this project; none of them may be asked again.
     pub asked_template_ids: HashSet<String>,
+    /// The texts of the questions asked last in this project, newest first: a model must not
+    /// ask any of them again, even reworded.
+    pub asked_questions: Vec<String>,
     /// The project's current facts.
     pub existing_facts: Vec<ExistingFact>,
 }

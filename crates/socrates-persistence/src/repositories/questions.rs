@@ -142,6 +142,26 @@ pub async fn find_by_id(
         .transpose()
 }
 
+/// The texts of the `limit` questions asked last in the project, newest first: a model is
+/// shown them so it does not ask them again in other words.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn recent_texts_for_project(
+    db: &impl Conn<Specs>,
+    project_id: ProjectId,
+    limit: u64,
+) -> Result<Vec<String>, DbError> {
+    Ok(questions::Entity::find()
+        .select_only()
+        .column(questions::Column::Text)
+        .filter(questions::Column::ProjectId.eq(project_id.into_uuid()))
+        .order_by_desc(questions::Column::CreatedAt)
+        .order_by_desc(questions::Column::Id)
+        .limit(limit)
+        .into_tuple::<String>()
+        .all(db.raw())
+        .await?)
+}
+
 /// Every distinct template already used in the project, so the counselor never repeats one.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn template_ids_for_project(

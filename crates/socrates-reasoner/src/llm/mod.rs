@@ -169,6 +169,7 @@ impl Reasoner for LlmReasoner {
                 ("categories", &prompts::category_list()),
                 ("persona", context.persona.as_deref().unwrap_or("any")),
                 ("facts", &prompts::fact_lines(&context.existing_facts)),
+                ("asked", &prompts::asked_lines(&context.asked_questions)),
             ],
         );
         let call = Call {

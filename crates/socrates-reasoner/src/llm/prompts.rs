@@ -8,7 +8,7 @@ use socrates_domain::{Category, ConflictSeverity, ConflictType, ExistingFact, Fa
 /// The question template, version 1.
 pub const QUESTION_TEMPLATE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/prompts/question.v1.md"
+    "/prompts/question.v2.md"
 ));
 /// The extraction template, version 1.
 pub const EXTRACTION_TEMPLATE: &str = include_str!(concat!(
@@ -85,6 +85,33 @@ pub fn fact_lines(facts: &[ExistingFact]) -> String {
         .iter()
         .take(MAX_PROMPT_FACTS)
         .map(|fact| format!("- {}.{} = {}", fact.category.as_str(), fact.key, fact.value))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// How many earlier questions a question prompt lists, and how much of each.
+const MAX_PROMPT_QUESTIONS: usize = 30;
+const MAX_PROMPT_QUESTION_CHARS: usize = 300;
+
+/// Questions already asked as `- text` lines, newest first, or `(none)`.
+#[must_use]
+pub fn asked_lines(asked: &[String]) -> String {
+    if asked.is_empty() {
+        return "(none)".to_owned();
+    }
+    asked
+        .iter()
+        .take(MAX_PROMPT_QUESTIONS)
+        .map(|text| {
+            let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            format!(
+                "- {}",
+                one_line
+                    .chars()
+                    .take(MAX_PROMPT_QUESTION_CHARS)
+                    .collect::<String>()
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -212,7 +239,13 @@ mod tests {
         for (template, names) in [
             (
                 QUESTION_TEMPLATE,
-                &["project_name", "focus_category", "categories", "facts"][..],
+                &[
+                    "project_name",
+                    "focus_category",
+                    "categories",
+                    "facts",
+                    "asked",
+                ][..],
             ),
             (
                 EXTRACTION_TEMPLATE,

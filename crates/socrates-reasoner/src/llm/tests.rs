@@ -127,6 +127,7 @@ async fn a_question_is_generated_validated_and_the_prompt_carries_the_rules() {
     answer_in_order(&server, &[answer.to_string()]).await;
     let (reasoner, usage) = reasoner(&server);
     let context = QuestionContext {
+        asked_questions: Vec::new(),
         project_name: "Clinic Booking".to_owned(),
         project_description: "Appointments for small clinics".to_owned(),
         focus_category: Category::Security,
@@ -168,6 +169,7 @@ async fn a_question_without_a_question_mark_is_repaired_with_the_problem_quoted(
     answer_in_order(&server, &[bad.to_string(), good.to_string()]).await;
     let (reasoner, usage) = reasoner(&server);
     let context = QuestionContext {
+        asked_questions: Vec::new(),
         project_name: "Demo".to_owned(),
         project_description: String::new(),
         focus_category: Category::Goals,
@@ -324,4 +326,27 @@ async fn a_rejected_key_is_an_error_code_of_the_provider_and_no_offline_fallback
     assert_eq!(failures[0].1.error_code, "LLM_UNAVAILABLE");
     assert_eq!(failures[0].1.model, "gpt-4o-mini");
     drop(failures);
+}
+
+#[test]
+fn a_question_reworded_only_in_small_words_is_the_same_question() {
+    use super::validate::same_question;
+    assert!(same_question(
+        "What problem does the product solve for its users?",
+        "what problem does this product solve for the users"
+    ));
+    assert!(same_question(
+        "Who are the primary users of the booking app?",
+        "And who would you say are the primary users of your booking app?"
+    ));
+    // A narrower question about one aspect of an earlier, broad one is a new question.
+    assert!(!same_question(
+        "What is the budget?",
+        "What is the budget for hosting the pilot?"
+    ));
+    assert!(!same_question(
+        "What matters most to you about goals (aspect 0)?",
+        "What matters most to you about requirements (aspect 2)?"
+    ));
+    assert!(!same_question("?", "What is it?"));
 }

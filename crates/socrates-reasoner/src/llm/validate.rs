@@ -106,6 +106,17 @@ pub fn question(value: &Value, context: &QuestionContext) -> Result<QuestionDraf
             "this question has already been asked; ask another".to_owned(),
         ]);
     }
+    if let Some(earlier) = context
+        .asked_questions
+        .iter()
+        .find(|earlier| same_question(earlier, text))
+    {
+        let earlier: String = earlier.chars().take(120).collect();
+        return Err(vec![format!(
+            "this question repeats one already asked (\"{earlier}\"); ask about an aspect no \
+             earlier question covers"
+        )]);
+    }
     Ok(QuestionDraft {
         text: text.to_owned(),
         category,
@@ -113,6 +124,33 @@ pub fn question(value: &Value, context: &QuestionContext) -> Result<QuestionDraf
         template_id: Some(template_id),
         persona: context.persona.clone(),
     })
+}
+
+/// Words that carry no meaning of their own in a question.
+const QUESTION_FILLER: &[&str] = &[
+    "a", "an", "the", "is", "are", "be", "do", "does", "did", "what", "which", "who", "how", "why",
+    "when", "where", "you", "your", "we", "our", "it", "its", "of", "to", "in", "on", "for", "and",
+    "or", "with", "that", "this", "there", "can", "could", "would", "will", "should", "please",
+    "tell", "me", "us", "about",
+];
+
+/// Whether two questions ask the same thing in other words: their meaningful words overlap by
+/// at least four fifths (Jaccard), or the three or more of the shorter are all in the longer.
+#[must_use]
+pub fn same_question(left: &str, right: &str) -> bool {
+    let words = |text: &str| -> HashSet<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .filter(|word| !word.is_empty() && !QUESTION_FILLER.contains(&word.as_str()))
+            .collect()
+    };
+    let (left, right) = (words(left), words(right));
+    if left.is_empty() || right.is_empty() {
+        return false;
+    }
+    let shared = left.intersection(&right).count();
+    let union = left.union(&right).count();
+    shared * 5 >= union * 4 || (shared >= 3 && shared == left.len().min(right.len()))
 }
 
 /// Turns a key into lower snake_case: camelCase humps, spaces, hyphens and other separators

@@ -217,6 +217,7 @@ impl OfflineReasoner {
             confidence: fact.confidence,
         }));
         let context = QuestionContext {
+            asked_questions: Vec::new(),
             project_name: String::new(),
             project_description: String::new(),
             focus_category: next,

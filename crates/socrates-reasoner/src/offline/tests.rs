@@ -6,6 +6,7 @@ use super::*;
 
 fn context(category: Category, asked: &[&str], facts: Vec<ExistingFact>) -> QuestionContext {
     QuestionContext {
+        asked_questions: Vec::new(),
         project_name: "Demo".to_owned(),
         project_description: String::new(),
         focus_category: category,

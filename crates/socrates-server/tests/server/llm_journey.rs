@@ -437,3 +437,81 @@ async fn a_rate_limited_or_hung_provider_answers_in_time_and_says_when_to_retry(
         "nothing of the failed answers was written"
     );
 }
+
+/// Answers like Claude, except that every question it proposes is the same one.
+struct Parrot;
+
+impl Respond for Parrot {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = request.body_json().unwrap();
+        match body["tool_choice"]["name"].as_str().unwrap_or_default() {
+            "socratic_question" => {
+                let user = body["messages"][0]["content"].as_str().unwrap_or_default();
+                let category = user
+                    .trim_start_matches("Ask the next question about ")
+                    .trim_end_matches('.')
+                    .to_owned();
+                tool_use(
+                    "socratic_question",
+                    &json!({
+                        "text": "What problem does the product solve for the people who use it?",
+                        "category": category,
+                        "context": "It shapes everything else.",
+                    }),
+                )
+            }
+            "extracted_facts" => tool_use("extracted_facts", &json!({"facts": []})),
+            _ => tool_use("conflict_judgement", &json!({"conflicts": []})),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_model_that_repeats_its_question_does_not_stall_the_interview() {
+    let provider = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .respond_with(Parrot)
+        .mount(&provider)
+        .await;
+    let app = claude_app(&provider).await;
+    let (token, _, _, session) = open_session(&app).await;
+    let next = format!("/api/v1/sessions/{session}/next-question");
+    let first = json_of(app.post_authed(&next, &token, &json!({})).await, 200).await;
+    assert_eq!(
+        first["text"],
+        "What problem does the product solve for the people who use it?"
+    );
+    let answered = json_of(
+        app.post_authed(
+            &format!("/api/v1/sessions/{session}/answer"),
+            &token,
+            &json!({"question_id": first["question_id"], "answer": "Hard to say yet"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(answered["specs_extracted"], 0);
+    // The model proposes the same question again: the interview goes on with another one.
+    let mut texts = vec![first["text"].as_str().unwrap().to_owned()];
+    for _ in 0..3 {
+        let question = json_of(app.post_authed(&next, &token, &json!({})).await, 200).await;
+        let text = question["text"].as_str().unwrap().to_owned();
+        assert!(!texts.contains(&text), "asked again: {text}");
+        texts.push(text);
+    }
+    // The model was shown what had been asked.
+    let requests = provider.received_requests().await.unwrap();
+    let shown = requests.iter().any(|request| {
+        let body: Value = request.body_json().unwrap();
+        body["tool_choice"]["name"] == "socratic_question"
+            && body["system"]
+                .to_string()
+                .contains("What problem does the product solve for the people who use it?")
+    });
+    assert!(
+        shown,
+        "no question prompt listed the question already asked"
+    );
+}

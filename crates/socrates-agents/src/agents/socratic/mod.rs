@@ -24,6 +24,7 @@ use crate::agents::common::{ensure_writable, existing_facts, project_not_found};
 use crate::usage::{self, UsageContext};
 use crate::view_cache::ProjectViews;
 use socrates_infra::clock::Clock;
+use socrates_reasoner::OfflineReasoner;
 use socrates_reasoner::offline::OfflineData;
 use socrates_reasoner::{QuestionContext, Reasoner, ReasonerError};
 
@@ -40,9 +41,17 @@ pub struct SocraticCounselor {
     db: SpecsDb,
     reasoner: Arc<dyn Reasoner>,
     offline: Arc<OfflineData>,
+    /// The offline question bank, asked when the model proposes no usable question.
+    bank: OfflineReasoner,
     clock: Arc<dyn Clock>,
     views: ProjectViews,
 }
+
+/// How many earlier questions of the project a model is shown.
+const ASKED_QUESTIONS_SHOWN: u64 = 30;
+
+/// Categories the model may propose an unusable question for before the offline bank asks.
+const MODEL_QUESTION_TRIES: u32 = 2;
 
 fn session_not_found(id: SessionId) -> AgentError {
     AgentError::not_found(Code::SessionNotFound, format!("Session not found: {id}"))
@@ -61,6 +70,7 @@ impl SocraticCounselor {
         Self {
             db,
             reasoner,
+            bank: OfflineReasoner::new(Arc::clone(&offline)),
             offline,
             clock,
             views: ProjectViews::uncached(),
@@ -127,6 +137,9 @@ impl SocraticCounselor {
             .await?
             .into_iter()
             .collect();
+        let asked_questions =
+            questions::recent_texts_for_project(&self.db, project.id, ASKED_QUESTIONS_SHOWN)
+                .await?;
         let report = compute_maturity(facts.iter().map(|f| (f.category, f.confidence)));
         let existing = existing_facts(&facts);
         let attribution = UsageContext {
@@ -135,6 +148,7 @@ impl SocraticCounselor {
             session_id: Some(session.id),
         };
         let mut draft = None;
+        let mut unusable = 0;
         // The least covered category first; when its bank is exhausted, the next least.
         for category in report.categories_by_need() {
             let question_context = QuestionContext {
@@ -143,19 +157,37 @@ impl SocraticCounselor {
                 focus_category: category,
                 persona: None,
                 asked_template_ids: asked.clone(),
+                asked_questions: asked_questions.clone(),
                 existing_facts: existing.clone(),
             };
-            match usage::attributed(
-                attribution,
-                self.reasoner.generate_question(&question_context),
-            )
-            .await
+            let reasoner: &dyn Reasoner = if unusable < MODEL_QUESTION_TRIES {
+                self.reasoner.as_ref()
+            } else {
+                &self.bank
+            };
+            match usage::attributed(attribution, reasoner.generate_question(&question_context))
+                .await
             {
                 Ok(found) => {
                     draft = Some(found);
                     break;
                 }
                 Err(ReasonerError::QuestionBankExhausted { .. }) => {}
+                // A model that keeps proposing unusable questions (repeats above all) must not
+                // stall the interview: the next category, then the offline bank.
+                Err(ReasonerError::InvalidResponse { reason }) => {
+                    unusable += 1;
+                    tracing::warn!(
+                        %category,
+                        reason,
+                        fallback = if unusable < MODEL_QUESTION_TRIES {
+                            "the next category"
+                        } else {
+                            "the offline question bank"
+                        },
+                        "the model proposed no usable question"
+                    );
+                }
                 Err(other) => return Err(other.into()),
             }
         }
