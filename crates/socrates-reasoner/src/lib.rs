@@ -165,6 +165,12 @@ pub trait Reasoner: Send + Sync + std::fmt::Debug {
     /// A short stable name for logs and `/health` ("offline", "llm").
     fn name(&self) -> &'static str;
 
+    /// Whether [`QuestionContext::asked_questions`] is read: the offline bank knows its own
+    /// questions by template id and needs no texts, so the caller can skip loading them.
+    fn reads_asked_questions(&self) -> bool {
+        false
+    }
+
     /// Proposes one open, non-leading question about `context.focus_category`.
     ///
     /// # Errors

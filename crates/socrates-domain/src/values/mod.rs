@@ -14,7 +14,7 @@ pub use confidence::Confidence;
 pub use email::Email;
 pub use paging::PageOffset;
 pub use password::{PasswordRule, check_password_policy};
-pub use text::{Answer, Description, FactKey, FactValue, ProjectName, ResolutionNotes};
+pub use text::{Answer, Description, FactKey, FactValue, ProjectName, ResolutionNotes, SourceText};
 
 use crate::DomainError;
 

@@ -166,9 +166,8 @@ impl Answer {
     /// The input field name used in errors.
     pub const FIELD: &'static str = "answer";
 
-    /// The longest answer accepted, in characters. A generous placeholder that only keeps an
-    /// answer within what one request body carries; the product's own maximum for answers is
-    /// decided separately and replaces this value.
+    /// The longest answer accepted, in characters: about eight printed pages, far beyond what
+    /// people write in one answer, while a page of 50 history entries stays near 1 MB.
     pub const MAX_CHARS: usize = 20_000;
 
     /// Validates an answer.
@@ -188,9 +187,39 @@ impl Answer {
 
 string_value!(Answer);
 
-/// The notes a person keeps with a conflict's resolution: trimmed, possibly empty. Line
-/// breaks and tabs are kept; other control characters are refused. Their length is bounded
-/// only by the request body.
+/// A text to draw facts from (`POST /specifications/extract`): trimmed, not empty, at most
+/// [`SourceText::MAX_CHARS`] characters, without control characters other than line breaks
+/// and tabs. It is read, never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SourceText(String);
+
+impl SourceText {
+    /// The input field name used in errors.
+    pub const FIELD: &'static str = "text";
+
+    /// The longest text accepted, in characters (as long as an answer).
+    pub const MAX_CHARS: usize = Answer::MAX_CHARS;
+
+    /// Validates a text to extract from.
+    ///
+    /// # Errors
+    /// Returns a [`DomainError`] on the `text` field.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Err(DomainError::invalid(Self::FIELD, "must not be empty"));
+        }
+        check_max_chars(Self::FIELD, text, Self::MAX_CHARS)?;
+        check_controls(Self::FIELD, text)?;
+        Ok(Self(text.to_owned()))
+    }
+}
+
+string_value!(SourceText);
+
+/// The notes a person keeps with a conflict's resolution: trimmed, possibly empty, at most
+/// [`ResolutionNotes::MAX_CHARS`] characters. Line breaks and tabs are kept; other control
+/// characters are refused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct ResolutionNotes(String);
 
@@ -198,12 +227,16 @@ impl ResolutionNotes {
     /// The input field name used in errors.
     pub const FIELD: &'static str = "notes";
 
+    /// The longest notes accepted, in characters.
+    pub const MAX_CHARS: usize = 5_000;
+
     /// Validates resolution notes.
     ///
     /// # Errors
     /// Returns a [`DomainError`] on the `notes` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let notes = raw.trim();
+        check_max_chars(Self::FIELD, notes, Self::MAX_CHARS)?;
         check_controls(Self::FIELD, notes)?;
         Ok(Self(notes.to_owned()))
     }
@@ -358,5 +391,16 @@ mod tests {
         );
         let error = ResolutionNotes::parse("agreed\0").unwrap_err();
         assert_eq!(error.field(), Some("notes"));
+    }
+
+    #[test]
+    fn source_texts_and_notes_are_bounded() {
+        assert!(SourceText::parse(&"t".repeat(SourceText::MAX_CHARS)).is_ok());
+        let long = SourceText::parse(&"t".repeat(SourceText::MAX_CHARS + 1)).unwrap_err();
+        assert_eq!(long.field(), Some("text"));
+        assert!(SourceText::parse("  ").is_err());
+        assert!(SourceText::parse("nul \0").is_err());
+        assert!(ResolutionNotes::parse(&"n".repeat(ResolutionNotes::MAX_CHARS)).is_ok());
+        assert!(ResolutionNotes::parse(&"n".repeat(ResolutionNotes::MAX_CHARS + 1)).is_err());
     }
 }

@@ -150,6 +150,10 @@ impl Reasoner for LlmReasoner {
         "llm"
     }
 
+    fn reads_asked_questions(&self) -> bool {
+        true
+    }
+
     async fn generate_question(
         &self,
         context: &QuestionContext,

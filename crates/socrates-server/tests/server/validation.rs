@@ -258,3 +258,51 @@ async fn a_body_that_is_not_an_object_of_the_documented_shape_is_refused() {
     assert_eq!(listed["total"], 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn every_free_text_input_has_a_maximum_named_in_the_refusal() {
+    let app = spawn_app().await;
+    let token = app.signed_in_user().await;
+    let owned = owned_things(&app, &token).await;
+    let too_long = |max: usize| "x".repeat(max + 1);
+    let cases = [
+        (
+            "/api/v1/specifications/extract".to_owned(),
+            json!({"project_id": owned.project, "text": too_long(20_000)}),
+            "text",
+        ),
+        (
+            format!("/api/v1/sessions/{}/answer", owned.session),
+            json!({"question_id": owned.question, "answer": too_long(20_000)}),
+            "answer",
+        ),
+        (
+            format!("/api/v1/conflicts/{}/resolve", owned.conflict),
+            json!({"resolution": "keep_old", "notes": too_long(5_000)}),
+            "notes",
+        ),
+        (
+            "/api/v1/specifications".to_owned(),
+            json!({"project_id": owned.project, "category": "goals", "key": "k", "value": too_long(10_000)}),
+            "value",
+        ),
+        (
+            "/api/v1/projects".to_owned(),
+            json!({"name": "Named", "description": too_long(2_000)}),
+            "description",
+        ),
+    ];
+    for (path, body, field) in cases {
+        let refused = expect_error(
+            app.post_authed(&path, &token, &body).await,
+            400,
+            "VALIDATION_ERROR",
+        )
+        .await;
+        assert_eq!(refused["details"]["field"], field, "{path}: {refused}");
+        assert!(
+            refused["error"].as_str().unwrap().contains("at most"),
+            "{path}: {refused}"
+        );
+    }
+}

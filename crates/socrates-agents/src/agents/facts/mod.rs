@@ -124,6 +124,7 @@ impl ContextAnalyzer {
         context: &AgentContext,
         request: ExtractText,
     ) -> Result<Extracted, AgentError> {
+        let text = socrates_domain::SourceText::parse(&request.text)?;
         let project = self.project(context, request.project_id).await?;
         let current = specifications::all_current(&self.db, project.id).await?;
         let existing = existing_facts(&current);
@@ -136,7 +137,7 @@ impl ContextAnalyzer {
             self.reasoner.extract_facts(&ExtractionInput {
                 question_text: None,
                 question_category: None,
-                text: request.text,
+                text: text.into_inner(),
                 existing,
                 source: FactSource::DirectInput,
             }),

@@ -137,9 +137,11 @@ impl SocraticCounselor {
             .await?
             .into_iter()
             .collect();
-        let asked_questions =
-            questions::recent_texts_for_project(&self.db, project.id, ASKED_QUESTIONS_SHOWN)
-                .await?;
+        let asked_questions = if self.reasoner.reads_asked_questions() {
+            questions::recent_texts_for_project(&self.db, project.id, ASKED_QUESTIONS_SHOWN).await?
+        } else {
+            Vec::new()
+        };
         let report = compute_maturity(facts.iter().map(|f| (f.category, f.confidence)));
         let existing = existing_facts(&facts);
         let attribution = UsageContext {
