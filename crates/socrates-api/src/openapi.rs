@@ -369,7 +369,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(offsets.len(), 3, "{offsets:?}");
+        assert_eq!(offsets.len(), 5, "{offsets:?}");
         for (operation, maximum) in offsets {
             assert_eq!(
                 maximum,
