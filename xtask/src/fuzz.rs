@@ -237,6 +237,8 @@ fn run_pass(
     }
     let report_dir = output.join(backend.slug());
     let _ = std::fs::remove_dir_all(&report_dir);
+    std::fs::create_dir_all(&report_dir)
+        .with_context(|| format!("create {}", report_dir.display()))?;
     let server = Server::start_logged(
         binary,
         &format!("fuzz-{}", backend.slug()),
@@ -354,7 +356,10 @@ fn schemathesis_args(run: &SchemathesisRun<'_>) -> Vec<String> {
 /// command line.
 fn run_schemathesis(program: &Path, run: &SchemathesisRun<'_>) -> Result<()> {
     let mut command = Command::new(program);
-    command.args(schemathesis_args(run));
+    // schemathesis keeps state in `.schemathesis/` of its working directory: not the checkout.
+    command
+        .current_dir(run.report_dir)
+        .args(schemathesis_args(run));
     let shown = process::display(&command).replace(run.token, "$TOKEN");
     println!("$ {shown}");
     let started = Instant::now();
