@@ -318,7 +318,7 @@ fn run_plan(
     redis_url: &str,
 ) -> Result<Outcome> {
     let run_id = new_run_id();
-    let databases = Databases::create(postgres_url, &run_id)?;
+    let databases = Databases::create(postgres_url, &format!("socrates_lt_{run_id}"))?;
     let mut environment = vec![
         ("DATABASE_AUTH_URL", databases.url(&databases.auth)),
         ("DATABASE_SPECS_URL", databases.url(&databases.specs)),
@@ -413,11 +413,12 @@ pub(crate) struct Databases {
 }
 
 impl Databases {
-    pub(crate) fn create(admin_url: &str, run_id: &str) -> Result<Self> {
+    /// Creates `<prefix>_auth` and `<prefix>_specs` on the server of `admin_url`.
+    pub(crate) fn create(admin_url: &str, prefix: &str) -> Result<Self> {
         let databases = Self {
             admin_url: admin_url.to_owned(),
-            auth: format!("socrates_lt_{run_id}_auth"),
-            specs: format!("socrates_lt_{run_id}_specs"),
+            auth: format!("{prefix}_auth"),
+            specs: format!("{prefix}_specs"),
         };
         for name in [&databases.auth, &databases.specs] {
             process::run(&mut psql(admin_url, &format!("CREATE DATABASE \"{name}\"")))?;

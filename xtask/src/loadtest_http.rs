@@ -106,7 +106,7 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
     let mut outcomes = Vec::new();
     for &connections in &options.connections {
         let run_id = new_run_id();
-        let databases = Databases::create(&postgres_url, &run_id)?;
+        let databases = Databases::create(&postgres_url, &format!("socrates_lt_{run_id}"))?;
         let mut environment = vec![
             ("DATABASE_AUTH_URL", databases.url(&databases.auth)),
             ("DATABASE_SPECS_URL", databases.url(&databases.specs)),

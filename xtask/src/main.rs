@@ -13,6 +13,7 @@ mod bench;
 mod bench_auth;
 mod bench_overhead;
 mod bench_reasoner;
+mod fuzz;
 mod imports;
 mod invariants;
 mod lint;
@@ -121,6 +122,16 @@ enum Command {
     /// peak RSS of 100 MiB or more.
     #[command(args_override_self = true)]
     LoadtestHttp(loadtest_http::Options),
+    /// Fuzz the release server's API with schemathesis on SQLite, then on PostgreSQL + Redis.
+    ///
+    /// Installs schemathesis (pinned) into target/xtask/schemathesis-venv on first use, builds
+    /// the release server, and for each backend starts it on fresh databases, signs a user up
+    /// and in, and runs every check of schemathesis and every phase, the stateful one included,
+    /// with that user's token and the quotas lifted. Fails on any failure schemathesis reports
+    /// and on any panic in the server's log (target/xtask/fuzz/<backend>-server.log); prints
+    /// how long each pass took.
+    #[command(args_override_self = true)]
+    Fuzz(fuzz::FuzzArgs),
     /// Back up both databases into a new directory.
     ///
     /// Backs up both databases (DATABASE_AUTH_URL/DATABASE_SPECS_URL, else the SQLite files of
@@ -183,6 +194,7 @@ fn run(command: Command) -> Result<()> {
         Command::BenchReasoner => bench_reasoner::run(&root),
         Command::Loadtest(args) => loadtest::run(&root, &args.into()),
         Command::LoadtestHttp(options) => loadtest_http::run(&root, &options),
+        Command::Fuzz(args) => fuzz::run(&root, &args),
         Command::Backup(args) => backup::run_backup(&root, &args),
         Command::Restore(args) => backup::run_restore(&root, &args),
         Command::Release(args) => release::run(&root, &args),
@@ -255,7 +267,7 @@ mod tests {
         command.clone().debug_assert();
         let mut paths = Vec::new();
         command_paths(&command, &[], &mut paths);
-        assert_eq!(paths.len(), 15, "{paths:?}");
+        assert_eq!(paths.len(), 16, "{paths:?}");
         paths.push(Vec::new());
         for path in &paths {
             for flag in ["--help", "-h"] {
@@ -304,6 +316,8 @@ mod tests {
             "bench-reasoner",
             "bench-startup",
             "ci",
+            "fuzz",
+            "fuzz --sqlite-only --max-examples 5",
             "invariants",
             "lint",
             "loadtest",

@@ -1,6 +1,7 @@
 //! The release server as a child process of a benchmark: started on a free port in a fresh
 //! temporary data directory, waited for until `/health` answers, stopped with SIGTERM on drop.
 
+use std::fs::File;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,8 +22,39 @@ pub struct Server {
 
 impl Server {
     /// Starts `binary` in a new directory named after `purpose`, with `environment` added to
-    /// the process environment (after `SOCRATES_SERVER__PORT` and `RUST_LOG=warn`).
+    /// the process environment (after `SOCRATES_SERVER__PORT` and `RUST_LOG=warn`). Its stdout
+    /// is dropped and its stderr goes to the terminal.
     pub fn start(binary: &Path, purpose: &str, environment: &[(&str, String)]) -> Result<Self> {
+        Self::spawn(
+            binary,
+            purpose,
+            environment,
+            Stdio::null(),
+            Stdio::inherit(),
+        )
+    }
+
+    /// Like [`Server::start`], but the server's stdout and stderr both go to the file `log`
+    /// (created, or truncated), which outlives the server.
+    pub fn start_logged(
+        binary: &Path,
+        purpose: &str,
+        environment: &[(&str, String)],
+        log: &Path,
+    ) -> Result<Self> {
+        let stdout =
+            File::create(log).with_context(|| format!("create the log {}", log.display()))?;
+        let stderr = stdout.try_clone()?;
+        Self::spawn(binary, purpose, environment, stdout.into(), stderr.into())
+    }
+
+    fn spawn(
+        binary: &Path,
+        purpose: &str,
+        environment: &[(&str, String)],
+        stdout: Stdio,
+        stderr: Stdio,
+    ) -> Result<Self> {
         let directory =
             std::env::temp_dir().join(format!("socrates-{purpose}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&directory);
@@ -34,8 +66,8 @@ impl Server {
             .current_dir(&directory)
             .env("SOCRATES_SERVER__PORT", port.to_string())
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stdout(stdout)
+            .stderr(stderr);
         for (name, value) in environment {
             command.env(name, value);
         }

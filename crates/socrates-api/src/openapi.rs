@@ -1,11 +1,12 @@
 //! The OpenAPI 3.1 description, generated from the handlers and DTOs, served at
 //! `/openapi.json` with a Swagger UI at `/docs` whose assets are embedded in the binary.
 
+use utoipa::openapi::Required;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
@@ -60,7 +61,7 @@ use crate::routes;
         routes::health::get_readiness,
         routes::metrics::get_metrics,
     ),
-    modifiers(&BearerScheme, &UniformResponses),
+    modifiers(&BearerScheme, &UniformResponses, &OptionalBodies),
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "projects", description = "Projects, their status and lifecycle phase"),
@@ -90,6 +91,55 @@ impl Modify for BearerScheme {
             ),
         );
     }
+}
+
+/// An optional body (`request_body(content = Option<T>)`) is one that may be left out, not one
+/// that may be JSON `null`: the JSON configuration refuses a `null` body like any other value
+/// that is not an object (`INVALID_JSON`). utoipa describes the option as `oneOf: [T, null]`;
+/// this keeps `T` alone, and the body stays optional (`required` is not set).
+struct OptionalBodies;
+
+impl Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                let Some(RefOr::T(body)) = operation.request_body.as_mut() else {
+                    continue;
+                };
+                if body.required == Some(Required::True) {
+                    continue;
+                }
+                for content in body.content.values_mut() {
+                    let RefOr::T(content) = content else {
+                        continue;
+                    };
+                    if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema {
+                        let mut kept: Vec<_> = one_of
+                            .items
+                            .iter()
+                            .filter(|schema| !is_null(schema))
+                            .cloned()
+                            .collect();
+                        if kept.len() == 1 {
+                            content.schema = kept.pop();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether `schema` is `{"type": "null"}`.
+fn is_null(schema: &RefOr<Schema>) -> bool {
+    matches!(schema, RefOr::T(Schema::Object(object)) if object.schema_type == SchemaType::Type(Type::Null))
 }
 
 /// Adds the answers every route of a kind can give, because the extractors and middleware

@@ -234,7 +234,7 @@ impl From<Resolved> for ResolvedConflictResponse {
 }
 
 #[utoipa::path(get, path = "/api/v1/conflicts/project/{project_id}", tag = "conflicts",
-    params(("project_id" = String, Path, description = "The project's id"), ConflictQuery),
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id"), ConflictQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`conflicts` (newest first: type, severity, status, old fact, held-back value) and `total`", body = ConflictListResponse),
@@ -258,7 +258,7 @@ pub(crate) async fn list_conflicts(
 }
 
 #[utoipa::path(get, path = "/api/v1/conflicts/{conflict_id}/options", tag = "conflicts",
-    params(("conflict_id" = String, Path, description = "The conflict's id")),
+    params(("conflict_id" = uuid::Uuid, Path, description = "The conflict's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`options`: `keep_old`, `replace`, `merge`, each with a description and its impact", body = ConflictOptionsResponse),
@@ -277,13 +277,13 @@ pub(crate) async fn conflict_options(
 }
 
 #[utoipa::path(post, path = "/api/v1/conflicts/{conflict_id}/resolve", tag = "conflicts", request_body = ResolveRequest,
-    params(("conflict_id" = String, Path, description = "The conflict's id")),
+    params(("conflict_id" = uuid::Uuid, Path, description = "The conflict's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Resolved: the fact version written (`resulting_spec_id`) and the new `maturity_score`", body = ResolvedConflictResponse),
         (status = 400, description = "Unknown resolution, a merge without `merged_value`, or a `merged_value` or `notes` with control characters (`VALIDATION_ERROR`, the field in `details`)", body = crate::error::ErrorBody),
         (status = 404, description = "No such conflict of the caller", body = crate::error::ErrorBody),
-        (status = 409, description = "Already resolved (`CONFLICT_ALREADY_RESOLVED`) or the fact changed meanwhile (`STALE_VERSION`)", body = crate::error::ErrorBody),
+        (status = 409, description = "Already resolved (`CONFLICT_ALREADY_RESOLVED`), the fact changed meanwhile (`STALE_VERSION`), or the project is archived (`PROJECT_ARCHIVED`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn resolve_conflict(
     services: web::Data<ServiceContainer>,

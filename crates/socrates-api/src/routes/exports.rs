@@ -231,7 +231,7 @@ impl From<JsonExport> for JsonExportResponse {
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/{project_id}/export/markdown", tag = "exports",
-    params(("project_id" = String, Path, description = "The project's id")),
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The specification as Markdown: project, phase, maturity per category, facts by category, open conflicts, decision log", content_type = "text/markdown", body = String),
@@ -256,7 +256,7 @@ pub(crate) async fn export_markdown(
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/{project_id}/export/json", tag = "exports",
-    params(("project_id" = String, Path, description = "The project's id")),
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The whole specification as versioned JSON (`schema_version`)", body = JsonExportResponse),

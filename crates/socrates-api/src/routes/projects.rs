@@ -289,7 +289,7 @@ pub(crate) async fn list_projects(
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/{project_id}", tag = "projects",
-    params(("project_id" = String, Path, description = "The project's id")),
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The project", body = ProjectResponse),
@@ -308,12 +308,13 @@ pub(crate) async fn get_project(
 }
 
 #[utoipa::path(patch, path = "/api/v1/projects/{project_id}", tag = "projects", request_body = UpdateProjectRequest,
-    params(("project_id" = String, Path, description = "The project's id")),
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated project", body = ProjectResponse),
         (status = 400, description = "Invalid name or description", body = crate::error::ErrorBody),
         (status = 404, description = "No such project of the caller (`PROJECT_NOT_FOUND`)", body = crate::error::ErrorBody),
+        (status = 409, description = "The project is archived (`PROJECT_ARCHIVED`): it can be read and exported, not changed", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn update_project(
     services: web::Data<ServiceContainer>,
@@ -332,7 +333,7 @@ pub(crate) async fn update_project(
 }
 
 #[utoipa::path(delete, path = "/api/v1/projects/{project_id}", tag = "projects",
-    params(("project_id" = String, Path, description = "The project's id")),
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Archived (a soft delete; facts are kept)", body = ArchivedResponse),
@@ -354,7 +355,7 @@ pub(crate) async fn archive_project(
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/{project_id}/status", tag = "projects",
-    params(("project_id" = String, Path, description = "The project's id")),
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Maturity, coverage per category, facts, open conflicts and the next category", body = ProjectStatusResponse),
@@ -373,12 +374,12 @@ pub(crate) async fn project_status(
 }
 
 #[utoipa::path(post, path = "/api/v1/projects/{project_id}/phase/advance", tag = "projects",
-    params(("project_id" = String, Path, description = "The project's id")),
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Moved to the next phase", body = PhaseAdvancedResponse),
         (status = 404, description = "No such project of the caller (`PROJECT_NOT_FOUND`)", body = crate::error::ErrorBody),
-        (status = 409, description = "Refused (`PHASE_ADVANCE_REFUSED`); `details.reasons` lists maturity, missing categories and open conflicts", body = crate::error::ErrorBody),
+        (status = 409, description = "Refused (`PHASE_ADVANCE_REFUSED`); `details.reasons` lists maturity, missing categories and open conflicts; or the project is archived (`PROJECT_ARCHIVED`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn advance_phase(
     services: web::Data<ServiceContainer>,

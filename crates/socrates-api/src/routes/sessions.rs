@@ -41,6 +41,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct CreateSessionRequest {
     /// The project.
+    #[schema(format = Uuid)]
     pub project_id: String,
     /// `socratic` when absent; `direct` and `chat` are accepted for `direct_chat`.
     #[serde(default)]
@@ -61,6 +62,7 @@ pub struct ProjectSessionRequest {
 #[serde(deny_unknown_fields)]
 pub struct AnswerRequest {
     /// The question answered; it must belong to the session.
+    #[schema(format = Uuid)]
     pub question_id: String,
     /// The answer: not blank, up to 20 000 characters; control characters other than line
     /// breaks and tabs are refused.
@@ -255,6 +257,7 @@ fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError>
         (status = 201, description = "The new session", body = SessionResponse),
         (status = 400, description = "Unknown mode or malformed project id", body = crate::error::ErrorBody),
         (status = 404, description = "No such project of the caller (`PROJECT_NOT_FOUND`)", body = crate::error::ErrorBody),
+        (status = 409, description = "The project is archived (`PROJECT_ARCHIVED`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn create_session(
     services: web::Data<ServiceContainer>,
@@ -272,11 +275,12 @@ pub(crate) async fn create_session(
 
 #[utoipa::path(post, path = "/api/v1/projects/{project_id}/sessions", tag = "sessions",
     request_body(content = Option<ProjectSessionRequest>, description = "Optional: without a body the session is `socratic`"),
-    params(("project_id" = String, Path, description = "The project's id")),
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id")),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The new session", body = SessionResponse),
         (status = 404, description = "No such project of the caller (`PROJECT_NOT_FOUND`)", body = crate::error::ErrorBody),
+        (status = 409, description = "The project is archived (`PROJECT_ARCHIVED`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn create_project_session(
     services: web::Data<ServiceContainer>,
@@ -294,7 +298,7 @@ pub(crate) async fn create_project_session(
 }
 
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}", tag = "sessions",
-    params(("session_id" = String, Path, description = "The session's id")),
+    params(("session_id" = uuid::Uuid, Path, description = "The session's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The session", body = SessionResponse),
@@ -313,12 +317,12 @@ pub(crate) async fn get_session(
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/next-question", tag = "sessions",
-    params(("session_id" = String, Path, description = "The session's id")),
+    params(("session_id" = uuid::Uuid, Path, description = "The session's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The next question, about the least-covered category; never one already asked in the project", body = QuestionResponse),
         (status = 404, description = "No such session of the caller (`SESSION_NOT_FOUND`)", body = crate::error::ErrorBody),
-        (status = 409, description = "The session has ended (`SESSION_ENDED`)", body = crate::error::ErrorBody),
+        (status = 409, description = "The session has ended (`SESSION_ENDED`) or the project is archived (`PROJECT_ARCHIVED`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn next_question(
     services: web::Data<ServiceContainer>,
@@ -333,13 +337,13 @@ pub(crate) async fn next_question(
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/answer", tag = "sessions", request_body = AnswerRequest,
-    params(("session_id" = String, Path, description = "The session's id")),
+    params(("session_id" = uuid::Uuid, Path, description = "The session's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Saved facts (`specs_extracted`, `specifications`), rejected items, raised conflicts (`conflicts_detected`, `conflicts`) and the new `maturity_score` and `coverage_breakdown`; all written in one transaction", body = AnswerResponse),
         (status = 400, description = "A blank answer, one over 20 000 characters or with control characters (`VALIDATION_ERROR`, `details.field` is `answer`), or a malformed question id", body = crate::error::ErrorBody),
         (status = 404, description = "No such session of the caller, or the question is not of this session", body = crate::error::ErrorBody),
-        (status = 409, description = "Already answered (`QUESTION_ALREADY_ANSWERED`) or the session has ended", body = crate::error::ErrorBody),
+        (status = 409, description = "Already answered (`QUESTION_ALREADY_ANSWERED`), the session has ended (`SESSION_ENDED`) or the project is archived (`PROJECT_ARCHIVED`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn answer(
     services: web::Data<ServiceContainer>,
@@ -358,7 +362,7 @@ pub(crate) async fn answer(
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/end", tag = "sessions",
-    params(("session_id" = String, Path, description = "The session's id")),
+    params(("session_id" = uuid::Uuid, Path, description = "The session's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The ended session", body = SessionResponse),
@@ -377,7 +381,7 @@ pub(crate) async fn end_session(
 }
 
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}/history", tag = "sessions",
-    params(("session_id" = String, Path, description = "The session's id"), HistoryQuery),
+    params(("session_id" = uuid::Uuid, Path, description = "The session's id"), HistoryQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of the conversation, oldest first, with `total`, `limit` and `offset`", body = HistoryResponse),

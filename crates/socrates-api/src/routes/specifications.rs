@@ -59,6 +59,7 @@ pub struct FactQuery {
 #[serde(deny_unknown_fields)]
 pub struct AddFactRequest {
     /// The project.
+    #[schema(format = Uuid)]
     pub project_id: String,
     /// One of the ten categories (aliases such as `deployment` accepted).
     pub category: String,
@@ -85,6 +86,7 @@ pub struct UpdateFactRequest {
 #[serde(deny_unknown_fields)]
 pub struct ExtractRequest {
     /// The project whose facts give context.
+    #[schema(format = Uuid)]
     pub project_id: String,
     /// The text.
     pub text: String,
@@ -325,7 +327,7 @@ fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
 }
 
 #[utoipa::path(get, path = "/api/v1/specifications/project/{project_id}", tag = "specifications",
-    params(("project_id" = String, Path, description = "The project's id"), FactQuery),
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id"), FactQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`specifications` (current facts by category then age), `total`, `limit`, `offset`", body = FactListResponse),
@@ -354,6 +356,7 @@ pub(crate) async fn list_facts(
         (status = 201, description = "`specification` (confidence 1.0) or, when it contradicts a current fact, `conflicts_detected` with the `conflicts` holding it back; `maturity_score`", body = FactAddedResponse),
         (status = 400, description = "Unknown category, invalid key or value", body = crate::error::ErrorBody),
         (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
+        (status = 409, description = "The project is archived (`PROJECT_ARCHIVED`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn add_fact(
     services: web::Data<ServiceContainer>,
@@ -373,12 +376,12 @@ pub(crate) async fn add_fact(
 }
 
 #[utoipa::path(put, path = "/api/v1/specifications/{spec_id}", tag = "specifications", request_body = UpdateFactRequest,
-    params(("spec_id" = String, Path, description = "The fact's current version")),
+    params(("spec_id" = uuid::Uuid, Path, description = "The fact's current version")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new version (`spec_id`, `version`, `value`, `updated_at`, `maturity_score`); when the value contradicts another current fact, the fact unchanged with `conflicts_detected` and the `conflicts` holding the value", body = FactUpdatedResponse),
         (status = 404, description = "No such fact of the caller (`SPECIFICATION_NOT_FOUND`)", body = crate::error::ErrorBody),
-        (status = 409, description = "Not the current version (`STALE_VERSION`)", body = crate::error::ErrorBody),
+        (status = 409, description = "Not the current version (`STALE_VERSION`), or the project is archived (`PROJECT_ARCHIVED`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn update_fact(
     services: web::Data<ServiceContainer>,
@@ -395,12 +398,12 @@ pub(crate) async fn update_fact(
 }
 
 #[utoipa::path(delete, path = "/api/v1/specifications/{spec_id}", tag = "specifications",
-    params(("spec_id" = String, Path, description = "The fact's current version")),
+    params(("spec_id" = uuid::Uuid, Path, description = "The fact's current version")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Removed (soft delete; the history keeps it) and the new `maturity_score`", body = FactChangedResponse),
         (status = 404, description = "No such fact of the caller", body = crate::error::ErrorBody),
-        (status = 409, description = "Not the current version (`STALE_VERSION`)", body = crate::error::ErrorBody),
+        (status = 409, description = "Not the current version (`STALE_VERSION`), or the project is archived (`PROJECT_ARCHIVED`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn delete_fact(
     services: web::Data<ServiceContainer>,
@@ -415,7 +418,7 @@ pub(crate) async fn delete_fact(
 }
 
 #[utoipa::path(get, path = "/api/v1/specifications/{spec_id}/history", tag = "specifications",
-    params(("spec_id" = String, Path, description = "Any version of the fact"), VersionQuery),
+    params(("spec_id" = uuid::Uuid, Path, description = "Any version of the fact"), VersionQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`lineage_id` and a page of its versions, oldest first, with `total`, `limit` and `offset`", body = FactHistoryResponse),

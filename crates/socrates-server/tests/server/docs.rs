@@ -237,6 +237,99 @@ async fn every_operation_documents_the_statuses_it_answers() {
     app.stop().await;
 }
 
+/// Every change to an archived project is refused with 409 `PROJECT_ARCHIVED`, and every
+/// operation that can refuse it so documents a 409 (schemathesis found PATCH answering it
+/// undocumented).
+#[tokio::test]
+async fn every_change_to_an_archived_project_answers_a_documented_409() {
+    let app = spawn_app().await;
+    let document: Value = json_of(app.get("/openapi.json").await, 200).await;
+    let (token, _) = sign_in(&app).await;
+    let owned = owned_things(&app, &token).await;
+    let archived = app
+        .send_authed(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/projects/{}", owned.project),
+            &token,
+            None,
+        )
+        .await;
+    json_of(archived, 200).await;
+    let changes = [
+        (
+            "patch",
+            "/api/v1/projects/{project_id}",
+            json!({"name": "Renamed"}),
+        ),
+        (
+            "post",
+            "/api/v1/projects/{project_id}/phase/advance",
+            json!({}),
+        ),
+        ("post", "/api/v1/projects/{project_id}/sessions", json!({})),
+        (
+            "post",
+            "/api/v1/sessions",
+            json!({"project_id": owned.project}),
+        ),
+        (
+            "post",
+            "/api/v1/sessions/{session_id}/answer",
+            json!({"question_id": owned.question, "answer": "A web app"}),
+        ),
+        (
+            "post",
+            "/api/v1/sessions/{session_id}/next-question",
+            json!({}),
+        ),
+        (
+            "post",
+            "/api/v1/specifications",
+            json!({"project_id": owned.project, "category": "goals", "key": "project_type", "value": "web app"}),
+        ),
+        (
+            "put",
+            "/api/v1/specifications/{spec_id}",
+            json!({"value": "MariaDB"}),
+        ),
+        ("delete", "/api/v1/specifications/{spec_id}", json!({})),
+        (
+            "post",
+            "/api/v1/conflicts/{conflict_id}/resolve",
+            json!({"resolution": "keep_old"}),
+        ),
+    ];
+    for (method, template, body) in changes {
+        let operation = &document["paths"][template][method];
+        assert!(
+            operation.is_object(),
+            "{method} {template} is not documented"
+        );
+        let path = template
+            .replace("{project_id}", &owned.project)
+            .replace("{session_id}", &owned.session)
+            .replace("{spec_id}", &owned.fact)
+            .replace("{conflict_id}", &owned.conflict);
+        let response = app
+            .send_authed(
+                method.to_uppercase().parse().unwrap(),
+                &path,
+                &token,
+                Some(&body),
+            )
+            .await;
+        let answered = response.status();
+        let error = response.text().await.unwrap();
+        assert_eq!(answered, 409, "{method} {template}: {error}");
+        assert!(
+            error.contains("PROJECT_ARCHIVED"),
+            "{method} {template}: {error}"
+        );
+        assert!(documented(operation, 409), "{method} {template} lacks 409");
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn docs_redirects_to_the_swagger_ui_and_a_session_needs_no_body() {
     let app = spawn_app().await;
