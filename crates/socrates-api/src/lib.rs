@@ -183,8 +183,15 @@ async fn redirect_to_docs() -> HttpResponse {
 }
 
 async fn route_not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    // A path is repeated whole up to a long URL's length, never a 100 kB one.
+    const SHOWN_CHARS: usize = 200;
+    let path = request.path();
+    let shown = match path.char_indices().nth(SHOWN_CHARS) {
+        None => path.to_owned(),
+        Some((cut, _)) => format!("{}…", &path[..cut]),
+    };
     Err(ApiError::new(
         Code::RouteNotFound,
-        format!("no route for {} {}", request.method(), request.path()),
+        format!("no route for {} {shown}", request.method()),
     ))
 }

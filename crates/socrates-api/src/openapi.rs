@@ -236,13 +236,28 @@ fn add_uniform_responses(path: &str, method: &str, operation: &mut Operation) {
     if api {
         add(
             "503",
-            "A database does not answer (`DATABASE_UNAVAILABLE`); retry later",
+            "A database does not answer (`DATABASE_UNAVAILABLE`), or the request did not \
+             finish within its deadline (`DEADLINE_EXCEEDED`, with `Retry-After`); retry later",
         );
     }
     add(
         "500",
         "An unexpected failure (`INTERNAL_ERROR`); the cause is logged with the request id",
     );
+    // A 429 a route declares itself carries `Retry-After` too.
+    if let Some(RefOr::T(limited)) = operation.responses.responses.get_mut("429") {
+        limited
+            .headers
+            .entry("Retry-After".to_owned())
+            .or_insert_with(|| RefOr::T(retry_after_header()));
+    }
+}
+
+fn retry_after_header() -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+        .description(Some("Seconds to wait before the next attempt"))
+        .build()
 }
 
 /// A response with the error envelope; 429 also names `Retry-After`.
@@ -254,13 +269,7 @@ fn error_response(status: &str, description: &str) -> RefOr<Response> {
             .build(),
     );
     if status == "429" {
-        response = response.header(
-            "Retry-After",
-            HeaderBuilder::new()
-                .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
-                .description(Some("Seconds to wait before the next attempt"))
-                .build(),
-        );
+        response = response.header("Retry-After", retry_after_header());
     }
     RefOr::T(response.build())
 }
@@ -298,6 +307,25 @@ mod tests {
             checked_in == generated,
             "docs/api/openapi.yaml is stale: run `cargo xtask openapi` and commit the result"
         );
+    }
+
+    /// A client generated from the document can read how long to wait on every 429.
+    #[test]
+    fn every_429_names_retry_after() {
+        let document = serde_json::to_value(openapi()).unwrap();
+        let mut limited = 0;
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                if let Some(response) = operation["responses"].get("429") {
+                    limited += 1;
+                    assert!(
+                        response["headers"].get("Retry-After").is_some(),
+                        "{method} {path}: {response}"
+                    );
+                }
+            }
+        }
+        assert!(limited > 20, "{limited} operations answer 429");
     }
 
     #[test]

@@ -192,6 +192,14 @@ async fn a_long_invalid_value_is_echoed_as_its_first_forty_characters() {
         assert!(message.contains(&echoed), "{message}");
         assert!(message.chars().count() < 600, "{message}");
     }
+    // An unknown route repeats its path only up to a long URL's length.
+    let long_path = format!("/api/v1/{}", "p".repeat(5_000));
+    let refused = expect_error(app.get(&long_path).await, 404, "ROUTE_NOT_FOUND").await;
+    let message = refused["error"].as_str().unwrap();
+    assert!(
+        message.ends_with('…') && message.chars().count() < 300,
+        "{message}"
+    );
     app.stop().await;
 }
 
