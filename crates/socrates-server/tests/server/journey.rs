@@ -475,3 +475,65 @@ async fn questions_never_repeat_and_belong_to_their_session_and_owner() {
         .await;
     expect_error(refused, 409, "SESSION_ENDED").await;
 }
+
+#[tokio::test]
+async fn an_answer_as_people_write_it_is_saved_whole_or_reported() {
+    let app = spawn_app().await;
+    let token = app.signed_in_user().await;
+    let project = json_of(
+        app.post_authed(
+            "/api/v1/projects",
+            &token,
+            &json!({"name": "Clinic booking"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let project_id = project["project_id"].as_str().unwrap();
+    let session = json_of(
+        app.post_authed(
+            &format!("/api/v1/projects/{project_id}/sessions"),
+            &token,
+            &json!({}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let session = session["session_id"].as_str().unwrap();
+    let question = next_question(&app, &token, session).await;
+    let answered = json_of(
+        answer(
+            &app,
+            &token,
+            session,
+            &question,
+            "A web app for small clinics to book appointments; we will use PostgreSQL and \
+             deploy on AWS. No mobile app for now.",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(
+        answered["specs_extracted"].as_u64().unwrap() >= 2,
+        "{answered}"
+    );
+    let facts = json_of(
+        app.get_authed(
+            &format!("/api/v1/specifications/project/{project_id}"),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let project_types = facts["specifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|fact| fact["key"] == "project_type")
+        .count();
+    assert!(project_types <= 1, "{facts}");
+}

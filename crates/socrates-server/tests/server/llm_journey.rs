@@ -515,3 +515,71 @@ async fn a_model_that_repeats_its_question_does_not_stall_the_interview() {
         "no question prompt listed the question already asked"
     );
 }
+
+/// Extracts two different values of one single-valued key from every answer.
+struct TwoProjectTypes;
+
+impl Respond for TwoProjectTypes {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = request.body_json().unwrap();
+        if body["tool_choice"]["name"] == "extracted_facts" {
+            return tool_use(
+                "extracted_facts",
+                &json!({"facts": [
+                    fact("goals", "project_type", "web app"),
+                    fact("goals", "project_type", "mobile app"),
+                    fact("tech_stack", "primary_database", "PostgreSQL"),
+                ]}),
+            );
+        }
+        Claude::default().respond(request)
+    }
+}
+
+#[tokio::test]
+async fn two_values_of_one_key_in_one_answer_leave_one_current_value() {
+    let provider = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .respond_with(TwoProjectTypes)
+        .mount(&provider)
+        .await;
+    let app = claude_app(&provider).await;
+    let (token, _, project_id, session) = open_session(&app).await;
+    let answered = ask_and_answer(
+        &app,
+        &token,
+        &session,
+        "A web app for small clinics on PostgreSQL. No mobile app for now.",
+    )
+    .await;
+    assert_eq!(answered["specs_extracted"], 2, "{answered}");
+    // The second value is held in a conflict (the model's judgement compares the answer's
+    // statements with each other) or reported as rejected; never a second current value.
+    let held = answered["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|conflict| conflict["new_spec_value"] == "mobile app");
+    let rejected = answered["rejected"].as_array().unwrap().iter().any(|item| {
+        item["value"] == "mobile app" && item["reason"].as_str().unwrap().contains("same answer")
+    });
+    assert!(held || rejected, "{answered}");
+    let facts = json_of(
+        app.get_authed(
+            &format!("/api/v1/specifications/project/{project_id}"),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let project_types: Vec<&Value> = facts["specifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|fact| fact["key"] == "project_type")
+        .map(|fact| &fact["value"])
+        .collect();
+    assert_eq!(project_types, [&json!("web app")]);
+}

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use socrates_domain::{
-    Answer, Code, Confidence, ConflictFinding, ConversationRole, FactKey, FactSource, FactValue,
-    Knowledge, MessageKind, Placement, QuestionId, SessionId, ValueSlot, place,
+    Answer, Category, Code, Confidence, ConflictFinding, ConversationRole, FactKey, FactSource,
+    FactValue, Knowledge, MessageKind, Placement, QuestionId, SessionId, ValueSlot, place,
 };
 use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
 use socrates_persistence::repositories::projects::Project;
@@ -147,16 +147,45 @@ impl SocraticCounselor {
         // Each draft is held in a conflict, skipped as already known, saved as a new fact, or
         // written as the next version of the fact it refines.
         let mut to_save: Vec<(usize, NewSpecification, Placement<'_, Specification>)> = Vec::new();
+        // The slots this answer already fills: two statements of one answer cannot both become
+        // the current value of a single-valued key (the database would refuse the pair).
+        let mut filled: HashMap<(Category, String, ValueSlot), usize> = HashMap::new();
+        let knowledge = self.offline.knowledge();
         for (index, draft) in drafts.iter().enumerate() {
             if findings.iter().any(|finding| finding.new == *draft) {
                 continue;
             }
-            let placement = place(self.offline.knowledge(), current, draft);
+            let placement = place(knowledge, current, draft);
             if matches!(placement, Placement::Known(_)) {
                 continue;
             }
-            match new_specification(self.offline.knowledge(), session, question, context, draft) {
-                Ok(new) => to_save.push((index, new, placement)),
+            let slot = (
+                draft.category,
+                draft.key.clone(),
+                ValueSlot::of(knowledge, &draft.key, &draft.value),
+            );
+            if let Some(&first) = filled.get(&slot) {
+                let earlier = &drafts[first];
+                if knowledge.normalise_value(&earlier.key, &earlier.value)
+                    != knowledge.normalise_value(&draft.key, &draft.value)
+                {
+                    rejected.push(RejectedView {
+                        category: draft.category.as_str().to_owned(),
+                        key: draft.key.clone(),
+                        value: draft.value.clone(),
+                        reason: format!(
+                            "the same answer also says {} = \"{}\", and {} holds one value",
+                            earlier.key, earlier.value, earlier.key
+                        ),
+                    });
+                }
+                continue;
+            }
+            match new_specification(knowledge, session, question, context, draft) {
+                Ok(new) => {
+                    filled.insert(slot, index);
+                    to_save.push((index, new, placement));
+                }
                 Err(reason) => rejected.push(RejectedView {
                     category: draft.category.as_str().to_owned(),
                     key: draft.key.clone(),
