@@ -5,12 +5,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::support::{PASSWORD, TestApp, expect_error, json_of, spawn_app, unique_email};
-
-async fn next_question(app: &TestApp, token: &str, session: &str) -> Value {
-    let path = format!("/api/v1/sessions/{session}/next-question");
-    json_of(app.post_authed(&path, token, &json!({})).await, 200).await
-}
+use super::support::{
+    PASSWORD, TestApp, expect_error, json_of, next_question, spawn_app, unique_email,
+};
 
 async fn answer(
     app: &TestApp,

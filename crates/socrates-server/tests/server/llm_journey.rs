@@ -11,7 +11,9 @@ use socrates_persistence::repositories::llm_usage;
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::support::{PASSWORD, TestApp, expect_error, json_of, spawn_app_with, unique_email};
+use super::support::{
+    PASSWORD, TestApp, expect_error, json_of, next_question, spawn_app_with, unique_email,
+};
 
 /// Answers like Claude with a forced tool call, choosing the content from the request; each
 /// question is worded differently, as a model's would be.
@@ -156,16 +158,7 @@ async fn open_session(app: &TestApp) -> (String, UserId, String, String) {
 }
 
 async fn ask_and_answer(app: &TestApp, token: &str, session: &str, answer: &str) -> Value {
-    let question = json_of(
-        app.post_authed(
-            &format!("/api/v1/sessions/{session}/next-question"),
-            token,
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let question = next_question(app, token, session).await;
     json_of(
         app.post_authed(
             &format!("/api/v1/sessions/{session}/answer"),
@@ -275,16 +268,7 @@ async fn a_reasoner_failure_leaves_nothing_and_the_answer_can_be_sent_again() {
         .await;
     let app = claude_app(&provider).await;
     let (token, user, project_id, session) = open_session(&app).await;
-    let question = json_of(
-        app.post_authed(
-            &format!("/api/v1/sessions/{session}/next-question"),
-            &token,
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let question = next_question(&app, &token, &session).await;
     let answer =
         json!({"question_id": question["question_id"], "answer": "A web app with FastAPI"});
     let answer_path = format!("/api/v1/sessions/{session}/answer");
@@ -393,16 +377,7 @@ async fn a_rate_limited_or_hung_provider_answers_in_time_and_says_when_to_retry(
     )
     .await;
     let (token, _, _, session) = open_session(&app).await;
-    let question = json_of(
-        app.post_authed(
-            &format!("/api/v1/sessions/{session}/next-question"),
-            &token,
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let question = next_question(&app, &token, &session).await;
     let answer =
         json!({"question_id": question["question_id"], "answer": "A web app with FastAPI"});
     let answer_path = format!("/api/v1/sessions/{session}/answer");

@@ -6,7 +6,7 @@
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use super::support::{TestApp, json_of, spawn_app};
+use super::support::{TestApp, json_of, next_question, spawn_app};
 
 async fn new_project(app: &TestApp, token: &str, name: &str) -> String {
     let project = json_of(
@@ -137,16 +137,7 @@ async fn answers_in_four_sessions_naming_different_databases_raise_conflicts() {
             )
             .await;
             let session = session["session_id"].as_str().unwrap().to_owned();
-            let question = json_of(
-                app.post_authed(
-                    &format!("/api/v1/sessions/{session}/next-question"),
-                    &token,
-                    &json!({}),
-                )
-                .await,
-                200,
-            )
-            .await;
+            let question = next_question(&app, &token, &session).await;
             asked.push((session, question["question_id"].clone()));
         }
         let answers = join_all(

@@ -197,6 +197,16 @@ impl TestApp {
 }
 
 /// Asserts the status and returns the JSON body (the body is shown when the status differs).
+/// Asks the session's next question (200) and returns it.
+pub async fn next_question(app: &TestApp, token: &str, session: &str) -> Value {
+    let path = format!("/api/v1/sessions/{session}/next-question");
+    json_of(
+        app.post_authed(&path, token, &serde_json::json!({})).await,
+        200,
+    )
+    .await
+}
+
 pub async fn json_of(response: reqwest::Response, status: u16) -> Value {
     let code = response.status();
     let body = response.text().await.unwrap();
