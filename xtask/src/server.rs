@@ -61,7 +61,10 @@ impl Server {
         std::fs::create_dir_all(&directory)?;
         let port = free_port()?;
         let address = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut command = Command::new(binary);
+        // The child runs in its own directory: a relative `--server-binary` is resolved here.
+        let binary =
+            std::path::absolute(binary).with_context(|| format!("resolve {}", binary.display()))?;
+        let mut command = Command::new(&binary);
         command
             .current_dir(&directory)
             .env("SOCRATES_SERVER__PORT", port.to_string())
