@@ -13,6 +13,7 @@ mod bench;
 mod bench_auth;
 mod bench_overhead;
 mod bench_reasoner;
+mod drill;
 mod fuzz;
 mod imports;
 mod invariants;
@@ -132,6 +133,15 @@ enum Command {
     /// how long each pass took.
     #[command(args_override_self = true)]
     Fuzz(fuzz::FuzzArgs),
+    /// Fault drills against the release server; prints one table, fails if a check fails.
+    ///
+    /// crash: kill -9 under mixed writes, restart, every acknowledged write present (SQLite
+    /// and PostgreSQL + Redis). redis: a private Redis stopped, then hung, under load.
+    /// postgres: a private PostgreSQL cluster stopped, then hung. llm: a mock provider slow,
+    /// failing and sending garbage under load. soak: paced users for minutes, no errors, RSS
+    /// growth under 10 %. See docs/deployment/fault-drills.md.
+    #[command(args_override_self = true)]
+    Drill(drill::DrillArgs),
     /// Back up both databases into a new directory.
     ///
     /// Backs up both databases (DATABASE_AUTH_URL/DATABASE_SPECS_URL, else the SQLite files of
@@ -195,6 +205,7 @@ fn run(command: Command) -> Result<()> {
         Command::Loadtest(args) => loadtest::run(&root, &args.into()),
         Command::LoadtestHttp(options) => loadtest_http::run(&root, &options),
         Command::Fuzz(args) => fuzz::run(&root, &args),
+        Command::Drill(args) => drill::run(&root, &args),
         Command::Backup(args) => backup::run_backup(&root, &args),
         Command::Restore(args) => backup::run_restore(&root, &args),
         Command::Release(args) => release::run(&root, &args),

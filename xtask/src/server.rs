@@ -18,6 +18,8 @@ pub struct Server {
     pub address: SocketAddr,
     /// Its working and data directory, removed on drop.
     pub directory: PathBuf,
+    /// Whether drop leaves the directory in place (a server that will be restarted on it).
+    keep_directory: bool,
 }
 
 impl Server {
@@ -48,6 +50,48 @@ impl Server {
         Self::spawn(binary, purpose, environment, stdout.into(), stderr.into())
     }
 
+    /// Like [`Server::start_logged`], but in `directory` as it is (made if missing), on `port`,
+    /// with the log appended to: a server restarted on the data of an earlier one. The
+    /// directory is kept on drop.
+    pub fn restart_logged(
+        binary: &Path,
+        directory: &Path,
+        port: u16,
+        environment: &[(&str, String)],
+        log: &Path,
+    ) -> Result<Self> {
+        std::fs::create_dir_all(directory)?;
+        let stdout = File::options()
+            .create(true)
+            .append(true)
+            .open(log)
+            .with_context(|| format!("open the log {}", log.display()))?;
+        let stderr = stdout.try_clone()?;
+        let mut server = Self::launch(
+            binary,
+            directory.to_path_buf(),
+            port,
+            environment,
+            stdout.into(),
+            stderr.into(),
+        )?;
+        server.keep_directory = true;
+        Ok(server)
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the server with SIGKILL and waits for it; its directory is kept for a restart.
+    pub fn kill_hard(mut self) -> Result<PathBuf> {
+        self.child.kill().context("kill -9 the server")?;
+        self.child.wait()?;
+        self.keep_directory = true;
+        Ok(self.directory.clone())
+    }
+
     fn spawn(
         binary: &Path,
         purpose: &str,
@@ -60,6 +104,17 @@ impl Server {
         let _ = std::fs::remove_dir_all(&directory);
         std::fs::create_dir_all(&directory)?;
         let port = free_port()?;
+        Self::launch(binary, directory, port, environment, stdout, stderr)
+    }
+
+    fn launch(
+        binary: &Path,
+        directory: PathBuf,
+        port: u16,
+        environment: &[(&str, String)],
+        stdout: Stdio,
+        stderr: Stdio,
+    ) -> Result<Self> {
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         // The child runs in its own directory: a relative `--server-binary` is resolved here.
         let binary =
@@ -81,6 +136,7 @@ impl Server {
             child,
             address,
             directory,
+            keep_directory: false,
         };
         let started = Instant::now();
         while !health_is_ok(&server.address) {
@@ -131,6 +187,8 @@ impl Drop for Server {
             .args(["-TERM", &self.child.id().to_string()])
             .status();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.directory);
+        if !self.keep_directory {
+            let _ = std::fs::remove_dir_all(&self.directory);
+        }
     }
 }

@@ -182,7 +182,7 @@ impl HealthChecks {
                     // What the service does meanwhile, so an operator reading /health knows.
                     error.push_str(
                         "; meanwhile rate limits are enforced in this process and views are \
-                         read from the database",
+                         cached in this process for at most 5 s",
                     );
                 }
                 health

@@ -84,6 +84,10 @@ impl ApiError {
             Some(wait) => {
                 api_error.with_retry_after(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
             }
+            // Every 503 says when to come back, so clients back off instead of hammering.
+            None if code.kind() == ErrorKind::Unavailable => {
+                api_error.with_retry_after(UNAVAILABLE_RETRY_AFTER_SECONDS)
+            }
             None => api_error,
         }
     }
@@ -165,6 +169,10 @@ pub(crate) struct ErrorBody {
     /// The request id, also in the `X-Request-Id` header.
     request_id: String,
 }
+
+/// `Retry-After` of a 503 whose cause does not say how long to wait (a database or the
+/// language model out of reach): long enough for a pool to reconnect or a replica to take over.
+pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 5;
 
 /// The wire shape of every error.
 #[derive(Debug, Serialize)]

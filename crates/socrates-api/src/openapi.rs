@@ -237,19 +237,22 @@ fn add_uniform_responses(path: &str, method: &str, operation: &mut Operation) {
         add(
             "503",
             "A database does not answer (`DATABASE_UNAVAILABLE`), or the request did not \
-             finish within its deadline (`DEADLINE_EXCEEDED`, with `Retry-After`); retry later",
+             finish within its deadline (`DEADLINE_EXCEEDED`); retry after `Retry-After` \
+             seconds",
         );
     }
     add(
         "500",
         "An unexpected failure (`INTERNAL_ERROR`); the cause is logged with the request id",
     );
-    // A 429 a route declares itself carries `Retry-After` too.
-    if let Some(RefOr::T(limited)) = operation.responses.responses.get_mut("429") {
-        limited
-            .headers
-            .entry("Retry-After".to_owned())
-            .or_insert_with(|| RefOr::T(retry_after_header()));
+    // Every 429 and 503, those a route declares itself included, carries `Retry-After`.
+    for status in ["429", "503"] {
+        if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status) {
+            response
+                .headers
+                .entry("Retry-After".to_owned())
+                .or_insert_with(|| RefOr::T(retry_after_header()));
+        }
     }
 }
 

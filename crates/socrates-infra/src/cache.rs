@@ -5,6 +5,10 @@
 //! scope is still at the generation it read; an invalidation moves the scope to its next
 //! generation. So a value computed before an invalidation is never stored after it. What is
 //! cached, for whom, and when it is invalidated is the agents' business (`ProjectViews`).
+//!
+//! With Redis, [`FailoverCache`] keeps views in the process while Redis is unavailable, so an
+//! outage costs a few per-replica cache misses instead of every view read going to the
+//! database.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -169,6 +173,79 @@ impl Cache for RedisCache {
     }
 }
 
+/// How long a view kept in the process while Redis is unavailable may be served. Another
+/// replica's write cannot drop it, so it bounds how stale such a view can be.
+pub const FAILOVER_TTL: Duration = Duration::from_secs(5);
+
+/// Marks a generation handed out by the in-process side of a [`FailoverCache`], so that the
+/// `put` that follows the `get` goes to the same side.
+const LOCAL_GENERATION: u64 = 1 << 63;
+
+/// The shared cache (Redis) with an in-process cache behind it for when the shared one fails.
+///
+/// Reads go to the shared cache; when it fails (a timeout, or its circuit is open) they go to
+/// the in-process cache, whose views live [`FAILOVER_TTL`] at most. Every invalidation drops
+/// the view in both; a failed shared invalidation is still reported as an error, so that the
+/// caller keeps the project off the shared cache until it can be dropped there too.
+#[derive(Debug)]
+pub struct FailoverCache {
+    shared: Arc<dyn Cache>,
+    local: InProcessCache,
+}
+
+impl FailoverCache {
+    /// `shared` with an in-process cache of up to `max_scopes` scopes behind it.
+    #[must_use]
+    pub fn new(shared: Arc<dyn Cache>, max_scopes: u64) -> Self {
+        Self {
+            shared,
+            local: InProcessCache::new(max_scopes, FAILOVER_TTL),
+        }
+    }
+}
+
+#[async_trait]
+impl Cache for FailoverCache {
+    fn kind(&self) -> &'static str {
+        self.shared.kind()
+    }
+
+    async fn get(&self, scope: &str, view: &str) -> Result<(u64, Option<Vec<u8>>), InfraError> {
+        match self.shared.get(scope, view).await {
+            Ok((generation, value)) => Ok((generation & !LOCAL_GENERATION, value)),
+            Err(error) => {
+                // The circuit's opening was logged once; other failures are logged each.
+                if !matches!(error, InfraError::RedisCircuitOpen) {
+                    tracing::warn!(error = %error, "cache read failed; this process's cache answers");
+                }
+                let (generation, value) = self.local.get(scope, view).await?;
+                Ok((generation | LOCAL_GENERATION, value))
+            }
+        }
+    }
+
+    async fn put(
+        &self,
+        scope: &str,
+        generation: u64,
+        view: &str,
+        value: Vec<u8>,
+    ) -> Result<(), InfraError> {
+        if generation & LOCAL_GENERATION == 0 {
+            self.shared.put(scope, generation, view, value).await
+        } else {
+            self.local
+                .put(scope, generation & !LOCAL_GENERATION, view, value)
+                .await
+        }
+    }
+
+    async fn invalidate(&self, scope: &str) -> Result<(), InfraError> {
+        self.local.invalidate(scope).await?;
+        self.shared.invalidate(scope).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
@@ -193,5 +270,92 @@ mod tests {
         );
         cache.invalidate("p").await.unwrap();
         assert_eq!(cache.get("p", "status").await.unwrap(), (2, None));
+    }
+
+    /// A shared cache that fails while `down` is set.
+    #[derive(Debug)]
+    struct Outage {
+        inner: Option<InProcessCache>,
+        down: std::sync::atomic::AtomicBool,
+    }
+
+    impl Outage {
+        fn check(&self) -> Result<&InProcessCache, InfraError> {
+            if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+                Err(InfraError::RedisCircuitOpen)
+            } else {
+                Ok(self.inner.as_ref().unwrap())
+            }
+        }
+    }
+
+    #[async_trait]
+    impl Cache for Outage {
+        fn kind(&self) -> &'static str {
+            "redis"
+        }
+        async fn get(&self, scope: &str, view: &str) -> Result<(u64, Option<Vec<u8>>), InfraError> {
+            self.check()?.get(scope, view).await
+        }
+        async fn put(
+            &self,
+            scope: &str,
+            generation: u64,
+            view: &str,
+            value: Vec<u8>,
+        ) -> Result<(), InfraError> {
+            self.check()?.put(scope, generation, view, value).await
+        }
+        async fn invalidate(&self, scope: &str) -> Result<(), InfraError> {
+            self.check()?.invalidate(scope).await
+        }
+    }
+
+    #[tokio::test]
+    async fn views_are_kept_in_the_process_while_the_shared_cache_is_down() {
+        let shared = Arc::new(Outage {
+            inner: Some(InProcessCache::new(100, Duration::from_secs(60))),
+            down: false.into(),
+        });
+        let cache = FailoverCache::new(Arc::clone(&shared) as Arc<dyn Cache>, 100);
+        let (generation, _) = cache.get("p", "status").await.unwrap();
+        cache
+            .put("p", generation, "status", b"shared".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(
+            cache.get("p", "status").await.unwrap().1,
+            Some(b"shared".to_vec())
+        );
+
+        shared.down.store(true, std::sync::atomic::Ordering::SeqCst);
+        let (generation, value) = cache.get("p", "status").await.unwrap();
+        assert_eq!(value, None, "the shared view is out of reach, not served");
+        cache
+            .put("p", generation, "status", b"local".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(
+            cache.get("p", "status").await.unwrap().1,
+            Some(b"local".to_vec())
+        );
+
+        // A write during the outage drops the local view and reports the shared failure.
+        assert!(cache.invalidate("p").await.is_err());
+        assert_eq!(cache.get("p", "status").await.unwrap().1, None);
+
+        // Back: the shared cache answers again; a local generation never lands there.
+        let (stale_local_generation, _) = cache.get("p", "status").await.unwrap();
+        shared
+            .down
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        cache
+            .put("p", stale_local_generation, "status", b"late".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(
+            cache.get("p", "status").await.unwrap().1,
+            Some(b"shared".to_vec())
+        );
     }
 }

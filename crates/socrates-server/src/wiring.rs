@@ -13,7 +13,7 @@ use socrates_api::ApiConfig;
 use socrates_auth::{AuthPolicy, AuthService, LogMailer, PasswordHasher, TokenService};
 use socrates_domain::LlmProviderKind;
 use socrates_infra::Clock;
-use socrates_infra::cache::{Cache, InProcessCache, RedisCache};
+use socrates_infra::cache::{Cache, FailoverCache, InProcessCache, RedisCache};
 use socrates_infra::rate_limit::{
     FallbackRateLimiter, InProcessRateLimiter, Quota, RateLimiter, RedisRateLimiter,
 };
@@ -107,10 +107,13 @@ pub async fn build_container(
     );
     let cache_ttl = Duration::from_secs(settings.cache.ttl_seconds.max(1));
     let cache: Arc<dyn Cache> = match &redis {
-        Some(pool) => Arc::new(RedisCache::new(
-            pool.clone(),
-            &settings.redis.key_prefix,
-            cache_ttl,
+        Some(pool) => Arc::new(FailoverCache::new(
+            Arc::new(RedisCache::new(
+                pool.clone(),
+                &settings.redis.key_prefix,
+                cache_ttl,
+            )),
+            settings.cache.max_projects,
         )),
         None => {
             if settings.environment == Environment::Production {

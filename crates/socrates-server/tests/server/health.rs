@@ -243,8 +243,10 @@ async fn a_lost_database_answers_503_with_the_report() {
 
     // The very first request after the loss is a 503 too, not a 500: the pooled connection
     // was terminated by the server (SQLSTATE 57P01), which means unavailable.
+    // It says when to come back (`Retry-After`), as every 503 does.
     for _ in 0..2 {
         let read = app.get_authed("/api/v1/projects", &token).await;
+        assert_eq!(read.headers()["retry-after"], "5");
         expect_error(read, 503, "DATABASE_UNAVAILABLE").await;
     }
     let health = app.get("/health").await;
