@@ -70,9 +70,7 @@ fn run_on(context: &Context, postgres: bool) -> Result<Vec<Check>> {
     };
     let mut environment = base_environment();
     if let Some(databases) = &databases {
-        environment.push(("DATABASE_AUTH_URL", databases.url(&databases.auth)));
-        environment.push(("DATABASE_SPECS_URL", databases.url(&databases.specs)));
-        environment.push(("REDIS_URL", context.redis_url.clone()));
+        environment = super::on_postgres(environment, databases, Some(context.redis_url.clone()));
         environment.push(("SOCRATES_REDIS__KEY_PREFIX", format!("drill-{run}")));
     }
     let log = context.log(if postgres {
@@ -163,28 +161,20 @@ fn run_on(context: &Context, postgres: bool) -> Result<Vec<Check>> {
     )?;
     let restart = restart_started.elapsed();
     let missing = verify(&server, &tokens, &acknowledged)?;
-    let duplicates = match &databases {
-        Some(databases) => {
-            let url = databases.url(&databases.specs);
-            let answer = process::output(psql(&url, DUPLICATES_SQL).arg("-tA"))?;
-            answer
-                .trim()
-                .parse::<u64>()
-                .context("count of duplicates")?
-        }
-        None => sqlite_count(&directory.join("data/socrates_specs.db"), DUPLICATES_SQL)?,
+    let count = |sql: &str| -> Result<u64> {
+        let answer = match &databases {
+            Some(databases) => {
+                process::output(psql(&databases.url(&databases.specs), sql).arg("-tA"))?
+            }
+            None => sqlite_count(&directory.join("data/socrates_specs.db"), sql)?,
+        };
+        answer
+            .trim()
+            .parse()
+            .with_context(|| format!("not a count: {answer}"))
     };
-    let contested = match &databases {
-        Some(databases) => {
-            let url = databases.url(&databases.specs);
-            let answer = process::output(psql(&url, CONTESTED_SQL).arg("-tA"))?;
-            answer
-                .trim()
-                .parse::<u64>()
-                .context("count of contested values")?
-        }
-        None => sqlite_count(&directory.join("data/socrates_specs.db"), CONTESTED_SQL)?,
-    };
+    let duplicates = count(DUPLICATES_SQL)?;
+    let contested = count(CONTESTED_SQL)?;
     drop(server);
     let _ = std::fs::remove_dir_all(&directory);
     drop(databases);
@@ -241,20 +231,17 @@ const DUPLICATES_SQL: &str = "SELECT count(*) FROM (SELECT project_id FROM speci
 const CONTESTED_SQL: &str = "SELECT count(*) FROM (SELECT project_id FROM specifications \
      WHERE is_current AND key = 'primary_database' GROUP BY project_id HAVING count(*) > 1) AS d";
 
-fn sqlite_count(file: &std::path::Path, sql: &str) -> Result<u64> {
+/// What `sql` (one count) answers on the SQLite file, read with Python's `sqlite3`.
+fn sqlite_count(file: &std::path::Path, sql: &str) -> Result<String> {
     let script = "import sqlite3, sys\n\
                   connection = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)\n\
                   print(connection.execute(sys.argv[2]).fetchone()[0])\n";
-    let answer = process::output(
+    process::output(
         std::process::Command::new("python3")
             .args(["-c", script])
             .arg(file)
             .arg(sql),
-    )?;
-    answer
-        .trim()
-        .parse()
-        .with_context(|| format!("not a count: {answer}"))
+    )
 }
 
 /// One acknowledged write, to be looked for after the restart.

@@ -286,8 +286,7 @@ pub fn run(context: &Context) -> Result<Vec<Check>> {
     )?;
     let mut interviews = Vec::new();
     for user in users.iter().take(INTERVIEWERS) {
-        let mut client = Client::new(address, Duration::from_secs(30));
-        client.token = user.client.token.clone();
+        let mut client = user.connect(address, Duration::from_secs(30));
         let opened = client.post(
             &format!("/api/v1/projects/{}/sessions", user.project_id),
             &json!({"mode": "socratic"}),
@@ -411,11 +410,7 @@ fn phase(
     let bystander_clients: Vec<Client> = users
         .iter()
         .skip(INTERVIEWERS)
-        .map(|user| {
-            let mut client = Client::new(address, Duration::from_secs(30));
-            client.token = user.client.token.clone();
-            client
-        })
+        .map(|user| user.connect(address, Duration::from_secs(30)))
         .collect();
     let bystander_projects: Vec<String> = users
         .iter()
@@ -438,11 +433,7 @@ fn phase(
     let interviewer_clients: Vec<Client> = users
         .iter()
         .take(INTERVIEWERS)
-        .map(|user| {
-            let mut client = Client::new(address, Duration::from_secs(30));
-            client.token = user.client.token.clone();
-            client
-        })
+        .map(|user| user.connect(address, Duration::from_secs(30)))
         .collect();
     let interviewed = run_load(
         interviewer_clients,

@@ -298,6 +298,20 @@ pub fn base_environment() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// `environment` with the server's two databases on `databases` (and `redis`, when given).
+pub fn on_postgres(
+    mut environment: Vec<(&'static str, String)>,
+    databases: &crate::loadtest::Databases,
+    redis: Option<String>,
+) -> Vec<(&'static str, String)> {
+    environment.push(("DATABASE_AUTH_URL", databases.url(&databases.auth)));
+    environment.push(("DATABASE_SPECS_URL", databases.url(&databases.specs)));
+    if let Some(redis) = redis {
+        environment.push(("REDIS_URL", redis));
+    }
+    environment
+}
+
 /// The `X-Forwarded-For` address of simulated user `index` (10.x.y.z).
 pub fn user_address(index: usize) -> String {
     format!(
@@ -316,6 +330,15 @@ pub struct User {
     pub email: String,
     /// The user's project.
     pub project_id: String,
+}
+
+impl User {
+    /// A new connection of this user (its token set) to `address`.
+    pub fn connect(&self, address: SocketAddr, timeout: Duration) -> Client {
+        let mut client = Client::new(address, timeout);
+        client.token = self.client.token.clone();
+        client
+    }
 }
 
 /// Registers user `index` (an email unique to `run`), signs in and creates a project.

@@ -303,11 +303,7 @@ fn summary(tally: &Tally) -> String {
 fn load(users: &[User], address: SocketAddr, duration: Duration) -> Result<Tally> {
     let clients: Vec<Client> = users
         .iter()
-        .map(|user| {
-            let mut client = Client::new(address, DEADLINE * 2);
-            client.token = user.client.token.clone();
-            client
-        })
+        .map(|user| user.connect(address, DEADLINE * 2))
         .collect();
     let projects: Vec<String> = users.iter().map(|user| user.project_id.clone()).collect();
     let counter = std::sync::atomic::AtomicUsize::new(0);
@@ -335,8 +331,7 @@ fn load(users: &[User], address: SocketAddr, duration: Duration) -> Result<Tally
 /// Polls the user's project until it answers 200; returns how long that took.
 fn time_to_recover(user: &User, address: SocketAddr) -> Result<Duration> {
     let started = Instant::now();
-    let mut client = Client::new(address, DEADLINE * 2);
-    client.token = user.client.token.clone();
+    let mut client = user.connect(address, DEADLINE * 2);
     loop {
         if let Ok(response) = client.get(&format!("/api/v1/projects/{}", user.project_id))
             && response.status == 200

@@ -114,10 +114,7 @@ pub fn run(context: &Context) -> Result<Vec<Check>> {
     let run = run_id();
     let mut redis = PrivateRedis::start()?;
     let databases = Databases::create(&context.postgres_url, &format!("socrates_drill_{run}"))?;
-    let mut environment = base_environment();
-    environment.push(("DATABASE_AUTH_URL", databases.url(&databases.auth)));
-    environment.push(("DATABASE_SPECS_URL", databases.url(&databases.specs)));
-    environment.push(("REDIS_URL", redis.url()));
+    let environment = super::on_postgres(base_environment(), &databases, Some(redis.url()));
     let server = Server::start_logged(
         &context.binary,
         &format!("drill-redis-{run}"),
@@ -273,11 +270,7 @@ fn load(users: &[User], address: SocketAddr, duration: Duration) -> Result<Tally
         .iter()
         .cycle()
         .take(CONNECTIONS)
-        .map(|user| {
-            let mut client = Client::new(address, Duration::from_secs(15));
-            client.token = user.client.token.clone();
-            client
-        })
+        .map(|user| user.connect(address, Duration::from_secs(15)))
         .collect();
     let projects: Vec<String> = users.iter().map(|user| user.project_id.clone()).collect();
     let counter = std::sync::atomic::AtomicUsize::new(0);

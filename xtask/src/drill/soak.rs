@@ -33,13 +33,12 @@ pub fn run(context: &Context) -> Result<Vec<Check>> {
     let run = run_id();
     let databases = Databases::create(&context.postgres_url, &format!("socrates_drill_{run}"))?;
     // The shipped per-user quota: paced users stay well under it.
-    let mut environment: Vec<(&str, String)> = base_environment()
+    let environment: Vec<(&str, String)> = base_environment()
         .into_iter()
         .filter(|(name, _)| *name != "SOCRATES_RATE_LIMIT__REQUESTS_PER_MINUTE")
         .collect();
-    environment.push(("DATABASE_AUTH_URL", databases.url(&databases.auth)));
-    environment.push(("DATABASE_SPECS_URL", databases.url(&databases.specs)));
-    environment.push(("REDIS_URL", context.redis_url.clone()));
+    let mut environment =
+        super::on_postgres(environment, &databases, Some(context.redis_url.clone()));
     environment.push(("SOCRATES_REDIS__KEY_PREFIX", format!("drill-{run}")));
     let server = Server::start_logged(
         &context.binary,
@@ -78,11 +77,7 @@ pub fn run(context: &Context) -> Result<Vec<Check>> {
 
     let clients: Vec<Client> = users
         .iter()
-        .map(|user| {
-            let mut client = Client::new(address, Duration::from_secs(30));
-            client.token = user.client.token.clone();
-            client
-        })
+        .map(|user| user.connect(address, Duration::from_secs(30)))
         .collect();
     let projects: Vec<String> = users.iter().map(|user| user.project_id.clone()).collect();
     let sessions: Arc<Interviews> = Arc::new(Mutex::new(vec![(None, None); users.len()]));
