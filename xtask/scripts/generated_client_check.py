@@ -16,12 +16,12 @@ sys.path.insert(0, '/tmp/pyclient')
 from socrates_api_client import AuthenticatedClient, Client
 from socrates_api_client.api.auth import login, me, register
 from socrates_api_client.api.projects import create_project
-from socrates_api_client.models import CredentialsRequest, ErrorBody, UserResponse, CreateProjectRequest, ProjectResponse, ProjectPhase, UserStatus
+from socrates_api_client.models import CredentialsRequest, RegistrationRequest, ErrorBody, UserResponse, CreateProjectRequest, ProjectResponse, ProjectPhase, UserStatus
 
 base, secret = sys.argv[1], sys.argv[2].encode()
 client = Client(base_url=base)
 email = f'py-{uuid.uuid4().hex}@example.com'
-created = register.sync_detailed(client=client, body=CredentialsRequest(email=email, password='Test123!'))
+created = register.sync_detailed(client=client, body=RegistrationRequest(email=email, password='Test123!'))
 assert created.status_code == 201, created
 tokens = login.sync(client=client, body=CredentialsRequest(email=email, password='Test123!'))
 token = tokens.access_token

@@ -35,6 +35,8 @@ pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
 const VENV: &str = "target/xtask/schemathesis-venv";
 /// Where the server logs and schemathesis reports of each pass go, under the workspace root.
 const OUTPUT: &str = "target/xtask/fuzz";
+/// The schemathesis configuration: the few documented exceptions to "every check everywhere".
+const CONFIG: &str = "xtask/schemathesis.toml";
 /// Test cases per operation and phase when `--max-examples` is not given.
 const DEFAULT_MAX_EXAMPLES: u32 = 20;
 /// Slower answers than this fail the run: with the offline reasoner and bcrypt cost 4 every
@@ -122,6 +124,7 @@ impl Backend {
 /// What one schemathesis run needs to be told.
 #[derive(Debug)]
 struct SchemathesisRun<'a> {
+    config: &'a Path,
     address: SocketAddr,
     token: &'a str,
     max_examples: u32,
@@ -167,7 +170,7 @@ pub fn run(root: &Path, args: &FuzzArgs) -> Result<()> {
             backend,
             services.as_ref(),
             args,
-            &output,
+            root,
             &log,
         );
         outcomes.push(PassOutcome {
@@ -215,9 +218,10 @@ fn run_pass(
     backend: Backend,
     services: Option<&(String, String)>,
     args: &FuzzArgs,
-    output: &Path,
+    root: &Path,
     log: &Path,
 ) -> Result<()> {
+    let output = root.join(OUTPUT);
     let run_id = new_run_id();
     let mut environment = server_environment();
     let mut databases = None;
@@ -250,6 +254,7 @@ fn run_pass(
         run_schemathesis(
             schemathesis,
             &SchemathesisRun {
+                config: &root.join(CONFIG),
                 address: server.address,
                 token: &token,
                 max_examples: args.max_examples,
@@ -323,13 +328,12 @@ fn sign_in(address: &SocketAddr, run_id: &str) -> Result<String> {
 /// The arguments of `schemathesis` for `run`.
 fn schemathesis_args(run: &SchemathesisRun<'_>) -> Vec<String> {
     let mut args = vec![
+        "--config-file".to_owned(),
+        run.config.display().to_string(),
         "run".to_owned(),
         format!("http://{}/openapi.json", run.address),
-        // Every check: server errors, response schema, status code, content type and header
-        // conformance, negative and positive data, and the stateful ones (use after free,
-        // resource availability, ignored auth, object-level authorisation).
-        "--checks".to_owned(),
-        "all".to_owned(),
+        // Every check runs, as the configuration file says (it also holds the one documented
+        // exception); `--checks all` here would override that exception.
         "--phases".to_owned(),
         "examples,coverage,fuzzing,stateful".to_owned(),
         "--max-examples".to_owned(),
@@ -522,6 +526,7 @@ mod tests {
     fn schemathesis_runs_every_check_and_phase_with_the_token() {
         let report_dir = Path::new("/tmp/fuzz/sqlite");
         let run = SchemathesisRun {
+            config: Path::new("/repo/xtask/schemathesis.toml"),
             address: SocketAddr::from(([127, 0, 0, 1], 8123)),
             token: "header.claims.signature",
             max_examples: 20,
@@ -529,12 +534,21 @@ mod tests {
             report_dir,
         };
         let args = schemathesis_args(&run);
-        assert_eq!(args[..2], ["run", "http://127.0.0.1:8123/openapi.json"]);
+        assert_eq!(
+            args[..4],
+            [
+                "--config-file",
+                "/repo/xtask/schemathesis.toml",
+                "run",
+                "http://127.0.0.1:8123/openapi.json"
+            ]
+        );
         let value_of = |flag: &str| {
             let at = args.iter().position(|arg| arg == flag).unwrap();
             args[at + 1].as_str()
         };
-        assert_eq!(value_of("--checks"), "all");
+        assert!(!args.contains(&"--checks".to_owned()));
+        assert!(!args.contains(&"--exclude-checks".to_owned()));
         assert_eq!(value_of("--phases"), "examples,coverage,fuzzing,stateful");
         assert_eq!(value_of("--max-examples"), "20");
         assert_eq!(value_of("--max-response-time"), "5");
@@ -549,6 +563,27 @@ mod tests {
             ..run
         });
         assert_eq!(seeded[seeded.len() - 2..], ["--seed", "7"]);
+    }
+
+    #[test]
+    fn the_configuration_enables_every_check_and_switches_off_one_on_named_reads() {
+        let config = include_str!("../schemathesis.toml");
+        let settings: Vec<&str> = config
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .collect();
+        assert_eq!(
+            settings,
+            [
+                "[checks]",
+                "enabled = true",
+                "[[operations]]",
+                "include-method = \"GET\"",
+                r"include-path-regex = '^/api/v1/projects/\{project_id\}(/status|/export/markdown|/export/json)?$'",
+                "checks.use_after_free.enabled = false",
+            ]
+        );
     }
 
     #[test]

@@ -76,7 +76,7 @@ enum Command {
         after_help = format!("Environment:\n{}", test_suite::environment_help())
     )]
     Test(test_suite::TestArgs),
-    /// lint, then test: what CI runs.
+    /// lint, test, then fuzz: what CI runs.
     Ci,
     /// Time cold starts of the release server, up to the first 200 from /health.
     ///
@@ -213,7 +213,7 @@ fn run(command: Command) -> Result<()> {
     }
 }
 
-/// What CI runs: lint, then both test passes.
+/// What CI runs: lint, both test passes, then both fuzz passes against the release server.
 fn ci(root: &Path) -> Result<()> {
     let started = Instant::now();
     println!("==> lint");
@@ -221,9 +221,16 @@ fn ci(root: &Path) -> Result<()> {
     let linted = started.elapsed();
     println!("\n==> test");
     test_suite::run(root, &test_suite::TestOptions::default())?;
+    let tested = started.elapsed() - linted;
+    println!("\n==> fuzz");
+    let fuzz_started = Instant::now();
+    fuzz::run(root, &fuzz::FuzzArgs::default())?;
+    let fuzzed = fuzz_started.elapsed();
     println!(
-        "\nci passed: lint {:.1} s, total {:.1} s",
+        "\nci passed: lint {:.1} s, test {:.1} s, fuzz {:.1} s, total {:.1} s",
         linted.as_secs_f64(),
+        tested.as_secs_f64(),
+        fuzzed.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
     Ok(())

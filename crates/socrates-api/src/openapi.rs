@@ -346,7 +346,7 @@ mod tests {
     }
 
     /// Property names that always hold a closed set of values, and where they may be free
-    /// text: `category` as an *input* accepts aliases (`deployment`), checked by the agent.
+    /// text. `category` as an *input* is an enum of the ten and their aliases (`deployment`).
     const CLOSED_SETS: &[&str] = &[
         "phase",
         "previous_phase",
@@ -366,11 +366,8 @@ mod tests {
     /// `status` is a closed set everywhere it appears.
     const ALWAYS_CLOSED: &[&str] = &["status"];
 
-    /// Inputs that accept aliases beyond the enum (validated by the agent), and outputs that
-    /// are free text by nature.
+    /// Outputs that are free text by nature.
     const FREE_INPUTS: &[(&str, &str)] = &[
-        ("AddFactRequest", "category"),
-        ("FactQuery", "category"),
         // The health check's `kind` names a backend (sqlite, postgres, redis, in_process,
         // offline, claude, openai, ollama): it grows with the deployment, not a value set a
         // client branches on.
@@ -405,7 +402,12 @@ mod tests {
         let document = serde_json::to_value(openapi()).unwrap();
         let mut open = Vec::new();
         for (name, schema) in document["components"]["schemas"].as_object().unwrap() {
-            for (property, value) in schema["properties"].as_object().into_iter().flatten() {
+            // A body with a rule across its fields is `allOf` the fields and the rule.
+            let parts =
+                std::iter::once(schema).chain(schema["allOf"].as_array().into_iter().flatten());
+            let properties =
+                parts.flat_map(|part| part["properties"].as_object().into_iter().flatten());
+            for (property, value) in properties {
                 let closed = CLOSED_SETS.contains(&property.as_str())
                     || ALWAYS_CLOSED.contains(&property.as_str());
                 let free = FREE_INPUTS.contains(&(name.as_str(), property.as_str()));
@@ -418,9 +420,7 @@ mod tests {
             for (method, operation) in item.as_object().unwrap() {
                 for parameter in operation["parameters"].as_array().into_iter().flatten() {
                     let name = parameter["name"].as_str().unwrap();
-                    let free = name == "category";
                     if (CLOSED_SETS.contains(&name) || ALWAYS_CLOSED.contains(&name))
-                        && !free
                         && !is_enum(&document, &parameter["schema"])
                     {
                         open.push(format!("{method} {path} ?{name}"));
@@ -434,29 +434,39 @@ mod tests {
         );
     }
 
-    /// Every paged list documents the largest `offset` it accepts, and it is the one the
-    /// request refuses above.
+    /// Every paged list documents the range of `limit` and `offset` it accepts, and they are
+    /// the ones the request refuses outside.
     #[test]
-    fn every_offset_parameter_documents_the_maximum_offset() {
+    fn every_paging_parameter_documents_its_range() {
         let document = serde_json::to_value(openapi()).unwrap();
-        let mut offsets = Vec::new();
+        let mut ranges = Vec::new();
         for (path, item) in document["paths"].as_object().unwrap() {
             for (method, operation) in item.as_object().unwrap() {
                 for parameter in operation["parameters"].as_array().into_iter().flatten() {
-                    if parameter["name"] == "offset" {
-                        let maximum = parameter["schema"]["maximum"].as_u64();
-                        offsets.push((format!("{method} {path}"), maximum));
+                    let name = parameter["name"].as_str().unwrap();
+                    if name == "offset" || name == "limit" {
+                        let schema = &parameter["schema"];
+                        ranges.push((
+                            format!("{method} {path} ?{name}"),
+                            name,
+                            schema["minimum"].as_u64(),
+                            schema["maximum"].as_u64(),
+                        ));
                     }
                 }
             }
         }
-        assert_eq!(offsets.len(), 5, "{offsets:?}");
-        for (operation, maximum) in offsets {
-            assert_eq!(
-                maximum,
-                Some(socrates_domain::PageOffset::MAX),
-                "{operation}"
-            );
+        assert_eq!(ranges.len(), 10, "{ranges:?}");
+        for (operation, name, minimum, maximum) in ranges {
+            let expected = if name == "offset" {
+                (Some(0), Some(socrates_domain::PageOffset::MAX))
+            } else {
+                (
+                    Some(socrates_domain::PageLimit::MIN),
+                    Some(socrates_domain::PageLimit::MAX),
+                )
+            };
+            assert_eq!((minimum, maximum), expected, "{operation}");
         }
     }
 

@@ -173,6 +173,34 @@ impl Category {
     }
 }
 
+/// A category as a request may name it: one of the ten values or an alias
+/// ([`Category::ALIASES`]). It stands for the accepted names in the API document; requests
+/// read a string and resolve it with [`Category::normalise`], which also forgives case,
+/// spaces and hyphens.
+#[derive(Debug, Clone, Copy)]
+pub struct CategoryName;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for CategoryName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "A category: one of the ten, or an alias of one (`deployment` is `tech_stack`).",
+            ))
+            .enum_values(Some(
+                Category::ALL
+                    .iter()
+                    .map(|category| category.as_str())
+                    .chain(Category::ALIASES.iter().map(|(alias, _)| *alias)),
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for CategoryName {}
+
 /// The weights must add up to [`Category::TOTAL_WEIGHT`]; checked when the crate compiles.
 const _: () = {
     let mut sum = 0;

@@ -11,7 +11,7 @@ use serde_json::json;
 use socrates_agents::ServiceContainer;
 use socrates_auth::User;
 use socrates_auth::{AuthError, TokenPair};
-use socrates_domain::{Code, PasswordRule, UserRole, UserStatus};
+use socrates_domain::{Code, Email, NewPassword, PasswordRule, UserRole, UserStatus};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -39,7 +39,20 @@ pub fn configure(config: &mut web::ServiceConfig) {
         );
 }
 
-/// Credentials for registration and login.
+/// A new account: the address and a password that passes the policy.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationRequest {
+    /// The e-mail address.
+    #[schema(value_type = Email)]
+    pub email: String,
+    /// The password.
+    #[schema(value_type = NewPassword)]
+    pub password: String,
+}
+
+/// Credentials for a login. Any string is read: a malformed address or a password the
+/// policy would refuse today is simply not a login (401), like a wrong one.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialsRequest {
@@ -57,8 +70,9 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-/// What to sign out.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+/// What to sign out: `all: true`, or the `refresh_token` of one login. Its schema is written
+/// by hand ([`LogoutRequest::schema`]) because it says that one of the two must be given.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogoutRequest {
     /// The refresh token to revoke.
@@ -68,6 +82,56 @@ pub struct LogoutRequest {
     pub all: bool,
 }
 
+impl utoipa::PartialSchema for LogoutRequest {
+    /// An object of `refresh_token` (a string or `null`) and `all` (a boolean) and nothing
+    /// else, with `all: true` or a `refresh_token` string: a body with neither names nothing
+    /// to sign out and is refused (`VALIDATION_ERROR`).
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            AdditionalProperties, AllOfBuilder, AnyOfBuilder, ObjectBuilder, SchemaType, Type,
+        };
+        let fields = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "refresh_token",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .description(Some("The refresh token to revoke.")),
+            )
+            .property(
+                "all",
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .description(Some("Revoke every refresh token of the account instead.")),
+            )
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        let every_login = ObjectBuilder::new()
+            .property(
+                "all",
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .enum_values(Some([true])),
+            )
+            .required("all");
+        let one_login = ObjectBuilder::new()
+            .property(
+                "refresh_token",
+                ObjectBuilder::new().schema_type(Type::String),
+            )
+            .required("refresh_token");
+        AllOfBuilder::new()
+            .description(Some(
+                "What to sign out: `all: true` to end every login of the account, or the \
+                 `refresh_token` of one login; a body with neither is refused.",
+            ))
+            .item(fields)
+            .item(AnyOfBuilder::new().item(every_login).item(one_login))
+            .into()
+    }
+}
+
+impl ToSchema for LogoutRequest {}
+
 /// A password change.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -75,6 +139,7 @@ pub struct ChangePasswordRequest {
     /// The password in use.
     pub current_password: String,
     /// The new password.
+    #[schema(value_type = NewPassword)]
     pub new_password: String,
 }
 
@@ -112,6 +177,7 @@ pub struct AccountDeletionResponse {
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
     /// The account's e-mail address.
+    #[schema(value_type = Email)]
     pub email: String,
 }
 
@@ -122,6 +188,7 @@ pub struct ResetConfirmation {
     /// The token from the mailed link.
     pub token: String,
     /// The new password.
+    #[schema(value_type = NewPassword)]
     pub new_password: String,
 }
 
@@ -234,7 +301,7 @@ impl From<AuthError> for ApiError {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = CredentialsRequest,
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegistrationRequest,
     responses(
         (status = 201, description = "Account created", body = RegisteredResponse),
         (status = 400, description = "Invalid e-mail (`INVALID_EMAIL`), weak password (`WEAK_PASSWORD`, failed rules in `details`) or malformed body", body = crate::error::ErrorBody),
@@ -244,7 +311,7 @@ impl From<AuthError> for ApiError {
 pub(crate) async fn register(
     services: web::Data<ServiceContainer>,
     client: Client,
-    body: Json<CredentialsRequest>,
+    body: Json<RegistrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let user = services
         .auth()
@@ -298,7 +365,7 @@ pub(crate) async fn refresh(
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
-    request_body(content = Option<LogoutRequest>, description = "`refresh_token` to end one login, `all: true` to end every login"),
+    request_body(content = LogoutRequest, description = "`refresh_token` to end one login, `all: true` to end every login"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Tokens revoked", body = LogoutResponse),

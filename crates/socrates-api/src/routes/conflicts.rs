@@ -19,7 +19,7 @@ use socrates_agents::agents::conflicts::{
 use socrates_domain::{
     Category, ConflictResolution, ConflictSeverity, ConflictStatus, ConflictType,
 };
-use socrates_domain::{ConflictId, PageOffset, ProjectId};
+use socrates_domain::{ConflictId, FactValue, PageOffset, ProjectId, ResolutionNotes};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
@@ -40,27 +40,87 @@ pub fn configure(config: &mut web::ServiceConfig) {
 pub struct ConflictQuery {
     /// Only conflicts in this status (`pending` is accepted for `open`); all when absent.
     pub status: Option<ConflictStatus>,
-    /// Page size, 1–100 (default 50).
-    pub limit: Option<u64>,
+    /// Page size, 1–100 (default 50); any other size is refused with `INVALID_QUERY`.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
+    pub limit: Option<socrates_domain::PageLimit>,
     /// Rows to skip, 0–1 000 000 000 (default 0); a larger offset is refused with
     /// `INVALID_QUERY`.
     #[param(value_type = Option<u64>, maximum = 1_000_000_000)]
     pub offset: Option<PageOffset>,
 }
 
+// The document names this body `ResolveRequest` through `ResolveRequestBody`, which adds the
+// rule that a merge gives its value to the fields derived here.
 /// A resolution.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ResolveRequestFields)]
 pub struct ResolveRequest {
     /// How to settle it: `merge` needs `merged_value`.
     pub resolution: ConflictResolution,
-    /// The merged value; required for `merge`. Validated like a fact's value.
+    /// The merged value; required for `merge`, validated like a fact's value whatever the
+    /// resolution.
     #[serde(default)]
+    #[schema(value_type = Option<FactValue>)]
     pub merged_value: Option<String>,
-    /// Notes kept in the decision log; control characters other than line breaks and tabs are
-    /// refused.
+    /// Notes kept in the decision log.
     #[serde(default)]
+    #[schema(value_type = Option<ResolutionNotes>)]
     pub notes: Option<String>,
+}
+
+/// The request body of a resolution as the document describes it: the fields of
+/// [`ResolveRequest`], and a `merged_value` string whenever `resolution` is `merge` (a merge
+/// without one is refused with `VALIDATION_ERROR` before the conflict is looked up).
+pub struct ResolveRequestBody;
+
+impl utoipa::PartialSchema for ResolveRequestBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Type};
+        let not_a_merge = ObjectBuilder::new().property(
+            "resolution",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(
+                    ConflictResolution::ALL
+                        .into_iter()
+                        .filter(|resolution| *resolution != ConflictResolution::Merge)
+                        .map(ConflictResolution::as_str),
+                )),
+        );
+        let with_merged_value = ObjectBuilder::new()
+            .property(
+                "merged_value",
+                ObjectBuilder::new().schema_type(Type::String),
+            )
+            .required("merged_value");
+        AllOfBuilder::new()
+            .description(Some(
+                "A resolution: `keep_old`, `replace`, or `merge` with the `merged_value`.",
+            ))
+            .item(<ResolveRequest as utoipa::PartialSchema>::schema())
+            .item(
+                AnyOfBuilder::new()
+                    .item(not_a_merge)
+                    .item(with_merged_value),
+            )
+            .into()
+    }
+}
+
+impl ToSchema for ResolveRequestBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ResolveRequest")
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <ResolveRequest as ToSchema>::schemas(schemas);
+    }
 }
 
 /// The fact a conflict holds back until it is resolved.
@@ -238,7 +298,7 @@ impl From<Resolved> for ResolvedConflictResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`conflicts` (newest first: type, severity, status, old fact, held-back value) and `total`", body = ConflictListResponse),
-        (status = 400, description = "Unknown status, or an `offset` above 1 000 000 000 (`INVALID_QUERY`)", body = crate::error::ErrorBody),
+        (status = 400, description = "Unknown status, a `limit` outside 1–100 or an `offset` above 1 000 000 000 (`INVALID_QUERY`)", body = crate::error::ErrorBody),
         (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn list_conflicts(
@@ -250,7 +310,7 @@ pub(crate) async fn list_conflicts(
     let request = ListConflicts {
         project_id: path.into_inner(),
         status: query.status,
-        limit: query.limit,
+        limit: query.limit.map(socrates_domain::PageLimit::get),
         offset: query.offset,
     };
     let list: ConflictList = super::run(&services, &user, request).await?;
@@ -276,7 +336,7 @@ pub(crate) async fn conflict_options(
     Ok(HttpResponse::Ok().json(ConflictOptionsResponse::from(options)))
 }
 
-#[utoipa::path(post, path = "/api/v1/conflicts/{conflict_id}/resolve", tag = "conflicts", request_body = ResolveRequest,
+#[utoipa::path(post, path = "/api/v1/conflicts/{conflict_id}/resolve", tag = "conflicts", request_body = ResolveRequestBody,
     params(("conflict_id" = uuid::Uuid, Path, description = "The conflict's id")),
     security(("bearer" = [])),
     responses(

@@ -19,7 +19,7 @@ use socrates_agents::agents::project_manager::{
     AdvancePhase, ArchiveProject, CreateProject, GetProject, GetProjectStatus, ListProjects,
     PhaseAdvanced, ProjectList, ProjectStatusReport, ProjectView, UpdateProject,
 };
-use socrates_domain::{Category, ProjectPhase, ProjectStatus};
+use socrates_domain::{Category, Description, ProjectName, ProjectPhase, ProjectStatus};
 use socrates_domain::{PageOffset, ProjectId};
 use utoipa::{IntoParams, ToSchema};
 
@@ -61,10 +61,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProjectRequest {
-    /// 1–255 characters, none of `< > " ' & ; |`.
+    /// Its name.
+    #[schema(value_type = ProjectName)]
     pub name: String,
-    /// Up to 2 000 characters.
+    /// What it is about.
     #[serde(default)]
+    #[schema(value_type = Option<Description>)]
     pub description: Option<String>,
 }
 
@@ -72,12 +74,13 @@ pub struct CreateProjectRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProjectRequest {
-    /// A new name.
+    /// A new name; `null` keeps the name.
     #[serde(default)]
+    #[schema(value_type = Option<ProjectName>)]
     pub name: Option<String>,
     /// A new description, or `null` to clear it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable)]
+    #[schema(value_type = Option<Description>)]
     pub description: Option<Option<String>>,
 }
 
@@ -96,8 +99,9 @@ pub struct ListQuery {
     pub status: Option<ProjectStatus>,
     /// Only this phase.
     pub phase: Option<ProjectPhase>,
-    /// Page size, 1–100 (default 50).
-    pub limit: Option<u64>,
+    /// Page size, 1–100 (default 50); any other size is refused with `INVALID_QUERY`.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
+    pub limit: Option<socrates_domain::PageLimit>,
     /// Rows to skip, 0–1 000 000 000 (default 0); a larger offset is refused with
     /// `INVALID_QUERY`.
     #[param(value_type = Option<u64>, maximum = 1_000_000_000)]
@@ -270,7 +274,7 @@ pub(crate) async fn create_project(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's projects, newest first", body = ProjectListResponse),
-        (status = 400, description = "Unknown filter value, or an `offset` above 1 000 000 000 (`INVALID_QUERY`)", body = crate::error::ErrorBody),
+        (status = 400, description = "Unknown filter value, a `limit` outside 1–100 or an `offset` above 1 000 000 000 (`INVALID_QUERY`)", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or invalid access token", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn list_projects(
@@ -281,7 +285,7 @@ pub(crate) async fn list_projects(
     let request = ListProjects {
         status: query.status,
         phase: query.phase,
-        limit: query.limit,
+        limit: query.limit.map(socrates_domain::PageLimit::get),
         offset: query.offset,
     };
     let list = super::run(&services, &user, request).await?;

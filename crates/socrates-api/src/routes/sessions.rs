@@ -17,8 +17,8 @@ use socrates_agents::agents::socratic::{
     AnswerQuestion, AnswerResult, EndSession, GetSession, GetSessionHistory, History, HistoryEntry,
     NextQuestion, QuestionView, SessionView, StartSession,
 };
+use socrates_domain::{Answer, ProjectId, QuestionId, SessionId};
 use socrates_domain::{Category, ConversationRole, MessageKind, SessionMode, SessionStatus};
-use socrates_domain::{ProjectId, QuestionId, SessionId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
@@ -64,8 +64,8 @@ pub struct AnswerRequest {
     /// The question answered; it must belong to the session.
     #[schema(format = Uuid)]
     pub question_id: String,
-    /// The answer: not blank, up to 20 000 characters; control characters other than line
-    /// breaks and tabs are refused.
+    /// The answer.
+    #[schema(value_type = Answer)]
     pub answer: String,
 }
 
@@ -233,8 +233,9 @@ impl From<History> for HistoryResponse {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
-    /// Page size, 1–100 (default 50).
-    pub limit: Option<u64>,
+    /// Page size, 1–100 (default 50); any other size is refused with `INVALID_QUERY`.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
+    pub limit: Option<socrates_domain::PageLimit>,
     /// Entries to skip, 0–1 000 000 000 (default 0); a larger offset is refused with
     /// `INVALID_QUERY`.
     #[param(value_type = Option<u64>, maximum = 1_000_000_000)]
@@ -395,7 +396,7 @@ pub(crate) async fn history(
 ) -> Result<HttpResponse, ApiError> {
     let request = GetSessionHistory {
         session_id: path.into_inner(),
-        limit: query.limit,
+        limit: query.limit.map(socrates_domain::PageLimit::get),
         offset: query.offset,
     };
     let result = super::run(&services, &user, request).await?;

@@ -18,7 +18,7 @@ use socrates_agents::agents::facts::{
     FactUpdated, FactVersion, GetFactHistory, ListFacts, UpdateFact,
 };
 
-use socrates_domain::{Category, FactSource};
+use socrates_domain::{Category, CategoryName, FactKey, FactSource, FactValue, SourceText};
 use socrates_domain::{FactDraft, PageOffset, ProjectId, SpecificationId};
 use utoipa::{IntoParams, ToSchema};
 
@@ -45,9 +45,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct FactQuery {
     /// Only this category (aliases accepted).
+    #[param(value_type = Option<CategoryName>)]
     pub category: Option<String>,
-    /// Page size, 1–100 (default 50).
-    pub limit: Option<u64>,
+    /// Page size, 1–100 (default 50); any other size is refused with `INVALID_QUERY`.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
+    pub limit: Option<socrates_domain::PageLimit>,
     /// Rows to skip, 0–1 000 000 000 (default 0); a larger offset is refused with
     /// `INVALID_QUERY`.
     #[param(value_type = Option<u64>, maximum = 1_000_000_000)]
@@ -62,22 +64,43 @@ pub struct AddFactRequest {
     #[schema(format = Uuid)]
     pub project_id: String,
     /// One of the ten categories (aliases such as `deployment` accepted).
+    #[schema(value_type = CategoryName)]
     pub category: String,
-    /// snake_case key.
+    /// Its key.
+    #[schema(value_type = FactKey)]
     pub key: String,
     /// The value.
+    #[schema(value_type = FactValue)]
     pub value: String,
     /// Always `direct_input` for a fact entered by hand (accepted for compatibility; any
     /// other source is refused with `VALIDATION_ERROR`).
     #[serde(default)]
+    #[schema(value_type = Option<ManualFactSource>)]
     pub source: Option<FactSource>,
 }
+
+/// The one source a fact entered by hand may name, as the document describes it: the request
+/// reads a [`FactSource`] and refuses every other value with `VALIDATION_ERROR`.
+pub struct ManualFactSource;
+
+impl utoipa::PartialSchema for ManualFactSource {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("The source of a fact entered by hand."))
+            .enum_values(Some([FactSource::DirectInput.as_str()]))
+            .into()
+    }
+}
+
+impl ToSchema for ManualFactSource {}
 
 /// A fact's new value.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateFactRequest {
     /// The new value.
+    #[schema(value_type = FactValue)]
     pub value: String,
 }
 
@@ -89,6 +112,7 @@ pub struct ExtractRequest {
     #[schema(format = Uuid)]
     pub project_id: String,
     /// The text.
+    #[schema(value_type = SourceText)]
     pub text: String,
 }
 
@@ -263,8 +287,9 @@ impl From<FactHistory> for FactHistoryResponse {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct VersionQuery {
-    /// Page size, 1–100 (default 50).
-    pub limit: Option<u64>,
+    /// Page size, 1–100 (default 50); any other size is refused with `INVALID_QUERY`.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
+    pub limit: Option<socrates_domain::PageLimit>,
     /// Versions to skip, 0–1 000 000 000 (default 0); a larger offset is refused with
     /// `INVALID_QUERY`.
     #[param(value_type = Option<u64>, maximum = 1_000_000_000)]
@@ -331,7 +356,7 @@ fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`specifications` (current facts by category then age), `total`, `limit`, `offset`", body = FactListResponse),
-        (status = 400, description = "Unknown category (`INVALID_CATEGORY`), or an `offset` above 1 000 000 000 (`INVALID_QUERY`)", body = crate::error::ErrorBody),
+        (status = 400, description = "Unknown category (`INVALID_CATEGORY`), a `limit` outside 1–100 or an `offset` above 1 000 000 000 (`INVALID_QUERY`)", body = crate::error::ErrorBody),
         (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn list_facts(
@@ -343,7 +368,7 @@ pub(crate) async fn list_facts(
     let request = ListFacts {
         project_id: path.into_inner(),
         category: query.category,
-        limit: query.limit,
+        limit: query.limit.map(socrates_domain::PageLimit::get),
         offset: query.offset,
     };
     let result = super::run(&services, &user, request).await?;
@@ -432,7 +457,7 @@ pub(crate) async fn fact_history(
 ) -> Result<HttpResponse, ApiError> {
     let request = GetFactHistory {
         spec_id: path.into_inner(),
-        limit: query.limit,
+        limit: query.limit.map(socrates_domain::PageLimit::get),
         offset: query.offset,
     };
     let result = super::run(&services, &user, request).await?;

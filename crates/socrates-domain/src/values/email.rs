@@ -17,7 +17,7 @@ impl Email {
     /// Shortest accepted address, in characters (`a@b` cannot carry a dotted domain anyway).
     const MIN_CHARS: usize = 3;
     /// Longest accepted address, in characters (the SMTP path limit).
-    const MAX_CHARS: usize = 254;
+    pub const MAX_CHARS: usize = 254;
     /// Longest accepted local part, in characters.
     const MAX_LOCAL_CHARS: usize = 64;
 
@@ -27,6 +27,10 @@ impl Email {
     /// Returns a [`DomainError`] on the `email` field when the address is malformed.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let fail = |message: &str| Err(DomainError::invalid(Self::FIELD, message));
+        // The limit applies to the address as sent, as the API document's `maxLength` says.
+        if raw.chars().count() > Self::MAX_CHARS {
+            return fail("must be at most 254 characters");
+        }
         let email = raw.trim().to_lowercase();
         let length = email.chars().count();
         if length == 0 {

@@ -7,9 +7,9 @@ use serde::Serialize;
 use crate::{Code, ErrorCode};
 
 /// Shortest accepted password, in bytes.
-const MIN_BYTES: usize = 8;
+pub(crate) const MIN_BYTES: usize = 8;
 /// Longest accepted password, in bytes: bcrypt ignores everything after the 72nd byte.
-const MAX_BYTES: usize = 72;
+pub(crate) const MAX_BYTES: usize = 72;
 
 /// One rule of the password policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

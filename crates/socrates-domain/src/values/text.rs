@@ -7,7 +7,8 @@ use super::{DomainError, is_disallowed_control, string_value};
 /// ingredients of markup and shell injection in the places names end up (exports, file names).
 const NAME_FORBIDDEN: &[char] = &['<', '>', '"', '\'', '&', ';', '|'];
 
-/// Fails when `text` is longer than `max` characters.
+/// Fails when `text` is longer than `max` characters. The limit applies to the text as sent,
+/// before trimming, so that it is the `maxLength` the API document states.
 fn check_max_chars(field: &'static str, text: &str, max: usize) -> Result<(), DomainError> {
     if text.chars().count() > max {
         Err(DomainError::invalid(
@@ -40,16 +41,19 @@ impl ProjectName {
     /// The input field name used in errors.
     pub const FIELD: &'static str = "name";
 
+    /// The longest value accepted, in characters, counted as sent (before trimming).
+    pub const MAX_CHARS: usize = 255;
+
     /// Validates a project name.
     ///
     /// # Errors
     /// Returns a [`DomainError`] on the `name` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        check_max_chars(Self::FIELD, raw, Self::MAX_CHARS)?;
         let name = raw.trim();
         if name.is_empty() {
             return Err(DomainError::invalid(Self::FIELD, "must not be empty"));
         }
-        check_max_chars(Self::FIELD, name, 255)?;
         if name.contains(NAME_FORBIDDEN) {
             return Err(DomainError::invalid(
                 Self::FIELD,
@@ -77,13 +81,16 @@ impl Description {
     /// The input field name used in errors.
     pub const FIELD: &'static str = "description";
 
+    /// The longest value accepted, in characters, counted as sent (before trimming).
+    pub const MAX_CHARS: usize = 2_000;
+
     /// Validates a description.
     ///
     /// # Errors
     /// Returns a [`DomainError`] on the `description` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        check_max_chars(Self::FIELD, raw, Self::MAX_CHARS)?;
         let description = raw.trim();
-        check_max_chars(Self::FIELD, description, 2000)?;
         check_controls(Self::FIELD, description)?;
         Ok(Self(description.to_owned()))
     }
@@ -100,16 +107,19 @@ impl FactKey {
     /// The input field name used in errors.
     pub const FIELD: &'static str = "key";
 
+    /// The longest value accepted, in characters, counted as sent (before trimming).
+    pub const MAX_CHARS: usize = 255;
+
     /// Validates a fact key against `^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`.
     ///
     /// # Errors
     /// Returns a [`DomainError`] on the `key` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        check_max_chars(Self::FIELD, raw, Self::MAX_CHARS)?;
         let key = raw.trim();
         if key.is_empty() {
             return Err(DomainError::invalid(Self::FIELD, "must not be empty"));
         }
-        check_max_chars(Self::FIELD, key, 255)?;
         if !key.split('.').all(is_snake_segment) {
             return Err(DomainError::invalid(
                 Self::FIELD,
@@ -139,16 +149,19 @@ impl FactValue {
     /// The input field name used in errors.
     pub const FIELD: &'static str = "value";
 
+    /// The longest value accepted, in characters, counted as sent (before trimming).
+    pub const MAX_CHARS: usize = 10_000;
+
     /// Validates a fact value.
     ///
     /// # Errors
     /// Returns a [`DomainError`] on the `value` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        check_max_chars(Self::FIELD, raw, Self::MAX_CHARS)?;
         let value = raw.trim();
         if value.is_empty() {
             return Err(DomainError::invalid(Self::FIELD, "must not be empty"));
         }
-        check_max_chars(Self::FIELD, value, 10_000)?;
         check_controls(Self::FIELD, value)?;
         Ok(Self(value.to_owned()))
     }
@@ -175,11 +188,11 @@ impl Answer {
     /// # Errors
     /// Returns a [`DomainError`] on the `answer` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        check_max_chars(Self::FIELD, raw, Self::MAX_CHARS)?;
         let answer = raw.trim();
         if answer.is_empty() {
             return Err(DomainError::invalid(Self::FIELD, "must not be empty"));
         }
-        check_max_chars(Self::FIELD, answer, Self::MAX_CHARS)?;
         check_controls(Self::FIELD, answer)?;
         Ok(Self(answer.to_owned()))
     }
@@ -205,11 +218,11 @@ impl SourceText {
     /// # Errors
     /// Returns a [`DomainError`] on the `text` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        check_max_chars(Self::FIELD, raw, Self::MAX_CHARS)?;
         let text = raw.trim();
         if text.is_empty() {
             return Err(DomainError::invalid(Self::FIELD, "must not be empty"));
         }
-        check_max_chars(Self::FIELD, text, Self::MAX_CHARS)?;
         check_controls(Self::FIELD, text)?;
         Ok(Self(text.to_owned()))
     }
@@ -235,8 +248,8 @@ impl ResolutionNotes {
     /// # Errors
     /// Returns a [`DomainError`] on the `notes` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        check_max_chars(Self::FIELD, raw, Self::MAX_CHARS)?;
         let notes = raw.trim();
-        check_max_chars(Self::FIELD, notes, Self::MAX_CHARS)?;
         check_controls(Self::FIELD, notes)?;
         Ok(Self(notes.to_owned()))
     }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use sea_orm::sea_query::{Alias, CommonTableExpression, SubQueryStatement, WithClause};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
-use socrates_domain::PageOffset;
+use socrates_domain::{PageLimit, PageOffset};
 
 use crate::error::DbError;
 
@@ -25,9 +25,9 @@ pub mod specifications;
 pub mod users;
 
 /// The largest page any listing returns, whatever the caller asks for.
-pub const MAX_PAGE_SIZE: u64 = 100;
+pub const MAX_PAGE_SIZE: u64 = PageLimit::MAX;
 /// The page size used when the caller does not ask for one.
-pub const DEFAULT_PAGE_SIZE: u64 = 50;
+pub const DEFAULT_PAGE_SIZE: u64 = PageLimit::DEFAULT;
 
 /// A window into a listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -152,13 +152,19 @@ async fn listing_is_per_owner_newest_first_filtered_and_paged() {
         (Some(2), Some(1))
     );
     assert_eq!(page["projects"][0]["name"], "Project 1");
-    let capped: Value = app
-        .get_authed("/api/v1/projects?limit=5000", &token)
+    let largest: Value = app
+        .get_authed("/api/v1/projects?limit=100", &token)
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(capped["limit"], 100);
+    assert_eq!(largest["limit"], 100);
+    expect_error(
+        app.get_authed("/api/v1/projects?limit=5000", &token).await,
+        400,
+        "INVALID_QUERY",
+    )
+    .await;
     let only_archived: Value = app
         .get_authed("/api/v1/projects?status=archived", &token)
         .await
