@@ -512,3 +512,40 @@ pub fn answered_questions(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Drill, DrillArgs};
+
+    fn parse_args(args: &[&str]) -> Result<DrillArgs, clap::Error> {
+        let mut command = vec!["drill"];
+        command.extend_from_slice(args);
+        match crate::parse(&command)? {
+            crate::Command::Drill(args) => Ok(args),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_drill_runs_unless_some_are_chosen_and_then_in_order() {
+        assert_eq!(
+            parse_args(&[]).unwrap().drills(),
+            [
+                Drill::Crash,
+                Drill::Redis,
+                Drill::Postgres,
+                Drill::Llm,
+                Drill::Soak
+            ]
+        );
+        assert_eq!(
+            parse_args(&["--only", "soak,crash,soak"]).unwrap().drills(),
+            [Drill::Crash, Drill::Soak]
+        );
+        let args = parse_args(&["--soak-minutes", "2", "--soak-users", "50"]).unwrap();
+        assert_eq!((args.soak_minutes, args.soak_users), (2, 50));
+        assert!(parse_args(&["--only", "flood"]).is_err());
+        assert!(parse_args(&["--phase-seconds", "1"]).is_err());
+        assert!(parse_args(&["--soak-users", "0"]).is_err());
+    }
+}
