@@ -153,12 +153,16 @@ impl Vocabulary {
     }
 
     /// Whether the deterministic rules may call two different values of `key` a
-    /// contradiction: not for multi-valued keys, open free text or keys outside the
-    /// vocabulary (free-form requirements, which accumulate).
+    /// contradiction: not for multi-valued keys, open free text or free-form requirements
+    /// (`requirement_…`, which accumulate). A key outside the vocabulary (one a user typed)
+    /// holds one value, as a new value of it replaces the current one: a different value is a
+    /// contradiction to resolve, not a silent replacement.
     #[must_use]
     pub fn is_exclusive(&self, key: &str) -> bool {
-        self.get(key)
-            .is_some_and(|entry| !entry.multi && !entry.free_text)
+        match self.get(key) {
+            Some(entry) => !entry.multi && !entry.free_text,
+            None => !key.starts_with(REQUIREMENT_PREFIX),
+        }
     }
 
     /// The keys of one category, in file order.

@@ -378,7 +378,8 @@ pub(crate) async fn list_facts(
 #[utoipa::path(post, path = "/api/v1/specifications", tag = "specifications", request_body = AddFactRequest,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "`specification` (confidence 1.0) or, when it contradicts a current fact, `conflicts_detected` with the `conflicts` holding it back; `maturity_score`", body = FactAddedResponse),
+        (status = 201, description = "Saved: the `specification` (confidence 1.0) and the `maturity_score`", body = FactAddedResponse),
+        (status = 200, description = "Not saved: it contradicts a current fact (a different value of a single-valued key, or a rule), so `conflicts_detected` is true and the `conflicts` hold it until they are resolved; `specification` is null", body = FactAddedResponse),
         (status = 400, description = "Unknown category, invalid key or value", body = crate::error::ErrorBody),
         (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
         (status = 409, description = "The project is archived (`PROJECT_ARCHIVED`)", body = crate::error::ErrorBody),
@@ -397,7 +398,13 @@ pub(crate) async fn add_fact(
         source: body.source,
     };
     let result = super::run(&services, &user, request).await?;
-    Ok(HttpResponse::Created().json(FactAddedResponse::from(result)))
+    // Held back in a conflict, nothing was created yet: 200, as for an answer.
+    let mut response = if result.specification.is_some() {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response.json(FactAddedResponse::from(result)))
 }
 
 #[utoipa::path(put, path = "/api/v1/specifications/{spec_id}", tag = "specifications", request_body = UpdateFactRequest,

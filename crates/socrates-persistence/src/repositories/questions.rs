@@ -129,6 +129,45 @@ pub async fn insert_with(
     to_record(questions::Model::from_query_result(row, "")?)
 }
 
+/// The session's newest question when it has no answer yet: the question the session is
+/// waiting on, which `next-question` asks again instead of a fresh one.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn pending_for_session(
+    db: &impl Conn<Specs>,
+    session_id: SessionId,
+) -> Result<Option<Question>, DbError> {
+    questions::Entity::find()
+        .filter(questions::Column::SessionId.eq(session_id.into_uuid()))
+        .order_by_desc(questions::Column::CreatedAt)
+        .order_by_desc(questions::Column::Id)
+        .one(db.raw())
+        .await?
+        .filter(|newest| newest.answered_at.is_none())
+        .map(to_record)
+        .transpose()
+}
+
+/// Stores `new` as the session's next question unless the session already waits on one, and
+/// marks the session active; returns the question the session now waits on and whether it is
+/// the new one.
+///
+/// Call it inside a transaction: the session's row is updated first, which holds it until the
+/// commit (a row lock on PostgreSQL, the write lock on SQLite), so two concurrent callers
+/// cannot both add a question; the second sees the first's.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn ask_unless_pending(
+    db: &impl Conn<Specs>,
+    new: NewQuestion,
+    now: DateTime<Utc>,
+) -> Result<(Question, bool), DbError> {
+    let session_id = new.session_id;
+    super::sessions::touch(db, session_id, now).await?;
+    if let Some(pending) = pending_for_session(db, session_id).await? {
+        return Ok((pending, false));
+    }
+    Ok((insert_with(db, new, now, Writes::new()).await?, true))
+}
+
 /// The question with this id.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_id(

@@ -320,3 +320,77 @@ async fn a_fact_entered_by_hand_can_only_claim_the_direct_input_source() {
     assert_eq!(saved["specification"]["source"], "direct_input");
     app.stop().await;
 }
+
+/// A key the user made up holds one value, as any single-valued key: a different value entered
+/// by hand is held in a conflict (200, nothing saved), never a silent new version; the same
+/// value in other words is no conflict, and an intended change goes through PUT.
+#[tokio::test]
+async fn a_different_value_of_a_made_up_key_is_a_conflict_not_a_silent_replacement() {
+    let app = spawn_app().await;
+    let token = app.signed_in_user().await;
+    let project = json_of(
+        app.post_authed("/api/v1/projects", &token, &json!({"name": "Keys"}))
+            .await,
+        201,
+    )
+    .await;
+    let project_id = project["project_id"].as_str().unwrap();
+    let add = |value: &str| json!({"project_id": project_id, "category": "tech_stack", "key": "backend_language", "value": value});
+
+    let rust = json_of(
+        app.post_authed("/api/v1/specifications", &token, &add("Rust"))
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(rust["specification"]["value"], "Rust", "{rust}");
+    let go = json_of(
+        app.post_authed("/api/v1/specifications", &token, &add("Go"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(go["conflicts_detected"], true, "{go}");
+    assert_eq!(go["specification"], Value::Null, "{go}");
+    assert_eq!(go["conflicts"][0]["new_spec_value"], "Go", "{go}");
+    let same = json_of(
+        app.post_authed("/api/v1/specifications", &token, &add("rust"))
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(same["conflicts_detected"], false, "{same}");
+
+    let facts = json_of(
+        app.get_authed(
+            &format!("/api/v1/specifications/project/{project_id}?category=tech_stack"),
+            &token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let values: Vec<&str> = facts["specifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|fact| fact["key"] == "backend_language")
+        .map(|fact| fact["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["Rust"], "{facts}");
+
+    // Free-form requirements are never held against each other.
+    for value in ["Staff export bookings as CSV", "Patients cancel online"] {
+        let added = json_of(
+            app.post_authed(
+                "/api/v1/specifications",
+                &token,
+                &json!({"project_id": project_id, "category": "requirements", "key": "requirement_exports", "value": value}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        assert_eq!(added["conflicts_detected"], false, "{added}");
+    }
+}

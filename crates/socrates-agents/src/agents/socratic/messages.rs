@@ -103,6 +103,22 @@ pub struct QuestionView {
     pub maturity_score: f64,
 }
 
+impl QuestionView {
+    /// The stored `question`, with the project's maturity now.
+    #[must_use]
+    pub fn asked(question: socrates_persistence::repositories::questions::Question, maturity_score: f64) -> Self {
+        Self {
+            question_id: question.id,
+            text: question.text,
+            category: question.category,
+            context: question.context,
+            persona: question.persona,
+            quality_score: question.quality_score,
+            maturity_score,
+        }
+    }
+}
+
 /// `answer`.
 #[derive(Debug, Clone)]
 pub struct AnswerQuestion {

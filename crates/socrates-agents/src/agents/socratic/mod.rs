@@ -133,6 +133,11 @@ impl SocraticCounselor {
     ) -> Result<QuestionView, AgentError> {
         let (session, project) = self.active_session(context, session_id).await?;
         let facts = specifications::all_current(&self.db, project.id).await?;
+        let report = compute_maturity(facts.iter().map(|f| (f.category, f.confidence)));
+        // A question still waiting for its answer is asked again, not replaced.
+        if let Some(pending) = questions::pending_for_session(&self.db, session.id).await? {
+            return Ok(QuestionView::asked(pending, report.overall));
+        }
         let asked: HashSet<String> = questions::template_ids_for_project(&self.db, project.id)
             .await?
             .into_iter()
@@ -142,7 +147,6 @@ impl SocraticCounselor {
         } else {
             Vec::new()
         };
-        let report = compute_maturity(facts.iter().map(|f| (f.category, f.confidence)));
         let existing = existing_facts(&facts);
         let attribution = UsageContext {
             user_id: context.user_id,
@@ -199,9 +203,10 @@ impl SocraticCounselor {
             details: None,
         })?;
         let now = self.clock.now();
-        // The question and the session's activity go to the database in one round trip.
-        let question = questions::insert_with(
-            &self.db,
+        // A concurrent call may have asked one meanwhile: then that one is the question.
+        let tx = self.db.begin().await?;
+        let (question, _) = questions::ask_unless_pending(
+            &tx,
             NewQuestion {
                 project_id: project.id,
                 session_id: session.id,
@@ -214,18 +219,10 @@ impl SocraticCounselor {
                 bias_score: None,
             },
             now,
-            sessions::touch_later(session.id, now),
         )
         .await?;
-        Ok(QuestionView {
-            question_id: question.id,
-            text: question.text,
-            category: question.category,
-            context: question.context,
-            persona: question.persona,
-            quality_score: question.quality_score,
-            maturity_score: report.overall,
-        })
+        tx.commit().await?;
+        Ok(QuestionView::asked(question, report.overall))
     }
 
     async fn end_session(
