@@ -380,13 +380,16 @@ const CORPUS_TARGET: Bars = Bars {
     conflict_recall: 0.90,
 };
 
-/// What the engine is held to today on each part of the corpus: the measured figures rounded
-/// down, so that a regression fails. Raise them as the rules improve, up to the target.
+/// What the engine is held to today on each part of the corpus: the lower of the two parts'
+/// measured figures, rounded down, so that a regression fails. Raise them as the rules
+/// improve, up to the target. Measured when the corpus was added: extraction precision
+/// 0.517 / 0.460 and recall 0.361 / 0.370 (development / held-out); conflicts precision
+/// 0.842 / 0.848 and recall 0.800 / 0.780.
 const CORPUS_FLOOR: Bars = Bars {
-    extraction_precision: 0.0,
-    extraction_recall: 0.0,
-    conflict_precision: 0.0,
-    conflict_recall: 0.0,
+    extraction_precision: 0.45,
+    extraction_recall: 0.35,
+    conflict_precision: 0.84,
+    conflict_recall: 0.77,
 };
 
 struct Bars {
@@ -459,8 +462,7 @@ async fn run_interviews(
 ) -> (Tally, std::collections::BTreeMap<Category, CategoryCounts>) {
     let knowledge = reasoner.data().knowledge();
     let mut tally = Tally::default();
-    let mut per_category: std::collections::BTreeMap<Category, CategoryCounts> =
-        Default::default();
+    let mut per_category: std::collections::BTreeMap<Category, CategoryCounts> = Default::default();
     for interview in interviews {
         for answer in &interview.answer {
             let input = ExtractionInput {
@@ -531,14 +533,21 @@ async fn interview_corpus_extraction() {
     let reasoner = OfflineReasoner::builtin().expect("built-in data");
     let development = interviews("interviews");
     let holdout = interviews("interviews/holdout");
-    assert!(development.iter().all(|interview| interview.split == "development"));
+    assert!(
+        development
+            .iter()
+            .all(|interview| interview.split == "development")
+    );
     assert!(holdout.iter().all(|interview| interview.split == "holdout"));
     let answers = |set: &[Interview]| set.iter().map(|i| i.answer.len()).sum::<usize>();
     assert!(
         answers(&development) + answers(&holdout) >= 300,
         "at least 300 answers"
     );
-    assert!(development.len() + holdout.len() >= 5, "at least five products");
+    assert!(
+        development.len() + holdout.len() >= 5,
+        "at least five products"
+    );
 
     let mut failures = Vec::new();
     for (name, set, show_misses) in [

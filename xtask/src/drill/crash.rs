@@ -308,8 +308,10 @@ fn write_once(
     }
 }
 
+/// What an answer to `POST /specifications` acknowledged: a saved fact (201) or the conflict
+/// holding it (200).
 fn fact_write(response: &super::Response) -> Option<Write> {
-    if response.status != 201 {
+    if response.status != 201 && response.status != 200 {
         return None;
     }
     let body = response.json();

@@ -208,7 +208,11 @@ pub fn touch_later(id: SessionId, now: DateTime<Utc>) -> Writes {
 /// Marks the session active now ([`touch_later`] as a statement of its own); inside a
 /// transaction it holds the session's row until the commit.
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn touch(db: &impl Conn<Specs>, id: SessionId, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn touch(
+    db: &impl Conn<Specs>,
+    id: SessionId,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     sessions::Entity::update_many()
         .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
         .col_expr(sessions::Column::LastActivityAt, Expr::value(now))

@@ -34,7 +34,7 @@ async fn excluded_pair(app: &TestApp, token: &str) -> (String, String, String) {
             &fact("scalability", "concurrent_writers", "10000"),
         )
         .await,
-        201,
+        200,
     )
     .await;
     assert_eq!(raised["conflicts_detected"], true, "{raised}");

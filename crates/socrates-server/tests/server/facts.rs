@@ -48,7 +48,7 @@ async fn facts_are_added_listed_versioned_deleted_and_kept_in_history() {
             &add("tech_stack", "primary_database", "MongoDB"),
         )
         .await,
-        201,
+        200,
     )
     .await;
     assert_eq!(contradiction["conflicts_detected"], true);
@@ -61,7 +61,7 @@ async fn facts_are_added_listed_versioned_deleted_and_kept_in_history() {
             &add("tech_stack", "primary_database", "mongodb"),
         )
         .await,
-        201,
+        200,
     )
     .await;
     assert_eq!(again["conflicts_detected"], true);

@@ -407,6 +407,12 @@ async fn questions_never_repeat_and_belong_to_their_session_and_owner() {
     let one_id = one["session_id"].as_str().unwrap();
     let two_id = two["session_id"].as_str().unwrap();
 
+    // A question waiting for its answer is asked again, not replaced by a fresh one.
+    let waiting = next_question(&app, &token, one_id).await;
+    let again = next_question(&app, &token, one_id).await;
+    assert_eq!(again["question_id"], waiting["question_id"], "{again}");
+    assert_eq!(again["text"], waiting["text"], "{again}");
+
     let mut seen = std::collections::HashSet::new();
     for session in [one_id, two_id, one_id, two_id, one_id, two_id] {
         let question = next_question(&app, &token, session).await;
@@ -414,6 +420,17 @@ async fn questions_never_repeat_and_belong_to_their_session_and_owner() {
             seen.insert(question["text"].as_str().unwrap().to_owned()),
             "repeated: {question}"
         );
+        // Answered (with nothing to record), the next call asks a new question.
+        json_of(
+            app.post_authed(
+                &format!("/api/v1/sessions/{session}/answer"),
+                &token,
+                &json!({"question_id": question["question_id"], "answer": "Not sure yet, let me think about it."}),
+            )
+            .await,
+            200,
+        )
+        .await;
     }
 
     let question = next_question(&app, &token, one_id).await;

@@ -475,6 +475,16 @@ async fn a_model_that_repeats_its_question_does_not_stall_the_interview() {
         let text = question["text"].as_str().unwrap().to_owned();
         assert!(!texts.contains(&text), "asked again: {text}");
         texts.push(text);
+        json_of(
+            app.post_authed(
+                &format!("/api/v1/sessions/{session}/answer"),
+                &token,
+                &json!({"question_id": question["question_id"], "answer": "Hard to say yet"}),
+            )
+            .await,
+            200,
+        )
+        .await;
     }
     // The model was shown what had been asked.
     let requests = provider.received_requests().await.unwrap();

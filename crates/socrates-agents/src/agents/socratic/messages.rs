@@ -106,7 +106,10 @@ pub struct QuestionView {
 impl QuestionView {
     /// The stored `question`, with the project's maturity now.
     #[must_use]
-    pub fn asked(question: socrates_persistence::repositories::questions::Question, maturity_score: f64) -> Self {
+    pub fn asked(
+        question: socrates_persistence::repositories::questions::Question,
+        maturity_score: f64,
+    ) -> Self {
         Self {
             question_id: question.id,
             text: question.text,
