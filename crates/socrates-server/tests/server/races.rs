@@ -178,3 +178,42 @@ async fn answers_in_four_sessions_naming_different_databases_raise_conflicts() {
         assert_eq!(open_conflicts(&app, &token, &project).await.len(), 3);
     }
 }
+
+/// Ten clients asking one session for its next question at once all get the same question:
+/// the session waits on one question at a time, whichever call stored it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn next_question_asked_at_once_stores_one_question() {
+    let app = spawn_app().await;
+    let token = app.signed_in_user().await;
+    let project = new_project(&app, &token, "Race on the next question").await;
+    let session = json_of(
+        app.post_authed(
+            &format!("/api/v1/projects/{project}/sessions"),
+            &token,
+            &json!({}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let session = session["session_id"].as_str().unwrap();
+    let questions = join_all((0..10).map(|_| next_question(&app, &token, session))).await;
+    let ids: std::collections::HashSet<&str> = questions
+        .iter()
+        .map(|question| question["question_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "{questions:?}");
+    let history = json_of(
+        app.get_authed(&format!("/api/v1/sessions/{session}/history"), &token)
+            .await,
+        200,
+    )
+    .await;
+    let asked = history["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["kind"] == "question")
+        .count();
+    assert!(asked <= 1, "{history}");
+}
