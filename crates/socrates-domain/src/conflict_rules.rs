@@ -285,7 +285,7 @@ impl Knowledge {
     fn conflict_between(&self, draft: &FactDraft, fact: &ExistingFact) -> Vec<ConflictFinding> {
         let same_key = draft.category == fact.category && draft.key == fact.key;
         if same_key
-            && self.vocabulary().is_exclusive(&draft.key)
+            && self.vocabulary().is_exclusive(draft.category, &draft.key)
             && let Some(found) = self.same_key_conflict(draft, fact)
         {
             return vec![found];

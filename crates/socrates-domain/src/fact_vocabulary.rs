@@ -152,16 +152,17 @@ impl Vocabulary {
         self.get(key).is_some_and(|entry| entry.multi)
     }
 
-    /// Whether the deterministic rules may call two different values of `key` a
-    /// contradiction: not for multi-valued keys, open free text or free-form requirements
-    /// (`requirement_…`, which accumulate). A key outside the vocabulary (one a user typed)
-    /// holds one value, as a new value of it replaces the current one: a different value is a
+    /// Whether the deterministic rules may call two different values of `key` in `category`
+    /// a contradiction: not for multi-valued keys, open free text or free-form requirements
+    /// (any key of the requirements category outside the vocabulary, `requirement_…` above
+    /// all: they accumulate). Any other key outside the vocabulary (one a user typed) holds
+    /// one value, as a new value of it replaces the current one: a different value is a
     /// contradiction to resolve, not a silent replacement.
     #[must_use]
-    pub fn is_exclusive(&self, key: &str) -> bool {
+    pub fn is_exclusive(&self, category: Category, key: &str) -> bool {
         match self.get(key) {
             Some(entry) => !entry.multi && !entry.free_text,
-            None => !key.starts_with(REQUIREMENT_PREFIX),
+            None => category != Category::Requirements && !key.starts_with(REQUIREMENT_PREFIX),
         }
     }
 

@@ -176,19 +176,19 @@ mod tests {
     #[test]
     fn adding_a_technology_is_data_only() {
         let technologies = format!(
-            "{BUILTIN_TECHNOLOGIES}\n[[technology]]\nname = \"CockroachDB\"\nkind = \
-             \"database\"\naliases = [\"cockroachdb\", \"cockroach\"]\n"
+            "{BUILTIN_TECHNOLOGIES}\n[[technology]]\nname = \"YugabyteDB\"\nkind = \
+             \"database\"\naliases = [\"yugabytedb\", \"yugabyte\"]\n"
         );
         let knowledge =
             with(&technologies, BUILTIN_VOCABULARY, BUILTIN_CONFLICT_RULES).expect("valid");
         let found = knowledge
             .technologies()
-            .find("We run CockroachDB in three regions.");
+            .find("We run YugabyteDB in three regions.");
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].technology.name, "CockroachDB");
+        assert_eq!(found[0].technology.name, "YugabyteDB");
         assert_eq!(
-            knowledge.normalise_value("primary_database", "cockroach"),
-            "cockroachdb"
+            knowledge.normalise_value("primary_database", "yugabyte"),
+            "yugabytedb"
         );
     }
 
@@ -255,7 +255,7 @@ mod tests {
         assert_eq!(file_of(&error), CONFLICT_RULES_FILE);
         assert!(error.to_string().contains("SQLyte"), "{error}");
         let orphan = format!(
-            "{BUILTIN_TECHNOLOGIES}\n[[technology]]\nname = \"Fly\"\nkind = \"cloud\"\naliases = [\"fly.io\"]\n"
+            "{BUILTIN_TECHNOLOGIES}\n[[technology]]\nname = \"Hostinger\"\nkind = \"cloud\"\naliases = [\"hostinger\"]\n"
         );
         let no_cloud_key = BUILTIN_VOCABULARY.replace("technology = \"cloud\"\n", "");
         let error = with(&orphan, &no_cloud_key, BUILTIN_CONFLICT_RULES).expect_err("orphan");

@@ -67,7 +67,12 @@ pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
                 .contrast_markers
                 .found_in(&data.scanner().scan(&padded(next)))
         });
-        read_sentence(&mut found, sentence, &question, next_contrasts);
+        read_sentence(
+            &mut found,
+            sentence,
+            (&question, input.question_category),
+            next_contrasts,
+        );
     }
     if all.len() <= 2 {
         answer_to_the_question(&mut found, lexicon, &question, &all);
@@ -84,7 +89,13 @@ fn padded(text: &str) -> String {
 /// One sentence: technologies, quantities, phrases and requirements per segment (a segment
 /// ends at ", " or " but "), skipping segments about the past or today's system when the
 /// sentence contrasts it with the new one; then goals stated in prose.
-fn read_sentence(found: &mut Found<'_>, sentence: &str, question: &str, next_contrasts: bool) {
+fn read_sentence(
+    found: &mut Found<'_>,
+    sentence: &str,
+    (question, question_category): (&str, Option<Category>),
+    next_contrasts: bool,
+) {
+    let requirements_question = question_category == Some(Category::Requirements);
     let lexicon = found.data.lexicon();
     let scanner = found.data.scanner();
     let sentence_words = padded(sentence);
@@ -103,6 +114,8 @@ fn read_sentence(found: &mut Found<'_>, sentence: &str, question: &str, next_con
         .start_a_word_in(&sentence.to_ascii_lowercase());
     let why = sentence.trim();
     let mut requirement: Option<String> = None;
+    let mut any_marked = false;
+    let facts_before = found.facts.len();
     for segment in segments(sentence) {
         let hits = scanner.scan(&padded(segment));
         let superseded = lexicon.superseded_markers.found_in(&hits)
@@ -119,6 +132,7 @@ fn read_sentence(found: &mut Found<'_>, sentence: &str, question: &str, next_con
         }
         let stated_fact = found.facts.len() > before;
         let marked = is_requirement(lexicon, segment);
+        any_marked |= marked;
         match requirement.take() {
             Some(open) if !marked && !stated_fact && !superseded => {
                 requirement = Some(format!("{open}, {}", segment.trim()));
@@ -137,6 +151,19 @@ fn read_sentence(found: &mut Found<'_>, sentence: &str, question: &str, next_con
     }
     if let Some(open) = requirement {
         push_requirement(found, &open, confidence, why);
+    }
+    // Asked what the product must do, people state capabilities without "must": a whole
+    // sentence of substance that states nothing else is one, unless it is about today's
+    // system, undecided or a question back.
+    if requirements_question
+        && !any_marked
+        && !undecided
+        && found.facts.len() == facts_before
+        && !lexicon.current_markers.found_in(&sentence_hits)
+        && !lexicon.superseded_markers.found_in(&sentence_hits)
+        && is_capability(sentence)
+    {
+        push_requirement(found, sentence, confidence, why);
     }
     read_goals(found, sentence, confidence);
 }
@@ -252,6 +279,15 @@ fn is_requirement(lexicon: &Lexicon, segment: &str) -> bool {
                 .any(|person| pair[0].starts_with(person.as_str()))
     })
 }
+
+/// A clause that can state a capability on its own: a few words, not a question.
+fn is_capability(segment: &str) -> bool {
+    let segment = segment.trim();
+    !segment.ends_with('?') && tokenise(segment).len() >= CAPABILITY_MIN_WORDS
+}
+
+/// Words a clause needs to state a capability ("staff export bookings").
+const CAPABILITY_MIN_WORDS: usize = 4;
 
 fn push_requirement(found: &mut Found<'_>, statement: &str, confidence: f64, why: &str) {
     let statement = clean(statement);

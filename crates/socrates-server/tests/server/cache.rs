@@ -51,7 +51,11 @@ impl Project<'_> {
             .await;
         let status = response.status().as_u16();
         let added: Value = response.json().await.unwrap();
-        let expected = if added["conflicts_detected"] == true { 200 } else { 201 };
+        let expected = if added["conflicts_detected"] == true {
+            200
+        } else {
+            201
+        };
         assert_eq!(status, expected, "{added}");
         added
     }
