@@ -146,9 +146,13 @@ impl Knowledge {
             ValueKind::Percent if bare || quantity.kind == QuantityKind::Percent => {
                 Some(quantity.value)
             }
-            ValueKind::Usd if bare || quantity.kind == QuantityKind::Money => Some(quantity.value),
+            // A periodic amount counts by the year: "$25k/month" is "$300k per year".
+            ValueKind::Usd if bare || quantity.kind == QuantityKind::Money => {
+                Some(quantity.value * per_year(value))
+            }
+            // "300 per minute" is 5 per second.
             ValueKind::PerSecond if bare || quantity.kind == QuantityKind::Rate => {
-                Some(quantity.value)
+                Some(quantity.value / seconds_per_period(value))
             }
             ValueKind::Count if bare => Some(quantity.value),
             ValueKind::Gigabytes if bare || quantity.kind == QuantityKind::DataSize => {
@@ -290,14 +294,56 @@ impl Knowledge {
         {
             return vec![found];
         }
-        self.exclusion_conflicts(draft, fact)
+        let mut found = self.exclusion_conflicts(draft, fact);
+        found.extend(self.ordering_conflicts(draft, fact));
+        found
+    }
+
+    /// A value above the one a key can never exceed (p99 latency under p95), either way round.
+    fn ordering_conflicts(&self, draft: &FactDraft, fact: &ExistingFact) -> Vec<ConflictFinding> {
+        self.conflict_rules()
+            .orderings
+            .iter()
+            .filter_map(|rule| {
+                let value = |key: &str| {
+                    if draft.key == key {
+                        self.numeric_value(key, &draft.value)
+                    } else if fact.key == key {
+                        self.numeric_value(key, &fact.value)
+                    } else {
+                        None
+                    }
+                };
+                let both = (draft.key == rule.lesser && fact.key == rule.greater)
+                    || (draft.key == rule.greater && fact.key == rule.lesser);
+                let (lesser, greater) = (value(&rule.lesser)?, value(&rule.greater)?);
+                (both && lesser > greater).then(|| {
+                    finding(
+                        &rule.id,
+                        draft,
+                        fact,
+                        (ConflictType::Requirement, ConflictSeverity::Medium),
+                        format!(
+                            "{}: the existing {} is \"{}\" but the new {} is \"{}\".",
+                            rule.summary, fact.key, fact.value, draft.key, draft.value
+                        ),
+                    )
+                })
+            })
+            .collect()
     }
 
     fn same_key_conflict(&self, draft: &FactDraft, fact: &ExistingFact) -> Option<ConflictFinding> {
         let key = draft.key.as_str();
+        let complement = self
+            .conflict_rules()
+            .complement_keys
+            .iter()
+            .any(|k| k == key);
+        let compared = |value: f64| if complement { 100.0 - value } else { value };
         if let (Some(new), Some(old)) = (
-            self.numeric_value(key, &draft.value),
-            self.numeric_value(key, &fact.value),
+            self.numeric_value(key, &draft.value).map(compared),
+            self.numeric_value(key, &fact.value).map(compared),
         ) {
             let scale = new.abs().max(old.abs());
             let tolerance = self.conflict_rules().numeric_tolerance;
@@ -394,3 +440,81 @@ fn finding(
 #[cfg(test)]
 #[path = "conflict_rules_tests.rs"]
 mod tests;
+
+/// The periods a value can be stated per, in the words people use, with their length in
+/// seconds.
+const PERIODS: &[(&[&str], f64)] = &[
+    (
+        &[
+            "per minute",
+            "a minute",
+            "/min",
+            "/minute",
+            "per min",
+            "each minute",
+        ],
+        60.0,
+    ),
+    (
+        &[
+            "per hour",
+            "an hour",
+            "/h",
+            "/hr",
+            "/hour",
+            "hourly",
+            "each hour",
+        ],
+        3_600.0,
+    ),
+    (&["per day", "a day", "/day", "daily", "each day"], 86_400.0),
+    (
+        &["per week", "a week", "/week", "weekly", "each week"],
+        604_800.0,
+    ),
+    (
+        &[
+            "per month",
+            "a month",
+            "/month",
+            "/mo",
+            "monthly",
+            "each month",
+        ],
+        2_629_800.0,
+    ),
+    (
+        &[
+            "per year",
+            "a year",
+            "/year",
+            "/yr",
+            "yearly",
+            "annually",
+            "annual",
+            "per annum",
+            "each year",
+        ],
+        31_557_600.0,
+    ),
+];
+
+/// The length in seconds of the period `value` is stated per; 1 when it names none.
+fn seconds_per_period(value: &str) -> f64 {
+    let lower = value.to_lowercase();
+    PERIODS
+        .iter()
+        .find(|(words, _)| words.iter().any(|word| lower.contains(word)))
+        .map_or(1.0, |(_, seconds)| *seconds)
+}
+
+/// How many times a year an amount stated per some period recurs; 1 for a one-off amount or
+/// one stated per year.
+fn per_year(value: &str) -> f64 {
+    let seconds = seconds_per_period(value);
+    if seconds == 1.0 {
+        1.0
+    } else {
+        (31_557_600.0 / seconds).round()
+    }
+}

@@ -327,3 +327,73 @@ fn a_more_specific_text_refines_a_vaguer_one() {
     assert!(!k.refines("target_audience", "dog walkers", "Dog Walkers."));
     assert!(!k.refines("primary_database", "PostgreSQL", "PostgreSQL on RDS"));
 }
+
+#[test]
+fn amounts_and_rates_compare_over_the_same_period() {
+    let knowledge = knowledge();
+    let pair = |key: &str, old: &str, new: &str| {
+        knowledge.detect_conflicts(
+            &[FactDraft {
+                category: knowledge.vocabulary().get(key).unwrap().category,
+                key: key.to_owned(),
+                value: new.to_owned(),
+                confidence: 0.9,
+                reasoning: None,
+            }],
+            &[ExistingFact {
+                id: None,
+                category: knowledge.vocabulary().get(key).unwrap().category,
+                key: key.to_owned(),
+                value: old.to_owned(),
+                confidence: 0.9,
+            }],
+        )
+    };
+    assert!(pair("budget_usd", "$25k/month", "$300k per year").is_empty());
+    assert!(pair("budget_usd", "$6k/month", "$6,000 per month").is_empty());
+    assert!(!pair("budget_usd", "$6k/month", "$6,000 per year").is_empty());
+    assert!(pair("throughput_rps", "300 per minute", "5 rps").is_empty());
+    // Availability compares the downtime each allows.
+    assert!(!pair("availability_target_percent", "99.5%", "99.95%").is_empty());
+    assert!(pair("availability_target_percent", "99.9%", "99.9 %").is_empty());
+}
+
+#[test]
+fn a_lesser_key_above_its_greater_one_is_a_conflict() {
+    let knowledge = knowledge();
+    let draft = |key: &str, value: &str| FactDraft {
+        category: knowledge.vocabulary().get(key).unwrap().category,
+        key: key.to_owned(),
+        value: value.to_owned(),
+        confidence: 0.9,
+        reasoning: None,
+    };
+    let p95 = draft("latency_p95_ms", "2 s").as_existing();
+    assert!(
+        !knowledge
+            .detect_conflicts(
+                &[draft("latency_p99_ms", "1 s")],
+                std::slice::from_ref(&p95)
+            )
+            .is_empty()
+    );
+    assert!(
+        knowledge
+            .detect_conflicts(&[draft("latency_p99_ms", "3 s")], &[p95])
+            .is_empty()
+    );
+    let total = draft("total_users", "180").as_existing();
+    assert!(
+        !knowledge
+            .detect_conflicts(
+                &[draft("concurrent_users", "400")],
+                std::slice::from_ref(&total)
+            )
+            .is_empty()
+    );
+    assert!(
+        knowledge
+            .detect_conflicts(&[draft("concurrent_users", "40")], &[total])
+            .is_empty()
+    );
+}

@@ -402,6 +402,13 @@ fn parse_one(text: &str, start: usize, value: f64, end: usize) -> Option<Quantit
     ];
     if let Some((word, after)) = next_word(text, end) {
         let glued = !text[end..].starts_with([' ', '\u{a0}']);
+        // "$6k/month": the magnitude is the part before the slash.
+        let (word, after) = match word.split_once('/') {
+            Some((head, tail)) if magnitudes.iter().any(|(m, _)| *m == head) => {
+                (head.to_owned(), after - tail.len() - 1)
+            }
+            _ => (word, after),
+        };
         let is_magnitude = magnitudes.iter().find(|(m, _)| *m == word);
         // "5 m" with a space is ambiguous (metres, minutes); only glued "5m" or long words count.
         if let Some((_, factor)) = is_magnitude.filter(|(m, _)| glued || m.len() > 2) {

@@ -139,3 +139,10 @@ fn numbers_written_in_words_are_read_when_a_unit_or_noun_follows() {
     assert!(parse_quantities("a user").is_empty());
     assert!(parse_quantities("one of the users").is_empty());
 }
+
+#[test]
+fn a_magnitude_before_a_slash_is_read() {
+    let q = one("$6k/month");
+    assert_eq!((q.value, q.kind), (6_000.0, QuantityKind::Money));
+    assert_eq!(one("2k/s").value, 2_000.0);
+}

@@ -85,6 +85,28 @@ pub struct ConflictRules {
     /// The exclusion table.
     #[serde(default, rename = "exclusion")]
     pub exclusions: Vec<ExclusionRule>,
+    /// Pairs of numeric keys where one can never exceed the other.
+    #[serde(default, rename = "ordering")]
+    pub orderings: Vec<OrderingRule>,
+    /// Percentage keys compared by what they leave out (availability: 99.5 % and 99.95 %
+    /// allow ten times different downtime, though the numbers are close).
+    #[serde(default)]
+    pub complement_keys: Vec<String>,
+}
+
+/// Two numeric keys of the same unit where `lesser` can never exceed `greater` (p95 and p99
+/// latency, concurrent and total users).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderingRule {
+    /// Names the rule in findings.
+    pub id: String,
+    /// What the contradiction means, for the finding.
+    pub summary: String,
+    /// The key whose value is at most the other's.
+    pub lesser: String,
+    /// The key whose value is at least the other's.
+    pub greater: String,
 }
 
 impl ConflictRules {
@@ -113,7 +135,29 @@ impl ConflictRules {
                 }
             }
         }
+        for key in self.complement_keys.iter().chain(
+            self.orderings
+                .iter()
+                .flat_map(|rule| [&rule.lesser, &rule.greater]),
+        ) {
+            if vocabulary.get(key).is_none() {
+                return Err(format!(
+                    "key \"{key}\" of a numeric rule is not in the vocabulary"
+                ));
+            }
+        }
         let mut ids = HashSet::new();
+        for rule in &self.orderings {
+            if !ids.insert(rule.id.as_str()) {
+                return Err(format!("ordering id \"{}\" is not unique", rule.id));
+            }
+            if vocabulary.value_kind(&rule.lesser) != vocabulary.value_kind(&rule.greater) {
+                return Err(format!(
+                    "ordering \"{}\" compares keys of different units",
+                    rule.id
+                ));
+            }
+        }
         for rule in &self.exclusions {
             if !ids.insert(rule.id.as_str()) || rule.id == RULE_SAME_KEY || rule.id == RULE_NUMERIC
             {

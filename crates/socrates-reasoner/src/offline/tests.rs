@@ -83,7 +83,7 @@ fn every_bank_has_eight_questions_and_bad_banks_are_refused() {
 fn a_data_directory_replaces_single_files_and_bad_ones_stop_the_load() {
     let directory = tempfile::tempdir().expect("temp dir");
     let technologies = format!(
-        "{}\n[[technology]]\nname = \"CockroachDB\"\nkind = \"database\"\naliases = [\"cockroachdb\"]\n",
+        "{}\n[[technology]]\nname = \"YugabyteDB\"\nkind = \"database\"\naliases = [\"yugabytedb\"]\n",
         socrates_domain::knowledge::BUILTIN_TECHNOLOGIES
     );
     std::fs::write(directory.path().join("technologies.toml"), technologies).expect("write");
@@ -94,12 +94,12 @@ fn a_data_directory_replaces_single_files_and_bad_ones_stop_the_load() {
         &ExtractionInput {
             question_text: None,
             question_category: None,
-            text: "The data lives in CockroachDB.".to_owned(),
+            text: "The data lives in YugabyteDB.".to_owned(),
             existing: Vec::new(),
             source: FactSource::SocraticQuestion,
         },
     );
-    assert_eq!(facts[0].value, "CockroachDB");
+    assert_eq!(facts[0].value, "YugabyteDB");
     std::fs::write(directory.path().join("lexicon.toml"), "hedges = 3\n").expect("write");
     let error = OfflineData::load(Some(directory.path())).expect_err("invalid lexicon");
     assert_eq!(file_and_message(&error).0, data::LEXICON_FILE);
