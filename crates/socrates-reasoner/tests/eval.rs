@@ -382,14 +382,15 @@ const CORPUS_TARGET: Bars = Bars {
 
 /// What the engine is held to today on each part of the corpus: the lower of the two parts'
 /// measured figures, rounded down, so that a regression fails. Raise them as the rules
-/// improve, up to the target. Measured when the corpus was added: extraction precision
-/// 0.517 / 0.460 and recall 0.361 / 0.370 (development / held-out); conflicts precision
-/// 0.842 / 0.848 and recall 0.800 / 0.780.
+/// improve, up to the target. When the corpus was added, before any change it prompted:
+/// extraction precision 0.517 / 0.460 and recall 0.361 / 0.370 (development / held-out),
+/// conflicts precision 0.842 / 0.848 and recall 0.800 / 0.780. Now: extraction 0.560 / 0.498
+/// and 0.536 / 0.498, conflicts 0.951 / 0.893 and 0.963 / 1.000.
 const CORPUS_FLOOR: Bars = Bars {
-    extraction_precision: 0.45,
-    extraction_recall: 0.35,
-    conflict_precision: 0.84,
-    conflict_recall: 0.77,
+    extraction_precision: 0.49,
+    extraction_recall: 0.49,
+    conflict_precision: 0.89,
+    conflict_recall: 0.96,
 };
 
 struct Bars {
