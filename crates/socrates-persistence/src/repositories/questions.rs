@@ -13,7 +13,7 @@ use socrates_domain::{Category, ProjectId, QuestionId, SessionId};
 
 use super::{Writes, parse_stored, stored_count, to_stored_count};
 use crate::db::{Conn, Specs};
-use crate::entities::specs::questions;
+use crate::entities::specs::{questions, sessions};
 use crate::error::DbError;
 
 const ENTITY: &str = "question";
@@ -161,7 +161,13 @@ pub async fn ask_unless_pending(
     now: DateTime<Utc>,
 ) -> Result<(Question, bool), DbError> {
     let session_id = new.session_id;
-    super::sessions::touch(db, session_id, now).await?;
+    // The session's activity, as `sessions::touch_later` writes it, as a statement of its own.
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
+        .col_expr(sessions::Column::LastActivityAt, Expr::value(now))
+        .filter(sessions::Column::Id.eq(session_id.into_uuid()))
+        .exec(db.raw())
+        .await?;
     if let Some(pending) = pending_for_session(db, session_id).await? {
         return Ok((pending, false));
     }

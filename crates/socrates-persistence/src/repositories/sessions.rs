@@ -205,23 +205,6 @@ pub fn touch_later(id: SessionId, now: DateTime<Utc>) -> Writes {
     )
 }
 
-/// Marks the session active now ([`touch_later`] as a statement of its own); inside a
-/// transaction it holds the session's row until the commit.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn touch(
-    db: &impl Conn<Specs>,
-    id: SessionId,
-    now: DateTime<Utc>,
-) -> Result<(), DbError> {
-    sessions::Entity::update_many()
-        .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
-        .col_expr(sessions::Column::LastActivityAt, Expr::value(now))
-        .filter(sessions::Column::Id.eq(id.into_uuid()))
-        .exec(db.raw())
-        .await?;
-    Ok(())
-}
-
 /// How many sessions are active across all projects (for the admin statistics).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn count_active(db: &impl Conn<Specs>) -> Result<u64, DbError> {
