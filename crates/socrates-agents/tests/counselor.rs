@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use socrates_agents::Caller;
 use socrates_agents::agents::project_manager::{CreateProject, ProjectManager};
-use socrates_agents::agents::socratic::{NextQuestion, SocraticCounselor, StartSession};
+use socrates_agents::agents::socratic::{
+    AnswerQuestion, NextQuestion, SocraticCounselor, StartSession,
+};
 use socrates_agents::orchestrator::{EveryAccountMayWrite, Orchestrator};
 use socrates_agents::quality::PassThroughGate;
 use socrates_domain::{Code, ErrorCode, UserId};
@@ -80,6 +82,19 @@ async fn every_question_is_asked_once_per_project_then_the_banks_are_exhausted()
             texts.insert(question.text.clone()),
             "asked twice: {question:?}"
         );
+        // A question waits for its answer; answered (with nothing to record), the next call
+        // asks a new one.
+        agents
+            .run(
+                caller,
+                AnswerQuestion {
+                    session_id: sessions[index % 2],
+                    question_id: question.question_id,
+                    answer: "Not sure yet.".to_owned(),
+                },
+            )
+            .await
+            .unwrap();
     }
     let exhausted = agents
         .run(

@@ -258,9 +258,11 @@ async fn hot_reads_and_the_journey_take_few_statements() {
     println!("create {create}, open {open}, next {next}, answer {answer}, export {export}");
     // On PostgreSQL the writes that return nothing ride along with another statement (a
     // data-modifying CTE) and COMMIT is counted; SQLite sends them one by one, in process.
+    // The next question reads the question the session waits on first (one statement), so a
+    // question not yet answered is asked again rather than replaced.
     let (most_next, most_answer) = match databases.specs.backend() {
-        Backend::Postgres => (4, 7),
-        Backend::Sqlite => (5, 9),
+        Backend::Postgres => (5, 7),
+        Backend::Sqlite => (6, 9),
     };
     assert!(create <= 3, "create: {create}");
     assert!(open <= 2, "open: {open}");

@@ -84,6 +84,8 @@ pub mod questions {
         pub facts_extracted: i32,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// The session's id while the session waits on this question, else null (unique).
+        pub waiting_session_id: Option<Uuid>,
     }
 
     /// No relations are navigated through the ORM.

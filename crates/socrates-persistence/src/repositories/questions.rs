@@ -13,10 +13,11 @@ use socrates_domain::{Category, ProjectId, QuestionId, SessionId};
 
 use super::{Writes, parse_stored, stored_count, to_stored_count};
 use crate::db::{Conn, Specs};
-use crate::entities::specs::{questions, sessions};
+use crate::entities::specs::questions;
 use crate::error::DbError;
 
-const ENTITY: &str = "question";
+/// The entity name in errors about questions.
+pub const ENTITY: &str = "question";
 
 /// A stored question.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +95,9 @@ pub(crate) fn to_record(model: questions::Model) -> Result<Question, DbError> {
 }
 
 /// Stores an unanswered question and returns it, with `also` sent in the same round trip (see
-/// [`Writes`]).
+/// [`Writes`]). It becomes the question its session waits on: when the session already waits
+/// on one (a concurrent caller stored it), the database refuses the insert with
+/// [`DbError::AlreadyExists`] and nothing is written; read [`waiting_for_session`] then.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_with(
     db: &impl Conn<Specs>,
@@ -117,6 +120,7 @@ pub async fn insert_with(
         facts_extracted: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
+        waiting_session_id: Set(Some(new.session_id.into_uuid())),
     };
     let mut insert = questions::Entity::insert(model).into_query();
     insert.returning_all();
@@ -129,49 +133,19 @@ pub async fn insert_with(
     to_record(questions::Model::from_query_result(row, "")?)
 }
 
-/// The session's newest question when it has no answer yet: the question the session is
-/// waiting on, which `next-question` asks again instead of a fresh one.
+/// The question the session waits on (asked, not answered yet), which `next-question` asks
+/// again instead of a fresh one.
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn pending_for_session(
+pub async fn waiting_for_session(
     db: &impl Conn<Specs>,
     session_id: SessionId,
 ) -> Result<Option<Question>, DbError> {
     questions::Entity::find()
-        .filter(questions::Column::SessionId.eq(session_id.into_uuid()))
-        .order_by_desc(questions::Column::CreatedAt)
-        .order_by_desc(questions::Column::Id)
+        .filter(questions::Column::WaitingSessionId.eq(session_id.into_uuid()))
         .one(db.raw())
         .await?
-        .filter(|newest| newest.answered_at.is_none())
         .map(to_record)
         .transpose()
-}
-
-/// Stores `new` as the session's next question unless the session already waits on one, and
-/// marks the session active; returns the question the session now waits on and whether it is
-/// the new one.
-///
-/// Call it inside a transaction: the session's row is updated first, which holds it until the
-/// commit (a row lock on PostgreSQL, the write lock on SQLite), so two concurrent callers
-/// cannot both add a question; the second sees the first's.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn ask_unless_pending(
-    db: &impl Conn<Specs>,
-    new: NewQuestion,
-    now: DateTime<Utc>,
-) -> Result<(Question, bool), DbError> {
-    let session_id = new.session_id;
-    // The session's activity, as `sessions::touch_later` writes it, as a statement of its own.
-    sessions::Entity::update_many()
-        .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
-        .col_expr(sessions::Column::LastActivityAt, Expr::value(now))
-        .filter(sessions::Column::Id.eq(session_id.into_uuid()))
-        .exec(db.raw())
-        .await?;
-    if let Some(pending) = pending_for_session(db, session_id).await? {
-        return Ok((pending, false));
-    }
-    Ok((insert_with(db, new, now, Writes::new()).await?, true))
 }
 
 /// The question with this id.
@@ -247,6 +221,10 @@ pub async fn mark_answered_with(
             Expr::value(to_stored_count(ENTITY, facts_extracted)?),
         )
         .col_expr(questions::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            questions::Column::WaitingSessionId,
+            Expr::value(Option::<uuid::Uuid>::None),
+        )
         .filter(questions::Column::Id.eq(id.into_uuid()))
         .filter(
             Condition::any()

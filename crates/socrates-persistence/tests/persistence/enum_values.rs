@@ -126,6 +126,12 @@ async fn fact_and_question_values_are_accepted() {
             .await
             .unwrap()
             .unwrap();
+        // Answered, so that the session can be asked the next one.
+        assert!(
+            questions::mark_answered_with(db, question.id, 0, at(2), Writes::new())
+                .await
+                .unwrap()
+        );
         assert_eq!(stored.category, category);
 
         let new = support::fact(project.id, category, "some_key", "some value");

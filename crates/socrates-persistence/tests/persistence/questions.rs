@@ -58,6 +58,37 @@ async fn questions_are_stored_and_their_templates_are_distinct() {
         None
     );
 
+    // The session waits on its first question: a second one is refused until it is answered.
+    let refused = questions::insert_with(
+        db,
+        new_question(&session, "Another?", None),
+        at(1),
+        Writes::new(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(refused, DbError::AlreadyExists { .. }),
+        "{refused:?}"
+    );
+    assert_eq!(
+        questions::waiting_for_session(db, session.id)
+            .await
+            .unwrap(),
+        Some(first.clone())
+    );
+    assert!(
+        questions::mark_answered_with(db, first.id, 0, at(1), Writes::new())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        questions::waiting_for_session(db, session.id)
+            .await
+            .unwrap(),
+        None
+    );
+
     for (seconds, text, template) in [
         (2, "How are secrets kept?", Some("sec_2")),
         (3, "Again?", Some("sec_1")),
@@ -67,6 +98,12 @@ async fn questions_are_stored_and_their_templates_are_distinct() {
         let stored = questions::insert_with(db, question, at(seconds), Writes::new())
             .await
             .unwrap();
+        assert!(
+            questions::mark_answered_with(db, stored.id, 0, at(seconds), Writes::new())
+                .await
+                .unwrap()
+        );
+        let stored = reload(db, &stored).await;
         assert_eq!(reload(db, &stored).await, stored);
         assert_eq!(
             (stored.created_at, stored.session_id),

@@ -147,10 +147,19 @@ pub async fn write_conversation(
     entries: Vec<NewConversationEntry>,
     now: DateTime<Utc>,
 ) {
-    let asked = question(session, "What else?", Category::Goals, None);
-    let asked = questions::insert_with(db, asked, now, Writes::new())
+    // The question the session waits on, or a fresh one.
+    let asked = match questions::waiting_for_session(db, session.id)
         .await
-        .unwrap();
+        .unwrap()
+    {
+        Some(waiting) => waiting,
+        None => {
+            let asked = question(session, "What else?", Category::Goals, None);
+            questions::insert_with(db, asked, now, Writes::new())
+                .await
+                .unwrap()
+        }
+    };
     let conversation = conversation::append_all_later(entries, now);
     assert!(
         questions::mark_answered_with(db, asked.id, 0, now, conversation)

@@ -309,3 +309,65 @@ async fn a_stream_that_breaks_off_ends_with_a_provider_error() {
     assert_eq!(failures[0].1.error_code, last.code().as_str());
     drop(failures);
 }
+
+#[tokio::test]
+async fn a_large_project_shows_the_most_relevant_facts_and_asks_only_about_those() {
+    let server = MockServer::start().await;
+    answer_in_order(&server, &[json!({"conflicts": []}).to_string()]).await;
+    let (reasoner, _) = reasoner(&server);
+    let new = [draft(
+        Category::Requirements,
+        "requirement_export_invoices_to_xero",
+        "Invoices are exported to Xero when a session ends",
+    )];
+    // 24 requirements: the two about invoices come last, so a first-20 cut would drop them.
+    let mut existing: Vec<ExistingFact> = (0..22)
+        .map(|n| {
+            fact(
+                Category::Requirements,
+                &format!("requirement_feature_{n}"),
+                &format!("Feature number {n}"),
+            )
+        })
+        .collect();
+    existing.push(fact(
+        Category::Requirements,
+        "requirement_invoices_paid_by_card",
+        "Invoices are paid by card",
+    ));
+    existing.push(fact(
+        Category::Requirements,
+        "requirement_export_bookings_csv",
+        "Bookings export as CSV",
+    ));
+
+    reasoner.judge_conflicts(&new, &existing).await.unwrap();
+
+    let bodies = request_bodies(&server).await;
+    let system = system_prompt(&bodies[0]);
+    let shown: Vec<&str> = system
+        .lines()
+        .filter_map(|line| line.strip_prefix("- requirements."))
+        .filter_map(|line| line.split(" = ").next())
+        .collect();
+    assert!(shown.len() <= prompts::MAX_PROMPT_FACTS, "{system}");
+    assert!(
+        shown.contains(&"requirement_invoices_paid_by_card"),
+        "{system}"
+    );
+    assert!(
+        shown.contains(&"requirement_export_bookings_csv"),
+        "{system}"
+    );
+    let asked: Vec<&str> = system
+        .lines()
+        .filter_map(|line| line.strip_prefix("- 0 -> "))
+        .collect();
+    assert_eq!(asked.len(), shown.len(), "{system}");
+    for key in &asked {
+        assert!(
+            shown.contains(key),
+            "asked about {key}, which is not shown\n{system}"
+        );
+    }
+}

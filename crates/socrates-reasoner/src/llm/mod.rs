@@ -144,6 +144,51 @@ fn candidate_pairs<'a>(
     pairs
 }
 
+/// How closely an existing fact bears on a new one: the same key most, then a key sharing a
+/// word ("latency_p95_ms" and "latency_p99_ms"), then the same category.
+fn relevance(draft: &FactDraft, fact: &ExistingFact) -> u32 {
+    if draft.key == fact.key {
+        return 4;
+    }
+    let words = |key: &str| -> HashSet<String> {
+        key.split('_')
+            .filter(|word| word.len() > 2 && *word != "requirement")
+            .map(str::to_owned)
+            .collect()
+    };
+    let shared = !words(&draft.key).is_disjoint(&words(&fact.key));
+    let same_category = draft.category == fact.category;
+    u32::from(shared) * 2 + u32::from(same_category)
+}
+
+/// The distinct facts of `candidates`, the most relevant to any new fact first (ties keep
+/// their order), at most `limit`.
+fn most_relevant(
+    new: &[FactDraft],
+    candidates: &[validate::Candidate<'_>],
+    limit: usize,
+) -> Vec<ExistingFact> {
+    let mut seen = HashSet::new();
+    let mut facts: Vec<(u32, &ExistingFact)> = candidates
+        .iter()
+        .filter(|(_, fact)| seen.insert((fact.category, fact.key.clone(), fact.value.clone())))
+        .map(|(_, fact)| {
+            let score = new
+                .iter()
+                .map(|draft| relevance(draft, fact))
+                .max()
+                .unwrap_or(0);
+            (score, *fact)
+        })
+        .collect();
+    facts.sort_by(|a, b| b.0.cmp(&a.0));
+    facts
+        .into_iter()
+        .take(limit)
+        .map(|(_, fact)| fact.clone())
+        .collect()
+}
+
 #[async_trait]
 impl Reasoner for LlmReasoner {
     fn name(&self) -> &'static str {
@@ -243,16 +288,13 @@ impl Reasoner for LlmReasoner {
         if candidates.is_empty() {
             return Ok(findings);
         }
-        let related: Vec<ExistingFact> = {
-            let mut seen = HashSet::new();
-            candidates
-                .iter()
-                .filter(|(_, fact)| {
-                    seen.insert((fact.category, fact.key.clone(), fact.value.clone()))
-                })
-                .map(|(_, fact)| (*fact).clone())
-                .collect()
-        };
+        // The prompt shows at most `MAX_PROMPT_FACTS` facts, the most relevant to the new
+        // ones; the model is asked only about pairs whose fact it is shown.
+        let related = most_relevant(new, &candidates, prompts::MAX_PROMPT_FACTS);
+        let candidates: Vec<validate::Candidate<'_>> = candidates
+            .into_iter()
+            .filter(|(_, fact)| related.iter().any(|shown| shown == *fact))
+            .collect();
         let pairs = candidates
             .iter()
             .map(|(index, fact)| format!("- {index} -> {}", fact.key))

@@ -11,13 +11,13 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use socrates_domain::{Code, SessionId, SessionMode, SessionStatus, compute_maturity};
-use socrates_persistence::SpecsDb;
 use socrates_persistence::repositories::Page;
 use socrates_persistence::repositories::conversation;
 use socrates_persistence::repositories::projects::{self, Project};
 use socrates_persistence::repositories::questions::{self, NewQuestion};
 use socrates_persistence::repositories::sessions::{self, Session};
 use socrates_persistence::repositories::specifications;
+use socrates_persistence::{DbError, SpecsDb};
 
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{ensure_writable, existing_facts, project_not_found};
@@ -135,8 +135,8 @@ impl SocraticCounselor {
         let facts = specifications::all_current(&self.db, project.id).await?;
         let report = compute_maturity(facts.iter().map(|f| (f.category, f.confidence)));
         // A question still waiting for its answer is asked again, not replaced.
-        if let Some(pending) = questions::pending_for_session(&self.db, session.id).await? {
-            return Ok(QuestionView::asked(pending, report.overall));
+        if let Some(waiting) = questions::waiting_for_session(&self.db, session.id).await? {
+            return Ok(QuestionView::asked(waiting, report.overall));
         }
         let asked: HashSet<String> = questions::template_ids_for_project(&self.db, project.id)
             .await?
@@ -203,10 +203,11 @@ impl SocraticCounselor {
             details: None,
         })?;
         let now = self.clock.now();
-        // A concurrent call may have asked one meanwhile: then that one is the question.
-        let tx = self.db.begin().await?;
-        let (question, _) = questions::ask_unless_pending(
-            &tx,
+        // The question and the session's activity go to the database in one round trip. A
+        // concurrent call may have stored the session's question meanwhile: the database
+        // refuses a second one, and that one is the question.
+        let asked = questions::insert_with(
+            &self.db,
             NewQuestion {
                 project_id: project.id,
                 session_id: session.id,
@@ -219,9 +220,22 @@ impl SocraticCounselor {
                 bias_score: None,
             },
             now,
+            sessions::touch_later(session.id, now),
         )
-        .await?;
-        tx.commit().await?;
+        .await;
+        let question = match asked {
+            Err(DbError::AlreadyExists { .. }) => {
+                questions::waiting_for_session(&self.db, session.id)
+                    .await?
+                    .ok_or_else(|| {
+                        AgentError::from(DbError::corrupt(
+                            questions::ENTITY,
+                            "a question was refused as the session's second, but none waits",
+                        ))
+                    })?
+            }
+            other => other?,
+        };
         Ok(QuestionView::asked(question, report.overall))
     }
 

@@ -89,10 +89,11 @@ export_policy! {
         Id, ProjectId, UserId, Mode, Status, StartedAt, EndedAt, LastActivityAt, CreatedAt,
         UpdatedAt
     ];
+    // The waiting mark is bookkeeping: the session's id while unanswered (exported as such).
     questions: [
         Id, ProjectId, SessionId, Text, Category, Context, TemplateId, Persona, QualityScore,
         BiasScore, AnsweredAt, FactsExtracted, CreatedAt, UpdatedAt
-    ];
+    ] secret [WaitingSessionId];
     // The slots are bookkeeping derived from key and value (a digest or nothing).
     specifications: [
         Id, LineageId, ProjectId, SessionId, Category, Key, Value, Source, SourceId, Confidence,
