@@ -181,7 +181,7 @@ fn most_relevant(
             (score, *fact)
         })
         .collect();
-    facts.sort_by(|a, b| b.0.cmp(&a.0));
+    facts.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
     facts
         .into_iter()
         .take(limit)
