@@ -422,6 +422,23 @@ fn development_only() -> bool {
     std::env::var_os("SOCRATES_EVAL_DEVELOPMENT_ONLY").is_some()
 }
 
+/// Prints the target next to the measured (precision, recall) of part `name`, and the failure
+/// when either is below the floor.
+fn judge(
+    name: &str,
+    (precision, recall): (f64, f64),
+    target: (f64, f64),
+    floor: (f64, f64),
+) -> Option<String> {
+    println!("  target: precision {} recall {}", target.0, target.1);
+    (precision < floor.0 || recall < floor.1).then(|| {
+        format!(
+            "{name}: precision {precision:.3} recall {recall:.3} below the floor {} / {}",
+            floor.0, floor.1
+        )
+    })
+}
+
 /// The files of `dir` (under `eval/`) ending in `.toml`, sorted.
 fn toml_files(dir: &str) -> Vec<String> {
     let path = format!("{}/eval/{dir}", env!("CARGO_MANIFEST_DIR"));
@@ -570,21 +587,18 @@ async fn interview_corpus_extraction() {
         if show_misses {
             println!("{}", tally.report.join("\n"));
         }
-        println!(
-            "  target: precision {} recall {}",
-            CORPUS_TARGET.extraction_precision, CORPUS_TARGET.extraction_recall
-        );
-        if tally.precision() < CORPUS_FLOOR.extraction_precision
-            || tally.recall() < CORPUS_FLOOR.extraction_recall
-        {
-            failures.push(format!(
-                "{name}: precision {:.3} recall {:.3} below the floor {} / {}",
-                tally.precision(),
-                tally.recall(),
+        failures.extend(judge(
+            name,
+            (tally.precision(), tally.recall()),
+            (
+                CORPUS_TARGET.extraction_precision,
+                CORPUS_TARGET.extraction_recall,
+            ),
+            (
                 CORPUS_FLOOR.extraction_precision,
-                CORPUS_FLOOR.extraction_recall
-            ));
-        }
+                CORPUS_FLOOR.extraction_recall,
+            ),
+        ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -612,21 +626,18 @@ async fn interview_corpus_conflicts() {
         if show_misses {
             println!("{}", confusion.report.join("\n"));
         }
-        println!(
-            "  target: precision {} recall {}",
-            CORPUS_TARGET.conflict_precision, CORPUS_TARGET.conflict_recall
-        );
-        if confusion.precision() < CORPUS_FLOOR.conflict_precision
-            || confusion.recall() < CORPUS_FLOOR.conflict_recall
-        {
-            failures.push(format!(
-                "{name}: precision {:.3} recall {:.3} below the floor {} / {}",
-                confusion.precision(),
-                confusion.recall(),
+        failures.extend(judge(
+            name,
+            (confusion.precision(), confusion.recall()),
+            (
+                CORPUS_TARGET.conflict_precision,
+                CORPUS_TARGET.conflict_recall,
+            ),
+            (
                 CORPUS_FLOOR.conflict_precision,
-                CORPUS_FLOOR.conflict_recall
-            ));
-        }
+                CORPUS_FLOOR.conflict_recall,
+            ),
+        ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
