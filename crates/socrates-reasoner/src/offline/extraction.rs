@@ -11,7 +11,7 @@ use socrates_domain::quantity::{Quantity, QuantityKind, format_number, parse_qua
 use socrates_domain::technology::tokenise;
 use socrates_domain::{Category, FactDraft};
 
-use super::data::{Hits, Lexicon, OfflineData};
+use super::data::{Hits, Lexicon, OfflineData, Phrases};
 use crate::ExtractionInput;
 
 /// Confidence of a plainly stated fact.
@@ -199,11 +199,10 @@ fn read_segment(
         }
     }
 
-    if let Some(project_type) = lexicon
-        .project_types
-        .iter()
-        .find(|project_type| project_type.phrases.found_in(hits))
-    {
+    if let Some(project_type) = lexicon.project_types.iter().find(|project_type| {
+        project_type.phrases.found_in(hits)
+            && stated_not_ruled_out(lexicon, segment, &project_type.phrases)
+    }) {
         found.push(
             Category::Goals,
             "project_type",
@@ -510,6 +509,37 @@ fn negated(lexicon: &Lexicon, before: &str) -> bool {
         }
     }
     false
+}
+
+/// Words after a mention that rule it out of what is being built ("the mobile app is out of
+/// scope", "a mobile app can come later").
+const RULED_OUT_AFTER: &[&str] = &[
+    " out of scope ",
+    " not in scope ",
+    " not needed ",
+    " isn't needed ",
+    " is not needed ",
+    " not required ",
+    " can wait ",
+    " come later ",
+    " comes later ",
+    " for later ",
+    " maybe later ",
+    " phase 2 ",
+    " phase two ",
+];
+
+/// Whether one of `phrases` occurs in `segment` as something being built: not after a
+/// negation ("no mobile app for now") and not ruled out after it ("… is out of scope").
+fn stated_not_ruled_out(lexicon: &Lexicon, segment: &str, phrases: &Phrases) -> bool {
+    let words = padded(segment);
+    phrases.raw().iter().any(|phrase| {
+        let needle = format!(" {phrase} ");
+        words.match_indices(&needle).any(|(at, _)| {
+            let after = &words[at + needle.len() - 1..];
+            !negated(lexicon, &words[..at]) && !RULED_OUT_AFTER.iter().any(|w| after.contains(w))
+        })
+    })
 }
 
 /// Which vocabulary key a quantity fills, judged from the words of its context.

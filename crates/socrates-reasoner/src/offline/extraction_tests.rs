@@ -336,3 +336,23 @@ fn numbers_in_words_and_lowercase_versioned_names_are_read() {
     assert_eq!(value_of(&facts, "budget_usd").as_deref(), Some("40000 USD"));
     assert_eq!(facts.iter().filter(|(k, _)| k == "budget_usd").count(), 1);
 }
+
+#[test]
+fn a_product_kind_ruled_out_is_not_the_project_type() {
+    let types = |text: &str| -> Vec<String> {
+        extract(data(), &input(text))
+            .into_iter()
+            .filter(|fact| fact.key == "project_type")
+            .map(|fact| fact.value)
+            .collect()
+    };
+    assert_eq!(
+        types("No mobile app for now, a web app is fine."),
+        ["web app"]
+    );
+    assert_eq!(
+        types("The patient mobile app is out of scope; staff use a web app."),
+        ["web app"]
+    );
+    assert_eq!(types("We are building a mobile app."), ["mobile app"]);
+}
