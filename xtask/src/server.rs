@@ -153,20 +153,12 @@ impl Server {
 
     /// The resident set size now, in KiB.
     pub fn rss_kib(&self) -> Option<u64> {
-        self.status_field("VmRSS:")
+        rss_kib_of(self.child.id())
     }
 
     /// The peak resident set size so far, in KiB.
     pub fn peak_rss_kib(&self) -> Option<u64> {
-        self.status_field("VmHWM:")
-    }
-
-    fn status_field(&self, field: &str) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(field))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        status_field(self.child.id(), "VmHWM:")
     }
 
     /// The CPU time the server used so far (user + system), from `/proc/PID/stat`.
@@ -191,4 +183,19 @@ impl Drop for Server {
             let _ = std::fs::remove_dir_all(&self.directory);
         }
     }
+}
+
+/// The resident set size of process `pid` now, in KiB (readable from another thread than the
+/// one owning the [`Server`]).
+pub fn rss_kib_of(pid: u32) -> Option<u64> {
+    status_field(pid, "VmRSS:")
+}
+
+/// A `kB` field of `/proc/PID/status`.
+fn status_field(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }

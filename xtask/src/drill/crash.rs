@@ -9,10 +9,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::http::run_load;
-use super::{Check, Client, Context, answered_questions, base_environment, run_id, sign_up_many};
+use super::{
+    Check, Client, Context, Interview, Interviews, answered_questions, base_environment,
+    interview_step, run_id, sign_up_many,
+};
 use crate::loadtest::Databases;
 use crate::process;
 use crate::server::Server;
@@ -24,6 +27,9 @@ const USERS: usize = 4;
 const WRITERS: usize = 16;
 /// How long the writers run before the kill.
 const BEFORE_KILL: Duration = Duration::from_secs(6);
+/// What the writers answer every question with.
+const ANSWER: &str = "We will run it on AWS with PostgreSQL as the database; the team knows \
+                      React and Django. No mobile app for now.";
 /// The contested single-valued key's values.
 const DATABASES: [&str; 4] = ["PostgreSQL", "MySQL", "MongoDB", "SQLite"];
 
@@ -104,7 +110,7 @@ fn run_on(context: &Context, postgres: bool) -> Result<Vec<Check>> {
         let acknowledged = Arc::clone(&acknowledged);
         let projects = projects.clone();
         std::thread::spawn(move || {
-            let sessions: Sessions = Mutex::new(vec![None; WRITERS]);
+            let sessions: Interviews = Mutex::new(vec![Interview::default(); WRITERS]);
             let counter = std::sync::atomic::AtomicUsize::new(0);
             run_load(
                 clients,
@@ -265,15 +271,13 @@ impl Write {
     }
 }
 
-type Sessions = Mutex<Vec<Option<(String, Option<String>)>>>;
-
 /// One write of writer `writer`: the response and what it acknowledged.
 fn write_once(
     writer: usize,
     step: usize,
     project: &str,
     client: &mut Client,
-    sessions: &Sessions,
+    sessions: &Interviews,
 ) -> Result<Option<(super::Response, Option<Write>)>> {
     match step % 4 {
         0 => {
@@ -304,7 +308,11 @@ fn write_once(
                 .map(Write::Project);
             Ok(Some((response, write)))
         }
-        _ => interview_step(writer, project, client, sessions),
+        _ => {
+            let (response, answered) = interview_step(writer, project, client, sessions, ANSWER)?;
+            let write = answered.map(|(session, question)| Write::Answer(session, question));
+            Ok(Some((response, write)))
+        }
     }
 }
 
@@ -321,51 +329,6 @@ fn fact_write(response: &super::Response) -> Option<Write> {
     body["conflicts"][0]["conflict_id"]
         .as_str()
         .map(|id| Write::Conflict(id.to_owned()))
-}
-
-/// Opens the writer's session, asks for a question or answers the one asked.
-fn interview_step(
-    writer: usize,
-    project: &str,
-    client: &mut Client,
-    sessions: &Sessions,
-) -> Result<Option<(super::Response, Option<Write>)>> {
-    let current = sessions.lock().map_err(|_| anyhow::anyhow!("poisoned"))?[writer].clone();
-    match current {
-        None => {
-            let response = client.post(
-                &format!("/api/v1/projects/{project}/sessions"),
-                &json!({"mode": "socratic"}),
-            )?;
-            if let Some(id) = response.json()["session_id"].as_str() {
-                sessions.lock().map_err(|_| anyhow::anyhow!("poisoned"))?[writer] =
-                    Some((id.to_owned(), None));
-            }
-            Ok(Some((response, None)))
-        }
-        Some((session, None)) => {
-            let response = client.post(
-                &format!("/api/v1/sessions/{session}/next-question"),
-                &Value::Null,
-            )?;
-            if let Some(id) = response.json()["question_id"].as_str() {
-                sessions.lock().map_err(|_| anyhow::anyhow!("poisoned"))?[writer] =
-                    Some((session, Some(id.to_owned())));
-            }
-            Ok(Some((response, None)))
-        }
-        Some((session, Some(question))) => {
-            let response = client.post(
-                &format!("/api/v1/sessions/{session}/answer"),
-                &json!({"question_id": question, "answer": "We will run it on AWS with PostgreSQL as the database; the team knows React and Django. No mobile app for now."}),
-            )?;
-            let write =
-                (response.status == 200).then(|| Write::Answer(session.clone(), question.clone()));
-            sessions.lock().map_err(|_| anyhow::anyhow!("poisoned"))?[writer] =
-                Some((session, None));
-            Ok(Some((response, write)))
-        }
-    }
 }
 
 /// Looks for every acknowledged write through the API; returns what is missing.

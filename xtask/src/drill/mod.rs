@@ -453,15 +453,6 @@ pub fn health(address: SocketAddr) -> Result<Response> {
     Client::new(address, Duration::from_secs(15)).get("/health")
 }
 
-/// Resident set size of process `pid`, in KiB.
-pub fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
 /// Sends `signal` (`STOP`, `CONT`, `KILL`, `TERM`) to `pid`.
 pub fn signal(pid: u32, signal: &str) -> Result<()> {
     let status = std::process::Command::new("kill")
@@ -477,6 +468,66 @@ pub fn signal(pid: u32, signal: &str) -> Result<()> {
 /// Formats a duration in milliseconds.
 pub fn millis(duration: Duration) -> String {
     format!("{:.0} ms", duration.as_secs_f64() * 1000.0)
+}
+
+/// Where one simulated user's interview stands: its session, and the question it waits to
+/// answer.
+#[derive(Debug, Clone, Default)]
+pub struct Interview {
+    /// The open session.
+    pub session: Option<String>,
+    /// The question asked and not answered yet.
+    pub question: Option<String>,
+}
+
+/// The interviews of several users, each read and written by its own load thread.
+pub type Interviews = std::sync::Mutex<Vec<Interview>>;
+
+/// The next step of user `index`'s interview on `project`: open a session, ask for a
+/// question, or answer the one asked with `text`. Returns the server's answer and, when an
+/// answer was acknowledged (200), the session and question it answered.
+pub fn interview_step(
+    index: usize,
+    project: &str,
+    client: &mut Client,
+    interviews: &Interviews,
+    text: &str,
+) -> Result<(Response, Option<(String, String)>)> {
+    let poisoned = || anyhow::anyhow!("an interview thread panicked");
+    let current = interviews.lock().map_err(|_| poisoned())?[index].clone();
+    let mut next = current.clone();
+    let mut answered = None;
+    let response = match (&current.session, &current.question) {
+        (None, _) => {
+            let response = client.post(
+                &format!("/api/v1/projects/{project}/sessions"),
+                &json!({"mode": "socratic"}),
+            )?;
+            next.session = response.json()["session_id"].as_str().map(str::to_owned);
+            response
+        }
+        (Some(session), None) => {
+            let response = client.post(
+                &format!("/api/v1/sessions/{session}/next-question"),
+                &serde_json::Value::Null,
+            )?;
+            next.question = response.json()["question_id"].as_str().map(str::to_owned);
+            response
+        }
+        (Some(session), Some(question)) => {
+            let response = client.post(
+                &format!("/api/v1/sessions/{session}/answer"),
+                &json!({"question_id": question, "answer": text}),
+            )?;
+            if response.status == 200 {
+                answered = Some((session.clone(), question.clone()));
+            }
+            next.question = None;
+            response
+        }
+    };
+    interviews.lock().map_err(|_| poisoned())?[index] = next;
+    Ok((response, answered))
 }
 
 /// The questions a session's history holds an answer to, every page read.

@@ -8,13 +8,20 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::http::run_load;
-use super::{Check, Client, Context, base_environment, rss_kib, run_id, sign_up_many};
+use super::{
+    Check, Client, Context, Interview, Interviews, base_environment, interview_step, run_id,
+    sign_up_many,
+};
 use crate::loadtest::Databases;
-use crate::server::Server;
+use crate::server::{Server, rss_kib_of};
 
+/// What the users answer every question with, as people write.
+const ANSWER: &str = "Mostly members booking from their phones, maybe 2,000 a day at peak; staff \
+                      need a desk view. We'd rather not build a native app for now — a responsive \
+                      web app is enough. Budget is around €40k.";
 /// Mean seconds between two actions of one user.
 const PACE_SECONDS: f64 = 5.0;
 /// The part of the soak that warms caches and pools before the memory baseline is read.
@@ -65,7 +72,7 @@ pub fn run(context: &Context) -> Result<Vec<Check>> {
         let done = Arc::clone(&done);
         std::thread::spawn(move || {
             while !done.load(Ordering::Relaxed) {
-                if let Some(rss) = rss_kib(pid)
+                if let Some(rss) = rss_kib_of(pid)
                     && let Ok(mut samples) = samples.lock()
                 {
                     samples.push((started.elapsed(), rss));
@@ -80,7 +87,7 @@ pub fn run(context: &Context) -> Result<Vec<Check>> {
         .map(|user| user.connect(address, Duration::from_secs(30)))
         .collect();
     let projects: Vec<String> = users.iter().map(|user| user.project_id.clone()).collect();
-    let sessions: Arc<Interviews> = Arc::new(Mutex::new(vec![(None, None); users.len()]));
+    let sessions: Arc<Interviews> = Arc::new(Mutex::new(vec![Interview::default(); users.len()]));
     let steps: Vec<AtomicU64> = (0..users.len()).map(|_| AtomicU64::new(0)).collect();
     let tally = run_load(clients, duration, move |index, client, tally| {
         let step = steps[index].fetch_add(1, Ordering::Relaxed);
@@ -93,9 +100,8 @@ pub fn run(context: &Context) -> Result<Vec<Check>> {
         let project = &projects[index];
         let outcome = match step % 7 {
             0 => client.get(&format!("/api/v1/projects/{project}/status")),
-            1 => interview(index, project, client, &sessions),
+            1 | 3 => interview_step(index, project, client, &sessions, ANSWER).map(|(response, _)| response),
             2 => client.get(&format!("/api/v1/specifications/project/{project}?limit=20")),
-            3 => interview(index, project, client, &sessions),
             4 => client.post(
                 "/api/v1/specifications",
                 &json!({"project_id": project, "category": "requirements", "key": format!("soak_{step}"), "value": format!("Members get a reminder {step} hours before their slot")}),
@@ -173,53 +179,4 @@ pub fn run(context: &Context) -> Result<Vec<Check>> {
             growth < MAX_GROWTH,
         ),
     ])
-}
-
-/// Each user's open session and the question it waits to answer.
-type Interviews = Mutex<Vec<(Option<String>, Option<String>)>>;
-
-/// Opens the user's session, asks for a question or answers the one asked.
-fn interview(
-    index: usize,
-    project: &str,
-    client: &mut Client,
-    sessions: &Interviews,
-) -> Result<super::Response> {
-    let Ok(current) = sessions.lock().map(|all| all[index].clone()) else {
-        anyhow::bail!("poisoned");
-    };
-    let set = |value: (Option<String>, Option<String>)| {
-        if let Ok(mut all) = sessions.lock() {
-            all[index] = value;
-        }
-    };
-    match current {
-        (None, _) => {
-            let response = client.post(
-                &format!("/api/v1/projects/{project}/sessions"),
-                &json!({"mode": "socratic"}),
-            )?;
-            if let Some(session) = response.json()["session_id"].as_str() {
-                set((Some(session.to_owned()), None));
-            }
-            Ok(response)
-        }
-        (Some(session), None) => {
-            let response = client.post(
-                &format!("/api/v1/sessions/{session}/next-question"),
-                &Value::Null,
-            )?;
-            let question = response.json()["question_id"].as_str().map(str::to_owned);
-            set((Some(session), question));
-            Ok(response)
-        }
-        (Some(session), Some(question)) => {
-            let response = client.post(
-                &format!("/api/v1/sessions/{session}/answer"),
-                &json!({"question_id": question, "answer": "Mostly members booking from their phones, maybe 2,000 a day at peak; staff need a desk view. We'd rather not build a native app for now — a responsive web app is enough. Budget is around €40k."}),
-            )?;
-            set((Some(session), None));
-            Ok(response)
-        }
-    }
 }

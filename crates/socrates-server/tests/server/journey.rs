@@ -6,24 +6,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::support::{
-    PASSWORD, TestApp, expect_error, json_of, next_question, spawn_app, unique_email,
+    PASSWORD, answer, expect_error, json_of, next_question, spawn_app, unique_email,
 };
-
-async fn answer(
-    app: &TestApp,
-    token: &str,
-    session: &str,
-    question: &Value,
-    text: &str,
-) -> reqwest::Response {
-    let path = format!("/api/v1/sessions/{session}/answer");
-    app.post_authed(
-        &path,
-        token,
-        &json!({"question_id": question["question_id"], "answer": text}),
-    )
-    .await
-}
 
 #[tokio::test]
 async fn the_seed_journey_and_a_contradiction_held_in_a_conflict() {
@@ -421,16 +405,8 @@ async fn questions_never_repeat_and_belong_to_their_session_and_owner() {
             "repeated: {question}"
         );
         // Answered (with nothing to record), the next call asks a new question.
-        json_of(
-            app.post_authed(
-                &format!("/api/v1/sessions/{session}/answer"),
-                &token,
-                &json!({"question_id": question["question_id"], "answer": "Not sure yet, let me think about it."}),
-            )
-            .await,
-            200,
-        )
-        .await;
+        let text = "Not sure yet, let me think about it.";
+        json_of(answer(&app, &token, session, &question, text).await, 200).await;
     }
 
     let question = next_question(&app, &token, one_id).await;

@@ -12,7 +12,7 @@ use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::support::{
-    PASSWORD, TestApp, expect_error, json_of, next_question, spawn_app_with, unique_email,
+    PASSWORD, TestApp, answer, expect_error, json_of, next_question, spawn_app_with, unique_email,
 };
 
 /// Answers like Claude with a forced tool call, choosing the content from the request; each
@@ -476,12 +476,7 @@ async fn a_model_that_repeats_its_question_does_not_stall_the_interview() {
         assert!(!texts.contains(&text), "asked again: {text}");
         texts.push(text);
         json_of(
-            app.post_authed(
-                &format!("/api/v1/sessions/{session}/answer"),
-                &token,
-                &json!({"question_id": question["question_id"], "answer": "Hard to say yet"}),
-            )
-            .await,
+            answer(&app, &token, &session, &question, "Hard to say yet").await,
             200,
         )
         .await;

@@ -6,7 +6,7 @@
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use super::support::{TestApp, json_of, next_question, spawn_app};
+use super::support::{TestApp, json_of, new_session, next_question, spawn_app};
 
 async fn new_project(app: &TestApp, token: &str, name: &str) -> String {
     let project = json_of(
@@ -186,17 +186,8 @@ async fn next_question_asked_at_once_stores_one_question() {
     let app = spawn_app().await;
     let token = app.signed_in_user().await;
     let project = new_project(&app, &token, "Race on the next question").await;
-    let session = json_of(
-        app.post_authed(
-            &format!("/api/v1/projects/{project}/sessions"),
-            &token,
-            &json!({}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let session = session["session_id"].as_str().unwrap();
+    let session = new_session(&app, &token, &project).await;
+    let session = session.as_str();
     let questions = join_all((0..10).map(|_| next_question(&app, &token, session))).await;
     let ids: std::collections::HashSet<&str> = questions
         .iter()

@@ -207,6 +207,38 @@ pub async fn next_question(app: &TestApp, token: &str, session: &str) -> Value {
     .await
 }
 
+/// Opens a Socratic session on `project`; its id.
+pub async fn new_session(app: &TestApp, token: &str, project: &str) -> String {
+    let session = json_of(
+        app.post_authed(
+            &format!("/api/v1/projects/{project}/sessions"),
+            token,
+            &serde_json::json!({}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    session["session_id"].as_str().unwrap().to_owned()
+}
+
+/// Sends `text` as the answer to `question` (a next-question body) in `session`.
+pub async fn answer(
+    app: &TestApp,
+    token: &str,
+    session: &str,
+    question: &Value,
+    text: &str,
+) -> reqwest::Response {
+    let path = format!("/api/v1/sessions/{session}/answer");
+    app.post_authed(
+        &path,
+        token,
+        &serde_json::json!({"question_id": question["question_id"], "answer": text}),
+    )
+    .await
+}
+
 pub async fn json_of(response: reqwest::Response, status: u16) -> Value {
     let code = response.status();
     let body = response.text().await.unwrap();
