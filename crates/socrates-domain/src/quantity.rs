@@ -14,6 +14,9 @@ pub enum QuantityKind {
     Percent,
     /// Money, in US dollars.
     Money,
+    /// Money in another currency ("£45,000", "1,2 million euro"), not converted: the amount
+    /// of the currency named.
+    ForeignMoney,
     /// A rate, per second.
     Rate,
     /// A plain count ("10k users").
@@ -29,7 +32,8 @@ pub struct Quantity {
     pub value: f64,
     /// The dimension.
     pub kind: QuantityKind,
-    /// For counts, the lowercase word after the number ("users"), if any.
+    /// For counts, the lowercase word after the number ("users"), if any; for rates of a noun
+    /// that is not a request, message or order, that noun ("moves" in "40 moves a second").
     pub noun: Option<String>,
     /// Byte offset of the number in the input.
     pub start: usize,
@@ -61,6 +65,7 @@ impl Quantity {
             QuantityKind::Duration => format!("{number} ms"),
             QuantityKind::Percent => format!("{number} %"),
             QuantityKind::Money => format!("{number} USD"),
+            QuantityKind::ForeignMoney => format!("{number} (not USD)"),
             QuantityKind::Rate => format!("{number} /s"),
             QuantityKind::Count => number,
             QuantityKind::DataSize => format!("{number} GB"),
@@ -150,6 +155,9 @@ const RATE_NOUNS: &[&str] = &[
     "calls",
     "events",
     "messages",
+    "message",
+    "msg",
+    "msgs",
     "orders",
 ];
 
@@ -180,6 +188,14 @@ pub fn parse_quantities(text: &str) -> Vec<Quantity> {
     }
     found
 }
+
+/// Words that may follow "a second" when it is a duration ("in under a second or two", "a
+/// second per request"); any other word makes it the ordinal ("a second region").
+const ORDINAL_SECOND_FOLLOWERS: &[&str] = &[
+    "or", "and", "to", "at", "for", "of", "is", "was", "per", "max", "tops", "on", "in", "with",
+    "before", "after", "later", "ago", "from", "p95", "p99", "latency", "response", "timeout",
+    "delay", "longer", "more", "less", "at", "then", "but", "so", "each", "every",
+];
 
 /// Number words and their values.
 const NUMBER_WORDS: &[(&str, f64)] = &[
@@ -234,6 +250,13 @@ fn word_at(text: &str, at: usize) -> Option<(String, usize)> {
 fn read_number_words(text: &str, start: usize) -> Option<(f64, usize, bool)> {
     let (first, mut end) = word_at(text, start)?;
     if first == "a" || first == "an" {
+        // "a couple of hours" is two.
+        if let Some((_, after)) = next_word(text, end).filter(|(w, _)| w == "couple")
+            && let Some((of, after_of)) = next_word(text, after)
+            && of == "of"
+        {
+            return Some((2.0, after_of, false));
+        }
         return Some((1.0, end, true));
     }
     if first == "half" {
@@ -313,6 +336,15 @@ fn parse_words(text: &str, start: usize) -> Option<Quantity> {
         }
     }
     let quantity = parse_one(text, start, value, end)?;
+    // "a second region", "a second opinion": the ordinal, not a duration.
+    if article && value == 1.0 && next_word(text, end).is_some_and(|(word, _)| word == "second") {
+        let ordinal = next_word(text, quantity.end).is_some_and(|(word, _)| {
+            !ORDINAL_SECOND_FOLLOWERS.contains(&word.as_str()) && !word.contains('/')
+        }) && text[quantity.end..].starts_with(' ');
+        if ordinal {
+            return None;
+        }
+    }
     let has_unit =
         quantity.kind != QuantityKind::Count || quantity.noun.is_some() || quantity.end > end;
     let time_unit = quantity.kind == QuantityKind::Duration;
@@ -358,6 +390,10 @@ fn read_number(text: &str, start: usize) -> Option<(f64, usize)> {
             digits.push('.');
         } else if (byte == b',' || byte == b' ') && !seen_point && group_follows() {
             // A thousands separator: skip it.
+        } else if byte == b',' && !seen_point && decimal_comma(bytes, index) {
+            // "1,2 million", "11,5 V": a decimal comma.
+            seen_point = true;
+            digits.push('.');
         } else {
             break;
         }
@@ -365,6 +401,27 @@ fn read_number(text: &str, start: usize) -> Option<(f64, usize)> {
     }
     digits.parse().ok().map(|n| (n, index))
 }
+
+/// Whether the comma at `index` is a decimal comma: one or two digits follow it, then no
+/// digit and no further ",digit" (so "1,2,3" stays a list).
+fn decimal_comma(bytes: &[u8], index: usize) -> bool {
+    let digits = bytes[index + 1..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let after = index + 1 + digits;
+    (1..=2).contains(&digits)
+        && !(bytes.get(after) == Some(&b',')
+            && bytes.get(after + 1).is_some_and(u8::is_ascii_digit))
+        && !(bytes.get(after) == Some(&b' ')
+            && bytes.get(after + 1).is_some_and(u8::is_ascii_digit))
+}
+
+/// Currency words after an amount that is not in US dollars.
+const FOREIGN_CURRENCY_WORDS: &[&str] = &[
+    "eur", "euro", "euros", "gbp", "pounds", "pound", "chf", "francs", "sek", "nok", "dkk", "pln",
+    "zloty", "yen", "jpy", "inr", "rupees", "cad", "aud",
+];
 
 /// The next word after `at` (skipping spaces) and the offset after it. A word is letters, or
 /// a single `%`, or letters joined by one `/` ("requests/day").
@@ -386,7 +443,9 @@ fn next_word(text: &str, at: usize) -> Option<(String, usize)> {
 /// The quantity whose number `value` spans `start..end`: magnitude, money, rate, unit or the
 /// noun that follows it.
 fn parse_one(text: &str, start: usize, value: f64, end: usize) -> Option<Quantity> {
-    let dollar = text[..start].trim_end().ends_with('$');
+    let before = text[..start].trim_end();
+    let dollar = before.ends_with('$') && !before.ends_with("A$") && !before.ends_with("C$");
+    let foreign = before.ends_with(['£', '€', '¥', '₹']);
     let (mut value, mut end) = (value, end);
     // Magnitude: a suffix glued to the number or a following word.
     let magnitudes: &[(&str, f64)] = &[
@@ -426,6 +485,17 @@ fn parse_one(text: &str, start: usize, value: f64, end: usize) -> Option<Quantit
             end = after;
         }
     }
+    let foreign_word =
+        next_word(text, end).filter(|(word, _)| FOREIGN_CURRENCY_WORDS.contains(&word.as_str()));
+    if foreign || foreign_word.is_some() {
+        return Some(Quantity {
+            value,
+            kind: QuantityKind::ForeignMoney,
+            noun: None,
+            start,
+            end: foreign_word.map_or(end, |(_, after)| after),
+        });
+    }
     if dollar {
         return Some(Quantity {
             value,
@@ -444,18 +514,29 @@ fn parse_one(text: &str, start: usize, value: f64, end: usize) -> Option<Quantit
             end,
         });
     };
+    let is_unit = UNITS.iter().any(|(unit, _, _)| *unit == word);
+    // "500 requests/day", "2 000 msg/s", "4k/s": any noun per any period.
     if let Some((noun, period)) = word.split_once('/')
-        && let Some(seconds) = rate_period(period).filter(|_| RATE_NOUNS.contains(&noun))
+        && let Some(seconds) = rate_period(period)
+        && (RATE_NOUNS.contains(&noun) || !UNITS.iter().any(|(unit, _, _)| *unit == noun))
     {
-        return Some(rate(value / seconds, start, after));
+        return Some(rate(value / seconds, (start, after), uncommon_noun(noun)));
     }
-    if RATE_NOUNS.contains(&word.as_str())
+    // "5,000 orders a day", "300 bookings an hour": a rate noun per any period, any other
+    // noun per second, minute or hour ("20 GB a day" is an amount of data, "3 backups a week"
+    // is not a load).
+    if !is_unit
         && let Some((per, after_per)) = next_word(text, after)
         && matches!(per.as_str(), "per" | "a" | "an" | "each" | "every")
         && let Some((period, after_period)) = next_word(text, after_per)
         && let Some(seconds) = rate_period(&period)
+        && (RATE_NOUNS.contains(&word.as_str()) || seconds <= 3_600.0)
     {
-        return Some(rate(value / seconds, start, after_period));
+        return Some(rate(
+            value / seconds,
+            (start, after_period),
+            uncommon_noun(&word),
+        ));
     }
     if let Some(&(_, kind, factor)) = UNITS.iter().find(|(unit, _, _)| *unit == word) {
         return Some(Quantity {
@@ -496,14 +577,19 @@ fn duration(value: f64, start: usize, end: usize) -> Quantity {
     }
 }
 
-fn rate(value: f64, start: usize, end: usize) -> Quantity {
+fn rate(value: f64, (start, end): (usize, usize), noun: Option<String>) -> Quantity {
     Quantity {
         value,
         kind: QuantityKind::Rate,
-        noun: None,
+        noun,
         start,
         end,
     }
+}
+
+/// The noun of a rate when it is not one of the usual load nouns (requests, messages, …).
+fn uncommon_noun(noun: &str) -> Option<String> {
+    (!noun.is_empty() && !RATE_NOUNS.contains(&noun)).then(|| noun.to_owned())
 }
 
 /// Parses a value that should hold exactly one quantity ("200 ms", "2 s", "99.9 %").

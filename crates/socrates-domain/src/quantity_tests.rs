@@ -146,3 +146,53 @@ fn a_magnitude_before_a_slash_is_read() {
     assert_eq!((q.value, q.kind), (6_000.0, QuantityKind::Money));
     assert_eq!(one("2k/s").value, 2_000.0);
 }
+
+#[test]
+fn rates_of_any_noun_per_short_period_and_glued_per_second() {
+    let q = one("we size for 2 000 msg/s");
+    assert_eq!((q.kind, q.value), (QuantityKind::Rate, 2_000.0));
+    let q = one("4k/s at peak");
+    assert_eq!((q.kind, q.value), (QuantityKind::Rate, 4_000.0));
+    let q = one("maybe 360 bookings an hour");
+    assert_eq!(q.kind, QuantityKind::Rate);
+    assert!((q.value - 0.1).abs() < 1e-9);
+    // An amount of data a day is data, and a day is a duration.
+    let all = parse_quantities("15-20 GB a day");
+    assert!(all.iter().all(|q| q.kind != QuantityKind::Rate), "{all:?}");
+}
+
+#[test]
+fn a_couple_of_is_two() {
+    let q = one("a couple of hours we could live with");
+    assert_eq!((q.kind, q.value), (QuantityKind::Duration, 7_200_000.0));
+}
+
+#[test]
+fn amounts_in_other_currencies_are_not_dollars() {
+    for text in ["£45,000 for this", "1,2 million euro is approved", "€300k"] {
+        let q = one(text);
+        assert_eq!(q.kind, QuantityKind::ForeignMoney, "{text}");
+    }
+    assert!((one("1,2 million euro").value - 1_200_000.0).abs() < 1e-6);
+    assert_eq!(one("$57,000").kind, QuantityKind::Money);
+}
+
+#[test]
+fn a_decimal_comma_is_read_but_a_list_of_numbers_is_not() {
+    assert!((one("under 11,5 V").value - 11.5).abs() < 1e-9);
+    assert_eq!(parse_quantities("options 10,20,30")[0].value, 10.0);
+    assert_eq!(one("10,000 users").value, 10_000.0);
+}
+
+#[test]
+fn a_second_region_is_no_duration() {
+    assert!(parse_quantities("A second region for BI isn't worth it").is_empty());
+    assert_eq!(
+        one("it answers in under a second.").kind,
+        QuantityKind::Duration
+    );
+    assert_eq!(
+        parse_quantities("a second or so")[0].kind,
+        QuantityKind::Duration
+    );
+}

@@ -127,6 +127,8 @@ struct Tally {
     gold: usize,
     extracted: usize,
     matched: usize,
+    /// Extracted facts labelled on an earlier answer of the same interview (not counted).
+    restated: usize,
     report: Vec<String>,
 }
 
@@ -134,6 +136,7 @@ impl Tally {
     fn add(&mut self, other: Self) {
         self.gold += other.gold;
         self.extracted += other.extracted;
+        self.restated += other.restated;
         self.matched += other.matched;
         self.report.extend(other.report);
     }
@@ -190,17 +193,19 @@ async fn run_extraction(reasoner: &OfflineReasoner, set: &ExtractionSet) -> Tall
         gold: gold_total,
         extracted: extracted_total,
         matched: matched_total,
+        restated: 0,
         report,
     }
 }
 
 fn print_extraction(name: &str, answers: usize, tally: &Tally) {
     println!(
-        "extraction, {name}, {answers} answers: {} of {} labelled facts found, {} extracted; \
-         precision {:.3}, recall {:.3}",
+        "extraction, {name}, {answers} answers: {} of {} labelled facts found, {} extracted \
+         ({} more restated earlier facts, not counted); precision {:.3}, recall {:.3}",
         tally.matched,
         tally.gold,
         tally.extracted,
+        tally.restated,
         tally.precision(),
         tally.recall()
     );
@@ -488,6 +493,9 @@ async fn run_interviews(
     let mut tally = Tally::default();
     let mut per_category: std::collections::BTreeMap<Category, CategoryCounts> = Default::default();
     for interview in interviews {
+        // Facts labelled on earlier answers: saying one again adds nothing to the project (the
+        // same value is no new version), so extracting it again is neither found nor false.
+        let mut earlier: Vec<&Fact> = Vec::new();
         for answer in &interview.answer {
             let input = ExtractionInput {
                 question_text: answer.question.clone(),
@@ -511,17 +519,26 @@ async fn run_interviews(
                     None => missed.push(format!("{}/{}={}", gold.category, gold.key, gold.value)),
                 }
             }
-            for fact in &extracted {
+            let restated: Vec<bool> = extracted
+                .iter()
+                .zip(&used)
+                .map(|(fact, used)| {
+                    !used && earlier.iter().any(|gold| matches(knowledge, gold, fact))
+                })
+                .collect();
+            earlier.extend(&answer.facts);
+            for (fact, _) in extracted.iter().zip(&restated).filter(|(_, r)| !**r) {
                 per_category.entry(fact.category).or_default().extracted += 1;
             }
             let spurious: Vec<String> = extracted
                 .iter()
-                .zip(&used)
-                .filter(|(_, used)| !**used)
+                .zip(used.iter().zip(&restated))
+                .filter(|(_, (used, restated))| !**used && !**restated)
                 .map(|(fact, _)| format!("{}/{}={}", fact.category, fact.key, fact.value))
                 .collect();
             tally.gold += answer.facts.len();
-            tally.extracted += extracted.len();
+            tally.restated += restated.iter().filter(|r| **r).count();
+            tally.extracted += extracted.len() - restated.iter().filter(|r| **r).count();
             tally.matched += used.iter().filter(|u| **u).count();
             if !missed.is_empty() || !spurious.is_empty() {
                 tally.report.push(format!(

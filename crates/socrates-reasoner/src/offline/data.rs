@@ -263,6 +263,9 @@ pub struct QuantityContext {
     pub writers: Stems,
     /// A bare number that is a total.
     pub total_question: Stems,
+    /// Words that make a count of people the size of the team building it ("we're three
+    /// people", "a team of 4"), never its users.
+    pub team: Stems,
     /// Recovery point objectives.
     pub rpo: Stems,
     /// Recovery time objectives.
@@ -277,6 +280,10 @@ pub struct QuantityContext {
     pub retention: Stems,
     /// Deadlines.
     pub deadline: Stems,
+    /// Words that make a rate of some other noun a load ("300 bookings an hour at peak").
+    pub throughput: Stems,
+    /// Subjects of a recovery objective that reach a duration anywhere in their sentence.
+    pub recovery: Stems,
 }
 
 /// The contents of `lexicon.toml`.
@@ -360,6 +367,7 @@ impl Lexicon {
             ("context.people", &context.people),
             ("context.writers", &context.writers),
             ("context.total_question", &context.total_question),
+            ("context.team", &context.team),
             ("context.rpo", &context.rpo),
             ("context.rto", &context.rto),
             ("context.p99", &context.p99),
@@ -367,6 +375,8 @@ impl Lexicon {
             ("context.deletion", &context.deletion),
             ("context.retention", &context.retention),
             ("context.deadline", &context.deadline),
+            ("context.throughput", &context.throughput),
+            ("context.recovery", &context.recovery),
         ];
         for (name, list) in stems {
             check_phrases(name, &list.raw)?;

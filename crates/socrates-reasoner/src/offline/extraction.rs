@@ -71,14 +71,20 @@ pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
             &mut found,
             sentence,
             (&question, input.question_category),
-            next_contrasts,
+            (next_contrasts, index < ANSWERING_SENTENCES),
         );
     }
     if all.len() <= 2 {
         answer_to_the_question(&mut found, lexicon, &question, &all);
     }
+    keep_the_peak(data, &mut found.facts);
     found.facts
 }
+
+/// The first sentences of an answer take the subject of a bare quantity from the question
+/// ("About 200." to "How many at once?"); later ones drift to anecdotes, where a number can
+/// be about anything.
+const ANSWERING_SENTENCES: usize = 3;
 
 /// Lowercase tokens joined by single spaces, padded with a space either side, so phrases
 /// match whole words: `padded.contains(" in memory only ")`.
@@ -93,7 +99,7 @@ fn read_sentence(
     found: &mut Found<'_>,
     sentence: &str,
     (question, question_category): (&str, Option<Category>),
-    next_contrasts: bool,
+    (next_contrasts, answering): (bool, bool),
 ) {
     let requirements_question = question_category == Some(Category::Requirements);
     let lexicon = found.data.lexicon();
@@ -111,7 +117,8 @@ fn read_sentence(
     let people_in_sentence = lexicon
         .context
         .people
-        .start_a_word_in(&sentence.to_ascii_lowercase());
+        .start_a_word_in(&sentence.to_ascii_lowercase())
+        || lexicon.context.people.start_a_word_in(question);
     let why = sentence.trim();
     let mut requirement: Option<String> = None;
     let mut any_marked = false;
@@ -127,7 +134,7 @@ fn read_sentence(
                 (segment, &hits, &sentence_hits),
                 question,
                 (confidence, why),
-                (undecided, people_in_sentence),
+                (undecided, people_in_sentence, answering),
             );
         }
         let stated_fact = found.facts.len() > before;
@@ -174,7 +181,7 @@ fn read_segment(
     (segment, hits, sentence_hits): (&str, &Hits, &Hits),
     question: &str,
     (confidence, why): (f64, &str),
-    (undecided, people_in_sentence): (bool, bool),
+    (undecided, people_in_sentence, answering): (bool, bool, bool),
 ) {
     let data = found.data;
     let lexicon = data.lexicon();
@@ -232,21 +239,67 @@ fn read_segment(
             found.push(rule.category, &rule.key, value, confidence, why);
         }
     }
+    let sentence_lower = why.to_ascii_lowercase();
     for clause in segment.split(" and ") {
         let context = clause.to_ascii_lowercase();
         for quantity in parse_quantities(clause) {
-            let key = classify(lexicon, &quantity, &context, people_in_sentence)
-                .or_else(|| classify(lexicon, &quantity, question, true));
+            let following = words_after(&context, quantity.end);
+            let key = classify(
+                lexicon,
+                &quantity,
+                (&context, &following),
+                people_in_sentence,
+            )
+            // "Failover is manual, by runbook, and must be done in 30 minutes": a
+            // recovery objective's subject can sit earlier in the sentence.
+            .or_else(|| {
+                (quantity.kind == QuantityKind::Duration
+                    && lexicon.context.recovery.start_a_word_in(&sentence_lower))
+                .then(|| classify_duration(lexicon, &quantity, &sentence_lower))
+                .flatten()
+            })
+            .or_else(|| {
+                answering
+                    .then(|| classify(lexicon, &quantity, (question, &following), true))
+                    .flatten()
+            });
             if let Some((category, key)) = key {
                 let span = &clause[quantity.start..quantity.end];
-                let value = readable_value(data, key, span, &quantity);
+                let value = readable_value(data, key, (span, &context[quantity.end..]), &quantity);
                 found.push(category, key, value, confidence, why);
             }
         }
     }
-    if let Some(deadline) = deadline_in(lexicon, segment) {
+    let deadline_context = lexicon.context.deadline.start_a_word_in(&sentence_lower)
+        || lexicon.context.deadline.start_a_word_in(question)
+        || sentence_lower.contains(" by ");
+    let segment_lower = segment.to_ascii_lowercase();
+    let in_segment =
+        lexicon.context.deadline.start_a_word_in(&segment_lower) || segment_lower.contains(" by ");
+    // A month named in a sentence about dates is the deadline when it has a year ("End of June
+    // 2027."); without one ("we open in July") only next to a deadline word.
+    if deadline_context
+        && let Some(deadline) = deadline_in(segment)
+        && (in_segment
+            || deadline
+                .split(' ')
+                .any(|w| w.len() == 4 && w.parse::<u32>().is_ok()))
+    {
         found.push(Category::Goals, "deadline", deadline, confidence, why);
     }
+}
+
+/// The first two words after offset `end` of a lowercase clause ("named users in looker" →
+/// "named users"), so a count's noun phrase can be read.
+fn words_after(context: &str, end: usize) -> String {
+    context
+        .get(end..)
+        .unwrap_or_default()
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|word| !word.is_empty())
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The sentence without surrounding whitespace and final punctuation.
@@ -313,38 +366,72 @@ fn segments(sentence: &str) -> Vec<&str> {
         .collect()
 }
 
-/// A deadline month named in a segment with a deadline word: "live by end of October 2026"
-/// → "end of October 2026".
-fn deadline_in(lexicon: &Lexicon, segment: &str) -> Option<String> {
-    let lower = segment.to_ascii_lowercase();
-    if !lexicon.context.deadline.start_a_word_in(&lower) && !lower.contains(" by ") {
-        return None;
-    }
+/// A deadline month named in a segment of a sentence about dates: "live by end of October
+/// 2026" → "end of October 2026", "15 Sept 2027" → "15 September 2027". "May" counts as a
+/// month only next to a year or a day.
+fn deadline_in(segment: &str) -> Option<String> {
     let tokens = tokenise(segment);
-    let position = tokens
-        .iter()
-        .position(|token| socrates_domain::deadline::month_of(token).is_some())?;
+    let is_year = |token: &String| token.len() == 4 && token.parse::<u32>().is_ok();
+    let is_day = |token: &String| {
+        token.len() <= 2
+            && token
+                .parse::<u32>()
+                .is_ok_and(|day| (1..=31).contains(&day))
+    };
+    let position = tokens.iter().enumerate().position(|(index, token)| {
+        socrates_domain::deadline::month_of(token).is_some_and(|_| {
+            token != "may"
+                || tokens
+                    .get(index + 1)
+                    .is_some_and(|next| is_year(next) || is_day(next))
+                || index
+                    .checked_sub(1)
+                    .is_some_and(|before| is_day(&tokens[before]))
+        })
+    })?;
+    let month = socrates_domain::deadline::month_of(&tokens[position])?;
     let mut words: Vec<String> = Vec::new();
     if position >= 2 && tokens[position - 2] == "end" && tokens[position - 1] == "of" {
         words.extend(["end".to_owned(), "of".to_owned()]);
+    } else if position >= 1 && is_day(&tokens[position - 1]) {
+        words.push(tokens[position - 1].clone());
     }
-    let month = &tokens[position];
-    let mut chars = month.chars();
-    let capitalised = chars
-        .next()
-        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default();
-    words.push(capitalised);
-    if let Some(year) = tokens
-        .iter()
-        .skip(position + 1)
-        .take(2)
-        .find(|t| t.len() == 4 && t.parse::<u32>().is_ok())
+    let Some(name) = usize::try_from(month)
+        .ok()
+        .and_then(|m| MONTH_NAMES.get(m.wrapping_sub(1)))
+    else {
+        // A quarter ("Q3 2026").
+        words.push(tokens[position].to_ascii_uppercase());
+        return Some(words.join(" "));
+    };
+    words.push((*name).to_owned());
+    let mut rest = tokens.iter().skip(position + 1).take(3);
+    if words.len() == 1
+        && let Some(day) = tokens.get(position + 1).filter(|t| is_day(t))
     {
+        // "Sep 15 2027"
+        words.insert(0, day.clone());
+    }
+    if let Some(year) = rest.find(|t| is_year(t)) {
         words.push(year.clone());
     }
     Some(words.join(" "))
 }
+
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 /// Audience, goal and success criterion stated in prose: "a mobile app for dog walkers to
 /// find clients", "our customers are small clinics", "success means 500 subscribers".
@@ -542,15 +629,15 @@ fn stated_not_ruled_out(lexicon: &Lexicon, segment: &str, phrases: &Phrases) -> 
     })
 }
 
-/// Which vocabulary key a quantity fills, judged from the words of its context.
+/// Which vocabulary key a quantity fills, judged from the words of its context and the two
+/// words after the number.
 fn classify(
     lexicon: &Lexicon,
     quantity: &Quantity,
-    context: &str,
+    (context, following): (&str, &str),
     people_nearby: bool,
 ) -> Option<(Category, &'static str)> {
     let words = &lexicon.context;
-    let noun = quantity.noun.as_deref().unwrap_or("");
     match quantity.kind {
         QuantityKind::Duration => classify_duration(lexicon, quantity, context),
         QuantityKind::Percent if words.availability.start_a_word_in(context) => {
@@ -562,36 +649,94 @@ fn classify(
         QuantityKind::Money if words.budget.start_a_word_in(context) => {
             Some((Category::Goals, "budget_usd"))
         }
-        // "a budget of 40k"; never a year ("by 2027").
-        QuantityKind::Count
-            if context.contains("budget")
-                && !(quantity.value.fract() == 0.0
-                    && (1900.0..=2100.0).contains(&quantity.value)) =>
+        // A year is never a count ("from 2028"), and neither is a budget's year.
+        QuantityKind::Count if is_year(quantity) => None,
+        // "a budget of 40k".
+        QuantityKind::Count if context.contains("budget") => Some((Category::Goals, "budget_usd")),
+        // "40 moves a second" is a load only when the context speaks of one ("300 bookings an
+        // hour at the busiest time").
+        QuantityKind::Rate
+            if quantity.noun.is_none() || words.throughput.start_a_word_in(context) =>
         {
-            Some((Category::Goals, "budget_usd"))
+            Some((Category::Performance, "throughput_rps"))
         }
-        QuantityKind::Rate => Some((Category::Performance, "throughput_rps")),
         QuantityKind::DataSize => Some((Category::Scalability, "data_volume")),
         QuantityKind::Count => {
-            let concurrent = words.concurrent.start_a_word_in(context);
-            let people = words.people.start_a_word_in(context);
-            let people_or_nearby = people || people_nearby;
-            let writers = words.writers.start_a_word_in(context);
-            if writers && (concurrent || noun.starts_with("writer")) {
-                Some((Category::Scalability, "concurrent_writers"))
-            } else if concurrent && people_or_nearby {
-                Some((Category::Scalability, "concurrent_users"))
-            } else if people
-                && (states_total(lexicon, noun, context)
-                    || words.total_question.start_a_word_in(context))
-            {
-                Some((Category::Scalability, "total_users"))
-            } else {
-                None
-            }
+            classify_count(lexicon, quantity, (context, following), people_nearby)
         }
         _ => None,
     }
+}
+
+/// Nouns after "concurrent" that count something other than people ("200 concurrent
+/// connections").
+const CONCURRENT_THINGS: &[&str] = &[
+    "requests",
+    "connections",
+    "jobs",
+    "sessions",
+    "streams",
+    "queries",
+    "calls",
+    "transactions",
+    "writes",
+    "tasks",
+    "uploads",
+    "downloads",
+    "matches",
+    "games",
+    "builds",
+    "workers",
+    "threads",
+    "processes",
+];
+
+/// A count of people: concurrent writers, concurrent users or a total, or nothing (the team
+/// building it, a count of things).
+fn classify_count(
+    lexicon: &Lexicon,
+    quantity: &Quantity,
+    (context, following): (&str, &str),
+    people_nearby: bool,
+) -> Option<(Category, &'static str)> {
+    let words = &lexicon.context;
+    let noun = quantity.noun.as_deref().unwrap_or("");
+    let second = following.split(' ').nth(1).unwrap_or("");
+    if quantity.value < 50.0 && words.team.start_a_word_in(context) {
+        return None;
+    }
+    let concurrent = words.concurrent.start_a_word_in(context);
+    let people = words.people.start_a_word_in(context);
+    let writers = words.writers.start_a_word_in(context);
+    // "2M concurrent on launch day", "150k CCU": the concurrency word is the noun.
+    let concurrent_noun = matches!(noun, "concurrent" | "simultaneous" | "ccu")
+        && !CONCURRENT_THINGS.contains(&second);
+    if noun == "ccu" {
+        Some((Category::Scalability, "concurrent_users"))
+    } else if writers
+        && (concurrent || noun.starts_with("writer") || words.writers.start_a_word_in(second))
+    {
+        Some((Category::Scalability, "concurrent_writers"))
+    } else if concurrent && (people || people_nearby || concurrent_noun) {
+        Some((Category::Scalability, "concurrent_users"))
+    } else if people
+        // "the two regional managers" is no user base.
+        && (quantity.value >= 10.0 || noun.starts_with("user"))
+        && (states_total(lexicon, noun, context)
+            || words.people.start_a_word_in(second)
+            || words.total_question.start_a_word_in(context))
+    {
+        Some((Category::Scalability, "total_users"))
+    } else {
+        None
+    }
+}
+
+/// A four-digit whole number between 1990 and 2100 written without a separator.
+fn is_year(quantity: &Quantity) -> bool {
+    quantity.end - quantity.start == 4
+        && quantity.value.fract() == 0.0
+        && (1990.0..=2100.0).contains(&quantity.value)
 }
 
 /// Whether a count of people is a total: the noun names people ("20,000 users") or, for a
@@ -632,8 +777,14 @@ fn classify_duration(
 }
 
 /// A readable value in the key's unit ("2 s" under `latency_p95_ms` → "2000 ms"); text keys
-/// keep the words as written ("3 months").
-fn readable_value(data: &OfflineData, key: &str, span: &str, quantity: &Quantity) -> String {
+/// keep the words as written ("3 months"); an amount keeps the period it is stated per
+/// ("$6k/month" → "6000 USD per month").
+fn readable_value(
+    data: &OfflineData,
+    key: &str,
+    (span, after): (&str, &str),
+    quantity: &Quantity,
+) -> String {
     let duration = quantity.kind == QuantityKind::Duration;
     let (number, unit) = match data.knowledge().vocabulary().value_kind(key) {
         ValueKind::Milliseconds => (quantity.value, " ms"),
@@ -642,7 +793,9 @@ fn readable_value(data: &OfflineData, key: &str, span: &str, quantity: &Quantity
         ValueKind::Days if duration => (quantity.days(), " days"),
         ValueKind::Days => (quantity.value, " days"),
         ValueKind::Percent => (quantity.value, " %"),
-        ValueKind::Usd => (quantity.value, " USD"),
+        ValueKind::Usd => {
+            return format!("{} USD{}", format_number(quantity.value), period_of(after));
+        }
         ValueKind::PerSecond => (quantity.value, " requests/s"),
         ValueKind::Count if quantity.kind == QuantityKind::Count => (quantity.value, ""),
         ValueKind::Gigabytes => (quantity.value, " GB"),
@@ -651,6 +804,91 @@ fn readable_value(data: &OfflineData, key: &str, span: &str, quantity: &Quantity
         }
     };
     format!("{}{unit}", format_number(number))
+}
+
+/// The period an amount is stated per, from the words right after it: " per month" for
+/// "/month", "a month", "monthly"; empty for a one-off amount.
+fn period_of(after: &str) -> &'static str {
+    let head: String = after
+        .trim_start()
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let periods: [(&[&str], &'static str); 4] = [
+        (
+            &[
+                "/mo",
+                "per month",
+                "a month",
+                "monthly",
+                "each month",
+                "every month",
+            ],
+            " per month",
+        ),
+        (
+            &[
+                "/y",
+                "per year",
+                "a year",
+                "per annum",
+                "yearly",
+                "annually",
+                "each year",
+            ],
+            " per year",
+        ),
+        (
+            &["/week", "per week", "a week", "weekly", "each week"],
+            " per week",
+        ),
+        (
+            &["/day", "per day", "a day", "daily", "each day"],
+            " per day",
+        ),
+    ];
+    periods
+        .iter()
+        .find(|(words, _)| {
+            words.iter().any(|word| {
+                head.strip_prefix(word)
+                    .or_else(|| head.strip_prefix("in ").and_then(|h| h.strip_prefix(word)))
+                    .is_some()
+                    || head
+                        .split_once(' ')
+                        .is_some_and(|(_, rest)| rest.starts_with(word))
+            })
+        })
+        .map_or("", |(_, period)| period)
+}
+
+/// Keys sized for their peak: when one answer states several values ("400 now, 1,000 next
+/// year", "270 msg/s average, we size for 2,000"), the largest is the requirement.
+const SIZED_FOR_THE_PEAK: &[&str] = &[
+    "total_users",
+    "concurrent_users",
+    "concurrent_writers",
+    "data_volume",
+    "throughput_rps",
+];
+
+/// Keeps only the largest value of each key sized for its peak.
+fn keep_the_peak(data: &OfflineData, facts: &mut Vec<FactDraft>) {
+    let knowledge = data.knowledge();
+    for key in SIZED_FOR_THE_PEAK {
+        let peak = facts
+            .iter()
+            .filter(|fact| fact.key == *key)
+            .filter_map(|fact| knowledge.numeric_value(key, &fact.value))
+            .fold(f64::NEG_INFINITY, f64::max);
+        facts.retain(|fact| {
+            fact.key != *key
+                || knowledge
+                    .numeric_value(key, &fact.value)
+                    .is_none_or(|value| value >= peak)
+        });
+    }
 }
 
 #[cfg(test)]
