@@ -10,7 +10,7 @@ use crate::DomainError;
 
 use crate::fact_vocabulary::{Vocabulary, VocabularyKey};
 use crate::rule_table::ConflictRules;
-use crate::technology::{Technology, TechnologyIndex};
+use crate::technology::{Technology, TechnologyIndex, TechnologyKind};
 
 /// File name of the technology table.
 pub const TECHNOLOGIES_FILE: &str = "technologies.toml";
@@ -92,7 +92,9 @@ impl Knowledge {
         let vocabulary = Vocabulary::new(vocabulary.key)
             .map_err(|message| DomainError::knowledge(VOCABULARY_FILE, message))?;
         for technology in technologies.all() {
-            if vocabulary.key_for_technology(technology.kind).is_none() {
+            if technology.kind != TechnologyKind::ExternalService
+                && vocabulary.key_for_technology(technology.kind).is_none()
+            {
                 return Err(DomainError::knowledge(
                     TECHNOLOGIES_FILE,
                     format!(

@@ -41,6 +41,10 @@ pub enum TechnologyKind {
     LoggingTool,
     /// A testing framework.
     TestingFramework,
+    /// A third-party service the product talks to (payments, messaging, accounting, CRM,
+    /// maps, shops): it fills no technology key; naming one states an integration
+    /// requirement.
+    ExternalService,
 }
 
 /// One canonical technology and the spellings that mean it.

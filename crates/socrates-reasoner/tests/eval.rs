@@ -67,11 +67,27 @@ const FILLER: &[&str] = &[
     "our", "it", "by", "all", "must", "should", "can", "will", "able", "need", "needs",
 ];
 
+/// The content words of a text, each reduced to a crude stem ("failing", "fails" and "fail"
+/// are one word) so a paraphrase is not missed for its inflection.
 fn content_words(text: &str) -> HashSet<String> {
     tokenise(text)
         .into_iter()
         .filter(|w| !FILLER.contains(&w.as_str()))
+        .map(|w| stem(&w))
         .collect()
+}
+
+/// Strips one common English inflection: -ing, -ed, -es, -s (keeping at least three letters).
+fn stem(word: &str) -> String {
+    for suffix in ["ing", "ed", "es", "s"] {
+        if let Some(base) = word.strip_suffix(suffix)
+            && base.len() >= 3
+            && !word.ends_with("ss")
+        {
+            return base.trim_end_matches('e').to_owned();
+        }
+    }
+    word.trim_end_matches('e').to_owned()
 }
 
 /// Share of the gold value's content words found in the extracted value.
@@ -199,13 +215,20 @@ async fn run_extraction(reasoner: &OfflineReasoner, set: &ExtractionSet) -> Tall
 }
 
 fn print_extraction(name: &str, answers: usize, tally: &Tally) {
+    let restated = if tally.restated > 0 {
+        format!(
+            " ({} more restated earlier facts, not counted)",
+            tally.restated
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "extraction, {name}, {answers} answers: {} of {} labelled facts found, {} extracted \
-         ({} more restated earlier facts, not counted); precision {:.3}, recall {:.3}",
+        "extraction, {name}, {answers} answers: {} of {} labelled facts found, {} \
+         extracted{restated}; precision {:.3}, recall {:.3}",
         tally.matched,
         tally.gold,
         tally.extracted,
-        tally.restated,
         tally.precision(),
         tally.recall()
     );

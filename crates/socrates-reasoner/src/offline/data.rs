@@ -162,6 +162,17 @@ impl Stems {
             .min_by_key(|&(start, end)| (start, std::cmp::Reverse(end)))
     }
 
+    /// Whether `lowercase_text`, after any leading punctuation, opens with one of the stems
+    /// as whole words ("that's the big one" opens with "that's"; "thats" does not).
+    #[must_use]
+    pub fn open(&self, lowercase_text: &str) -> bool {
+        let text = lowercase_text.trim_start_matches(|c: char| !c.is_alphanumeric());
+        self.raw.iter().any(|stem| {
+            text.strip_prefix(stem.as_str())
+                .is_some_and(|rest| rest.chars().next().is_none_or(|c| !c.is_alphanumeric()))
+        })
+    }
+
     /// Whether one of the stems starts a word of `lowercase_text`.
     #[must_use]
     pub fn start_a_word_in(&self, lowercase_text: &str) -> bool {
@@ -306,6 +317,9 @@ pub struct Lexicon {
     pub contrast_markers: Phrases,
     /// Markers of a sentence that names options, not choices.
     pub undecided_markers: Phrases,
+    /// Openers of a remark about what was said, not a statement of what the product does
+    /// ("that's the big one for us", "honestly").
+    pub remarks: Stems,
     /// Project types.
     #[serde(rename = "project_type")]
     pub project_types: Vec<ProjectType>,

@@ -8,7 +8,7 @@
 
 use socrates_domain::fact_vocabulary::{ValueKind, requirement_key};
 use socrates_domain::quantity::{Quantity, QuantityKind, format_number, parse_quantities};
-use socrates_domain::technology::tokenise;
+use socrates_domain::technology::{TechnologyKind, tokenise};
 use socrates_domain::{Category, FactDraft};
 
 use super::data::{Hits, Lexicon, OfflineData, Phrases};
@@ -161,13 +161,14 @@ fn read_sentence(
     }
     // Asked what the product must do, people state capabilities without "must": a whole
     // sentence of substance that states nothing else is one, unless it is about today's
-    // system, undecided or a question back.
+    // system, undecided, a remark ("that's the big one for us") or a question back.
     if requirements_question
         && !any_marked
         && !undecided
         && found.facts.len() == facts_before
         && !lexicon.current_markers.found_in(&sentence_hits)
         && !lexicon.superseded_markers.found_in(&sentence_hits)
+        && !lexicon.remarks.open(&sentence.to_ascii_lowercase())
         && is_capability(sentence)
     {
         push_requirement(found, sentence, confidence, why);
@@ -187,8 +188,28 @@ fn read_segment(
     let lexicon = data.lexicon();
     let knowledge = data.knowledge();
     if !undecided {
-        for mention in knowledge.technologies().find(segment) {
+        let mentions = knowledge.technologies().find(segment);
+        let services: Vec<&str> = mentions
+            .iter()
+            .filter(|m| m.technology.kind == TechnologyKind::ExternalService)
+            .map(|m| m.technology.name.as_str())
+            .collect();
+        for mention in &mentions {
             if negated(lexicon, &segment[..mention.start]) {
+                continue;
+            }
+            if mention.technology.kind == TechnologyKind::ExternalService {
+                // Today's workflow ("right now analysts pull CSVs out of Shopify") is no
+                // requirement, and neither is a service ruled out after its name.
+                let after = padded(&segment[mention.start..]);
+                let today = lexicon.current_markers.found_in(sentence_hits);
+                if !today && !RULED_OUT_AFTER.iter().any(|phrase| after.contains(phrase)) {
+                    if let Some(statement) =
+                        integration(segment, &services, &mention.technology.name)
+                    {
+                        push_requirement(found, &statement, confidence, why);
+                    }
+                }
                 continue;
             }
             if let Some((category, key)) = knowledge
@@ -243,6 +264,9 @@ fn read_segment(
     for clause in segment.split(" and ") {
         let context = clause.to_ascii_lowercase();
         for quantity in parse_quantities(clause) {
+            if inside_a_name(data, clause, &quantity) {
+                continue;
+            }
             let following = words_after(&context, quantity.end);
             let key = classify(
                 lexicon,
@@ -289,6 +313,20 @@ fn read_segment(
     }
 }
 
+/// Whether a number is part of a technology's name ("Dynamics 365", "Windows 11").
+fn inside_a_name(data: &OfflineData, clause: &str, quantity: &Quantity) -> bool {
+    let before = clause[..quantity.start].trim_end();
+    let word_start = before
+        .rfind(|c: char| c.is_whitespace())
+        .map_or(0, |space| space + 1);
+    let name = &clause[word_start..quantity.end];
+    data.knowledge()
+        .technologies()
+        .find(name)
+        .iter()
+        .any(|mention| mention.start == 0 && before.len() > word_start)
+}
+
 /// The first two words after offset `end` of a lowercase clause ("named users in looker" →
 /// "named users"), so a count's noun phrase can be read.
 fn words_after(context: &str, end: usize) -> String {
@@ -301,6 +339,54 @@ fn words_after(context: &str, end: usize) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// The requirement a third-party service states: the clause naming it when it says what
+/// for ("Shopify for orders", "in-app purchases through App Store and Google Play", stated
+/// once for its first service), else "integrate with X" for each ("Xero, Stripe and
+/// Twilio.").
+fn integration(segment: &str, services: &[&str], name: &str) -> Option<String> {
+    let service_words: Vec<String> = services.iter().flat_map(|s| tokenise(s)).collect();
+    let other_words = tokenise(segment)
+        .into_iter()
+        .filter(|word| {
+            !service_words.contains(word) && !INTEGRATION_FILLER.contains(&word.as_str())
+        })
+        .count();
+    if other_words < 2 {
+        Some(format!("integrate with {name}"))
+    } else {
+        (services.first() == Some(&name)).then(|| segment.trim().to_owned())
+    }
+}
+
+/// Words that say nothing about what a service is for.
+const INTEGRATION_FILLER: &[&str] = &[
+    "a", "an", "the", "and", "or", "with", "we", "use", "using", "also", "too", "plus", "via",
+    "through", "it", "is", "are", "to", "of", "our", "already", "have", "has", "account",
+];
+
+/// Words after a mention that rule it out of what is being built ("the mobile app is out of
+/// scope", "a mobile app can come later", "Zendesk maybe at some point").
+const RULED_OUT_AFTER: &[&str] = &[
+    " out of scope ",
+    " not in scope ",
+    " not needed ",
+    " isn't needed ",
+    " is not needed ",
+    " not required ",
+    " can wait ",
+    " come later ",
+    " comes later ",
+    " for later ",
+    " maybe later ",
+    " phase 2 ",
+    " phase two ",
+    " at some point ",
+    " not in this phase ",
+    " not this phase ",
+    " next phase ",
+    " one day ",
+];
 
 /// The sentence without surrounding whitespace and final punctuation.
 fn clean(text: &str) -> String {
@@ -597,24 +683,6 @@ fn negated(lexicon: &Lexicon, before: &str) -> bool {
     }
     false
 }
-
-/// Words after a mention that rule it out of what is being built ("the mobile app is out of
-/// scope", "a mobile app can come later").
-const RULED_OUT_AFTER: &[&str] = &[
-    " out of scope ",
-    " not in scope ",
-    " not needed ",
-    " isn't needed ",
-    " is not needed ",
-    " not required ",
-    " can wait ",
-    " come later ",
-    " comes later ",
-    " for later ",
-    " maybe later ",
-    " phase 2 ",
-    " phase two ",
-];
 
 /// Whether one of `phrases` occurs in `segment` as something being built: not after a
 /// negation ("no mobile app for now") and not ruled out after it ("… is out of scope").
