@@ -315,7 +315,8 @@ impl TechnologyIndex {
                             .zip(&tokens[index..end])
                             .all(|(part, token)| *part == token.lower)
                         && (!alias.ambiguous
-                            || (first.capitalised && !first.sentence_start)
+                            || (first.capitalised
+                                && (!first.sentence_start || listed(text, &tokens, end)))
                             || tokens
                                 .get(end)
                                 .is_some_and(|next| is_version_token(&next.lower)))
@@ -335,6 +336,24 @@ impl TechnologyIndex {
             }
         }
         found
+    }
+}
+
+/// Whether the name ending before token `end` stands alone or opens a list, so that even at
+/// the start of a sentence it is the technology: "Snowflake.", "Go + Gin, Redis", "React,
+/// TypeScript".
+fn listed(text: &str, tokens: &[Token], end: usize) -> bool {
+    let Some(last) = end.checked_sub(1).and_then(|index| tokens.get(index)) else {
+        return false;
+    };
+    let after = text[last.start + last.lower.len().min(text.len() - last.start)..].trim_start();
+    match tokens.get(end) {
+        None => true,
+        Some(next) => {
+            next.sentence_start
+                || matches!(next.lower.as_str(), "+" | "&")
+                || after.starts_with([',', '/', '+', '&'])
+        }
     }
 }
 

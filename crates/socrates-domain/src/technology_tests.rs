@@ -96,3 +96,23 @@ fn padded_tokens_match_tokenise() {
         assert_eq!(padded_tokens(text), expected, "{text}");
     }
 }
+
+#[test]
+fn an_ambiguous_name_opening_a_list_or_alone_is_the_technology() {
+    let names = |text: &str| -> Vec<String> {
+        knowledge()
+            .technologies()
+            .find(text)
+            .iter()
+            .map(|m| m.technology.name.clone())
+            .collect()
+    };
+    assert_eq!(
+        names("Go + Gin, postgres, Redis."),
+        ["Go", "Gin", "PostgreSQL", "Redis"]
+    );
+    assert_eq!(names("React + Vite internal admin only."), ["React"]);
+    assert_eq!(names("Snowflake."), ["Snowflake"]);
+    assert!(names("Go ahead and build it.").is_empty());
+    assert!(names("React quickly when it fails.").is_empty());
+}

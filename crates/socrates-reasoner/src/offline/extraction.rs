@@ -46,6 +46,30 @@ impl Found<'_> {
     }
 }
 
+/// A free-text value told over several sentences stops growing at this length.
+const EXTENDED_VALUE_MAX_BYTES: usize = 2_000;
+
+impl Found<'_> {
+    /// Records a sentence as the value of a free-text key, or, when the answer already gave
+    /// that single-valued key a value, adds the sentence to it: a policy told over three
+    /// sentences is one policy.
+    fn push_or_extend(&mut self, category: Category, key: &str, sentence: &str, confidence: f64) {
+        let single = !self.data.knowledge().vocabulary().is_multi(key);
+        let earlier = self.facts.iter_mut().find(|fact| fact.key == key);
+        match earlier {
+            Some(fact) if single => {
+                if !fact.value.contains(sentence)
+                    && fact.value.len() + sentence.len() < EXTENDED_VALUE_MAX_BYTES
+                {
+                    fact.value = format!("{}. {sentence}", fact.value);
+                    fact.confidence = fact.confidence.min(confidence);
+                }
+            }
+            _ => self.push(category, key, sentence.to_owned(), confidence, sentence),
+        }
+    }
+}
+
 /// Extracts the facts `input.text` states.
 pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
     let lexicon = data.lexicon();
@@ -254,10 +278,19 @@ fn read_segment(
             found.push(phrase.category, &phrase.key, value, confidence, why);
         }
     }
+    // "Who should be notified, and how?" — "Email for not urgent things.": an answer's first
+    // sentences take the trigger from the question.
+    let question_hits = answering.then(|| data.scanner().scan(&padded(question)));
     for rule in &lexicon.co_occurrences {
-        if rule.triggers.found_in(sentence_hits) && rule.phrases.found_in(hits) {
-            let value = rule.value.clone().unwrap_or_else(|| sentence_text.clone());
-            found.push(rule.category, &rule.key, value, confidence, why);
+        let triggered = rule.triggers.found_in(sentence_hits)
+            || question_hits
+                .as_ref()
+                .is_some_and(|asked| rule.triggers.found_in(asked));
+        if triggered && rule.phrases.found_in(hits) {
+            match &rule.value {
+                Some(value) => found.push(rule.category, &rule.key, value.clone(), confidence, why),
+                None => found.push_or_extend(rule.category, &rule.key, &sentence_text, confidence),
+            }
         }
     }
     let sentence_lower = why.to_ascii_lowercase();
