@@ -147,7 +147,8 @@ impl Stems {
         &self.raw
     }
 
-    /// The leftmost stem that starts a word of `lowercase_text`: its start and end offsets.
+    /// The leftmost stem that is whole words of `lowercase_text` (starting a word and ending
+    /// one, so "so that" is not found in "so that's"): its start and end offsets.
     #[must_use]
     pub fn first_at_word_start(&self, lowercase_text: &str) -> Option<(usize, usize)> {
         self.matcher
@@ -157,6 +158,10 @@ impl Stems {
                     .chars()
                     .next_back()
                     .is_none_or(|c| !c.is_alphanumeric())
+                    && lowercase_text[found.end()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !c.is_alphanumeric() && c != '\'')
             })
             .map(|found| (found.start(), found.end()))
             .min_by_key(|&(start, end)| (start, std::cmp::Reverse(end)))
@@ -254,6 +259,10 @@ pub struct QuestionKey {
     pub key: String,
     /// Lowercase phrases of the question that ask for it.
     pub words: Vec<String>,
+    /// Whether any question of the category asks for it (the category's one free-text key,
+    /// as `testing_strategy` is for testing).
+    #[serde(default)]
+    pub whole_category: bool,
 }
 
 /// The words around a quantity that decide which key it fills.

@@ -98,9 +98,12 @@ pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
             (next_contrasts, index < ANSWERING_SENTENCES),
         );
     }
-    if all.len() <= 2 {
-        answer_to_the_question(&mut found, lexicon, &question, &all);
-    }
+    answer_to_the_question(
+        &mut found,
+        lexicon,
+        (&question, input.question_category),
+        &all,
+    );
     keep_the_peak(data, &mut found.facts);
     found.facts
 }
@@ -197,7 +200,11 @@ fn read_sentence(
     {
         push_requirement(found, sentence, confidence, why);
     }
-    read_goals(found, sentence, confidence);
+    // Goals in prose are read where goals are asked about (or nothing was asked): in an
+    // answer about outages, "we want to stop that" is no project goal.
+    if matches!(question_category, None | Some(Category::Goals)) {
+        read_goals(found, sentence, confidence);
+    }
 }
 
 /// Technologies, project type, phrases, co-occurrences and quantities of one segment.
@@ -644,30 +651,42 @@ fn stop_at(text: &str, stops: &[&str]) -> usize {
         .unwrap_or(text.len())
 }
 
-/// A short answer to a question that asks for one free-text key is that key's value
-/// ("Who will use it?" — "Warehouse staff and a few supervisors.").
+/// The answer to a question that asks for one free-text key states that key's value in its
+/// first sentence of substance ("Who will use it?" — "Warehouse staff and a few
+/// supervisors."), unless the rules already found the key.
 fn answer_to_the_question(
     found: &mut Found<'_>,
     lexicon: &Lexicon,
-    question: &str,
+    (question, category): (&str, Option<Category>),
     sentences: &[&str],
 ) {
-    let Some(first) = sentences.first() else {
+    let Some(first) = sentences.iter().find(|sentence| {
+        !sentence.trim_end().ends_with('?')
+            && !lexicon.remarks.open(&sentence.to_ascii_lowercase())
+            && sentence.split_whitespace().count() >= 2
+    }) else {
         return;
     };
     for wanted in &lexicon.question_keys {
-        let asked = wanted.words.iter().any(|w| question.contains(w.as_str()));
+        // Any question of the category asks for its one free-text key when the answer stated
+        // nothing else of the category in a real sentence ("PHPUnit and Cypress" is a
+        // framework, "Kind of" says nothing).
+        let by_category = wanted.whole_category
+            && category == Some(wanted.category)
+            && !found
+                .facts
+                .iter()
+                .any(|fact| fact.category == wanted.category)
+            && tokenise(first).len() >= CAPABILITY_MIN_WORDS;
+        let asked = wanted.words.iter().any(|w| question.contains(w.as_str())) || by_category;
         if asked && !found.facts.iter().any(|fact| fact.key == wanted.key) {
-            let value = clean(first);
-            if value.split_whitespace().count() >= 2 {
-                found.push(
-                    wanted.category,
-                    &wanted.key,
-                    value,
-                    EXPLICIT_CONFIDENCE,
-                    first.trim(),
-                );
-            }
+            found.push(
+                wanted.category,
+                &wanted.key,
+                clean(first),
+                EXPLICIT_CONFIDENCE,
+                first.trim(),
+            );
             return;
         }
     }
@@ -850,6 +869,10 @@ fn states_total(lexicon: &Lexicon, noun: &str, context: &str) -> bool {
     }
 }
 
+/// The longest duration read as a response time: "within 60 seconds" or "5 minutes" is a
+/// deadline for a process, not a latency target.
+const LATENCY_MAX_SECONDS: f64 = 30.0;
+
 fn classify_duration(
     lexicon: &Lexicon,
     quantity: &Quantity,
@@ -861,9 +884,9 @@ fn classify_duration(
         Some((Category::DisasterRecovery, "rpo_minutes"))
     } else if words.rto.start_a_word_in(context) {
         Some((Category::DisasterRecovery, "rto_minutes"))
-    } else if words.p99.start_a_word_in(context) && seconds < 600.0 {
+    } else if words.p99.start_a_word_in(context) && seconds <= LATENCY_MAX_SECONDS {
         Some((Category::Performance, "latency_p99_ms"))
-    } else if words.latency.start_a_word_in(context) && seconds < 600.0 {
+    } else if words.latency.start_a_word_in(context) && seconds <= LATENCY_MAX_SECONDS {
         Some((Category::Performance, "latency_p95_ms"))
     } else if words.retention.start_a_word_in(context)
         && seconds >= 86_400.0
