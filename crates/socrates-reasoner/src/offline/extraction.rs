@@ -234,12 +234,12 @@ fn read_segment(
                 // requirement, and neither is a service ruled out after its name.
                 let after = padded(&segment[mention.start..]);
                 let today = lexicon.current_markers.found_in(sentence_hits);
-                if !today && !RULED_OUT_AFTER.iter().any(|phrase| after.contains(phrase)) {
-                    if let Some(statement) =
+                if !today
+                    && !RULED_OUT_AFTER.iter().any(|phrase| after.contains(phrase))
+                    && let Some(statement) =
                         integration(segment, &services, &mention.technology.name)
-                    {
-                        push_requirement(found, &statement, confidence, why);
-                    }
+                {
+                    push_requirement(found, &statement, confidence, why);
                 }
                 continue;
             }
@@ -469,17 +469,83 @@ const CAPABILITY_MIN_WORDS: usize = 4;
 
 fn push_requirement(found: &mut Found<'_>, statement: &str, confidence: f64, why: &str) {
     let statement = clean(statement);
-    let statement = statement
-        .strip_prefix("and ")
-        .unwrap_or(&statement)
-        .to_owned();
-    found.push(
-        Category::Requirements,
-        &requirement_key(&statement),
-        statement,
-        confidence,
-        why,
-    );
+    let statement = statement.strip_prefix("and ").unwrap_or(&statement);
+    for one in split_coordinated(statement) {
+        found.push(
+            Category::Requirements,
+            &requirement_key(&one),
+            one,
+            confidence,
+            why,
+        );
+    }
+}
+
+/// Words after which a list of verbs can follow: "patients can book, move or cancel".
+const VERB_OPENERS: &[&str] = &["can", "to", "must", "should", "will", "may", "shall"];
+
+/// One requirement per verb of a coordinated list: "patients can book, move or cancel
+/// appointments" → "patients can book appointments", "… move …", "… cancel …". A list is
+/// two to four lowercase single words after "can", "to", "must"…, joined by commas and a
+/// final "and" or "or", followed by the object they share.
+fn split_coordinated(statement: &str) -> Vec<String> {
+    let words: Vec<&str> = statement.split(' ').collect();
+    for (index, opener) in words.iter().enumerate() {
+        if !VERB_OPENERS.contains(&opener.to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        let mut verbs: Vec<&str> = Vec::new();
+        let mut at = index + 1;
+        let mut closed = false;
+        while let Some(word) = words.get(at) {
+            let bare = word.trim_end_matches(',');
+            if !bare.chars().all(|c| c.is_ascii_lowercase()) || bare.is_empty() {
+                break;
+            }
+            if matches!(bare, "and" | "or") {
+                if verbs.is_empty() || closed {
+                    break;
+                }
+                closed = true;
+                at += 1;
+                continue;
+            }
+            verbs.push(bare);
+            at += 1;
+            let and_or_follows = words
+                .get(at)
+                .is_some_and(|next| matches!(*next, "and" | "or"));
+            if closed || !(word.ends_with(',') || and_or_follows) {
+                break;
+            }
+        }
+        let object = words.get(at..).unwrap_or_default();
+        if closed && (2..=4).contains(&verbs.len()) && !object.is_empty() {
+            // "…book online, and to move or cancel it": the clause before the list's own
+            // clause stays a requirement of its own.
+            let clause_start = words[..index]
+                .iter()
+                .rposition(|word| word.ends_with(','))
+                .map_or(0, |comma| comma + 1);
+            let mut result = Vec::new();
+            if clause_start > 0 {
+                result.push(
+                    words[..clause_start]
+                        .join(" ")
+                        .trim_end_matches(',')
+                        .to_owned(),
+                );
+            }
+            let mut head = words[clause_start..=index].join(" ");
+            if let Some(rest) = head.strip_prefix("and ") {
+                head = rest.to_owned();
+            }
+            let tail = object.join(" ");
+            result.extend(verbs.iter().map(|verb| format!("{head} {verb} {tail}")));
+            return result;
+        }
+    }
+    vec![statement.to_owned()]
 }
 
 /// Splits a sentence at ", " and " but ", so a clause about the old system stays apart from

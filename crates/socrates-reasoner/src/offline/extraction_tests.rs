@@ -356,3 +356,31 @@ fn a_product_kind_ruled_out_is_not_the_project_type() {
     );
     assert_eq!(types("We are building a mobile app."), ["mobile app"]);
 }
+
+#[test]
+fn a_list_of_verbs_is_one_requirement_per_verb() {
+    assert_eq!(
+        split_coordinated("patients can book, move or cancel appointments online"),
+        [
+            "patients can book appointments online",
+            "patients can move appointments online",
+            "patients can cancel appointments online"
+        ]
+    );
+    assert_eq!(
+        split_coordinated("patients able to book online, and to move or cancel their appointment"),
+        [
+            "patients able to book online",
+            "to move their appointment",
+            "to cancel their appointment"
+        ]
+    );
+    // Adjectives after "be", names and a list with nothing after it stay whole.
+    for whole in [
+        "it needs to be fast and reliable",
+        "we want to use Stripe and Xero",
+        "staff can read and write",
+    ] {
+        assert_eq!(split_coordinated(whole), [whole]);
+    }
+}
