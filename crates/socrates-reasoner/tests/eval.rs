@@ -21,6 +21,9 @@ use socrates_domain::technology::tokenise;
 use socrates_domain::{Category, ExistingFact, FactDraft, FactSource, Knowledge};
 use socrates_reasoner::{ExtractionInput, OfflineReasoner, Reasoner};
 
+#[path = "eval_llm.rs"]
+mod eval_llm;
+
 const EXTRACTION_RECALL: f64 = 0.75;
 const EXTRACTION_PRECISION: f64 = 0.85;
 const CONFLICT_PRECISION: f64 = 0.9;
@@ -121,6 +124,48 @@ fn matches(knowledge: &Knowledge, gold: &Fact, extracted: &FactDraft) -> bool {
             && overlap(&gold.value, &extracted.value) >= 0.6)
 }
 
+/// The shape every reasoner's facts must have, whatever produced them: a valid key and value,
+/// a vocabulary key in its own category, a free-form requirement under its
+/// `requirement_<slug>` key, a number where the key holds one, a known technology under its
+/// canonical name, and a confidence between 0 and 1.
+fn well_formed(knowledge: &Knowledge, fact: &FactDraft) -> Result<(), String> {
+    socrates_domain::FactKey::parse(&fact.key).map_err(|e| e.to_string())?;
+    socrates_domain::FactValue::parse(&fact.value).map_err(|e| e.to_string())?;
+    if fact.value.trim() != fact.value {
+        return Err("the value has surrounding whitespace".to_owned());
+    }
+    if !(0.0..=1.0).contains(&fact.confidence) {
+        return Err(format!("confidence {} is outside 0..=1", fact.confidence));
+    }
+    let vocabulary = knowledge.vocabulary();
+    match vocabulary.get(&fact.key) {
+        Some(entry) if entry.category != fact.category => Err(format!(
+            "{} belongs to {}, not {}",
+            fact.key, entry.category, fact.category
+        )),
+        Some(entry) => match entry.value_kind {
+            ValueKind::Name => match knowledge.technologies().canonical(&fact.value) {
+                Some(technology) if technology.name != fact.value => Err(format!(
+                    "a technology is named by its canonical name, {}",
+                    technology.name
+                )),
+                _ => Ok(()),
+            },
+            ValueKind::Text | ValueKind::Date => Ok(()),
+            _ if knowledge.numeric_value(&fact.key, &fact.value).is_none() => {
+                Err("the key holds a number and the value has none".to_owned())
+            }
+            _ => Ok(()),
+        },
+        None if fact.category == Category::Requirements
+            && fact.key != socrates_domain::fact_vocabulary::requirement_key(&fact.value) =>
+        {
+            Err("a requirement's key is requirement_<slug of its value>".to_owned())
+        }
+        None => Ok(()),
+    }
+}
+
 fn ratio(part: usize, whole: usize) -> f64 {
     #[allow(clippy::cast_precision_loss, reason = "counts are tiny")]
     let value = if whole == 0 {
@@ -146,6 +191,8 @@ struct Tally {
     /// Extracted facts labelled on an earlier answer of the same interview (not counted).
     restated: usize,
     report: Vec<String>,
+    /// Extracted facts not in the shape every reasoner must give (see [`well_formed`]).
+    malformed: Vec<String>,
 }
 
 impl Tally {
@@ -211,6 +258,7 @@ async fn run_extraction(reasoner: &OfflineReasoner, set: &ExtractionSet) -> Tall
         matched: matched_total,
         restated: 0,
         report,
+        malformed: Vec::new(),
     }
 }
 
@@ -339,7 +387,7 @@ async fn offline_conflict_rules_meet_the_precision_and_recall_bars() {
     );
 }
 
-async fn run_conflicts(reasoner: &OfflineReasoner, set: &ConflictSet) -> Confusion {
+async fn run_conflicts(reasoner: &dyn Reasoner, set: &ConflictSet) -> Confusion {
     let (mut true_positive, mut false_positive, mut false_negative) = (0, 0, 0);
     let mut report = Vec::new();
     for pair in &set.pair {
@@ -509,10 +557,10 @@ struct CategoryCounts {
 /// The interviews' answers as extraction cases, each with its question, and the counts per
 /// category of what was labelled, found and extracted.
 async fn run_interviews(
-    reasoner: &OfflineReasoner,
+    reasoner: &dyn Reasoner,
+    knowledge: &Knowledge,
     interviews: &[Interview],
 ) -> (Tally, std::collections::BTreeMap<Category, CategoryCounts>) {
-    let knowledge = reasoner.data().knowledge();
     let mut tally = Tally::default();
     let mut per_category: std::collections::BTreeMap<Category, CategoryCounts> = Default::default();
     for interview in interviews {
@@ -528,6 +576,18 @@ async fn run_interviews(
                 source: FactSource::SocraticQuestion,
             };
             let extracted = reasoner.extract_facts(&input).await.expect("extract").facts;
+            for fact in &extracted {
+                if let Err(problem) = well_formed(knowledge, fact) {
+                    tally.malformed.push(format!(
+                        "{} ({}): {}/{}={}: {problem}",
+                        answer.id,
+                        reasoner.name(),
+                        fact.category,
+                        fact.key,
+                        fact.value
+                    ));
+                }
+            }
             let mut used = vec![false; extracted.len()];
             let mut missed = Vec::new();
             for gold in &answer.facts {
@@ -621,8 +681,10 @@ async fn interview_corpus_extraction() {
         if !show_misses && development_only() {
             continue;
         }
-        let (tally, per_category) = run_interviews(&reasoner, set).await;
+        let (tally, per_category) =
+            run_interviews(&reasoner, reasoner.data().knowledge(), set).await;
         print_extraction(&format!("interview corpus, {name}"), answers(set), &tally);
+        failures.extend(tally.malformed.iter().cloned());
         print_categories(&per_category);
         if show_misses {
             println!("{}", tally.report.join("\n"));

@@ -272,10 +272,15 @@ impl Reasoner for LlmReasoner {
             ),
             budget: EXTRACTION_BUDGET,
         };
-        self.call_validated(&call, |completion| {
-            validate::extraction(&structured_value(completion)?)
+        let extraction = self
+            .call_validated(&call, |completion| {
+                validate::extraction(&structured_value(completion)?)
+            })
+            .await?;
+        Ok(Extraction {
+            facts: validate::canonical_facts(self.offline.data().knowledge(), extraction.facts),
+            rejected: extraction.rejected,
         })
-        .await
     }
 
     async fn judge_conflicts(

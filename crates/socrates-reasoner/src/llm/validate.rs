@@ -6,9 +6,10 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use socrates_domain::fact_vocabulary::{REQUIREMENT_PREFIX, ValueKind, requirement_key};
 use socrates_domain::{
     Category, Confidence, ConflictFinding, ConflictSeverity, ConflictType, ExistingFact, FactDraft,
-    FactKey, FactValue,
+    FactKey, FactValue, Knowledge,
 };
 
 use crate::{Extraction, QuestionContext, QuestionDraft, RejectedItem};
@@ -264,6 +265,33 @@ pub fn extraction(value: &Value) -> Result<Extraction, Problems> {
     } else {
         Err(problems)
     }
+}
+
+/// Puts a model's facts into the shape the offline rules give theirs, so both reasoners'
+/// facts are stored and compared alike: a vocabulary key goes to its own category, a
+/// free-form requirement gets its `requirement_<slug>` key, and a technology its canonical
+/// name ("postgres 16" → "PostgreSQL").
+#[must_use]
+pub fn canonical_facts(knowledge: &Knowledge, facts: Vec<FactDraft>) -> Vec<FactDraft> {
+    let vocabulary = knowledge.vocabulary();
+    facts
+        .into_iter()
+        .map(|mut fact| {
+            if let Some(entry) = vocabulary.get(&fact.key) {
+                fact.category = entry.category;
+                if entry.value_kind == ValueKind::Name
+                    && let Some(technology) = knowledge.technologies().canonical(&fact.value)
+                {
+                    fact.value.clone_from(&technology.name);
+                }
+            } else if fact.category == Category::Requirements
+                && !fact.key.starts_with(REQUIREMENT_PREFIX)
+            {
+                fact.key = requirement_key(&fact.value);
+            }
+            fact
+        })
+        .collect()
 }
 
 /// A pair the model was asked to judge: the index of the new fact and the existing fact.
