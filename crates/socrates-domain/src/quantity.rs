@@ -249,6 +249,11 @@ fn word_at(text: &str, at: usize) -> Option<(String, usize)> {
 /// was a bare article ("a", "an") or "half a".
 fn read_number_words(text: &str, start: usize) -> Option<(f64, usize, bool)> {
     let (first, mut end) = word_at(text, start)?;
+    // "lose at most the last hour": one of the unit.
+    let before = text[..start].trim_end().to_ascii_lowercase();
+    if matches!(first.as_str(), "last" | "past") && (before == "the" || before.ends_with(" the")) {
+        return Some((1.0, end, true));
+    }
     if first == "a" || first == "an" {
         // "a couple of hours" is two.
         if let Some((_, after)) = next_word(text, end).filter(|(w, _)| w == "couple")

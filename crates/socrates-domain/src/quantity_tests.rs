@@ -196,3 +196,15 @@ fn a_second_region_is_no_duration() {
         QuantityKind::Duration
     );
 }
+
+#[test]
+fn the_last_hour_is_one_hour() {
+    assert_eq!(one("we can lose the last hour").value, 3_600_000.0);
+    assert_eq!(one("at most the past day").value, 86_400_000.0);
+    assert!(parse_quantities("last year we tried it").is_empty());
+}
+
+#[test]
+fn the_last_hour_alone_is_one_hour() {
+    assert_eq!(one("the last hour").value, 3_600_000.0);
+}

@@ -21,7 +21,7 @@ use socrates_domain::technology::tokenise;
 use socrates_domain::{Category, ExistingFact, FactDraft, FactSource, Knowledge};
 use socrates_reasoner::{ExtractionInput, OfflineReasoner, Reasoner};
 
-#[path = "eval_llm.rs"]
+#[path = "eval_parts/llm.rs"]
 mod eval_llm;
 
 const EXTRACTION_RECALL: f64 = 0.75;
@@ -55,7 +55,7 @@ struct ConflictSet {
     pair: Vec<ConflictPair>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 struct ConflictPair {
     id: String,
     existing: Fact,
