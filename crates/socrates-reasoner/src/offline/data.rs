@@ -329,6 +329,10 @@ pub struct Lexicon {
     /// Openers of a remark about what was said, not a statement of what the product does
     /// ("that's the big one for us", "honestly").
     pub remarks: Stems,
+    /// Words of a story, an opinion or a report of what someone said ("I assumed…", "Dave
+    /// says…", "Monday mornings are mad"): a sentence with one states no capability unless it
+    /// is marked ("must", "should").
+    pub narrative: Phrases,
     /// Project types.
     #[serde(rename = "project_type")]
     pub project_types: Vec<ProjectType>,
@@ -355,6 +359,7 @@ impl Lexicon {
             &mut self.current_markers,
             &mut self.contrast_markers,
             &mut self.undecided_markers,
+            &mut self.narrative,
         ];
         lists.extend(self.project_types.iter_mut().map(|p| &mut p.phrases));
         lists.extend(self.phrases.iter_mut().map(|p| &mut p.phrases));

@@ -25,6 +25,10 @@ pub const HEDGED_CONFIDENCE: f64 = 0.6;
 struct Found<'d> {
     data: &'d OfflineData,
     facts: Vec<FactDraft>,
+    /// Where free-form statements go: the category the question asked about ("certificates
+    /// rotate every 12 months" answers a security question and is a security requirement),
+    /// or requirements when nothing was asked.
+    home: Category,
 }
 
 impl Found<'_> {
@@ -76,6 +80,7 @@ pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
     let mut found = Found {
         data,
         facts: Vec::new(),
+        home: input.question_category.unwrap_or(Category::Requirements),
     };
     let question = input
         .question_text
@@ -128,7 +133,10 @@ fn read_sentence(
     (question, question_category): (&str, Option<Category>),
     (next_contrasts, answering): (bool, bool),
 ) {
-    let requirements_question = question_category == Some(Category::Requirements);
+    // Asked about how the product must be, people state it without "must"; asked about
+    // goals, they tell the story around them, and only what they mark ("we want…", "it has
+    // to…") is a statement.
+    let statement_question = question_category.is_some_and(|c| c != Category::Goals);
     let lexicon = found.data.lexicon();
     let scanner = found.data.scanner();
     let sentence_words = padded(sentence);
@@ -189,13 +197,14 @@ fn read_sentence(
     // Asked what the product must do, people state capabilities without "must": a whole
     // sentence of substance that states nothing else is one, unless it is about today's
     // system, undecided, a remark ("that's the big one for us") or a question back.
-    if requirements_question
+    if statement_question
         && !any_marked
         && !undecided
         && found.facts.len() == facts_before
         && !lexicon.current_markers.found_in(&sentence_hits)
         && !lexicon.superseded_markers.found_in(&sentence_hits)
         && !lexicon.remarks.open(&sentence.to_ascii_lowercase())
+        && !lexicon.narrative.found_in(&sentence_hits)
         && is_capability(sentence)
     {
         push_requirement(found, sentence, confidence, why);
@@ -239,7 +248,7 @@ fn read_segment(
                     && let Some(statement) =
                         integration(segment, &services, &mention.technology.name)
                 {
-                    push_requirement(found, &statement, confidence, why);
+                    push_statement(found, Category::Requirements, &statement, (confidence, why));
                 }
                 continue;
             }
@@ -467,17 +476,22 @@ fn is_capability(segment: &str) -> bool {
 /// Words a clause needs to state a capability ("staff export bookings").
 const CAPABILITY_MIN_WORDS: usize = 4;
 
+/// A free-form statement of what the product must do, filed where the question points.
 fn push_requirement(found: &mut Found<'_>, statement: &str, confidence: f64, why: &str) {
+    push_statement(found, found.home, statement, (confidence, why));
+}
+
+/// One `requirement_<slug>` fact per verb of `statement` in `category`.
+fn push_statement(
+    found: &mut Found<'_>,
+    category: Category,
+    statement: &str,
+    (confidence, why): (f64, &str),
+) {
     let statement = clean(statement);
     let statement = statement.strip_prefix("and ").unwrap_or(&statement);
     for one in split_coordinated(statement) {
-        found.push(
-            Category::Requirements,
-            &requirement_key(&one),
-            one,
-            confidence,
-            why,
-        );
+        found.push(category, &requirement_key(&one), one, confidence, why);
     }
 }
 
