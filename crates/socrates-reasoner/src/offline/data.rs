@@ -304,6 +304,9 @@ pub struct QuantityContext {
     pub throughput: Stems,
     /// Subjects of a recovery objective that reach a duration anywhere in their sentence.
     pub recovery: Stems,
+    /// Words of a test plan, whose figures ("a load test with 11 000 simulated trucks") are
+    /// not the system's sizing.
+    pub test_plan: Stems,
 }
 
 /// The contents of `lexicon.toml`.
@@ -405,6 +408,7 @@ impl Lexicon {
             ("context.deadline", &context.deadline),
             ("context.throughput", &context.throughput),
             ("context.recovery", &context.recovery),
+            ("context.test_plan", &context.test_plan),
         ];
         for (name, list) in stems {
             check_phrases(name, &list.raw)?;

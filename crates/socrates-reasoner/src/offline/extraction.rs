@@ -29,6 +29,8 @@ struct Found<'d> {
     /// rotate every 12 months" answers a security question and is a security requirement),
     /// or requirements when nothing was asked.
     home: Category,
+    /// The category of the question answered, if any.
+    asked: Option<Category>,
 }
 
 impl Found<'_> {
@@ -81,6 +83,7 @@ pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
         data,
         facts: Vec::new(),
         home: input.question_category.unwrap_or(Category::Requirements),
+        asked: input.question_category,
     };
     let question = input
         .question_text
@@ -267,8 +270,12 @@ fn read_segment(
         }
     }
 
+    // The kind of product is stated where goals are discussed: in an answer about the stack,
+    // "Gin for the HTTP API" or "the insurer's REST API" names a part, not the product.
+    let about_the_product = matches!(found.asked, None | Some(Category::Goals));
     if let Some(project_type) = lexicon.project_types.iter().find(|project_type| {
-        project_type.phrases.found_in(hits)
+        about_the_product
+            && project_type.phrases.found_in(hits)
             && stated_not_ruled_out(lexicon, segment, &project_type.phrases)
     }) {
         found.push(
@@ -312,8 +319,19 @@ fn read_segment(
     let sentence_lower = why.to_ascii_lowercase();
     for clause in segment.split(" and ") {
         let context = clause.to_ascii_lowercase();
+        // "load test at 2x forecast, 300k simulated players": the figures of a test plan
+        // are no sizing.
+        let test_plan = lexicon.context.test_plan.start_a_word_in(&sentence_lower);
         for quantity in parse_quantities(clause) {
             if inside_a_name(data, clause, &quantity) {
+                continue;
+            }
+            if test_plan
+                && matches!(
+                    quantity.kind,
+                    QuantityKind::Count | QuantityKind::Rate | QuantityKind::DataSize
+                )
+            {
                 continue;
             }
             let following = words_after(&context, quantity.end);
@@ -851,8 +869,17 @@ fn classify(
         }
         // A year is never a count ("from 2028"), and neither is a budget's year.
         QuantityKind::Count if is_year(quantity) => None,
-        // "a budget of 40k".
-        QuantityKind::Count if context.contains("budget") => Some((Category::Goals, "budget_usd")),
+        // "a budget of 40k", or "About 40k." to a question about the budget; "500 trucks"
+        // counts trucks.
+        QuantityKind::Count
+            if context.contains("budget")
+                && quantity
+                    .noun
+                    .as_deref()
+                    .is_none_or(|noun| words.budget.start_a_word_in(noun)) =>
+        {
+            Some((Category::Goals, "budget_usd"))
+        }
         // "40 moves a second" is a load only when the context speaks of one ("300 bookings an
         // hour at the busiest time").
         QuantityKind::Rate
@@ -860,13 +887,25 @@ fn classify(
         {
             Some((Category::Performance, "throughput_rps"))
         }
-        QuantityKind::DataSize => Some((Category::Scalability, "data_volume")),
+        // "128 GB RAM" is a machine's memory, not the data.
+        QuantityKind::DataSize
+            if !following
+                .split(' ')
+                .next()
+                .is_some_and(|word| matches!(word, "ram" | "memory" | "heap" | "of"))
+                || following.starts_with("of data") =>
+        {
+            Some((Category::Scalability, "data_volume"))
+        }
         QuantityKind::Count => {
             classify_count(lexicon, quantity, (context, following), people_nearby)
         }
         _ => None,
     }
 }
+
+/// The smallest count read as users or writers: "one" and "two" are phrasing.
+const MIN_USER_COUNT: f64 = 3.0;
 
 /// Nouns after "concurrent" that count something other than people ("200 concurrent
 /// connections").
@@ -903,6 +942,10 @@ fn classify_count(
     let noun = quantity.noun.as_deref().unwrap_or("");
     let second = following.split(' ').nth(1).unwrap_or("");
     if quantity.value < 50.0 && words.team.start_a_word_in(context) {
+        return None;
+    }
+    // "never two patients with the same physio at the same time" is a rule, not a load.
+    if quantity.value < MIN_USER_COUNT {
         return None;
     }
     let concurrent = words.concurrent.start_a_word_in(context);
@@ -951,7 +994,14 @@ fn states_total(lexicon: &Lexicon, noun: &str, context: &str) -> bool {
 
 /// The longest duration read as a response time: "within 60 seconds" or "5 minutes" is a
 /// deadline for a process, not a latency target.
-const LATENCY_MAX_SECONDS: f64 = 30.0;
+const LATENCY_MAX_SECONDS: f64 = 10.0;
+
+/// The longest duration read as a recovery objective: "six weeks of work" is no RTO.
+const RECOVERY_MAX_SECONDS: f64 = 7.0 * 86_400.0;
+
+/// The shortest duration read as a deadline ("live in 3 months"); "a trial for a week" or
+/// "24 hours before" is not when the product is due.
+const DEADLINE_MIN_SECONDS: f64 = 14.0 * 86_400.0;
 
 fn classify_duration(
     lexicon: &Lexicon,
@@ -960,9 +1010,9 @@ fn classify_duration(
 ) -> Option<(Category, &'static str)> {
     let words = &lexicon.context;
     let seconds = quantity.value / 1_000.0;
-    if words.rpo.start_a_word_in(context) {
+    if words.rpo.start_a_word_in(context) && seconds <= RECOVERY_MAX_SECONDS {
         Some((Category::DisasterRecovery, "rpo_minutes"))
-    } else if words.rto.start_a_word_in(context) {
+    } else if words.rto.start_a_word_in(context) && seconds <= RECOVERY_MAX_SECONDS {
         Some((Category::DisasterRecovery, "rto_minutes"))
     } else if words.p99.start_a_word_in(context) && seconds <= LATENCY_MAX_SECONDS {
         Some((Category::Performance, "latency_p99_ms"))
@@ -973,7 +1023,7 @@ fn classify_duration(
         && !(context.contains("within") && words.deletion.start_a_word_in(context))
     {
         Some((Category::DataRetention, "retention_period_days"))
-    } else if words.deadline.start_a_word_in(context) && seconds >= 86_400.0 {
+    } else if words.deadline.start_a_word_in(context) && seconds >= DEADLINE_MIN_SECONDS {
         Some((Category::Goals, "deadline"))
     } else {
         None

@@ -21,7 +21,7 @@ use crate::agents::common::{
     FACT_WRITE_ATTEMPTS, Origin, existing_facts, hold_in_conflict, lost_fact_race,
     record_maturity_with,
 };
-use crate::agents::views::{FactView, RejectedView};
+use crate::agents::views::{ConflictView, FactView, RejectedView};
 use crate::usage::{self, UsageContext};
 use socrates_reasoner::{ExtractionInput, RejectedItem};
 
@@ -275,22 +275,35 @@ impl SocraticCounselor {
             // An intra-answer conflict points at the draft saved in this transaction.
             let old_spec_id = match finding.existing.id {
                 Some(id) => Some(socrates_domain::SpecificationId::from_uuid(id)),
-                None => drafts
-                    .iter()
-                    .position(|d| d.as_existing() == finding.existing)
-                    .and_then(|index| saved_by_draft.get(&index).copied()),
+                None => {
+                    let saved = drafts
+                        .iter()
+                        .position(|d| d.as_existing() == finding.existing)
+                        .and_then(|index| saved_by_draft.get(&index).copied());
+                    // Both values of this answer are held against a stored fact already: the
+                    // user settles each of those conflicts, not a third between the two.
+                    if saved.is_none() {
+                        continue;
+                    }
+                    saved
+                }
             };
-            raised.push(
-                hold_in_conflict(
-                    &tx,
-                    self.offline.knowledge(),
-                    &origin,
-                    finding,
-                    old_spec_id,
-                    now,
-                )
-                .await?,
-            );
+            let conflict = hold_in_conflict(
+                &tx,
+                self.offline.knowledge(),
+                &origin,
+                finding,
+                old_spec_id,
+                now,
+            )
+            .await?;
+            // One statement contradicting two facts is one held conflict, listed once.
+            if !raised
+                .iter()
+                .any(|held: &ConflictView| held.conflict_id == conflict.conflict_id)
+            {
+                raised.push(conflict);
+            }
         }
         let report = record_maturity_with(
             &tx,
