@@ -150,10 +150,10 @@ impl Knowledge {
             ValueKind::Usd if bare || quantity.kind == QuantityKind::Money => {
                 Some(quantity.value * per_year(value))
             }
-            // "300 per minute" is 5 per second.
-            ValueKind::PerSecond if bare || quantity.kind == QuantityKind::Rate => {
-                Some(quantity.value / seconds_per_period(value))
-            }
+            // "300 per minute" is 5 per second; "30,000 requests per minute" was read per
+            // second already.
+            ValueKind::PerSecond if bare => Some(quantity.value / seconds_per_period(value)),
+            ValueKind::PerSecond if quantity.kind == QuantityKind::Rate => Some(quantity.value),
             ValueKind::Count if bare => Some(quantity.value),
             ValueKind::Gigabytes if bare || quantity.kind == QuantityKind::DataSize => {
                 Some(quantity.value)

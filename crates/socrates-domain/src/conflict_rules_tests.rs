@@ -350,6 +350,23 @@ fn amounts_and_rates_compare_over_the_same_period() {
         )
     };
     assert!(pair("budget_usd", "$25k/month", "$300k per year").is_empty());
+    // A rate read per second is not divided by its period again.
+    assert!(
+        pair(
+            "throughput_rps",
+            "500 requests/s",
+            "30,000 requests per minute"
+        )
+        .is_empty()
+    );
+    assert!(
+        !pair(
+            "throughput_rps",
+            "50 requests/s",
+            "30,000 requests per minute"
+        )
+        .is_empty()
+    );
     assert!(pair("budget_usd", "$6k/month", "$6,000 per month").is_empty());
     assert!(!pair("budget_usd", "$6k/month", "$6,000 per year").is_empty());
     assert!(pair("throughput_rps", "300 per minute", "5 rps").is_empty());

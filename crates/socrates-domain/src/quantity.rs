@@ -255,6 +255,14 @@ fn read_number_words(text: &str, start: usize) -> Option<(f64, usize, bool)> {
         return Some((1.0, end, true));
     }
     if first == "a" || first == "an" {
+        // "a quarter of an hour" is a quarter of one.
+        if let Some((_, after)) = next_word(text, end).filter(|(w, _)| w == "quarter")
+            && let Some((_, after_of)) = next_word(text, after).filter(|(w, _)| w == "of")
+            && let Some((_, after_article)) =
+                next_word(text, after_of).filter(|(w, _)| w == "a" || w == "an")
+        {
+            return Some((0.25, after_article, false));
+        }
         // "a couple of hours" is two.
         if let Some((_, after)) = next_word(text, end).filter(|(w, _)| w == "couple")
             && let Some((of, after_of)) = next_word(text, after)

@@ -208,3 +208,9 @@ fn the_last_hour_is_one_hour() {
 fn the_last_hour_alone_is_one_hour() {
     assert_eq!(one("the last hour").value, 3_600_000.0);
 }
+
+#[test]
+fn a_quarter_of_an_hour_is_fifteen_minutes() {
+    let q = one("a quarter of an hour");
+    assert_eq!((q.kind, q.value), (QuantityKind::Duration, 900_000.0));
+}
