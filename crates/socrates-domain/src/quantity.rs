@@ -527,6 +527,19 @@ fn parse_one(text: &str, start: usize, value: f64, end: usize) -> Option<Quantit
             end,
         });
     };
+    // "40 GB/day": an amount of its unit, stated per period.
+    if let Some((head, _)) = word.split_once('/')
+        && let Some(&(_, kind, factor)) = UNITS.iter().find(|(unit, _, _)| *unit == head)
+        && kind == QuantityKind::DataSize
+    {
+        return Some(Quantity {
+            value: value * factor,
+            kind,
+            noun: None,
+            start,
+            end: after,
+        });
+    }
     let is_unit = UNITS.iter().any(|(unit, _, _)| *unit == word);
     // "500 requests/day", "2 000 msg/s", "4k/s": any noun per any period.
     if let Some((noun, period)) = word.split_once('/')

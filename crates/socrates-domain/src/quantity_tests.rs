@@ -214,3 +214,9 @@ fn a_quarter_of_an_hour_is_fifteen_minutes() {
     let q = one("a quarter of an hour");
     assert_eq!((q.kind, q.value), (QuantityKind::Duration, 900_000.0));
 }
+
+#[test]
+fn an_amount_of_data_per_day_is_data() {
+    let q = one("~40 GB/day at launch");
+    assert_eq!((q.kind, q.value), (QuantityKind::DataSize, 40.0));
+}

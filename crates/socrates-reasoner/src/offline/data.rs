@@ -304,6 +304,8 @@ pub struct QuantityContext {
     pub throughput: Stems,
     /// Subjects of a recovery objective that reach a duration anywhere in their sentence.
     pub recovery: Stems,
+    /// Words of a rate limit, whose rate is not the load ("a per-device limit of 20 req/s").
+    pub rate_limit: Stems,
     /// Words of a test plan, whose figures ("a load test with 11 000 simulated trucks") are
     /// not the system's sizing.
     pub test_plan: Stems,
@@ -409,6 +411,7 @@ impl Lexicon {
             ("context.throughput", &context.throughput),
             ("context.recovery", &context.recovery),
             ("context.test_plan", &context.test_plan),
+            ("context.rate_limit", &context.rate_limit),
         ];
         for (name, list) in stems {
             check_phrases(name, &list.raw)?;

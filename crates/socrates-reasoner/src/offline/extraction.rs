@@ -326,6 +326,10 @@ fn read_segment(
             if inside_a_name(data, clause, &quantity) {
                 continue;
             }
+            // "we'll commit to 2 hours, not 30 min": the figure ruled out is no fact.
+            if ruled_out_figure(&context[..quantity.start]) {
+                continue;
+            }
             if test_plan
                 && matches!(
                     quantity.kind,
@@ -378,6 +382,15 @@ fn read_segment(
     {
         found.push(Category::Goals, "deadline", deadline, confidence, why);
     }
+}
+
+/// Whether the words right before a figure rule it out: "not 30 min", "instead of 5
+/// minutes", "rather than 2 s" (but "no more than 30 minutes" is a bound).
+fn ruled_out_figure(before: &str) -> bool {
+    let before = before.trim_end();
+    [" not", " instead of", " rather than", " not even"]
+        .iter()
+        .any(|words| format!(" {before}").ends_with(words))
 }
 
 /// Whether a number is part of a technology's name ("Dynamics 365", "Windows 11").
@@ -882,8 +895,12 @@ fn classify(
         }
         // "40 moves a second" is a load only when the context speaks of one ("300 bookings an
         // hour at the busiest time").
+        // "20 requests per second per device", "a per-device limit of 20 req/s" is a rate
+        // limit, not the load.
         QuantityKind::Rate
-            if quantity.noun.is_none() || words.throughput.start_a_word_in(context) =>
+            if (quantity.noun.is_none() || words.throughput.start_a_word_in(context))
+                && !following.starts_with("per ")
+                && !words.rate_limit.start_a_word_in(context) =>
         {
             Some((Category::Performance, "throughput_rps"))
         }
@@ -992,7 +1009,7 @@ fn states_total(lexicon: &Lexicon, noun: &str, context: &str) -> bool {
     }
 }
 
-/// The longest duration read as a response time: "within 60 seconds" or "5 minutes" is a
+/// Response times are shorter than this: "find a match within 10s" or "5 minutes" is a
 /// deadline for a process, not a latency target.
 const LATENCY_MAX_SECONDS: f64 = 10.0;
 
@@ -1014,9 +1031,9 @@ fn classify_duration(
         Some((Category::DisasterRecovery, "rpo_minutes"))
     } else if words.rto.start_a_word_in(context) && seconds <= RECOVERY_MAX_SECONDS {
         Some((Category::DisasterRecovery, "rto_minutes"))
-    } else if words.p99.start_a_word_in(context) && seconds <= LATENCY_MAX_SECONDS {
+    } else if words.p99.start_a_word_in(context) && seconds < LATENCY_MAX_SECONDS {
         Some((Category::Performance, "latency_p99_ms"))
-    } else if words.latency.start_a_word_in(context) && seconds <= LATENCY_MAX_SECONDS {
+    } else if words.latency.start_a_word_in(context) && seconds < LATENCY_MAX_SECONDS {
         Some((Category::Performance, "latency_p95_ms"))
     } else if words.retention.start_a_word_in(context)
         && seconds >= 86_400.0
