@@ -1,10 +1,11 @@
 //! The offline reasoner's data: the domain [`Knowledge`] (technologies, vocabulary, conflict
-//! rules) plus the extractor's [`Lexicon`] and the [`QuestionBank`], each a TOML file. The
+//! rules) plus the extractor's [`Lexicon`], the [`QuestionBank`] and the [`FollowUps`], each a
+//! TOML file. The
 //! built-in files are compiled in; a data directory from settings may replace any of them.
 //! Everything is validated when loaded, so a bad file stops the start with a message naming
 //! the file and the entry.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -14,15 +15,21 @@ use socrates_domain::knowledge::{
 };
 use socrates_domain::{Category, DomainError, Knowledge};
 
+use super::follow_up::{FollowUps, FollowUpsFile};
+
 /// File name of the extractor's word lists.
 pub const LEXICON_FILE: &str = "lexicon.toml";
 /// File name of the question banks.
 pub const QUESTIONS_FILE: &str = "questions.toml";
+/// File name of the follow-up questions on vague answers.
+pub const FOLLOW_UPS_FILE: &str = "follow_ups.toml";
 
 /// The built-in word lists.
 pub const BUILTIN_LEXICON: &str = include_str!("../../data/lexicon.toml");
 /// The built-in question banks.
 pub const BUILTIN_QUESTIONS: &str = include_str!("../../data/questions.toml");
+/// The built-in follow-up questions.
+pub const BUILTIN_FOLLOW_UPS: &str = include_str!("../../data/follow_ups.toml");
 
 /// The team roles a question may be asked by.
 pub const PERSONAS: &[&str] = &["pm", "ba", "ux", "frontend", "backend", "dba", "devops"];
@@ -73,7 +80,7 @@ pub struct PhraseScanner {
 impl PhraseScanner {
     /// Numbers every list and builds the automaton over all their phrases, which must be
     /// written as the tokeniser reads text ("in memory only", not "in-memory only").
-    fn new(lists: &mut [&mut Phrases]) -> Result<Self, String> {
+    pub(super) fn new(lists: &mut [&mut Phrases]) -> Result<Self, String> {
         let mut patterns = Vec::new();
         let mut owners = Vec::new();
         for (id, list) in lists.iter_mut().enumerate() {
@@ -479,6 +486,10 @@ struct QuestionsFile {
 #[derive(Debug, Clone)]
 pub struct QuestionBank {
     questions: Vec<QuestionTemplate>,
+    /// Per category (canonical order), the places of its questions in file order.
+    by_category: Vec<Vec<usize>>,
+    /// The place of each question by template id.
+    by_id: HashMap<String, usize>,
 }
 
 /// The fewest questions a category's bank may hold.
@@ -538,7 +549,27 @@ impl QuestionBank {
                 ));
             }
         }
-        Ok(Self { questions })
+        let by_category = Category::ALL
+            .iter()
+            .map(|category| {
+                questions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, question)| question.category == *category)
+                    .map(|(index, _)| index)
+                    .collect()
+            })
+            .collect();
+        let by_id = questions
+            .iter()
+            .enumerate()
+            .map(|(index, question)| (question.template_id.clone(), index))
+            .collect();
+        Ok(Self {
+            questions,
+            by_category,
+            by_id,
+        })
     }
 
     /// Every question, in file order.
@@ -549,13 +580,42 @@ impl QuestionBank {
 
     /// The questions of one category, in file order.
     pub fn of(&self, category: Category) -> impl Iterator<Item = &QuestionTemplate> {
-        self.questions
-            .iter()
-            .filter(move |t| t.category == category)
+        self.by_category
+            .get(category as usize)
+            .into_iter()
+            .flatten()
+            .filter_map(|&index| self.questions.get(index))
+    }
+
+    /// The question with this template id.
+    #[must_use]
+    pub fn get(&self, template_id: &str) -> Option<&QuestionTemplate> {
+        self.by_id
+            .get(template_id)
+            .and_then(|&index| self.questions.get(index))
+    }
+
+    /// The questions of `category` that may still be asked in a project that has asked
+    /// `asked` and holds the keys `held`: not asked yet, and either free-form or aiming at a
+    /// key the project does not hold. A question whose keys are all held is never asked.
+    pub fn askable<'bank>(
+        &'bank self,
+        category: Category,
+        asked: &HashSet<String>,
+        held: &HashSet<&str>,
+    ) -> impl Iterator<Item = &'bank QuestionTemplate> {
+        self.of(category).filter(move |template| {
+            !asked.contains(&template.template_id)
+                && (template.target_keys.is_empty()
+                    || template
+                        .target_keys
+                        .iter()
+                        .any(|key| !held.contains(key.as_str())))
+        })
     }
 }
 
-/// The texts of the five data files.
+/// The texts of the six data files.
 #[derive(Debug, Clone, Copy)]
 pub struct OfflineSources<'a> {
     /// Technologies, vocabulary and conflict rules.
@@ -564,6 +624,8 @@ pub struct OfflineSources<'a> {
     pub lexicon: &'a str,
     /// `questions.toml`.
     pub questions: &'a str,
+    /// `follow_ups.toml`.
+    pub follow_ups: &'a str,
 }
 
 impl OfflineSources<'static> {
@@ -574,6 +636,7 @@ impl OfflineSources<'static> {
             knowledge: KnowledgeSources::builtin(),
             lexicon: BUILTIN_LEXICON,
             questions: BUILTIN_QUESTIONS,
+            follow_ups: BUILTIN_FOLLOW_UPS,
         }
     }
 }
@@ -585,6 +648,7 @@ pub struct OfflineData {
     lexicon: Lexicon,
     scanner: PhraseScanner,
     questions: QuestionBank,
+    follow_ups: FollowUps,
 }
 
 impl OfflineData {
@@ -596,7 +660,7 @@ impl OfflineData {
         Self::parse(OfflineSources::builtin())
     }
 
-    /// Parses and validates the five files.
+    /// Parses and validates the six files.
     ///
     /// # Errors
     /// [`DomainError`] naming the file and the problem.
@@ -612,11 +676,15 @@ impl OfflineData {
         let questions: QuestionsFile = parse_toml(QUESTIONS_FILE, sources.questions)?;
         let questions = QuestionBank::new(questions.question, &knowledge)
             .map_err(|message| DomainError::knowledge(QUESTIONS_FILE, message))?;
+        let follow_ups: FollowUpsFile = parse_toml(FOLLOW_UPS_FILE, sources.follow_ups)?;
+        let follow_ups = FollowUps::new(follow_ups, &knowledge, &questions)
+            .map_err(|message| DomainError::knowledge(FOLLOW_UPS_FILE, message))?;
         Ok(Self {
             knowledge,
             lexicon,
             scanner,
             questions,
+            follow_ups,
         })
     }
 
@@ -652,6 +720,7 @@ impl OfflineData {
         let conflict_rules = read(CONFLICT_RULES_FILE, builtin.knowledge.conflict_rules)?;
         let lexicon = read(LEXICON_FILE, builtin.lexicon)?;
         let questions = read(QUESTIONS_FILE, builtin.questions)?;
+        let follow_ups = read(FOLLOW_UPS_FILE, builtin.follow_ups)?;
         Self::parse(OfflineSources {
             knowledge: KnowledgeSources {
                 technologies: &technologies,
@@ -660,6 +729,7 @@ impl OfflineData {
             },
             lexicon: &lexicon,
             questions: &questions,
+            follow_ups: &follow_ups,
         })
     }
 
@@ -685,5 +755,19 @@ impl OfflineData {
     #[must_use]
     pub const fn questions(&self) -> &QuestionBank {
         &self.questions
+    }
+
+    /// The follow-up questions on vague answers.
+    #[must_use]
+    pub const fn follow_ups(&self) -> &FollowUps {
+        &self.follow_ups
+    }
+
+    /// The template a stored question came from, a bank question or a follow-up, by its id.
+    #[must_use]
+    pub fn template(&self, template_id: &str) -> Option<&QuestionTemplate> {
+        self.questions
+            .get(template_id)
+            .or_else(|| self.follow_ups.by_template_id(template_id))
     }
 }
