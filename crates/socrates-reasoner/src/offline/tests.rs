@@ -531,3 +531,22 @@ fn the_plan_skips_covered_categories_and_those_with_nothing_left_to_ask() {
         None
     );
 }
+
+/// Free-form requirement questions each state at least one requirement when answered, so the
+/// bank holds as many as the category needs facts at the explicit confidence to be covered.
+#[test]
+fn the_requirements_bank_is_deep_enough_to_cover_its_weight() {
+    let reasoner = reasoner();
+    let free_form = reasoner
+        .data()
+        .questions()
+        .of(Category::Requirements)
+        .filter(|q| q.target_keys.is_empty())
+        .count();
+    let needed = (f64::from(Category::Requirements.weight()) / extraction::EXPLICIT_CONFIDENCE)
+        .ceil();
+    assert!(
+        f64::from(u32::try_from(free_form).unwrap()) >= needed,
+        "{free_form} free-form requirement questions, {needed} facts needed"
+    );
+}
