@@ -116,7 +116,7 @@ impl ServiceContainer {
                 Arc::clone(&parts.offline),
                 Arc::clone(&parts.clock),
             )
-                .with_views(views.clone()),
+            .with_views(views.clone()),
         )
         .agent(
             SocraticCounselor::new(

@@ -172,5 +172,8 @@ async fn every_question_is_asked_once_per_project_then_the_banks_are_exhausted()
     assert_eq!(bank_asked + skipped, bank_size);
     // Every key a bank question aims at was followed up once, unless an answer stated it.
     assert!(follow_ups.is_subset(&reasoner_keys));
-    assert!(follow_ups.len() >= reasoner_keys.len() - 6, "{follow_ups:?}");
+    assert!(
+        follow_ups.len() >= reasoner_keys.len() - 6,
+        "{follow_ups:?}"
+    );
 }

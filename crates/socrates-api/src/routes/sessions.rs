@@ -14,8 +14,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::socratic::{
-    AnswerQuestion, AnswerResult, CategoryClosure, CategoryCompleted, EndSession, GetSession, GetSessionHistory,
-    History, HistoryEntry, NextQuestion, QuestionView, SessionView, StartSession,
+    AnswerQuestion, AnswerResult, CategoryClosure, CategoryCompleted, EndSession, GetSession,
+    GetSessionHistory, History, HistoryEntry, NextQuestion, QuestionView, SessionView,
+    StartSession,
 };
 use socrates_domain::{Answer, ProjectId, QuestionId, SessionId};
 use socrates_domain::{Category, ConversationRole, MessageKind, SessionMode, SessionStatus};

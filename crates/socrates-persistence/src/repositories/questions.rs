@@ -207,6 +207,15 @@ pub fn insert_follow_up_later(new: NewQuestion, now: DateTime<Utc>) -> Writes {
     }
 }
 
+/// A row of [`asked_in_project`]: id, session, template, category, waiting session.
+type AskedRow = (
+    uuid::Uuid,
+    uuid::Uuid,
+    Option<String>,
+    String,
+    Option<uuid::Uuid>,
+);
+
 /// Every question of the project, newest first, as the interview plan reads them: one narrow
 /// query.
 #[tracing::instrument(level = "debug", skip_all)]
@@ -214,20 +223,19 @@ pub async fn asked_in_project(
     db: &impl Conn<Specs>,
     project_id: ProjectId,
 ) -> Result<Vec<AskedQuestion>, DbError> {
-    let rows: Vec<(uuid::Uuid, uuid::Uuid, Option<String>, String, Option<uuid::Uuid>)> =
-        questions::Entity::find()
-            .select_only()
-            .column(questions::Column::Id)
-            .column(questions::Column::SessionId)
-            .column(questions::Column::TemplateId)
-            .column(questions::Column::Category)
-            .column(questions::Column::WaitingSessionId)
-            .filter(questions::Column::ProjectId.eq(project_id.into_uuid()))
-            .order_by_desc(questions::Column::CreatedAt)
-            .order_by_desc(questions::Column::Id)
-            .into_tuple()
-            .all(db.raw())
-            .await?;
+    let rows: Vec<AskedRow> = questions::Entity::find()
+        .select_only()
+        .column(questions::Column::Id)
+        .column(questions::Column::SessionId)
+        .column(questions::Column::TemplateId)
+        .column(questions::Column::Category)
+        .column(questions::Column::WaitingSessionId)
+        .filter(questions::Column::ProjectId.eq(project_id.into_uuid()))
+        .order_by_desc(questions::Column::CreatedAt)
+        .order_by_desc(questions::Column::Id)
+        .into_tuple()
+        .all(db.raw())
+        .await?;
     rows.into_iter()
         .map(|(id, session_id, template_id, category, waiting)| {
             Ok(AskedQuestion {

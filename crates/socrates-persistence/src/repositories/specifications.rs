@@ -484,9 +484,7 @@ pub async fn current_keys(
         .all(db.raw())
         .await?;
     rows.into_iter()
-        .map(|(category, key, confidence)| {
-            Ok((parse_stored(ENTITY, &category)?, key, confidence))
-        })
+        .map(|(category, key, confidence)| Ok((parse_stored(ENTITY, &category)?, key, confidence)))
         .collect()
 }
 

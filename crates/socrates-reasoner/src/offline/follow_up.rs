@@ -4,10 +4,12 @@
 
 use std::collections::{HashMap, HashSet};
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
+use socrates_domain::technology::{padded_tokens, tokenise};
 use socrates_domain::{Category, Knowledge};
 
-use super::data::{Hits, PhraseScanner, Phrases, QuestionBank, QuestionTemplate};
+use super::bank::{QuestionBank, QuestionTemplate};
 
 /// The prefix of every follow-up's template id: `followup.<key>`.
 pub const FOLLOW_UP_PREFIX: &str = "followup.";
@@ -29,7 +31,7 @@ pub struct FollowUpWording {
 #[serde(deny_unknown_fields)]
 pub(super) struct FollowUpsFile {
     why: String,
-    vague_markers: Phrases,
+    vague_markers: Vec<String>,
     follow_up: Vec<FollowUpWording>,
 }
 
@@ -37,8 +39,8 @@ pub(super) struct FollowUpsFile {
 #[derive(Debug, Clone)]
 pub struct FollowUps {
     why: String,
-    vague_markers: Phrases,
-    scanner: PhraseScanner,
+    /// The vagueness markers, matched in a text's padded tokens (" it is fast ").
+    vague_markers: AhoCorasick,
     /// Per key: its template, whose text is the bare `ask`.
     by_key: HashMap<String, QuestionTemplate>,
 }
@@ -68,17 +70,29 @@ impl FollowUps {
     ) -> Result<Self, String> {
         let FollowUpsFile {
             why,
-            mut vague_markers,
+            vague_markers,
             follow_up,
         } = file;
         if why.trim().is_empty() {
             return Err("\"why\" is empty".to_owned());
         }
-        if vague_markers.raw().is_empty() {
+        if vague_markers.is_empty() {
             return Err("vague_markers: the list is empty".to_owned());
         }
-        let scanner = PhraseScanner::new(&mut [&mut vague_markers])
-            .map_err(|message| format!("vague_markers: {message}"))?;
+        if let Some(marker) = vague_markers
+            .iter()
+            .find(|marker| tokenise(marker).join(" ") != **marker)
+        {
+            return Err(format!(
+                "vague_markers: \"{marker}\" must be written as lowercase words separated by \
+                 single spaces, as the tokeniser reads text"
+            ));
+        }
+        // Padded with a space either side, a marker only matches whole words.
+        let vague_markers = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(vague_markers.iter().map(|marker| format!(" {marker} ")))
+            .map_err(|error| format!("vague_markers: {error}"))?;
         let mut by_key = HashMap::new();
         for wording in follow_up {
             let entry = knowledge
@@ -128,7 +142,6 @@ impl FollowUps {
         Ok(Self {
             why,
             vague_markers,
-            scanner,
             by_key,
         })
     }
@@ -160,23 +173,27 @@ impl FollowUps {
     pub fn vague_part<'a>(&self, answer: &'a str) -> Option<&'a str> {
         answer
             .split_inclusive(['.', '!', '?', ';', '\n'])
-            .map(|sentence| sentence.trim().trim_end_matches(['.', '!', '?', ';']).trim())
+            .map(|sentence| {
+                sentence
+                    .trim()
+                    .trim_end_matches(['.', '!', '?', ';'])
+                    .trim()
+            })
             .filter(|sentence| !sentence.is_empty())
             .find(|sentence| self.is_vague(sentence))
-            .map(|sentence| match sentence.char_indices().nth(MAX_QUOTE_CHARS) {
-                // Cut at the last word boundary before the limit.
-                Some((end, _)) => sentence[..end]
-                    .rfind(' ')
-                    .map_or(&sentence[..end], |space| &sentence[..space]),
-                None => sentence,
-            })
+            .map(
+                |sentence| match sentence.char_indices().nth(MAX_QUOTE_CHARS) {
+                    // Cut at the last word boundary before the limit.
+                    Some((end, _)) => sentence[..end]
+                        .rfind(' ')
+                        .map_or(&sentence[..end], |space| &sentence[..space]),
+                    None => sentence,
+                },
+            )
     }
 
     fn is_vague(&self, text: &str) -> bool {
-        let hits: Hits = self
-            .scanner
-            .scan(&socrates_domain::technology::padded_tokens(text));
-        self.vague_markers.found_in(&hits)
+        self.vague_markers.is_match(&padded_tokens(text))
     }
 
     /// The follow-up to ask after `answer` to `question`, if one is due: the question aims at

@@ -15,6 +15,7 @@ use super::{
     ReplyStream,
 };
 
+pub mod bank;
 pub mod data;
 pub mod extraction;
 pub mod follow_up;

@@ -332,7 +332,10 @@ async fn a_question_whose_keys_are_all_held_is_never_asked() {
     assert!(!aiming.is_empty());
     for id in &aiming {
         let keys = &reasoner.data().questions().get(id).unwrap().target_keys;
-        assert!(keys.iter().any(|key| key == "latency_p95_ms"), "{id}: {keys:?}");
+        assert!(
+            keys.iter().any(|key| key == "latency_p95_ms"),
+            "{id}: {keys:?}"
+        );
     }
     assert_eq!(asked.len(), aiming.len() + free.len());
 }
@@ -354,7 +357,12 @@ fn a_vague_answer_gets_a_follow_up_that_quotes_it_and_asks_for_the_number() {
         .clone();
     let none = HashSet::new();
     let asked = follow_ups
-        .after_answer(&latency, "Hmm. It should be fast! Users hate waiting.", &none, &none)
+        .after_answer(
+            &latency,
+            "Hmm. It should be fast! Users hate waiting.",
+            &none,
+            &none,
+        )
         .unwrap();
     assert_eq!(asked.template_id, "followup.latency_p95_ms");
     assert_eq!(asked.key, "latency_p95_ms");
@@ -367,21 +375,39 @@ fn a_vague_answer_gets_a_follow_up_that_quotes_it_and_asks_for_the_number() {
     assert_eq!(asked.context, follow_ups.why());
     // The follow-up carries its key: the data knows it by its template id.
     assert_eq!(
-        reasoner.data().template("followup.latency_p95_ms").unwrap().target_keys,
+        reasoner
+            .data()
+            .template("followup.latency_p95_ms")
+            .unwrap()
+            .target_keys,
         ["latency_p95_ms"]
     );
 
     // A precise answer, an answer that stated the key, a held key and a follow-up itself get
     // no follow-up.
     assert_eq!(
-        follow_ups.after_answer(&latency, "About 200 ms at the 95th percentile.", &none, &none),
+        follow_ups.after_answer(
+            &latency,
+            "About 200 ms at the 95th percentile.",
+            &none,
+            &none
+        ),
         None
     );
     let stated: HashSet<&str> = ["latency_p95_ms"].into_iter().collect();
-    assert_eq!(follow_ups.after_answer(&latency, "Fast, 200 ms.", &stated, &none), None);
-    assert_eq!(follow_ups.after_answer(&latency, "Fast.", &none, &stated), None);
+    assert_eq!(
+        follow_ups.after_answer(&latency, "Fast, 200 ms.", &stated, &none),
+        None
+    );
+    assert_eq!(
+        follow_ups.after_answer(&latency, "Fast.", &none, &stated),
+        None
+    );
     let follow_up = template("followup.latency_p95_ms");
-    assert_eq!(follow_ups.after_answer(&follow_up, "Fast.", &none, &none), None);
+    assert_eq!(
+        follow_ups.after_answer(&follow_up, "Fast.", &none, &none),
+        None
+    );
     // Free-form questions aim at no key: nothing to follow up.
     let free = reasoner
         .data()
@@ -390,7 +416,10 @@ fn a_vague_answer_gets_a_follow_up_that_quotes_it_and_asks_for_the_number() {
         .next()
         .unwrap()
         .clone();
-    assert_eq!(follow_ups.after_answer(&free, "The usual stuff.", &none, &none), None);
+    assert_eq!(
+        follow_ups.after_answer(&free, "The usual stuff.", &none, &none),
+        None
+    );
 
     // Every marker the issue names counts; a long sentence is cut at a word boundary.
     for vague in [
@@ -447,7 +476,11 @@ fn bad_follow_up_files_are_refused() {
         assert_eq!(file, data::FOLLOW_UPS_FILE);
         assert!(message.contains(expected), "{error}");
     };
-    refuse("key = \"project_type\"", "key = \"colour\"", "not in the vocabulary");
+    refuse(
+        "key = \"project_type\"",
+        "key = \"colour\"",
+        "not in the vocabulary",
+    );
     refuse(
         "key = \"project_type\"",
         "key = \"project_goal\"",
@@ -483,7 +516,11 @@ fn bad_follow_up_files_are_refused() {
         "Name the database.",
         "exactly one question",
     );
-    refuse("\"fast\", \"faster\"", "\"Fast\", \"faster\"", "vague_markers");
+    refuse(
+        "\"fast\", \"faster\"",
+        "\"Fast\", \"faster\"",
+        "vague_markers",
+    );
 }
 
 #[test]
@@ -507,11 +544,17 @@ fn the_plan_skips_covered_categories_and_those_with_nothing_left_to_ask() {
     // Every goals question asked, and the free-form performance ones.
     let asked: HashSet<String> = bank
         .of(Category::Goals)
-        .chain(bank.of(Category::Performance).filter(|q| q.target_keys.is_empty()))
+        .chain(
+            bank.of(Category::Performance)
+                .filter(|q| q.target_keys.is_empty()),
+        )
         .map(|q| q.template_id.clone())
         .collect();
     let plan = InterviewPlan::new(bank, &report, &held, &asked);
-    assert_eq!(plan.closure(Category::Requirements), Some(CategoryClosure::Covered));
+    assert_eq!(
+        plan.closure(Category::Requirements),
+        Some(CategoryClosure::Covered)
+    );
     assert_eq!(
         plan.closure(Category::Performance),
         Some(CategoryClosure::NothingLeftToAsk)
@@ -543,8 +586,8 @@ fn the_requirements_bank_is_deep_enough_to_cover_its_weight() {
         .of(Category::Requirements)
         .filter(|q| q.target_keys.is_empty())
         .count();
-    let needed = (f64::from(Category::Requirements.weight()) / extraction::EXPLICIT_CONFIDENCE)
-        .ceil();
+    let needed =
+        (f64::from(Category::Requirements.weight()) / extraction::EXPLICIT_CONFIDENCE).ceil();
     assert!(
         f64::from(u32::try_from(free_form).unwrap()) >= needed,
         "{free_form} free-form requirement questions, {needed} facts needed"

@@ -8,27 +8,38 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use socrates_infra::SystemClock;
 use serde_json::{Value, json};
+use socrates_infra::SystemClock;
 
 use super::support::{
-    TestApp, answer, expect_error, json_of, new_session, next_question, spawn_app,
-    spawn_app_with,
+    TestApp, answer, expect_error, json_of, new_session, next_question, spawn_app, spawn_app_with,
 };
 
 /// Precise answers the offline extractor reads, per key.
 const PRECISE: &[(&str, &str)] = &[
-    ("latency_p95_ms", "A typical request may take at most 300 ms at the 95th percentile."),
+    (
+        "latency_p95_ms",
+        "A typical request may take at most 300 ms at the 95th percentile.",
+    ),
     ("concurrent_users", "About 400 concurrent users at peak."),
-    ("total_users", "We expect about 20,000 users after the first year."),
+    (
+        "total_users",
+        "We expect about 20,000 users after the first year.",
+    ),
     ("budget_usd", "The budget is $120,000."),
     ("deadline", "We want to launch by end of March 2027."),
     ("primary_database", "The data goes into PostgreSQL."),
     ("programming_language", "The team writes Python."),
     ("availability_target_percent", "Uptime should be 99.9%."),
     ("rpo_minutes", "We can lose at most 15 minutes of data."),
-    ("rto_minutes", "We must be back within 2 hours after an outage."),
-    ("throughput_rps", "Roughly 150 requests per second at the busiest moment."),
+    (
+        "rto_minutes",
+        "We must be back within 2 hours after an outage.",
+    ),
+    (
+        "throughput_rps",
+        "Roughly 150 requests per second at the busiest moment.",
+    ),
     ("test_coverage_target_percent", "We want 80% test coverage."),
 ];
 
@@ -86,10 +97,7 @@ impl Interview<'_> {
     }
 
     async fn held_keys(&self) -> HashSet<String> {
-        let path = format!(
-            "/api/v1/specifications/project/{}?limit=100",
-            self.project
-        );
+        let path = format!("/api/v1/specifications/project/{}?limit=100", self.project);
         let page = json_of(self.app.get_authed(&path, &self.token).await, 200).await;
         assert!(page["total"].as_u64().unwrap() <= 100, "{page}");
         page["specifications"]
@@ -156,7 +164,10 @@ async fn the_status_names_the_category_next_question_asks_at_every_step_until_no
         if response.status() == 409 {
             // Nothing is left to ask: the status said so first.
             let refused = expect_error(response, 409, "QUESTIONS_EXHAUSTED").await;
-            assert!(refused["details"]["maturity_score"].is_number(), "{refused}");
+            assert!(
+                refused["details"]["maturity_score"].is_number(),
+                "{refused}"
+            );
             assert_eq!(status["next_category"], Value::Null, "{status}");
             break;
         }
@@ -169,7 +180,10 @@ async fn the_status_names_the_category_next_question_asks_at_every_step_until_no
         let again = json_of(interview.next().await, 200).await;
         assert_eq!(again["question_id"], question["question_id"]);
         assert_eq!(again["category_completed"], Value::Null);
-        assert_eq!(interview.status().await["next_category"], question["category"]);
+        assert_eq!(
+            interview.status().await["next_category"],
+            question["category"]
+        );
 
         let keys = keys_of(&question);
         assert!(
@@ -178,7 +192,7 @@ async fn the_status_names_the_category_next_question_asks_at_every_step_until_no
         );
         if let Some((key, said)) = expect_follow_up.take() {
             assert_eq!(question["follow_up"], true, "{question}");
-            assert_eq!(keys, [key.clone()], "{question}");
+            assert_eq!(keys, [key], "{question}");
             let text = question["text"].as_str().unwrap();
             assert!(
                 text.starts_with(&format!("You said \"{said}\". ")) && text.ends_with('?'),
@@ -186,7 +200,10 @@ async fn the_status_names_the_category_next_question_asks_at_every_step_until_no
             );
         }
         if question["follow_up"] == true {
-            assert!(follow_ups.insert(keys[0].clone()), "followed up twice: {question}");
+            assert!(
+                follow_ups.insert(keys[0].clone()),
+                "followed up twice: {question}"
+            );
         }
         if let Some(done) = question["category_completed"].as_object() {
             let previous = previous.as_ref().unwrap();
@@ -239,13 +256,19 @@ async fn the_status_names_the_category_next_question_asks_at_every_step_until_no
     let held = interview.held_keys().await;
     for key in vague_given.keys() {
         assert!(follow_ups.contains(key), "no follow-up for {key}");
-        assert!(held.contains(key), "{key} was not stated after the follow-up");
+        assert!(
+            held.contains(key),
+            "{key} was not stated after the follow-up"
+        );
     }
     // Requirements filled up (from answers to all kinds of questions, so not necessarily
     // while the interview was asking about them); categories whose questions ran dry were
     // announced when the interview left them.
     let status = interview.status().await;
-    assert_eq!(status["coverage_breakdown"]["requirements"], 100.0, "{status}");
+    assert_eq!(
+        status["coverage_breakdown"]["requirements"], 100.0,
+        "{status}"
+    );
     let reasons: HashSet<(&str, &str)> = completed
         .iter()
         .map(|done| {
@@ -277,7 +300,11 @@ async fn a_vague_answer_is_followed_up_once_and_the_follow_up_waits_like_any_que
     // Every category but performance already has facts, so performance is asked first.
     for (category, key, value) in [
         ("goals", "project_type", "web app"),
-        ("requirements", "requirement_book_appointments", "Patients book appointments"),
+        (
+            "requirements",
+            "requirement_book_appointments",
+            "Patients book appointments",
+        ),
         ("tech_stack", "primary_database", "PostgreSQL"),
         ("scalability", "concurrent_users", "400"),
         ("security", "authentication_method", "OAuth2"),
@@ -287,7 +314,12 @@ async fn a_vague_answer_is_followed_up_once_and_the_follow_up_waits_like_any_que
         ("disaster_recovery", "rpo_minutes", "15"),
     ] {
         let fact = json!({"project_id": project, "category": category, "key": key, "value": value});
-        json_of(app.post_authed("/api/v1/specifications", &token, &fact).await, 201).await;
+        json_of(
+            app.post_authed("/api/v1/specifications", &token, &fact)
+                .await,
+            201,
+        )
+        .await;
     }
     let session = new_session(&app, &token, &project).await;
     let first = next_question(&app, &token, &session).await;
@@ -316,7 +348,14 @@ async fn a_vague_answer_is_followed_up_once_and_the_follow_up_waits_like_any_que
 
     // A vague answer to the follow-up is not followed up again.
     json_of(
-        answer(&app, &token, &session, &follow_up, "Not sure yet, fast enough.").await,
+        answer(
+            &app,
+            &token,
+            &session,
+            &follow_up,
+            "Not sure yet, fast enough.",
+        )
+        .await,
         200,
     )
     .await;
@@ -329,7 +368,11 @@ async fn a_vague_answer_is_followed_up_once_and_the_follow_up_waits_like_any_que
     let asked = next_question(&app, &token, &precise_session).await;
     assert_eq!(asked["follow_up"], false);
     let said = "We expect about 150 requests per second and a p99 under 800 ms.";
-    json_of(answer(&app, &token, &precise_session, &asked, said).await, 200).await;
+    json_of(
+        answer(&app, &token, &precise_session, &asked, said).await,
+        200,
+    )
+    .await;
     let after = next_question(&app, &token, &precise_session).await;
     assert_eq!(after["follow_up"], false, "{after}");
 }
@@ -368,7 +411,12 @@ async fn covering_the_category_just_asked_about_is_announced_with_the_next_quest
     }
     for (category, key) in facts {
         let fact = json!({"project_id": project, "category": category, "key": key, "value": format!("{key} holds")});
-        json_of(app.post_authed("/api/v1/specifications", &token, &fact).await, 201).await;
+        json_of(
+            app.post_authed("/api/v1/specifications", &token, &fact)
+                .await,
+            201,
+        )
+        .await;
     }
     let session = new_session(&app, &token, &project).await;
     let status_path = format!("/api/v1/projects/{project}/status");
@@ -389,8 +437,15 @@ async fn covering_the_category_just_asked_about_is_announced_with_the_next_quest
     assert_eq!(requirement["category_completed"], Value::Null);
     let said = "Receptionists must be able to book an appointment from the calendar view. \
                 Patients must be able to cancel their own appointments online.";
-    let result = json_of(answer(&app, &token, &session, &requirement, said).await, 200).await;
-    assert_eq!(result["coverage_breakdown"]["requirements"], 100.0, "{result}");
+    let result = json_of(
+        answer(&app, &token, &session, &requirement, said).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        result["coverage_breakdown"]["requirements"], 100.0,
+        "{result}"
+    );
 
     // Requirements is covered: the interview moves on and says so.
     let status = json_of(app.get_authed(&status_path, &token).await, 200).await;

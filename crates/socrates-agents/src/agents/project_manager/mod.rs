@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use socrates_domain::{
-    AdvanceRefusal, Category, Code, Description, MaturityReport, PageOffset, ProjectId, ProjectName,
-    ProjectStatus, check_phase_advance, compute_maturity,
+    AdvanceRefusal, Category, Code, Description, MaturityReport, PageOffset, ProjectId,
+    ProjectName, ProjectStatus, check_phase_advance, compute_maturity,
 };
 use socrates_persistence::SpecsDb;
 use socrates_persistence::repositories::projects::{
@@ -206,9 +206,9 @@ impl ProjectManager {
                     )?;
                     let interview = InterviewStanding::new(
                         &self.offline,
-                        facts
-                            .iter()
-                            .map(|(category, key, confidence)| (*category, key.as_str(), *confidence)),
+                        facts.iter().map(|(category, key, confidence)| {
+                            (*category, key.as_str(), *confidence)
+                        }),
                         &asked,
                     );
                     Ok((

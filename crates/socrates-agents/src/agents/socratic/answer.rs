@@ -347,12 +347,10 @@ impl SocraticCounselor {
             .map(|fact| fact.key.as_str())
             .chain(answered.iter().copied())
             .collect();
-        let asked = self.offline.follow_ups().after_answer(
-            template,
-            answer.as_str(),
-            &answered,
-            &held,
-        )?;
+        let asked =
+            self.offline
+                .follow_ups()
+                .after_answer(template, answer.as_str(), &answered, &held)?;
         Some(NewQuestion {
             project_id: session.project_id,
             session_id: session.id,
