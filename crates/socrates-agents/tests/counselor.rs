@@ -86,6 +86,7 @@ async fn every_question_is_asked_once_per_project_then_the_banks_are_exhausted()
     let mut bank_asked = 0;
     let mut held: HashSet<String> = HashSet::new();
     let mut follow_ups = HashSet::new();
+    let mut promised: HashSet<String> = HashSet::new();
     // Per session: the category of the follow-up its next question must be.
     let mut expected: [Option<socrates_domain::Category>; 2] = [None, None];
     let mut exhausted = Vec::new();
@@ -144,12 +145,14 @@ async fn every_question_is_asked_once_per_project_then_the_banks_are_exhausted()
             .specifications
             .iter()
             .any(|fact| question.target_keys.contains(&fact.key));
+        // A key is followed up once per project, even while its follow-up still waits in the
+        // other session.
         if !question.follow_up
             && !stated
             && question
                 .target_keys
                 .first()
-                .is_some_and(|key| !follow_ups.contains(key))
+                .is_some_and(|key| promised.insert(key.clone()))
         {
             expected[slot] = Some(question.category);
         }
