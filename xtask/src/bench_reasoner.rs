@@ -11,6 +11,7 @@ use crate::process;
 const TARGETS: &[(&str, f64)] = &[
     ("extract_2000_chars", 1_000_000.0),
     ("next_question", 1_000_000.0),
+    ("follow_up", 1_000_000.0),
 ];
 
 /// Runs the bench, then compares each mean with its target.

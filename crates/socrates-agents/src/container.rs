@@ -111,8 +111,12 @@ impl ServiceContainer {
             Arc::clone(parts.usage.metrics()),
         )
         .agent(
-            ProjectManager::new(parts.specs_db.clone(), Arc::clone(&parts.clock))
-                .with_views(views.clone()),
+            ProjectManager::new(
+                parts.specs_db.clone(),
+                Arc::clone(&parts.offline),
+                Arc::clone(&parts.clock),
+            )
+            .with_views(views.clone()),
         )
         .agent(
             SocraticCounselor::new(

@@ -41,6 +41,8 @@ pub enum TechnologyKind {
     LoggingTool,
     /// A testing framework.
     TestingFramework,
+    /// An analytics warehouse, kept next to the system of record.
+    Warehouse,
     /// A third-party service the product talks to (payments, messaging, accounting, CRM,
     /// maps, shops): it fills no technology key; naming one states an integration
     /// requirement.

@@ -8,7 +8,8 @@ use std::collections::HashSet;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use socrates_domain::{Category, ExistingFact, FactSource};
+use socrates_domain::{Category, ExistingFact, FactSource, compute_maturity};
+use socrates_reasoner::offline::InterviewPlan;
 use socrates_reasoner::offline::extraction::extract;
 use socrates_reasoner::{ExtractionInput, OfflineReasoner, QuestionContext};
 
@@ -74,12 +75,48 @@ fn bench(c: &mut Criterion) {
         asked_template_ids: asked,
         existing_facts: existing,
     };
+    // The whole choice `next-question` makes: the interview plan over every category (maturity,
+    // held keys, asked templates), then the template of the open category most in need.
     c.bench_function("next_question", |b| {
         b.iter(|| {
+            let facts = black_box(&context.existing_facts);
+            let report = compute_maturity(facts.iter().map(|f| (f.category, f.confidence)));
+            let held: HashSet<&str> = facts.iter().map(|f| f.key.as_str()).collect();
+            let plan = InterviewPlan::new(
+                reasoner.data().questions(),
+                &report,
+                &held,
+                &context.asked_template_ids,
+            );
+            let mut focused = context.clone();
+            focused.focus_category = plan.next_category().expect("a category is open");
             reasoner
-                .select_template(black_box(&context))
+                .select_template(&focused)
                 .expect("a question is left")
                 .template_id
+                .len()
+        });
+    });
+    // A vague answer to a question with keys: the follow-up's choice and wording.
+    let latency = reasoner
+        .data()
+        .questions()
+        .get("performance.001")
+        .expect("the latency question");
+    let none = HashSet::new();
+    c.bench_function("follow_up", |b| {
+        b.iter(|| {
+            reasoner
+                .data()
+                .follow_ups()
+                .after_answer(
+                    latency,
+                    black_box("Honestly it just has to be fast, users hate waiting around."),
+                    &none,
+                    &none,
+                )
+                .expect("a follow-up")
+                .text
                 .len()
         });
     });

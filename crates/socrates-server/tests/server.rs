@@ -19,6 +19,7 @@ mod server {
     pub mod docs;
     pub mod facts;
     pub mod health;
+    pub mod interview;
     pub mod interviews;
     pub mod journey;
     pub mod llm;

@@ -5,6 +5,7 @@ mod common;
 pub mod conflicts;
 pub mod export;
 pub mod facts;
+mod interview;
 pub mod project_manager;
 pub mod socratic;
 pub mod views;

@@ -194,8 +194,12 @@ pub struct ProjectStatusResponse {
     pub specifications_count: u32,
     /// Conflicts awaiting a resolution.
     pub unresolved_conflicts: u64,
-    /// The category the next question will be about.
-    pub next_category: Category,
+    /// The category the next question will be about, the one `next-question` asks: the
+    /// category of the project's latest question while it waits for its answer, else the open
+    /// category with the fewest facts relative to its weight (categories whose coverage is
+    /// 100 % or whose questions are all asked or answered by the facts held are closed).
+    /// `null` when nothing is left to ask.
+    pub next_category: Option<Category>,
     /// Whether the next phase may be entered now.
     pub can_advance: bool,
     /// Why not, when it may not (`maturity_below_threshold`, `missing_categories`,

@@ -14,8 +14,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::socratic::{
-    AnswerQuestion, AnswerResult, EndSession, GetSession, GetSessionHistory, History, HistoryEntry,
-    NextQuestion, QuestionView, SessionView, StartSession,
+    AnswerQuestion, AnswerResult, CategoryClosure, CategoryCompleted, EndSession, GetSession,
+    GetSessionHistory, History, HistoryEntry, NextQuestion, QuestionView, SessionView,
+    StartSession,
 };
 use socrates_domain::{Answer, ProjectId, QuestionId, SessionId};
 use socrates_domain::{Category, ConversationRole, MessageKind, SessionMode, SessionStatus};
@@ -119,6 +120,63 @@ pub struct QuestionResponse {
     pub quality_score: f64,
     /// The project's maturity when it was asked, 0–100.
     pub maturity_score: f64,
+    /// The vocabulary keys an answer is expected to fill (`latency_p95_ms`); never a key the
+    /// project already holds when the question is first asked. Empty for free-form questions.
+    pub target_keys: Vec<String>,
+    /// Whether it follows up a vague answer to the previous question ("You said "fast". How
+    /// long may a typical request take…?"), asking for the number or the choice.
+    pub follow_up: bool,
+    /// Set on the first question after the interview finished with the category of the
+    /// session's previous question (its coverage reached 100 %, or nothing is left to ask
+    /// about it); `null` otherwise.
+    pub category_completed: Option<CategoryCompletedResponse>,
+}
+
+/// Why the interview no longer asks about a category.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CategoryClosureResponse {
+    /// Its coverage reached 100 %.
+    Covered,
+    /// Every question about it has been asked or asks only for what the project already
+    /// holds.
+    NothingLeftToAsk,
+}
+
+impl From<CategoryClosure> for CategoryClosureResponse {
+    fn from(closure: CategoryClosure) -> Self {
+        match closure {
+            CategoryClosure::Covered => Self::Covered,
+            CategoryClosure::NothingLeftToAsk => Self::NothingLeftToAsk,
+        }
+    }
+}
+
+/// The category the interview has finished with, and the one it moves on to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryCompletedResponse {
+    /// The category the session's previous question was about.
+    pub category: Category,
+    /// Why it is complete.
+    pub reason: CategoryClosureResponse,
+    /// Its coverage now, 0–100.
+    pub coverage_percent: f64,
+    /// The category of this question.
+    pub next_category: Category,
+    /// For people: "Goals is complete (coverage 100 %); moving on to security."
+    pub message: String,
+}
+
+impl From<CategoryCompleted> for CategoryCompletedResponse {
+    fn from(completed: CategoryCompleted) -> Self {
+        Self {
+            category: completed.category,
+            reason: completed.reason.into(),
+            coverage_percent: completed.coverage_percent,
+            next_category: completed.next_category,
+            message: completed.message,
+        }
+    }
 }
 
 impl From<QuestionView> for QuestionResponse {
@@ -131,6 +189,9 @@ impl From<QuestionView> for QuestionResponse {
             persona: view.persona,
             quality_score: view.quality_score,
             maturity_score: view.maturity_score,
+            target_keys: view.target_keys,
+            follow_up: view.follow_up,
+            category_completed: view.category_completed.map(Into::into),
         }
     }
 }
@@ -321,9 +382,9 @@ pub(crate) async fn get_session(
     params(("session_id" = uuid::Uuid, Path, description = "The session's id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The next question, about the least-covered category; never one already asked in the project", body = QuestionResponse),
+        (status = 200, description = "The question the session waits on, if any; else a follow-up on a vague answer to the previous question, else a new question about the open category most in need (the project's `next_category`). Never a question already asked in the project, nor one asking only for what the project already holds", body = QuestionResponse),
         (status = 404, description = "No such session of the caller (`SESSION_NOT_FOUND`)", body = crate::error::ErrorBody),
-        (status = 409, description = "The session has ended (`SESSION_ENDED`) or the project is archived (`PROJECT_ARCHIVED`)", body = crate::error::ErrorBody),
+        (status = 409, description = "The session has ended (`SESSION_ENDED`), the project is archived (`PROJECT_ARCHIVED`), or nothing is left to ask in any category (`QUESTIONS_EXHAUSTED`, with the `maturity_score` in `details`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn next_question(
     services: web::Data<ServiceContainer>,

@@ -4,7 +4,7 @@
 //! two concurrent answers cannot both extract facts from the same question.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     Set,
@@ -75,6 +75,22 @@ pub struct NewQuestion {
     pub bias_score: Option<f64>,
 }
 
+/// A question of a project as the interview plan sees it: which template it came from, what it
+/// is about, and whether its session still waits on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AskedQuestion {
+    /// The question's id.
+    pub id: QuestionId,
+    /// The session it was asked in.
+    pub session_id: SessionId,
+    /// The template it came from.
+    pub template_id: Option<String>,
+    /// The category it explores.
+    pub category: Category,
+    /// Whether its session still waits on its answer.
+    pub waiting: bool,
+}
+
 pub(crate) fn to_record(model: questions::Model) -> Result<Question, DbError> {
     Ok(Question {
         id: QuestionId::from_uuid(model.id),
@@ -131,6 +147,106 @@ pub async fn insert_with(
         .first()
         .ok_or_else(|| DbError::corrupt(ENTITY, "the insert returned no row"))?;
     to_record(questions::Model::from_query_result(row, "")?)
+}
+
+/// Stores a follow-up question as the one `session_id` waits on, sent with another statement
+/// (see [`Writes`]) — unless the project was already asked a question of the same template,
+/// or the session already waits on another question; then nothing is written.
+pub fn insert_follow_up_later(new: NewQuestion, now: DateTime<Utc>) -> Writes {
+    use questions::Column;
+    let already_asked = Query::select()
+        .expr(Expr::val(1))
+        .from(questions::Entity)
+        .and_where(Column::ProjectId.eq(new.project_id.into_uuid()))
+        .and_where(Column::TemplateId.eq(new.template_id.clone()))
+        .to_owned();
+    let values = Query::select()
+        .exprs([
+            Expr::val(QuestionId::new().into_uuid()),
+            Expr::val(new.project_id.into_uuid()),
+            Expr::val(new.session_id.into_uuid()),
+            Expr::val(new.text),
+            Expr::val(new.category.as_str()),
+            Expr::val(new.context),
+            Expr::val(new.template_id),
+            Expr::val(new.persona),
+            Expr::val(new.quality_score),
+            Expr::val(new.bias_score),
+            Expr::val(0),
+            Expr::val(now),
+            Expr::val(now),
+            Expr::val(new.session_id.into_uuid()),
+        ])
+        .and_where(Expr::exists(already_asked).not())
+        .to_owned();
+    let mut insert = Query::insert();
+    insert
+        .into_table(questions::Entity)
+        .columns([
+            Column::Id,
+            Column::ProjectId,
+            Column::SessionId,
+            Column::Text,
+            Column::Category,
+            Column::Context,
+            Column::TemplateId,
+            Column::Persona,
+            Column::QualityScore,
+            Column::BiasScore,
+            Column::FactsExtracted,
+            Column::CreatedAt,
+            Column::UpdatedAt,
+            Column::WaitingSessionId,
+        ])
+        .on_conflict(OnConflict::new().do_nothing().to_owned());
+    match insert.select_from(values) {
+        Ok(statement) => Writes::one(statement.to_owned()),
+        // The column list and the selected values are built together above, so their counts
+        // always match.
+        Err(_) => Writes::new(),
+    }
+}
+
+/// A row of [`asked_in_project`]: id, session, template, category, waiting session.
+type AskedRow = (
+    uuid::Uuid,
+    uuid::Uuid,
+    Option<String>,
+    String,
+    Option<uuid::Uuid>,
+);
+
+/// Every question of the project, newest first, as the interview plan reads them: one narrow
+/// query.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn asked_in_project(
+    db: &impl Conn<Specs>,
+    project_id: ProjectId,
+) -> Result<Vec<AskedQuestion>, DbError> {
+    let rows: Vec<AskedRow> = questions::Entity::find()
+        .select_only()
+        .column(questions::Column::Id)
+        .column(questions::Column::SessionId)
+        .column(questions::Column::TemplateId)
+        .column(questions::Column::Category)
+        .column(questions::Column::WaitingSessionId)
+        .filter(questions::Column::ProjectId.eq(project_id.into_uuid()))
+        .order_by_desc(questions::Column::CreatedAt)
+        .order_by_desc(questions::Column::Id)
+        .into_tuple()
+        .all(db.raw())
+        .await?;
+    rows.into_iter()
+        .map(|(id, session_id, template_id, category, waiting)| {
+            Ok(AskedQuestion {
+                id: QuestionId::from_uuid(id),
+                session_id: SessionId::from_uuid(session_id),
+                template_id,
+                category: parse_stored(ENTITY, &category)?,
+                waiting: waiting.is_some(),
+            })
+        })
+        .collect()
 }
 
 /// The question the session waits on (asked, not answered yet), which `next-question` asks

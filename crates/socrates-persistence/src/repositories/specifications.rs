@@ -468,6 +468,26 @@ pub async fn history(
     Ok((versions, total))
 }
 
+/// The category, key and confidence of every current fact of the project: what maturity and
+/// the interview plan need, in one narrow query.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn current_keys(
+    db: &impl Conn<Specs>,
+    project_id: ProjectId,
+) -> Result<Vec<(Category, String, f64)>, DbError> {
+    let rows: Vec<(String, String, f64)> = current_of(project_id)
+        .select_only()
+        .column(specifications::Column::Category)
+        .column(specifications::Column::Key)
+        .column(specifications::Column::Confidence)
+        .into_tuple()
+        .all(db.raw())
+        .await?;
+    rows.into_iter()
+        .map(|(category, key, confidence)| Ok((parse_stored(ENTITY, &category)?, key, confidence)))
+        .collect()
+}
+
 /// The category and confidence of every current fact of the project: all maturity needs, in
 /// one narrow query.
 #[tracing::instrument(level = "debug", skip_all)]

@@ -1,10 +1,10 @@
 //! The offline reasoner's data: the domain [`Knowledge`] (technologies, vocabulary, conflict
-//! rules) plus the extractor's [`Lexicon`] and the [`QuestionBank`], each a TOML file. The
+//! rules) plus the extractor's [`Lexicon`], the [`QuestionBank`] and the [`FollowUps`], each a
+//! TOML file. The
 //! built-in files are compiled in; a data directory from settings may replace any of them.
 //! Everything is validated when loaded, so a bad file stops the start with a message naming
 //! the file and the entry.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -14,18 +14,23 @@ use socrates_domain::knowledge::{
 };
 use socrates_domain::{Category, DomainError, Knowledge};
 
+use super::bank::QuestionsFile;
+pub use super::bank::{MIN_QUESTIONS_PER_CATEGORY, PERSONAS, QuestionBank, QuestionTemplate};
+use super::follow_up::{FollowUps, FollowUpsFile};
+
 /// File name of the extractor's word lists.
 pub const LEXICON_FILE: &str = "lexicon.toml";
 /// File name of the question banks.
 pub const QUESTIONS_FILE: &str = "questions.toml";
+/// File name of the follow-up questions on vague answers.
+pub const FOLLOW_UPS_FILE: &str = "follow_ups.toml";
 
 /// The built-in word lists.
 pub const BUILTIN_LEXICON: &str = include_str!("../../data/lexicon.toml");
 /// The built-in question banks.
 pub const BUILTIN_QUESTIONS: &str = include_str!("../../data/questions.toml");
-
-/// The team roles a question may be asked by.
-pub const PERSONAS: &[&str] = &["pm", "ba", "ux", "frontend", "backend", "dba", "devops"];
+/// The built-in follow-up questions.
+pub const BUILTIN_FOLLOW_UPS: &str = include_str!("../../data/follow_ups.toml");
 
 /// A list of lowercase token phrases that must occur as whole words. Every list of the
 /// lexicon is matched in one pass over a text by the [`PhraseScanner`]; `id` is the list's
@@ -493,114 +498,7 @@ fn check_phrases(list: &str, phrases: &[String]) -> Result<(), String> {
     }
 }
 
-/// One question of a bank.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QuestionTemplate {
-    /// Stable id, `<category>.<nnn>`; never reused for another question.
-    #[serde(rename = "id")]
-    pub template_id: String,
-    /// The category it is about.
-    pub category: Category,
-    /// The team role that asks it.
-    pub persona: String,
-    /// The vocabulary keys an answer is expected to fill; empty for free-form requirements.
-    #[serde(rename = "keys")]
-    pub target_keys: Vec<String>,
-    /// The question.
-    pub text: String,
-    /// Why it matters.
-    #[serde(rename = "why")]
-    pub context: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct QuestionsFile {
-    question: Vec<QuestionTemplate>,
-}
-
-/// The question banks of every category.
-#[derive(Debug, Clone)]
-pub struct QuestionBank {
-    questions: Vec<QuestionTemplate>,
-}
-
-/// The fewest questions a category's bank may hold.
-pub const MIN_QUESTIONS_PER_CATEGORY: usize = 8;
-
-impl QuestionBank {
-    /// Validates the questions: unique ids prefixed by their category, known personas and
-    /// keys, one open question each without a technology name or a suggested solution, and
-    /// at least [`MIN_QUESTIONS_PER_CATEGORY`] per category.
-    ///
-    /// # Errors
-    /// A message naming the question and the rule it breaks.
-    pub fn new(questions: Vec<QuestionTemplate>, knowledge: &Knowledge) -> Result<Self, String> {
-        let mut ids = HashSet::new();
-        for question in &questions {
-            let id = &question.template_id;
-            let problem = if !ids.insert(id.as_str()) {
-                Some("the id is used twice".to_owned())
-            } else if !id.starts_with(&format!("{}.", question.category)) {
-                Some(format!("the id must start with \"{}.\"", question.category))
-            } else if !PERSONAS.contains(&question.persona.as_str()) {
-                Some(format!(
-                    "persona \"{}\" is not one of {PERSONAS:?}",
-                    question.persona
-                ))
-            } else if !question.text.ends_with('?') || question.text.matches('?').count() != 1 {
-                Some("the text must be exactly one question ending with '?'".to_owned())
-            } else if ["should we use", "should you use", "would you use"]
-                .iter()
-                .any(|leading| question.text.to_lowercase().contains(leading))
-            {
-                Some("the question suggests a solution".to_owned())
-            } else if let Some(mention) = knowledge.technologies().find(&question.text).first() {
-                Some(format!("the question names {}", mention.technology.name))
-            } else if question.context.trim().is_empty() {
-                Some("\"why\" is empty".to_owned())
-            } else {
-                question
-                    .target_keys
-                    .iter()
-                    .find_map(|key| match knowledge.vocabulary().get(key) {
-                        Some(entry) if entry.category == question.category => None,
-                        Some(entry) => Some(format!("key \"{key}\" belongs to {}", entry.category)),
-                        None => Some(format!("key \"{key}\" is not in the vocabulary")),
-                    })
-            };
-            if let Some(problem) = problem {
-                return Err(format!("question {id}: {problem}"));
-            }
-        }
-        for category in Category::ALL {
-            let count = questions.iter().filter(|q| q.category == category).count();
-            if count < MIN_QUESTIONS_PER_CATEGORY {
-                return Err(format!(
-                    "{category} has {count} questions; at least {MIN_QUESTIONS_PER_CATEGORY} \
-                     are needed"
-                ));
-            }
-        }
-        Ok(Self { questions })
-    }
-
-    /// Every question, in file order.
-    #[must_use]
-    pub fn all(&self) -> &[QuestionTemplate] {
-        &self.questions
-    }
-
-    /// The questions of one category, in file order.
-    pub fn of(&self, category: Category) -> impl Iterator<Item = &QuestionTemplate> {
-        self.questions
-            .iter()
-            .filter(move |t| t.category == category)
-    }
-}
-
-/// The texts of the five data files.
+/// The texts of the six data files.
 #[derive(Debug, Clone, Copy)]
 pub struct OfflineSources<'a> {
     /// Technologies, vocabulary and conflict rules.
@@ -609,6 +507,8 @@ pub struct OfflineSources<'a> {
     pub lexicon: &'a str,
     /// `questions.toml`.
     pub questions: &'a str,
+    /// `follow_ups.toml`.
+    pub follow_ups: &'a str,
 }
 
 impl OfflineSources<'static> {
@@ -619,6 +519,7 @@ impl OfflineSources<'static> {
             knowledge: KnowledgeSources::builtin(),
             lexicon: BUILTIN_LEXICON,
             questions: BUILTIN_QUESTIONS,
+            follow_ups: BUILTIN_FOLLOW_UPS,
         }
     }
 }
@@ -630,6 +531,7 @@ pub struct OfflineData {
     lexicon: Lexicon,
     scanner: PhraseScanner,
     questions: QuestionBank,
+    follow_ups: FollowUps,
 }
 
 impl OfflineData {
@@ -641,7 +543,7 @@ impl OfflineData {
         Self::parse(OfflineSources::builtin())
     }
 
-    /// Parses and validates the five files.
+    /// Parses and validates the six files.
     ///
     /// # Errors
     /// [`DomainError`] naming the file and the problem.
@@ -657,11 +559,15 @@ impl OfflineData {
         let questions: QuestionsFile = parse_toml(QUESTIONS_FILE, sources.questions)?;
         let questions = QuestionBank::new(questions.question, &knowledge)
             .map_err(|message| DomainError::knowledge(QUESTIONS_FILE, message))?;
+        let follow_ups: FollowUpsFile = parse_toml(FOLLOW_UPS_FILE, sources.follow_ups)?;
+        let follow_ups = FollowUps::new(follow_ups, &knowledge, &questions)
+            .map_err(|message| DomainError::knowledge(FOLLOW_UPS_FILE, message))?;
         Ok(Self {
             knowledge,
             lexicon,
             scanner,
             questions,
+            follow_ups,
         })
     }
 
@@ -697,6 +603,7 @@ impl OfflineData {
         let conflict_rules = read(CONFLICT_RULES_FILE, builtin.knowledge.conflict_rules)?;
         let lexicon = read(LEXICON_FILE, builtin.lexicon)?;
         let questions = read(QUESTIONS_FILE, builtin.questions)?;
+        let follow_ups = read(FOLLOW_UPS_FILE, builtin.follow_ups)?;
         Self::parse(OfflineSources {
             knowledge: KnowledgeSources {
                 technologies: &technologies,
@@ -705,6 +612,7 @@ impl OfflineData {
             },
             lexicon: &lexicon,
             questions: &questions,
+            follow_ups: &follow_ups,
         })
     }
 
@@ -730,5 +638,19 @@ impl OfflineData {
     #[must_use]
     pub const fn questions(&self) -> &QuestionBank {
         &self.questions
+    }
+
+    /// The follow-up questions on vague answers.
+    #[must_use]
+    pub const fn follow_ups(&self) -> &FollowUps {
+        &self.follow_ups
+    }
+
+    /// The template a stored question came from, a bank question or a follow-up, by its id.
+    #[must_use]
+    pub fn template(&self, template_id: &str) -> Option<&QuestionTemplate> {
+        self.questions
+            .get(template_id)
+            .or_else(|| self.follow_ups.by_template_id(template_id))
     }
 }

@@ -365,9 +365,12 @@ fn read_segment(
             }
         }
     }
+    // A sentence that is little more than a date ("End of June 2027.") gives the deadline
+    // whatever was asked.
     let deadline_context = lexicon.context.deadline.start_a_word_in(&sentence_lower)
         || lexicon.context.deadline.start_a_word_in(question)
-        || sentence_lower.contains(" by ");
+        || sentence_lower.contains(" by ")
+        || tokenise(why).len() <= BARE_DATE_MAX_WORDS;
     let segment_lower = segment.to_ascii_lowercase();
     let in_segment =
         lexicon.context.deadline.start_a_word_in(&segment_lower) || segment_lower.contains(" by ");
@@ -406,6 +409,9 @@ fn inside_a_name(data: &OfflineData, clause: &str, quantity: &Quantity) -> bool 
         .iter()
         .any(|mention| mention.start == 0 && before.len() > word_start)
 }
+
+/// The most words a sentence holding only a date has ("By the end of June 2027.").
+const BARE_DATE_MAX_WORDS: usize = 7;
 
 /// The first two words after offset `end` of a lowercase clause ("named users in looker" →
 /// "named users"), so a count's noun phrase can be read.

@@ -384,3 +384,15 @@ fn a_list_of_verbs_is_one_requirement_per_verb() {
         assert_eq!(split_coordinated(whole), [whole]);
     }
 }
+
+#[test]
+fn today_s_rate_is_no_clause_about_today_s_system() {
+    let facts = pairs(
+        "The agency is American, but they quote in dollars - that's roughly $57,000 at today's \
+         rate, so that's our budget.",
+    );
+    assert!(
+        facts.contains(&("budget_usd".to_owned(), "57000 USD".to_owned())),
+        "{facts:?}"
+    );
+}

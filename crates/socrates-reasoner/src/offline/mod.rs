@@ -15,10 +15,15 @@ use super::{
     ReplyStream,
 };
 
+pub mod bank;
 pub mod data;
 pub mod extraction;
+pub mod follow_up;
+pub mod interview;
 
 pub use data::{OfflineData, QuestionTemplate};
+pub use follow_up::{FOLLOW_UP_PREFIX, FollowUpQuestion, FollowUps};
+pub use interview::{CategoryClosure, InterviewPlan};
 
 /// The built-in deterministic reasoner; see the module documentation. Cheap to clone: the
 /// data is shared.
@@ -48,34 +53,23 @@ impl OfflineReasoner {
         &self.data
     }
 
-    /// Picks the template to ask: among the unasked templates of the focus category, first
-    /// those aiming at keys still missing from the facts, then those without target keys, then
-    /// the rest; within a tier the requested persona first, then bank order.
+    /// Picks the template to ask among the askable templates of the focus category (not
+    /// asked in the project, and free-form or aiming at a key the project does not hold; see
+    /// [`data::QuestionBank::askable`]): first those aiming at missing keys, then the
+    /// free-form ones; within a tier the requested persona first, then bank order.
     ///
     /// # Errors
-    /// [`ReasonerError::QuestionBankExhausted`] when every template of the category was asked.
+    /// [`ReasonerError::QuestionBankExhausted`] when nothing is left to ask about the
+    /// category: every template was asked or asks only for keys the project holds.
     pub fn select_template(
         &self,
         context: &QuestionContext,
     ) -> Result<&QuestionTemplate, ReasonerError> {
-        let present: HashSet<&str> = context
+        let held: HashSet<&str> = context
             .existing_facts
             .iter()
             .map(|fact| fact.key.as_str())
             .collect();
-        let tier = |template: &QuestionTemplate| {
-            if template.target_keys.is_empty() {
-                1
-            } else if template
-                .target_keys
-                .iter()
-                .any(|key| !present.contains(key.as_str()))
-            {
-                0
-            } else {
-                2
-            }
-        };
         let persona_mismatch = |template: &QuestionTemplate| {
             context
                 .persona
@@ -84,9 +78,8 @@ impl OfflineReasoner {
         };
         self.data
             .questions()
-            .of(context.focus_category)
-            .filter(|template| !context.asked_template_ids.contains(&template.template_id))
-            .min_by_key(|template| (tier(template), persona_mismatch(template)))
+            .askable(context.focus_category, &context.asked_template_ids, &held)
+            .min_by_key(|template| (template.target_keys.is_empty(), persona_mismatch(template)))
             .ok_or(ReasonerError::QuestionBankExhausted {
                 category: context.focus_category,
             })

@@ -285,3 +285,311 @@ fn file_and_message(error: &DomainError) -> (&str, &str) {
         other => panic!("not a knowledge-file error: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_question_whose_keys_are_all_held_is_never_asked() {
+    let reasoner = reasoner();
+    let held: Vec<ExistingFact> = ["latency_p95_ms", "latency_p99_ms", "throughput_rps"]
+        .iter()
+        .map(|key| fact(Category::Performance, key, "100"))
+        .collect();
+    // With every key held, only the free-form questions remain, then nothing.
+    let free: Vec<&str> = reasoner
+        .data()
+        .questions()
+        .of(Category::Performance)
+        .filter(|q| q.target_keys.is_empty())
+        .map(|q| q.template_id.as_str())
+        .collect();
+    let mut asked_free: Vec<String> = Vec::new();
+    while let Ok(draft) = reasoner
+        .generate_question(&context(
+            Category::Performance,
+            &asked_free.iter().map(String::as_str).collect::<Vec<_>>(),
+            held.clone(),
+        ))
+        .await
+    {
+        asked_free.push(draft.template_id.unwrap());
+    }
+    assert_eq!(asked_free, free);
+    // With one key missing, the questions aiming at it come first, then the free-form ones.
+    let mut asked: Vec<String> = Vec::new();
+    loop {
+        let ids: Vec<&str> = asked.iter().map(String::as_str).collect();
+        match reasoner
+            .generate_question(&context(Category::Performance, &ids, held[1..].to_vec()))
+            .await
+        {
+            Ok(draft) => asked.push(draft.template_id.unwrap()),
+            Err(_) => break,
+        }
+    }
+    let aiming: Vec<&String> = asked
+        .iter()
+        .take_while(|id| !free.contains(&id.as_str()))
+        .collect();
+    assert!(!aiming.is_empty());
+    for id in &aiming {
+        let keys = &reasoner.data().questions().get(id).unwrap().target_keys;
+        assert!(
+            keys.iter().any(|key| key == "latency_p95_ms"),
+            "{id}: {keys:?}"
+        );
+    }
+    assert_eq!(asked.len(), aiming.len() + free.len());
+}
+
+fn template(id: &str) -> QuestionTemplate {
+    reasoner().data().template(id).unwrap().clone()
+}
+
+#[test]
+fn a_vague_answer_gets_a_follow_up_that_quotes_it_and_asks_for_the_number() {
+    let reasoner = reasoner();
+    let follow_ups = reasoner.data().follow_ups();
+    let latency = reasoner
+        .data()
+        .questions()
+        .of(Category::Performance)
+        .find(|q| q.target_keys == ["latency_p95_ms"])
+        .unwrap()
+        .clone();
+    let none = HashSet::new();
+    let asked = follow_ups
+        .after_answer(
+            &latency,
+            "Hmm. It should be fast! Users hate waiting.",
+            &none,
+            &none,
+        )
+        .unwrap();
+    assert_eq!(asked.template_id, "followup.latency_p95_ms");
+    assert_eq!(asked.key, "latency_p95_ms");
+    assert_eq!(asked.category, Category::Performance);
+    assert_eq!(
+        asked.text,
+        "You said \"It should be fast\". How long may a typical request take before users \
+         notice, in milliseconds or seconds?"
+    );
+    assert_eq!(asked.context, follow_ups.why());
+    // The follow-up carries its key: the data knows it by its template id.
+    assert_eq!(
+        reasoner
+            .data()
+            .template("followup.latency_p95_ms")
+            .unwrap()
+            .target_keys,
+        ["latency_p95_ms"]
+    );
+
+    // A precise answer, an answer that stated the key, a held key and a follow-up itself get
+    // no follow-up.
+    assert_eq!(
+        follow_ups.after_answer(
+            &latency,
+            "About 200 ms at the 95th percentile.",
+            &none,
+            &none
+        ),
+        None
+    );
+    let stated: HashSet<&str> = ["latency_p95_ms"].into_iter().collect();
+    assert_eq!(
+        follow_ups.after_answer(&latency, "Fast, 200 ms.", &stated, &none),
+        None
+    );
+    assert_eq!(
+        follow_ups.after_answer(&latency, "Fast.", &none, &stated),
+        None
+    );
+    let follow_up = template("followup.latency_p95_ms");
+    assert_eq!(
+        follow_ups.after_answer(&follow_up, "Fast.", &none, &none),
+        None
+    );
+    // Free-form questions aim at no key: nothing to follow up.
+    let free = reasoner
+        .data()
+        .questions()
+        .of(Category::Requirements)
+        .next()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        follow_ups.after_answer(&free, "The usual stuff.", &none, &none),
+        None
+    );
+
+    // Every marker the issue names counts; a long sentence is cut at a word boundary.
+    for vague in [
+        "fast",
+        "Lots of users",
+        "pretty secure",
+        "the usual",
+        "Not sure yet.",
+        "As cheap as possible",
+        "soon",
+        "I don't know",
+    ] {
+        assert!(follow_ups.vague_part(vague).is_some(), "{vague}");
+    }
+    assert_eq!(follow_ups.vague_part("About 200 ms."), None);
+    let long = format!("{} and it must be fast", "word ".repeat(40));
+    let quote = follow_ups.vague_part(&long).unwrap();
+    assert!(quote.len() <= 120 && quote.ends_with("word"), "{quote}");
+}
+
+#[test]
+fn the_follow_up_for_a_multi_key_question_asks_for_the_first_key_still_missing() {
+    let reasoner = reasoner();
+    let follow_ups = reasoner.data().follow_ups();
+    let question = reasoner
+        .data()
+        .questions()
+        .all()
+        .iter()
+        .find(|q| q.target_keys.len() >= 2)
+        .unwrap()
+        .clone();
+    let none = HashSet::new();
+    let first = follow_ups
+        .after_answer(&question, "Not sure yet", &none, &none)
+        .unwrap();
+    assert_eq!(first.key, question.target_keys[0]);
+    let held: HashSet<&str> = [question.target_keys[0].as_str()].into_iter().collect();
+    let second = follow_ups
+        .after_answer(&question, "Not sure yet", &none, &held)
+        .unwrap();
+    assert_eq!(second.key, question.target_keys[1]);
+}
+
+#[test]
+fn bad_follow_up_files_are_refused() {
+    let refuse = |from: &str, to: &str, expected: &str| {
+        let follow_ups = data::BUILTIN_FOLLOW_UPS.replacen(from, to, 1);
+        assert_ne!(follow_ups, data::BUILTIN_FOLLOW_UPS, "{from}");
+        let mut sources = data::OfflineSources::builtin();
+        sources.follow_ups = &follow_ups;
+        let error = OfflineData::parse(sources).expect_err(expected);
+        let (file, message) = file_and_message(&error);
+        assert_eq!(file, data::FOLLOW_UPS_FILE);
+        assert!(message.contains(expected), "{error}");
+    };
+    refuse(
+        "key = \"project_type\"",
+        "key = \"colour\"",
+        "not in the vocabulary",
+    );
+    refuse(
+        "key = \"project_type\"",
+        "key = \"project_goal\"",
+        "has two follow-ups",
+    );
+    refuse(
+        "[[follow_up]]\nkey = \"backup_frequency\"",
+        "[[ignored]]\nkey = \"backup_frequency\"",
+        "unknown field",
+    );
+    let without = data::BUILTIN_FOLLOW_UPS.replacen(
+        "[[follow_up]]\nkey = \"backup_frequency\"\nask = \"How often must backups be taken, every how many hours or days?\"\n",
+        "",
+        1,
+    );
+    assert_ne!(without, data::BUILTIN_FOLLOW_UPS);
+    let mut sources = data::OfflineSources::builtin();
+    sources.follow_ups = &without;
+    let error = OfflineData::parse(sources).expect_err("a key without a follow-up");
+    assert!(
+        file_and_message(&error)
+            .1
+            .contains("\"backup_frequency\" is aimed at by a bank question but has no follow-up"),
+        "{error}"
+    );
+    refuse(
+        "Which database product will hold the system's main data?",
+        "Is PostgreSQL the database?",
+        "names PostgreSQL",
+    );
+    refuse(
+        "Which database product will hold the system's main data?",
+        "Name the database.",
+        "exactly one question",
+    );
+    refuse(
+        "\"fast\", \"faster\"",
+        "\"Fast\", \"faster\"",
+        "vague_markers",
+    );
+}
+
+#[test]
+fn the_plan_skips_covered_categories_and_those_with_nothing_left_to_ask() {
+    let reasoner = reasoner();
+    let bank = reasoner.data().questions();
+    let empty = compute_maturity([]);
+    let none_held = HashSet::new();
+    let none_asked = HashSet::new();
+    let plan = InterviewPlan::new(bank, &empty, &none_held, &none_asked);
+    assert_eq!(plan.next_category(), Some(Category::Goals));
+    assert_eq!(plan.open_by_need(), empty.categories_by_need());
+
+    // Requirements covered by its weight in facts; every performance key held.
+    let mut facts: Vec<(Category, f64)> = vec![(Category::Requirements, 1.0); 15];
+    facts.extend([(Category::Performance, 0.9); 3]);
+    let report = compute_maturity(facts);
+    let held: HashSet<&str> = ["latency_p95_ms", "latency_p99_ms", "throughput_rps"]
+        .into_iter()
+        .collect();
+    // Every goals question asked, and the free-form performance ones.
+    let asked: HashSet<String> = bank
+        .of(Category::Goals)
+        .chain(
+            bank.of(Category::Performance)
+                .filter(|q| q.target_keys.is_empty()),
+        )
+        .map(|q| q.template_id.clone())
+        .collect();
+    let plan = InterviewPlan::new(bank, &report, &held, &asked);
+    assert_eq!(
+        plan.closure(Category::Requirements),
+        Some(CategoryClosure::Covered)
+    );
+    assert_eq!(
+        plan.closure(Category::Performance),
+        Some(CategoryClosure::NothingLeftToAsk)
+    );
+    assert_eq!(
+        plan.closure(Category::Goals),
+        Some(CategoryClosure::NothingLeftToAsk)
+    );
+    assert_eq!(plan.closure(Category::TechStack), None);
+    assert_eq!(plan.next_category(), Some(Category::TechStack));
+    assert_eq!(plan.open_by_need().len(), 7);
+
+    // Everything asked: nothing is next.
+    let all: HashSet<String> = bank.all().iter().map(|q| q.template_id.clone()).collect();
+    assert_eq!(
+        InterviewPlan::new(bank, &empty, &none_held, &all).next_category(),
+        None
+    );
+}
+
+/// Free-form requirement questions each state at least one requirement when answered, so the
+/// bank holds as many as the category needs facts at the explicit confidence to be covered.
+#[test]
+fn the_requirements_bank_is_deep_enough_to_cover_its_weight() {
+    let reasoner = reasoner();
+    let free_form = reasoner
+        .data()
+        .questions()
+        .of(Category::Requirements)
+        .filter(|q| q.target_keys.is_empty())
+        .count();
+    let needed =
+        (f64::from(Category::Requirements.weight()) / extraction::EXPLICIT_CONFIDENCE).ceil();
+    assert!(
+        f64::from(u32::try_from(free_form).unwrap()) >= needed,
+        "{free_form} free-form requirement questions, {needed} facts needed"
+    );
+}

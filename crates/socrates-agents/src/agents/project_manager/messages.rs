@@ -145,8 +145,9 @@ pub struct ProjectStatusReport {
     pub specifications_count: u32,
     /// Conflicts awaiting a resolution.
     pub unresolved_conflicts: u64,
-    /// The category the next question should be about.
-    pub next_category: Category,
+    /// The category the next question is about: the question waiting for an answer, else
+    /// the open category most in need; `None` when nothing is left to ask.
+    pub next_category: Option<Category>,
     /// Whether the next phase may be entered now, and why not.
     pub can_advance: bool,
     /// The reasons the next phase is refused (empty when it may be entered).

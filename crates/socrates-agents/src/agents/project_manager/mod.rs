@@ -5,20 +5,22 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use socrates_domain::{
-    AdvanceRefusal, Code, Description, MaturityReport, PageOffset, ProjectId, ProjectName,
-    ProjectStatus, check_phase_advance, compute_maturity,
+    AdvanceRefusal, Category, Code, Description, MaturityReport, PageOffset, ProjectId,
+    ProjectName, ProjectStatus, check_phase_advance, compute_maturity,
 };
 use socrates_persistence::SpecsDb;
 use socrates_persistence::repositories::projects::{
     self, NewProject, Project, ProjectChanges, ProjectFilter,
 };
-use socrates_persistence::repositories::{Page, maturity, specifications};
+use socrates_persistence::repositories::{Page, maturity, questions, specifications};
 
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{ensure_writable, owned_project, project_not_found};
+use crate::agents::interview::InterviewStanding;
 use crate::agents::views::CategoryStatus;
 use crate::view_cache::ProjectViews;
 use socrates_infra::clock::Clock;
+use socrates_reasoner::offline::OfflineData;
 
 mod messages;
 pub use messages::*;
@@ -50,16 +52,20 @@ fn refusal_json(refusal: &AdvanceRefusal) -> Value {
 #[derive(Debug, Clone)]
 pub struct ProjectManager {
     db: SpecsDb,
+    /// The question bank the status consults for the interview's next category.
+    offline: Arc<OfflineData>,
     clock: Arc<dyn Clock>,
     views: ProjectViews,
 }
 
 impl ProjectManager {
-    /// The agent over the specs database.
+    /// The agent over the specs database; `offline` holds the question bank that decides
+    /// which category the interview asks about next.
     #[must_use]
-    pub fn new(db: SpecsDb, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(db: SpecsDb, offline: Arc<OfflineData>, clock: Arc<dyn Clock>) -> Self {
         Self {
             db,
+            offline,
             clock,
             views: ProjectViews::uncached(),
         }
@@ -173,8 +179,9 @@ impl ProjectManager {
         })
     }
 
-    /// The status from two queries: the project with its open-conflict count, and the
-    /// category and confidence of every current fact.
+    /// The status from three queries: the project with its open-conflict count, the category,
+    /// key and confidence of every current fact, and the project's questions (for the
+    /// interview's next category, which is the one `next-question` asks about).
     async fn status(
         &self,
         context: &AgentContext,
@@ -188,10 +195,30 @@ impl ProjectManager {
                 "status",
                 || project_not_found(id),
                 || async {
-                    let (project, open_conflicts, report) = self.standing(context, id).await?;
+                    let (project, open_conflicts) =
+                        projects::find_owned_with_open_conflicts(&self.db, id, context.user_id)
+                            .await?
+                            .ok_or_else(|| project_not_found(id))?;
+                    // The facts and the questions are read at once, on two connections.
+                    let (facts, asked) = tokio::try_join!(
+                        specifications::current_keys(&self.db, project.id),
+                        questions::asked_in_project(&self.db, project.id),
+                    )?;
+                    let interview = InterviewStanding::new(
+                        &self.offline,
+                        facts.iter().map(|(category, key, confidence)| {
+                            (*category, key.as_str(), *confidence)
+                        }),
+                        &asked,
+                    );
                     Ok((
                         project.owner_id,
-                        status_report(&project, &report, open_conflicts),
+                        status_report(
+                            &project,
+                            &interview.report,
+                            interview.next_category(),
+                            open_conflicts,
+                        ),
                     ))
                 },
             )
@@ -256,11 +283,13 @@ impl ProjectManager {
     }
 }
 
-/// The status report of a project from its maturity report.
+/// The status report of a project from its maturity report and the category the interview
+/// asks about next.
 #[must_use]
 pub fn status_report(
     project: &Project,
     report: &MaturityReport,
+    next_category: Option<Category>,
     open_conflicts: u64,
 ) -> ProjectStatusReport {
     let open = u32::try_from(open_conflicts).unwrap_or(u32::MAX);
@@ -280,7 +309,7 @@ pub fn status_report(
         categories: report.categories.iter().map(CategoryStatus::from).collect(),
         specifications_count: report.categories.iter().map(|c| c.fact_count).sum(),
         unresolved_conflicts: open_conflicts,
-        next_category: report.next_category(),
+        next_category,
         can_advance: blockers.is_empty(),
         advance_blockers: blockers,
     }

@@ -1,7 +1,7 @@
 //! The answer path of the Socratic counselor: the question it answers, the facts the answer
 //! states, the conflicts they raise, and all of it written in one transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use socrates_domain::{
     Answer, Category, Code, Confidence, ConflictFinding, ConversationRole, FactKey, FactSource,
@@ -9,7 +9,7 @@ use socrates_domain::{
 };
 use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
 use socrates_persistence::repositories::projects::Project;
-use socrates_persistence::repositories::questions::{self, Question};
+use socrates_persistence::repositories::questions::{self, NewQuestion, Question};
 use socrates_persistence::repositories::sessions::{self, Session};
 use socrates_persistence::repositories::specifications::{
     self, FactChange, NewSpecification, Specification,
@@ -143,6 +143,7 @@ impl SocraticCounselor {
         findings: &[ConflictFinding],
         current: &[Specification],
     ) -> Result<AnswerResult, AgentError> {
+        let follow_up = self.follow_up(session, question, answer, &drafts, current);
         let mut rejected: Vec<RejectedView> = rejected.into_iter().map(Into::into).collect();
         // Each draft is held in a conflict, skipped as already known, saved as a new fact, or
         // written as the next version of the fact it refines.
@@ -311,7 +312,11 @@ impl SocraticCounselor {
             "answer",
             Some(question.id.into_uuid()),
             now,
-            sessions::touch_later(session.id, now),
+            sessions::touch_later(session.id, now).and(
+                follow_up
+                    .map(|new| questions::insert_follow_up_later(new, now))
+                    .unwrap_or_default(),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -329,6 +334,46 @@ impl SocraticCounselor {
                 .iter()
                 .map(|c| (c.category, c.coverage_percent))
                 .collect(),
+        })
+    }
+}
+
+impl SocraticCounselor {
+    /// The follow-up the session asks next when this first answer to a question aiming at
+    /// keys stated nothing for them and was vague (see
+    /// [`FollowUps::after_answer`](socrates_reasoner::offline::FollowUps::after_answer)).
+    fn follow_up(
+        &self,
+        session: &Session,
+        question: &Question,
+        answer: &Answer,
+        drafts: &[socrates_domain::FactDraft],
+        current: &[Specification],
+    ) -> Option<NewQuestion> {
+        if question.answered_at.is_some() {
+            return None;
+        }
+        let template = self.offline.template(question.template_id.as_deref()?)?;
+        let answered: HashSet<&str> = drafts.iter().map(|draft| draft.key.as_str()).collect();
+        let held: HashSet<&str> = current
+            .iter()
+            .map(|fact| fact.key.as_str())
+            .chain(answered.iter().copied())
+            .collect();
+        let asked =
+            self.offline
+                .follow_ups()
+                .after_answer(template, answer.as_str(), &answered, &held)?;
+        Some(NewQuestion {
+            project_id: session.project_id,
+            session_id: session.id,
+            text: asked.text,
+            category: asked.category,
+            context: Some(asked.context),
+            template_id: Some(asked.template_id),
+            persona: question.persona.clone(),
+            quality_score: 1.0,
+            bias_score: None,
         })
     }
 }

@@ -7,6 +7,8 @@ use socrates_domain::{
     SessionStatus,
 };
 use socrates_persistence::repositories::sessions::Session;
+pub use socrates_reasoner::offline::CategoryClosure;
+use socrates_reasoner::offline::{FOLLOW_UP_PREFIX, OfflineData};
 
 use crate::agents::views::{ConflictView, FactView, RejectedView};
 
@@ -84,6 +86,52 @@ pub struct GetSessionHistory {
     pub offset: Option<socrates_domain::PageOffset>,
 }
 
+/// The category the interview has finished with, announced by the first question about
+/// another one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoryCompleted {
+    /// The category the previous question of the session was about.
+    pub category: Category,
+    /// Why the interview no longer asks about it.
+    pub reason: CategoryClosure,
+    /// Its coverage now, in percent.
+    pub coverage_percent: f64,
+    /// The category the interview moves on to (the new question's).
+    pub next_category: Category,
+    /// The same for people: "Goals is complete (coverage 100 %); moving on to security."
+    pub message: String,
+}
+
+impl CategoryCompleted {
+    /// The announcement that the interview leaves `category` for `next_category`.
+    #[must_use]
+    pub fn new(
+        category: Category,
+        reason: CategoryClosure,
+        coverage_percent: f64,
+        next_category: Category,
+    ) -> Self {
+        let next = next_category.title().to_lowercase();
+        let message = match reason {
+            CategoryClosure::Covered => format!(
+                "{} is complete (coverage 100 %); moving on to {next}.",
+                category.title()
+            ),
+            CategoryClosure::NothingLeftToAsk => format!(
+                "{} is complete: every question about it has been asked or is answered by the                  facts already held (coverage {coverage_percent} %); moving on to {next}.",
+                category.title()
+            ),
+        };
+        Self {
+            category,
+            reason,
+            coverage_percent,
+            next_category,
+            message,
+        }
+    }
+}
+
 /// A question to put to the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuestionView {
@@ -101,15 +149,28 @@ pub struct QuestionView {
     pub quality_score: f64,
     /// The project's maturity when it was asked.
     pub maturity_score: f64,
+    /// The vocabulary keys an answer is expected to fill; never keys the project holds when
+    /// the question is first asked. Empty for free-form questions.
+    pub target_keys: Vec<String>,
+    /// Whether it follows up a vague answer to the previous question.
+    pub follow_up: bool,
+    /// Set on the first question after the interview finished with a category.
+    pub category_completed: Option<CategoryCompleted>,
 }
 
 impl QuestionView {
-    /// The stored `question`, with the project's maturity now.
+    /// The stored `question`, with the project's maturity now; `offline` knows the keys of
+    /// the template it came from.
     #[must_use]
     pub fn asked(
         question: socrates_persistence::repositories::questions::Question,
         maturity_score: f64,
+        offline: &OfflineData,
     ) -> Self {
+        let template = question
+            .template_id
+            .as_deref()
+            .and_then(|id| offline.template(id));
         Self {
             question_id: question.id,
             text: question.text,
@@ -118,6 +179,14 @@ impl QuestionView {
             persona: question.persona,
             quality_score: question.quality_score,
             maturity_score,
+            target_keys: template
+                .map(|template| template.target_keys.clone())
+                .unwrap_or_default(),
+            follow_up: question
+                .template_id
+                .as_deref()
+                .is_some_and(|id| id.starts_with(FOLLOW_UP_PREFIX)),
+            category_completed: None,
         }
     }
 }

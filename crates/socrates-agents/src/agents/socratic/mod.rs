@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use socrates_domain::{Code, SessionId, SessionMode, SessionStatus, compute_maturity};
+use socrates_domain::{Code, SessionId, SessionMode, SessionStatus};
 use socrates_persistence::repositories::Page;
 use socrates_persistence::repositories::conversation;
 use socrates_persistence::repositories::projects::{self, Project};
@@ -21,6 +21,7 @@ use socrates_persistence::{DbError, SpecsDb};
 
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{ensure_writable, existing_facts, project_not_found};
+use crate::agents::interview::InterviewStanding;
 use crate::usage::{self, UsageContext};
 use crate::view_cache::ProjectViews;
 use socrates_infra::clock::Clock;
@@ -133,14 +134,33 @@ impl SocraticCounselor {
     ) -> Result<QuestionView, AgentError> {
         let (session, project) = self.active_session(context, session_id).await?;
         let facts = specifications::all_current(&self.db, project.id).await?;
-        let report = compute_maturity(facts.iter().map(|f| (f.category, f.confidence)));
+        let asked = questions::asked_in_project(&self.db, project.id).await?;
+        let standing = InterviewStanding::new(
+            &self.offline,
+            facts
+                .iter()
+                .map(|fact| (fact.category, fact.key.as_str(), fact.confidence)),
+            &asked,
+        );
+        let overall = standing.report.overall;
         // A question still waiting for its answer is asked again, not replaced.
-        if let Some(waiting) = questions::waiting_for_session(&self.db, session.id).await? {
-            return Ok(QuestionView::asked(waiting, report.overall));
+        if let Some(waiting) = asked
+            .iter()
+            .find(|question| question.session_id == session.id && question.waiting)
+        {
+            let question = questions::find_by_id(&self.db, waiting.id)
+                .await?
+                .ok_or_else(|| {
+                    AgentError::from(DbError::corrupt(
+                        questions::ENTITY,
+                        "the session waits on a question that cannot be read",
+                    ))
+                })?;
+            return Ok(QuestionView::asked(question, overall, &self.offline));
         }
-        let asked: HashSet<String> = questions::template_ids_for_project(&self.db, project.id)
-            .await?
-            .into_iter()
+        let asked_ids: HashSet<String> = asked
+            .iter()
+            .filter_map(|question| question.template_id.clone())
             .collect();
         let asked_questions = if self.reasoner.reads_asked_questions() {
             questions::recent_texts_for_project(&self.db, project.id, ASKED_QUESTIONS_SHOWN).await?
@@ -155,14 +175,15 @@ impl SocraticCounselor {
         };
         let mut draft = None;
         let mut unusable = 0;
-        // The least covered category first; when its bank is exhausted, the next least.
-        for category in report.categories_by_need() {
+        // The open category most in need first (the one `/status` names); when the reasoner
+        // has nothing for it, the next open one.
+        for &category in standing.plan.open_by_need() {
             let question_context = QuestionContext {
                 project_name: project.name.clone(),
                 project_description: project.description.clone().unwrap_or_default(),
                 focus_category: category,
                 persona: None,
-                asked_template_ids: asked.clone(),
+                asked_template_ids: asked_ids.clone(),
                 asked_questions: asked_questions.clone(),
                 existing_facts: existing.clone(),
             };
@@ -199,14 +220,20 @@ impl SocraticCounselor {
         }
         let draft = draft.ok_or_else(|| AgentError::Refused {
             code: Code::QuestionsExhausted,
-            message: "every question of every category has been asked in this project".to_owned(),
-            details: None,
+            message: if standing.report.is_complete() {
+                "the specification is complete: every category is covered".to_owned()
+            } else {
+                "nothing is left to ask in any category: every question has been asked or is \
+                 answered by the facts already held; add facts directly or in a direct chat"
+                    .to_owned()
+            },
+            details: Some(serde_json::json!({ "maturity_score": overall })),
         })?;
         let now = self.clock.now();
         // The question and the session's activity go to the database in one round trip. A
         // concurrent call may have stored the session's question meanwhile: the database
         // refuses a second one, and that one is the question.
-        let asked = questions::insert_with(
+        let inserted = questions::insert_with(
             &self.db,
             NewQuestion {
                 project_id: project.id,
@@ -223,7 +250,7 @@ impl SocraticCounselor {
             sessions::touch_later(session.id, now),
         )
         .await;
-        let question = match asked {
+        let question = match inserted {
             Err(DbError::AlreadyExists { .. }) => {
                 questions::waiting_for_session(&self.db, session.id)
                     .await?
@@ -236,7 +263,25 @@ impl SocraticCounselor {
             }
             other => other?,
         };
-        Ok(QuestionView::asked(question, report.overall))
+        self.views.invalidate(project.id).await;
+        let mut view = QuestionView::asked(question, overall, &self.offline);
+        // The first question after the session's previous one about a category the plan has
+        // closed since announces it.
+        view.category_completed = asked
+            .iter()
+            .find(|earlier| earlier.session_id == session.id)
+            .filter(|previous| previous.category != view.category)
+            .and_then(|previous| {
+                standing.plan.closure(previous.category).map(|reason| {
+                    CategoryCompleted::new(
+                        previous.category,
+                        reason,
+                        standing.report.coverage(previous.category).coverage_percent,
+                        view.category,
+                    )
+                })
+            });
+        Ok(view)
     }
 
     async fn end_session(
