@@ -147,10 +147,17 @@ fn well_formed(knowledge: &Knowledge, fact: &FactDraft) -> Result<(), String> {
         )),
         Some(entry) => match entry.value_kind {
             ValueKind::Name => match knowledge.technologies().canonical(&fact.value) {
-                Some(technology) if technology.name != fact.value => Err(format!(
-                    "a technology is named by its canonical name, {}",
-                    technology.name
-                )),
+                Some(technology)
+                    if !fact
+                        .value
+                        .to_lowercase()
+                        .starts_with(&technology.name.to_lowercase()) =>
+                {
+                    Err(format!(
+                        "a technology is named by its canonical name, {}",
+                        technology.name
+                    ))
+                }
                 _ => Ok(()),
             },
             ValueKind::Text | ValueKind::Date => Ok(()),

@@ -270,7 +270,7 @@ pub fn extraction(value: &Value) -> Result<Extraction, Problems> {
 /// Puts a model's facts into the shape the offline rules give theirs, so both reasoners'
 /// facts are stored and compared alike: a vocabulary key goes to its own category, a
 /// free-form requirement gets its `requirement_<slug>` key, and a technology its canonical
-/// name ("postgres 16" → "PostgreSQL").
+/// name ("postgres" → "PostgreSQL"; "PostgreSQL 16" keeps its version).
 #[must_use]
 pub fn canonical_facts(knowledge: &Knowledge, facts: Vec<FactDraft>) -> Vec<FactDraft> {
     let vocabulary = knowledge.vocabulary();
@@ -279,8 +279,10 @@ pub fn canonical_facts(knowledge: &Knowledge, facts: Vec<FactDraft>) -> Vec<Fact
         .map(|mut fact| {
             if let Some(entry) = vocabulary.get(&fact.key) {
                 fact.category = entry.category;
+                // "postgres" becomes "PostgreSQL"; "PostgreSQL 16" keeps its version.
                 if entry.value_kind == ValueKind::Name
                     && let Some(technology) = knowledge.technologies().canonical(&fact.value)
+                    && !starts_with_name(&fact.value, &technology.name)
                 {
                     fact.value.clone_from(&technology.name);
                 }
@@ -292,6 +294,14 @@ pub fn canonical_facts(knowledge: &Knowledge, facts: Vec<FactDraft>) -> Vec<Fact
             fact
         })
         .collect()
+}
+
+/// Whether `value` begins with `name`, ignoring case ("PostgreSQL 16" with "PostgreSQL").
+#[must_use]
+pub fn starts_with_name(value: &str, name: &str) -> bool {
+    value
+        .get(..name.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(name))
 }
 
 /// A pair the model was asked to judge: the index of the new fact and the existing fact.
