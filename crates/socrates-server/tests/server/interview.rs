@@ -6,13 +6,12 @@
 //! ask anywhere the interview says so.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use serde_json::{Value, json};
-use socrates_infra::SystemClock;
 
 use super::support::{
-    TestApp, answer, expect_error, json_of, new_session, next_question, spawn_app, spawn_app_with,
+    TestApp, answer, expect_error, json_of, new_project, new_session, next_question, spawn_app,
+    spawn_app_without_rate_limits,
 };
 
 /// Precise answers the offline extractor reads, per key.
@@ -126,19 +125,9 @@ fn keys_of(question: &Value) -> Vec<String> {
 #[tokio::test]
 async fn the_status_names_the_category_next_question_asks_at_every_step_until_nothing_is_left() {
     // A whole interview takes more requests than one user may send in a minute.
-    let app = spawn_app_with(
-        |settings| settings.rate_limit.enabled = false,
-        Arc::new(SystemClock),
-    )
-    .await;
+    let app = spawn_app_without_rate_limits().await;
     let token = app.signed_in_user().await;
-    let project = json_of(
-        app.post_authed("/api/v1/projects", &token, &json!({"name": "Clinic"}))
-            .await,
-        201,
-    )
-    .await;
-    let project = project["project_id"].as_str().unwrap().to_owned();
+    let project = new_project(&app, &token, "Clinic").await;
     let session = new_session(&app, &token, &project).await;
     let interview = Interview {
         app: &app,
@@ -290,13 +279,7 @@ async fn the_status_names_the_category_next_question_asks_at_every_step_until_no
 async fn a_vague_answer_is_followed_up_once_and_the_follow_up_waits_like_any_question() {
     let app = spawn_app().await;
     let token = app.signed_in_user().await;
-    let project = json_of(
-        app.post_authed("/api/v1/projects", &token, &json!({"name": "Latency"}))
-            .await,
-        201,
-    )
-    .await;
-    let project = project["project_id"].as_str().unwrap().to_owned();
+    let project = new_project(&app, &token, "Latency").await;
     // Every category but performance already has facts, so performance is asked first.
     for (category, key, value) in [
         ("goals", "project_type", "web app"),
@@ -379,19 +362,9 @@ async fn a_vague_answer_is_followed_up_once_and_the_follow_up_waits_like_any_que
 
 #[tokio::test]
 async fn covering_the_category_just_asked_about_is_announced_with_the_next_question() {
-    let app = spawn_app_with(
-        |settings| settings.rate_limit.enabled = false,
-        Arc::new(SystemClock),
-    )
-    .await;
+    let app = spawn_app_without_rate_limits().await;
     let token = app.signed_in_user().await;
-    let project = json_of(
-        app.post_authed("/api/v1/projects", &token, &json!({"name": "Nearly"}))
-            .await,
-        201,
-    )
-    .await;
-    let project = project["project_id"].as_str().unwrap().to_owned();
+    let project = new_project(&app, &token, "Nearly").await;
     // Every category covered by facts stated directly, except tech stack (empty) and
     // requirements (14 of 15).
     let mut facts: Vec<(&str, String)> = (1..=14)

@@ -23,11 +23,9 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use std::sync::Arc;
-
-use socrates_infra::SystemClock;
-
-use super::support::{TestApp, answer, json_of, new_session, spawn_app_with};
+use super::support::{
+    TestApp, answer, json_of, new_project, new_session, spawn_app_without_rate_limits,
+};
 
 /// The products played, from the development part of the corpus.
 const PRODUCTS: [&str; 3] = ["clinic-booking", "game-backend", "iot-fleet"];
@@ -48,7 +46,6 @@ const FLOOR_CAUGHT_SHARE: f64 = 0.6;
 #[derive(Deserialize)]
 struct Script {
     product: String,
-    description: String,
     answer: Vec<Line>,
 }
 
@@ -124,17 +121,7 @@ async fn play(app: &TestApp, product: &str) -> Outcome {
         })
         .collect();
     let token = app.signed_in_user().await;
-    let project = json_of(
-        app.post_authed(
-            "/api/v1/projects",
-            &token,
-            &json!({"name": script.product, "description": script.description}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let project_id = project["project_id"].as_str().unwrap().to_owned();
+    let project_id = new_project(app, &token, &script.product).await;
     let session = new_session(app, &token, &project_id).await;
     let mut outcome = Outcome {
         product: product.to_owned(),
@@ -291,11 +278,7 @@ async fn play(app: &TestApp, product: &str) -> Outcome {
 #[tokio::test]
 async fn scripted_interviews_reach_analysis_with_their_contradictions_caught() {
     // A script answers faster than a person types; the rate limits are not under test here.
-    let app = spawn_app_with(
-        |settings| settings.rate_limit.enabled = false,
-        Arc::new(SystemClock),
-    )
-    .await;
+    let app = spawn_app_without_rate_limits().await;
     let mut failures = Vec::new();
     for product in PRODUCTS {
         let outcome = play(&app, product).await;

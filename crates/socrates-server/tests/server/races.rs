@@ -6,17 +6,7 @@
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use super::support::{TestApp, json_of, new_session, next_question, spawn_app};
-
-async fn new_project(app: &TestApp, token: &str, name: &str) -> String {
-    let project = json_of(
-        app.post_authed("/api/v1/projects", token, &json!({"name": name}))
-            .await,
-        201,
-    )
-    .await;
-    project["project_id"].as_str().unwrap().to_owned()
-}
+use super::support::{TestApp, json_of, new_project, new_session, next_question, spawn_app};
 
 /// The current values of `key` in the project.
 async fn current_values(app: &TestApp, token: &str, project: &str, key: &str) -> Vec<String> {

@@ -207,6 +207,23 @@ pub async fn next_question(app: &TestApp, token: &str, session: &str) -> Value {
     .await
 }
 
+/// Starts the application with the rate limits off: a scripted interview sends more requests
+/// in a minute than one person may.
+pub async fn spawn_app_without_rate_limits() -> TestApp {
+    spawn_app_with(
+        |settings| settings.rate_limit.enabled = false,
+        Arc::new(SystemClock),
+    )
+    .await
+}
+
+/// Creates a project named `name` (201); its id.
+pub async fn new_project(app: &TestApp, token: &str, name: &str) -> String {
+    let body = serde_json::json!({ "name": name });
+    let project = json_of(app.post_authed("/api/v1/projects", token, &body).await, 201).await;
+    project["project_id"].as_str().unwrap().to_owned()
+}
+
 /// Opens a Socratic session on `project`; its id.
 pub async fn new_session(app: &TestApp, token: &str, project: &str) -> String {
     let session = json_of(
