@@ -962,8 +962,19 @@ fn classify_count(
     people_nearby: bool,
 ) -> Option<(Category, &'static str)> {
     let words = &lexicon.context;
-    let noun = quantity.noun.as_deref().unwrap_or("");
     let second = following.split(' ').nth(1).unwrap_or("");
+    // "12 physio clinics": a people word before another plural names what is counted, the
+    // clinics, not people.
+    let counts_things = second.len() > 3
+        && second.ends_with('s')
+        && !words.people.start_a_word_in(second)
+        && !words.writers.start_a_word_in(second)
+        && !matches!(second, "always" | "across" | "plus" | "tops" | "is" | "was");
+    let noun = if counts_things {
+        second
+    } else {
+        quantity.noun.as_deref().unwrap_or("")
+    };
     if quantity.value < 50.0 && words.team.start_a_word_in(context) {
         return None;
     }

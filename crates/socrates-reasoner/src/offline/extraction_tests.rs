@@ -396,3 +396,13 @@ fn today_s_rate_is_no_clause_about_today_s_system() {
         "{facts:?}"
     );
 }
+
+#[test]
+fn a_count_of_clinics_is_no_count_of_people() {
+    let facts = pairs("A website for our 12 physio clinics. About 400 patients a week now.");
+    assert!(
+        facts.contains(&("total_users".to_owned(), "400".to_owned())),
+        "{facts:?}"
+    );
+    assert!(!facts.contains(&("total_users".to_owned(), "12".to_owned())));
+}
