@@ -90,19 +90,26 @@ pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
         .as_deref()
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
+    let asked = Asked {
+        hits: data.scanner().scan(&padded(&question)),
+        text: &question,
+        category: input.question_category,
+    };
     let all = sentences(&input.text);
-    for (index, sentence) in all.iter().enumerate() {
+    let all_hits: Vec<Hits> = all
+        .iter()
+        .map(|sentence| data.scanner().scan(&padded(sentence)))
+        .collect();
+    for (index, (sentence, hits)) in all.iter().zip(&all_hits).enumerate() {
         // "The current engine is PHP on MySQL. The rewrite will be Go": a contrast in the next
         // sentence also marks this one's current-system clauses.
-        let next_contrasts = all.get(index + 1).is_some_and(|next| {
-            lexicon
-                .contrast_markers
-                .found_in(&data.scanner().scan(&padded(next)))
-        });
+        let next_contrasts = all_hits
+            .get(index + 1)
+            .is_some_and(|next| lexicon.contrast_markers.found_in(next));
         read_sentence(
             &mut found,
-            sentence,
-            (&question, input.question_category),
+            (sentence, hits),
+            &asked,
             (next_contrasts, index < ANSWERING_SENTENCES),
         );
     }
@@ -114,6 +121,31 @@ pub fn extract(data: &OfflineData, input: &ExtractionInput) -> Vec<FactDraft> {
     );
     keep_the_peak(data, &mut found.facts);
     found.facts
+}
+
+/// The question an answer answers: its lowercase text, its phrases and its category.
+struct Asked<'q> {
+    text: &'q str,
+    hits: Hits,
+    category: Option<Category>,
+}
+
+/// What every segment of a sentence reads from the whole sentence, worked out once.
+struct SentenceView<'s> {
+    /// The sentence without surrounding whitespace, quoted as the reason of its facts.
+    why: &'s str,
+    /// Its lowercase text.
+    lower: String,
+    hits: &'s Hits,
+    confidence: f64,
+    /// A question back, or options named while undecided.
+    undecided: bool,
+    /// People are named in the sentence or the question.
+    people: bool,
+    /// One of the answer's first sentences, which take their subject from the question.
+    answering: bool,
+    /// Figures of a test plan ("a load test with 11 000 simulated trucks").
+    test_plan: bool,
 }
 
 /// The first sentences of an answer take the subject of a bare quantity from the question
@@ -132,32 +164,38 @@ fn padded(text: &str) -> String {
 /// sentence contrasts it with the new one; then goals stated in prose.
 fn read_sentence(
     found: &mut Found<'_>,
-    sentence: &str,
-    (question, question_category): (&str, Option<Category>),
+    (sentence, sentence_hits): (&str, &Hits),
+    asked: &Asked<'_>,
     (next_contrasts, answering): (bool, bool),
 ) {
+    let question_category = asked.category;
     // Asked about how the product must be, people state it without "must"; asked about
     // goals, they tell the story around them, and only what they mark ("we want…", "it has
     // to…") is a statement.
     let statement_question = question_category.is_some_and(|c| c != Category::Goals);
     let lexicon = found.data.lexicon();
     let scanner = found.data.scanner();
-    let sentence_words = padded(sentence);
-    let sentence_hits = scanner.scan(&sentence_words);
     let confidence = if has_any_word(sentence, &lexicon.hedges) {
         HEDGED_CONFIDENCE
     } else {
         EXPLICIT_CONFIDENCE
     };
     let undecided =
-        sentence.trim_end().ends_with('?') || lexicon.undecided_markers.found_in(&sentence_hits);
-    let contrast = next_contrasts || lexicon.contrast_markers.found_in(&sentence_hits);
-    let people_in_sentence = lexicon
-        .context
-        .people
-        .start_a_word_in(&sentence.to_ascii_lowercase())
-        || lexicon.context.people.start_a_word_in(question);
+        sentence.trim_end().ends_with('?') || lexicon.undecided_markers.found_in(sentence_hits);
+    let contrast = next_contrasts || lexicon.contrast_markers.found_in(sentence_hits);
     let why = sentence.trim();
+    let lower = why.to_ascii_lowercase();
+    let view = SentenceView {
+        why,
+        people: lexicon.context.people.start_a_word_in(&lower)
+            || lexicon.context.people.start_a_word_in(asked.text),
+        test_plan: lexicon.context.test_plan.start_a_word_in(&lower),
+        lower,
+        hits: sentence_hits,
+        confidence,
+        undecided,
+        answering,
+    };
     let mut requirement: Option<String> = None;
     let mut any_marked = false;
     let facts_before = found.facts.len();
@@ -167,13 +205,7 @@ fn read_sentence(
             || (contrast && lexicon.current_markers.found_in(&hits));
         let before = found.facts.len();
         if !superseded {
-            read_segment(
-                found,
-                (segment, &hits, &sentence_hits),
-                question,
-                (confidence, why),
-                (undecided, people_in_sentence, answering),
-            );
+            read_segment(found, (segment, &hits), &view, asked);
         }
         let stated_fact = found.facts.len() > before;
         let marked = is_requirement(lexicon, segment);
@@ -204,10 +236,10 @@ fn read_sentence(
         && !any_marked
         && !undecided
         && found.facts.len() == facts_before
-        && !lexicon.current_markers.found_in(&sentence_hits)
-        && !lexicon.superseded_markers.found_in(&sentence_hits)
+        && !lexicon.current_markers.found_in(sentence_hits)
+        && !lexicon.superseded_markers.found_in(sentence_hits)
         && !lexicon.remarks.open(&sentence.to_ascii_lowercase())
-        && !lexicon.narrative.found_in(&sentence_hits)
+        && !lexicon.narrative.found_in(sentence_hits)
         && is_capability(sentence)
     {
         push_requirement(found, sentence, confidence, why);
@@ -222,15 +254,16 @@ fn read_sentence(
 /// Technologies, project type, phrases, co-occurrences and quantities of one segment.
 fn read_segment(
     found: &mut Found<'_>,
-    (segment, hits, sentence_hits): (&str, &Hits, &Hits),
-    question: &str,
-    (confidence, why): (f64, &str),
-    (undecided, people_in_sentence, answering): (bool, bool, bool),
+    (segment, hits): (&str, &Hits),
+    sentence: &SentenceView<'_>,
+    asked: &Asked<'_>,
 ) {
+    let (confidence, why, sentence_hits) = (sentence.confidence, sentence.why, sentence.hits);
+    let question = asked.text;
     let data = found.data;
     let lexicon = data.lexicon();
     let knowledge = data.knowledge();
-    if !undecided {
+    if !sentence.undecided {
         let mentions = knowledge.technologies().find(segment);
         let services: Vec<&str> = mentions
             .iter()
@@ -303,12 +336,9 @@ fn read_segment(
     }
     // "Who should be notified, and how?" — "Email for not urgent things.": an answer's first
     // sentences take the trigger from the question.
-    let question_hits = answering.then(|| data.scanner().scan(&padded(question)));
     for rule in &lexicon.co_occurrences {
         let triggered = rule.triggers.found_in(sentence_hits)
-            || question_hits
-                .as_ref()
-                .is_some_and(|asked| rule.triggers.found_in(asked));
+            || (sentence.answering && rule.triggers.found_in(&asked.hits));
         if triggered && rule.phrases.found_in(hits) {
             match &rule.value {
                 Some(value) => found.push(rule.category, &rule.key, value.clone(), confidence, why),
@@ -316,12 +346,9 @@ fn read_segment(
             }
         }
     }
-    let sentence_lower = why.to_ascii_lowercase();
+    let sentence_lower = &sentence.lower;
     for clause in segment.split(" and ") {
         let context = clause.to_ascii_lowercase();
-        // "load test at 2x forecast, 300k simulated players": the figures of a test plan
-        // are no sizing.
-        let test_plan = lexicon.context.test_plan.start_a_word_in(&sentence_lower);
         for quantity in parse_quantities(clause) {
             if inside_a_name(data, clause, &quantity) {
                 continue;
@@ -330,7 +357,9 @@ fn read_segment(
             if ruled_out_figure(&context[..quantity.start]) {
                 continue;
             }
-            if test_plan
+            // "load test at 2x forecast, 300k simulated players": the figures of a test plan
+            // are no sizing.
+            if sentence.test_plan
                 && matches!(
                     quantity.kind,
                     QuantityKind::Count | QuantityKind::Rate | QuantityKind::DataSize
@@ -339,25 +368,21 @@ fn read_segment(
                 continue;
             }
             let following = words_after(&context, quantity.end);
-            let key = classify(
-                lexicon,
-                &quantity,
-                (&context, &following),
-                people_in_sentence,
-            )
-            // "Failover is manual, by runbook, and must be done in 30 minutes": a
-            // recovery objective's subject can sit earlier in the sentence.
-            .or_else(|| {
-                (quantity.kind == QuantityKind::Duration
-                    && lexicon.context.recovery.start_a_word_in(&sentence_lower))
-                .then(|| classify_duration(lexicon, &quantity, &sentence_lower))
-                .flatten()
-            })
-            .or_else(|| {
-                answering
-                    .then(|| classify(lexicon, &quantity, (question, &following), true))
+            let key = classify(lexicon, &quantity, (&context, &following), sentence.people)
+                // "Failover is manual, by runbook, and must be done in 30 minutes": a
+                // recovery objective's subject can sit earlier in the sentence.
+                .or_else(|| {
+                    (quantity.kind == QuantityKind::Duration
+                        && lexicon.context.recovery.start_a_word_in(sentence_lower))
+                    .then(|| classify_duration(lexicon, &quantity, sentence_lower))
                     .flatten()
-            });
+                })
+                .or_else(|| {
+                    sentence
+                        .answering
+                        .then(|| classify(lexicon, &quantity, (question, &following), true))
+                        .flatten()
+                });
             if let Some((category, key)) = key {
                 let span = &clause[quantity.start..quantity.end];
                 let value = readable_value(data, key, (span, &context[quantity.end..]), &quantity);
@@ -367,7 +392,7 @@ fn read_segment(
     }
     // A sentence that is little more than a date ("End of June 2027.") gives the deadline
     // whatever was asked.
-    let deadline_context = lexicon.context.deadline.start_a_word_in(&sentence_lower)
+    let deadline_context = lexicon.context.deadline.start_a_word_in(sentence_lower)
         || lexicon.context.deadline.start_a_word_in(question)
         || sentence_lower.contains(" by ")
         || tokenise(why).len() <= BARE_DATE_MAX_WORDS;
