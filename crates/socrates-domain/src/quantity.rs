@@ -527,31 +527,33 @@ fn parse_one(text: &str, start: usize, value: f64, end: usize) -> Option<Quantit
             end,
         });
     };
+    let measured = |(kind, factor): (QuantityKind, f64)| Quantity {
+        value: value * factor,
+        kind,
+        noun: None,
+        start,
+        end: after,
+    };
     // "40 GB/day": an amount of its unit, stated per period.
-    if let Some((head, _)) = word.split_once('/')
-        && let Some(&(_, kind, factor)) = UNITS.iter().find(|(unit, _, _)| *unit == head)
-        && kind == QuantityKind::DataSize
+    if let Some(data) = word
+        .split_once('/')
+        .and_then(|(head, _)| unit_of(head))
+        .filter(|(kind, _)| *kind == QuantityKind::DataSize)
     {
-        return Some(Quantity {
-            value: value * factor,
-            kind,
-            noun: None,
-            start,
-            end: after,
-        });
+        return Some(measured(data));
     }
-    let is_unit = UNITS.iter().any(|(unit, _, _)| *unit == word);
     // "500 requests/day", "2 000 msg/s", "4k/s": any noun per any period.
     if let Some((noun, period)) = word.split_once('/')
         && let Some(seconds) = rate_period(period)
-        && (RATE_NOUNS.contains(&noun) || !UNITS.iter().any(|(unit, _, _)| *unit == noun))
+        && (RATE_NOUNS.contains(&noun) || unit_of(noun).is_none())
     {
         return Some(rate(value / seconds, (start, after), uncommon_noun(noun)));
     }
+    let unit = unit_of(&word);
     // "5,000 orders a day", "300 bookings an hour": a rate noun per any period, any other
     // noun per second, minute or hour ("20 GB a day" is an amount of data, "3 backups a week"
     // is not a load).
-    if !is_unit
+    if unit.is_none()
         && let Some((per, after_per)) = next_word(text, after)
         && matches!(per.as_str(), "per" | "a" | "an" | "each" | "every")
         && let Some((period, after_period)) = next_word(text, after_per)
@@ -564,14 +566,8 @@ fn parse_one(text: &str, start: usize, value: f64, end: usize) -> Option<Quantit
             uncommon_noun(&word),
         ));
     }
-    if let Some(&(_, kind, factor)) = UNITS.iter().find(|(unit, _, _)| *unit == word) {
-        return Some(Quantity {
-            value: value * factor,
-            kind,
-            noun: None,
-            start,
-            end: after,
-        });
+    if let Some(unit) = unit {
+        return Some(measured(unit));
     }
     Some(Quantity {
         value,
@@ -580,6 +576,14 @@ fn parse_one(text: &str, start: usize, value: f64, end: usize) -> Option<Quantit
         start,
         end,
     })
+}
+
+/// The kind and factor to the base unit of a unit word ("ms", "hours", "gb").
+fn unit_of(word: &str) -> Option<(QuantityKind, f64)> {
+    UNITS
+        .iter()
+        .find(|(unit, _, _)| *unit == word)
+        .map(|&(_, kind, factor)| (kind, factor))
 }
 
 fn rate_period(period: &str) -> Option<f64> {
