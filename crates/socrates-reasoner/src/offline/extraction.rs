@@ -138,8 +138,6 @@ struct SentenceView<'s> {
     lower: String,
     hits: &'s Hits,
     confidence: f64,
-    /// A question back, or options named while undecided.
-    undecided: bool,
     /// People are named in the sentence or the question.
     people: bool,
     /// One of the answer's first sentences, which take their subject from the question.
@@ -147,6 +145,10 @@ struct SentenceView<'s> {
     /// Figures of a test plan ("a load test with 11 000 simulated trucks").
     test_plan: bool,
 }
+
+/// The most words of a clause that lists the options a doubt just named ("Kafka or
+/// RabbitMQ").
+const OPTION_LIST_MAX_WORDS: usize = 3;
 
 /// The first sentences of an answer take the subject of a bare quantity from the question
 /// ("About 200." to "How many at once?"); later ones drift to anecdotes, where a number can
@@ -193,19 +195,27 @@ fn read_sentence(
         lower,
         hits: sentence_hits,
         confidence,
-        undecided,
         answering,
     };
     let mut requirement: Option<String> = None;
     let mut any_marked = false;
     let facts_before = found.facts.len();
+    let question_back = sentence.trim_end().ends_with('?');
+    // Options are named where the doubt is: "$45k but could be €50k, Postgres on AWS" leaves
+    // Postgres decided. A doubt reaches the short list right after it ("not sure, Kafka or
+    // RabbitMQ"), not the clauses that follow.
+    let mut options_follow = false;
     for segment in segments(sentence) {
         let hits = scanner.scan(&padded(segment));
+        let doubt = lexicon.undecided_markers.found_in(&hits);
+        let short_list = tokenise(segment).len() <= OPTION_LIST_MAX_WORDS;
+        let options_here = question_back || doubt || (options_follow && short_list);
+        options_follow = doubt || (options_follow && short_list);
         let superseded = lexicon.superseded_markers.found_in(&hits)
             || (contrast && lexicon.current_markers.found_in(&hits));
         let before = found.facts.len();
         if !superseded {
-            read_segment(found, (segment, &hits), &view, asked);
+            read_segment(found, (segment, &hits, options_here), &view, asked);
         }
         let stated_fact = found.facts.len() > before;
         let marked = is_requirement(lexicon, segment);
@@ -254,7 +264,7 @@ fn read_sentence(
 /// Technologies, project type, phrases, co-occurrences and quantities of one segment.
 fn read_segment(
     found: &mut Found<'_>,
-    (segment, hits): (&str, &Hits),
+    (segment, hits, options_here): (&str, &Hits, bool),
     sentence: &SentenceView<'_>,
     asked: &Asked<'_>,
 ) {
@@ -263,7 +273,7 @@ fn read_segment(
     let data = found.data;
     let lexicon = data.lexicon();
     let knowledge = data.knowledge();
-    if !sentence.undecided {
+    if !options_here {
         let mentions = knowledge.technologies().find(segment);
         let services: Vec<&str> = mentions
             .iter()

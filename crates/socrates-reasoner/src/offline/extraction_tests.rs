@@ -406,3 +406,16 @@ fn a_count_of_clinics_is_no_count_of_people() {
     );
     assert!(!facts.contains(&("total_users".to_owned(), "12".to_owned())));
 }
+
+#[test]
+fn a_doubt_about_one_figure_leaves_the_rest_of_the_sentence_decided() {
+    let facts = pairs(
+        "The budget is $45k but could be €50k, the deadline is end of June 2027, Postgres on AWS.",
+    );
+    assert!(
+        facts.contains(&("primary_database".to_owned(), "PostgreSQL".to_owned())),
+        "{facts:?}"
+    );
+    assert!(facts.contains(&("cloud_provider".to_owned(), "AWS".to_owned())));
+    assert!(pairs("Not sure, Kafka or RabbitMQ.").is_empty());
+}
