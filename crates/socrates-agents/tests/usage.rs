@@ -21,7 +21,7 @@ use socrates_llm::{ProviderConfig, RetryPolicy, build_client};
 use socrates_persistence::repositories::llm_usage;
 use socrates_persistence::repositories::projects::{self, NewProject};
 use socrates_persistence::testing::TestDatabases;
-use socrates_reasoner::{ChatTurn, LlmReasoner, OfflineReasoner, Reasoner};
+use socrates_reasoner::{ChatContext, ChatTurn, LlmReasoner, OfflineReasoner, Reasoner};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -91,11 +91,17 @@ async fn usage_is_stored_for_the_attributed_user_and_unattributed_calls_are_coun
         session_id: None,
     };
 
-    let reply = usage::attributed(context, reasoner.chat_reply(&history(), &[]))
+    let reply = usage::attributed(
+        context,
+        reasoner.chat_reply(&ChatContext::new(history(), Vec::new())),
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply, "Noted. Who will use it?");
+    reasoner
+        .chat_reply(&ChatContext::new(history(), Vec::new()))
         .await
         .unwrap();
-    assert_eq!(reply, "Noted. Who will use it?");
-    reasoner.chat_reply(&history(), &[]).await.unwrap();
     recorder.flush().await;
 
     let totals = llm_usage::totals_for_user(&databases.specs, user, start())
@@ -140,7 +146,8 @@ async fn a_slow_model_call_leaves_the_database_free() {
         session_id: None,
     };
     let history = history();
-    let call = usage::attributed(context, reasoner.chat_reply(&history, &[]));
+    let chat = ChatContext::new(history.clone(), Vec::new());
+    let call = usage::attributed(context, reasoner.chat_reply(&chat));
     let database_work = async {
         // While the model thinks, a write transaction on the specs database commits at once.
         let started = std::time::Instant::now();

@@ -96,6 +96,26 @@ impl ApiError {
     pub fn code(&self) -> Code {
         self.code
     }
+
+    /// The error in the one error shape, for a response already under way (the last event of
+    /// a stream), where no middleware can rewrite it; the cause of a server-side failure is
+    /// logged here with the request id, as for any other failed request.
+    pub(crate) fn envelope(&self, request_id: &str) -> Value {
+        if status_of(self.code.kind()).is_server_error() {
+            tracing::error!(
+                request_id,
+                error_code = self.code.as_str(),
+                cause = self.internal_cause.as_deref().unwrap_or("unknown"),
+                "streamed request failed"
+            );
+        }
+        json!({
+            "error": self.message,
+            "error_code": self.code.as_str(),
+            "details": self.details,
+            "request_id": request_id,
+        })
+    }
 }
 
 impl From<socrates_agents::agent::AgentError> for ApiError {

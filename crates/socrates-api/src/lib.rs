@@ -68,7 +68,11 @@ pub fn build_app(
             web::scope("/api/v1")
                 .service(web::scope("/auth").configure(routes::auth::configure))
                 .service(web::scope("/projects").configure(routes::projects::configure))
-                .service(web::scope("/sessions").configure(routes::sessions::configure))
+                .service(
+                    web::scope("/sessions")
+                        .configure(routes::sessions::configure)
+                        .configure(routes::chat::configure),
+                )
                 .service(web::scope("/conflicts").configure(routes::conflicts::configure))
                 .service(
                     web::scope("/specifications").configure(routes::specifications::configure),

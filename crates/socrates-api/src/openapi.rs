@@ -45,6 +45,9 @@ use crate::routes;
         routes::sessions::answer,
         routes::sessions::end_session,
         routes::sessions::history,
+        routes::chat::message,
+        routes::chat::toggle_mode,
+        routes::chat::get_mode,
         routes::conflicts::list_conflicts,
         routes::conflicts::conflict_options,
         routes::conflicts::resolve_conflict,
@@ -65,7 +68,7 @@ use crate::routes;
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "projects", description = "Projects, their status and lifecycle phase"),
-        (name = "sessions", description = "Socratic sessions: questions, answers, history"),
+        (name = "sessions", description = "Sessions: Socratic questions and answers, direct chat, modes, history"),
         (name = "conflicts", description = "Contradictions between facts and their resolution"),
         (name = "exports", description = "The specification as Markdown or JSON"),
         (name = "specifications", description = "The facts of a project and their versions"),

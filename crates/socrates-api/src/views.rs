@@ -52,6 +52,8 @@ pub struct SavedFactResponse {
     pub confidence: f64,
     /// Where it came from (`socratic_question`, `direct_input`, …).
     pub source: FactSource,
+    /// The question, direct-chat message, document or repository it came from.
+    pub source_id: Option<String>,
     /// Its version.
     pub version: u32,
 }
@@ -65,6 +67,7 @@ impl From<FactView> for SavedFactResponse {
             value: view.value,
             confidence: view.confidence,
             source: view.source,
+            source_id: view.source_id.map(|id| id.to_string()),
             version: view.version,
         }
     }

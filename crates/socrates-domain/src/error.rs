@@ -131,6 +131,8 @@ codes! {
     QuestionAlreadyAnswered => "QUESTION_ALREADY_ANSWERED", Conflict;
     /// The session has ended.
     SessionEnded => "SESSION_ENDED", Conflict;
+    /// A direct-chat message was sent to a session in Socratic mode.
+    SessionNotInChatMode => "SESSION_NOT_IN_CHAT_MODE", Conflict;
     /// The project is archived: it can be read and exported, not changed.
     ProjectArchived => "PROJECT_ARCHIVED", Conflict;
     /// Every question of every category has been asked in this project.

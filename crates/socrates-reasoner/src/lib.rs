@@ -105,6 +105,47 @@ pub struct ChatTurn {
     pub text: String,
 }
 
+/// What a direct-chat reply is written from. The agent extracts the message's facts and judges
+/// their conflicts before the reply is written, so the reply can acknowledge what was
+/// understood, raise what contradicts the specification and suggest what to discuss next.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChatContext {
+    /// The conversation so far, oldest first, ending with the user's message.
+    pub history: Vec<ChatTurn>,
+    /// The project's current facts before the message.
+    pub facts: Vec<ExistingFact>,
+    /// The facts the message states.
+    pub understood: Vec<FactDraft>,
+    /// The contradictions between those facts and the current ones (or among themselves);
+    /// their new values wait in a conflict for the user's resolution.
+    pub conflicts: Vec<ConflictFinding>,
+    /// The question the interview would ask next, if anything is left to ask.
+    pub suggestion: Option<QuestionDraft>,
+}
+
+impl ChatContext {
+    /// A reply to `history` over `facts`, with nothing understood or suggested yet.
+    #[must_use]
+    pub fn new(history: Vec<ChatTurn>, facts: Vec<ExistingFact>) -> Self {
+        Self {
+            history,
+            facts,
+            ..Self::default()
+        }
+    }
+
+    /// The user's message the reply answers: the last user turn that is not blank.
+    ///
+    /// # Errors
+    /// [`ReasonerError::EmptyInput`] when there is none.
+    pub fn last_user_turn(&self) -> Result<usize, ReasonerError> {
+        self.history
+            .iter()
+            .rposition(|turn| turn.role == ConversationRole::User && !turn.text.trim().is_empty())
+            .ok_or(ReasonerError::EmptyInput { field: "message" })
+    }
+}
+
 /// Why a reasoner could not do what was asked.
 // Not `Eq`: the wrapped `LlmError` is only `PartialEq`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -202,11 +243,7 @@ pub trait Reasoner: Send + Sync + std::fmt::Debug {
     ///
     /// # Errors
     /// [`ReasonerError::EmptyInput`] when there is no user turn to reply to.
-    async fn chat_reply(
-        &self,
-        history: &[ChatTurn],
-        facts: &[ExistingFact],
-    ) -> Result<String, ReasonerError>;
+    async fn chat_reply(&self, chat: &ChatContext) -> Result<String, ReasonerError>;
 
     /// Like [`chat_reply`](Self::chat_reply), streamed as it is produced, for a chat client
     /// that shows the reply while it is written.
@@ -214,11 +251,7 @@ pub trait Reasoner: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// Those of `chat_reply` that occur before the first delta; later failures arrive as the
     /// stream's last item.
-    async fn chat_reply_stream(
-        &self,
-        history: &[ChatTurn],
-        facts: &[ExistingFact],
-    ) -> Result<ReplyStream, ReasonerError>;
+    async fn chat_reply_stream(&self, chat: &ChatContext) -> Result<ReplyStream, ReasonerError>;
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod server {
     pub mod auth;
     pub mod binary;
     pub mod cache;
+    pub mod chat;
     pub mod conflicts;
     pub mod deadlines;
     pub mod docs;

@@ -23,6 +23,8 @@ pub struct FactView {
     pub confidence: f64,
     /// Where it came from.
     pub source: FactSource,
+    /// The question, message, document or repository it came from.
+    pub source_id: Option<uuid::Uuid>,
     /// Its version.
     pub version: u32,
 }
@@ -112,6 +114,7 @@ impl From<&Specification> for FactView {
             value: fact.value.clone(),
             confidence: fact.confidence,
             source: fact.source,
+            source_id: fact.source_id,
             version: fact.version,
         }
     }

@@ -1,6 +1,7 @@
 //! One module per resource; each exposes a `configure` function that registers its routes.
 
 pub mod auth;
+pub mod chat;
 pub mod conflicts;
 pub mod exports;
 pub mod health;

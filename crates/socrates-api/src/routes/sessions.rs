@@ -247,6 +247,8 @@ pub struct HistoryEntryResponse {
     pub content: String,
     /// The question it asks or answers.
     pub question_id: Option<String>,
+    /// The direct-chat message it is or replies to (the `message_id` of the message's result).
+    pub message_id: Option<String>,
     /// When.
     pub created_at: DateTime<Utc>,
 }
@@ -258,6 +260,7 @@ impl From<HistoryEntry> for HistoryEntryResponse {
             kind: entry.kind,
             content: entry.content,
             question_id: entry.question_id.map(|id| id.to_string()),
+            message_id: entry.message_id.map(|id| id.to_string()),
             created_at: entry.created_at,
         }
     }

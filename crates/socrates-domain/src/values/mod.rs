@@ -15,7 +15,9 @@ pub use confidence::Confidence;
 pub use email::Email;
 pub use paging::{PageLimit, PageOffset};
 pub use password::{PasswordRule, check_password_policy};
-pub use text::{Answer, Description, FactKey, FactValue, ProjectName, ResolutionNotes, SourceText};
+pub use text::{
+    Answer, Description, FactKey, FactValue, MessageText, ProjectName, ResolutionNotes, SourceText,
+};
 pub use wire::{NEW_PASSWORD_RULE, NewPassword, StringRule};
 
 use crate::DomainError;

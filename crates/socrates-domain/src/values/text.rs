@@ -200,6 +200,35 @@ impl Answer {
 
 string_value!(Answer);
 
+/// A direct-chat message: trimmed, not empty, at most [`MessageText::MAX_CHARS`] characters;
+/// line breaks and tabs are kept, other control characters refused (as in an [`Answer`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MessageText(String);
+
+impl MessageText {
+    /// The input field name used in errors.
+    pub const FIELD: &'static str = "message";
+
+    /// The longest message accepted, in characters (as long as an answer).
+    pub const MAX_CHARS: usize = Answer::MAX_CHARS;
+
+    /// Validates a message.
+    ///
+    /// # Errors
+    /// Returns a [`DomainError`] on the `message` field.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        check_max_chars(Self::FIELD, raw, Self::MAX_CHARS)?;
+        let message = raw.trim();
+        if message.is_empty() {
+            return Err(DomainError::invalid(Self::FIELD, "must not be empty"));
+        }
+        check_controls(Self::FIELD, message)?;
+        Ok(Self(message.to_owned()))
+    }
+}
+
+string_value!(MessageText);
+
 /// A text to draw facts from (`POST /specifications/extract`): trimmed, not empty, at most
 /// [`SourceText::MAX_CHARS`] characters, without control characters other than line breaks
 /// and tabs. It is read, never stored.

@@ -18,7 +18,7 @@
 //! one of them does), and says in words what else is accepted.
 
 use super::{Answer, Description, Email, FactKey, FactValue, ProjectName, ResolutionNotes};
-use super::{SourceText, password};
+use super::{MessageText, SourceText, password};
 
 /// The characters `str::trim` removes: Unicode `White_Space`.
 macro_rules! trimmed {
@@ -188,6 +188,11 @@ impl Answer {
     };
 }
 
+impl MessageText {
+    /// The wire description of a direct-chat message.
+    pub const RULE: StringRule = Answer::RULE;
+}
+
 impl SourceText {
     /// The wire description of a text to extract facts from.
     pub const RULE: StringRule = StringRule {
@@ -290,6 +295,7 @@ described_by_rule!(
     FactKey,
     FactValue,
     Answer,
+    MessageText,
     SourceText,
     ResolutionNotes,
     Email

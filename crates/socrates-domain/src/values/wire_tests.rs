@@ -67,6 +67,9 @@ fn rules() -> Vec<(&'static str, StringRule, Accepts)> {
             FactValue::parse(raw).is_ok()
         }),
         ("answer", Answer::RULE, |raw| Answer::parse(raw).is_ok()),
+        ("message", MessageText::RULE, |raw| {
+            MessageText::parse(raw).is_ok()
+        }),
         ("text", SourceText::RULE, |raw| {
             SourceText::parse(raw).is_ok()
         }),

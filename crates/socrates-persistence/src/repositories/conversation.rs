@@ -103,6 +103,17 @@ pub fn append_all_later(entries: Vec<NewConversationEntry>, now: DateTime<Utc>) 
     )
 }
 
+/// Appends entries to conversations now, as one multi-row insert.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn append_all(
+    db: &impl Conn<Specs>,
+    entries: Vec<NewConversationEntry>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    super::execute(db.raw(), append_all_later(entries, now)).await?;
+    Ok(())
+}
+
 /// A page of a session's conversation, oldest first, and the session's total.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_for_session(
@@ -125,6 +136,28 @@ pub async fn list_for_session(
         .map(to_record)
         .collect::<Result<Vec<_>, _>>()?;
     Ok((entries, total))
+}
+
+/// The last `count` entries of a session's conversation, oldest first: the context a direct-chat
+/// reply is written in.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn recent_for_session(
+    db: &impl Conn<Specs>,
+    session_id: SessionId,
+    count: u64,
+) -> Result<Vec<ConversationEntry>, DbError> {
+    let rows = conversation_history::Entity::find()
+        .filter(conversation_history::Column::SessionId.eq(session_id.into_uuid()))
+        .order_by_desc(conversation_history::Column::Id)
+        .limit(count)
+        .all(db.raw())
+        .await?;
+    let mut entries = rows
+        .into_iter()
+        .map(to_record)
+        .collect::<Result<Vec<_>, _>>()?;
+    entries.reverse();
+    Ok(entries)
 }
 
 /// Deletes up to `batch` conversation entries written before `cutoff`, oldest first, and

@@ -193,6 +193,29 @@ pub async fn end(
         .ok_or(DbError::NotFound { entity: ENTITY })
 }
 
+/// Switches an active session to `mode` and returns the session as it is now; `None` when it
+/// is missing or has ended (nothing is written then).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn set_mode(
+    db: &impl Conn<Specs>,
+    id: SessionId,
+    mode: SessionMode,
+    now: DateTime<Utc>,
+) -> Result<Option<Session>, DbError> {
+    let updated = sessions::Entity::update_many()
+        .col_expr(sessions::Column::Mode, Expr::value(mode.as_str()))
+        .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
+        .col_expr(sessions::Column::LastActivityAt, Expr::value(now))
+        .filter(sessions::Column::Id.eq(id.into_uuid()))
+        .filter(sessions::Column::Status.eq(SessionStatus::Active.as_str()))
+        .exec(db.raw())
+        .await?;
+    if updated.rows_affected == 0 {
+        return Ok(None);
+    }
+    find_by_id(db, id).await
+}
+
 /// Records activity in the session (a question, an answer or a message) at `now`, as a write
 /// sent with another statement (see [`Writes`]); a missing session is not reported.
 pub fn touch_later(id: SessionId, now: DateTime<Utc>) -> Writes {

@@ -12,7 +12,7 @@ use super::tests::{
     system_prompt,
 };
 use super::*;
-use crate::ChatTurn;
+use crate::{ChatContext, ChatTurn, QuestionDraft};
 
 #[tokio::test]
 async fn extraction_works_through_claude_tool_use() {
@@ -144,14 +144,60 @@ async fn chat_reply_sends_history_and_facts_as_plain_text() {
             text: "We picked PostgreSQL.".to_owned(),
         },
     ];
-    let facts = [fact(Category::Goals, "project_goal", "book appointments")];
+    let facts = vec![
+        fact(Category::Goals, "project_goal", "book appointments"),
+        fact(Category::TechStack, "primary_database", "MySQL"),
+    ];
+    let new = FactDraft {
+        category: Category::TechStack,
+        key: "primary_database".to_owned(),
+        value: "PostgreSQL".to_owned(),
+        confidence: 0.9,
+        reasoning: None,
+    };
+    let conflicts = reasoner
+        .judge_conflicts(std::slice::from_ref(&new), &facts)
+        .await
+        .unwrap();
+    assert_eq!(conflicts.len(), 1, "the rules find it; no model call");
+    let chat = ChatContext {
+        history: history.to_vec(),
+        facts,
+        understood: vec![new],
+        conflicts,
+        suggestion: Some(QuestionDraft {
+            text: "How many people will use it at once?".to_owned(),
+            category: Category::Scalability,
+            context: String::new(),
+            template_id: None,
+            persona: None,
+        }),
+    };
 
-    let reply = reasoner.chat_reply(&history, &facts).await.unwrap();
+    let reply = reasoner.chat_reply(&chat).await.unwrap();
 
     assert!(reply.starts_with("Noted: PostgreSQL."));
     let bodies = request_bodies(&server).await;
     assert!(bodies[0].get("response_format").is_none());
-    assert!(system_prompt(&bodies[0]).contains("- goals.project_goal = book appointments"));
+    let system = system_prompt(&bodies[0]);
+    assert!(
+        system.contains("- goals.project_goal = book appointments"),
+        "{system}"
+    );
+    assert!(
+        system.contains(
+            "as recorded (category.key = value):\n- tech_stack.primary_database = PostgreSQL"
+        ),
+        "{system}"
+    );
+    assert!(
+        system.contains("- tech_stack.primary_database: the specification holds \"MySQL\", the message says \"PostgreSQL\""),
+        "{system}"
+    );
+    assert!(
+        system.contains("[scalability] How many people will use it at once?"),
+        "{system}"
+    );
     let messages = bodies[0]["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 2, "the leading assistant turn is dropped");
     assert_eq!(messages[1]["content"], "We picked PostgreSQL.");
@@ -167,11 +213,14 @@ async fn an_empty_chat_reply_is_an_invalid_response() {
         text: "Hello".to_owned(),
     }];
 
-    let error = reasoner.chat_reply(&history, &[]).await.unwrap_err();
+    let error = reasoner
+        .chat_reply(&ChatContext::new(history.to_vec(), Vec::new()))
+        .await
+        .unwrap_err();
 
     assert_eq!(error.code(), Code::LlmInvalidResponse);
     assert!(matches!(
-        reasoner.chat_reply(&[], &[]).await,
+        reasoner.chat_reply(&ChatContext::default()).await,
         Err(ReasonerError::EmptyInput { .. })
     ));
 }
@@ -240,7 +289,10 @@ async fn chat_replies_stream_from_claude_and_record_usage_at_the_end() {
         text: "We use Postgres.".to_owned(),
     }];
 
-    let stream = reasoner.chat_reply_stream(&history, &[]).await.unwrap();
+    let stream = reasoner
+        .chat_reply_stream(&ChatContext::new(history.to_vec(), Vec::new()))
+        .await
+        .unwrap();
     let deltas: Vec<String> = stream.map(Result::unwrap).collect().await;
 
     assert_eq!(deltas, ["Noted: PostgreSQL.", " Who will use it?"]);
@@ -292,7 +344,7 @@ async fn a_stream_that_breaks_off_ends_with_a_provider_error() {
         text: "Hello".to_owned(),
     }];
     let items: Vec<Result<String, ReasonerError>> = reasoner
-        .chat_reply_stream(&history, &[])
+        .chat_reply_stream(&ChatContext::new(history.to_vec(), Vec::new()))
         .await
         .unwrap()
         .collect()

@@ -19,7 +19,7 @@ use socrates_domain::{ConflictFinding, ConversationRole, ExistingFact, FactDraft
 use socrates_llm::{ChatMessage, ChatRole, CompletionRequest, LlmClient, StreamChunk, Usage};
 
 use super::{
-    ChatTurn, Extraction, ExtractionInput, OfflineReasoner, QuestionContext, QuestionDraft,
+    ChatContext, Extraction, ExtractionInput, OfflineReasoner, QuestionContext, QuestionDraft,
     Reasoner, ReasonerError, ReplyStream,
 };
 
@@ -343,12 +343,8 @@ impl Reasoner for LlmReasoner {
         Ok(findings)
     }
 
-    async fn chat_reply(
-        &self,
-        history: &[ChatTurn],
-        facts: &[ExistingFact],
-    ) -> Result<String, ReasonerError> {
-        let request = Self::chat_request(history, facts)?;
+    async fn chat_reply(&self, chat: &ChatContext) -> Result<String, ReasonerError> {
+        let request = Self::chat_request(chat)?;
         let completion = match self.ask(Operation::Chat, &request).await? {
             Ok(completion) => completion,
             Err(problems) => {
@@ -366,12 +362,8 @@ impl Reasoner for LlmReasoner {
         Ok(reply.to_owned())
     }
 
-    async fn chat_reply_stream(
-        &self,
-        history: &[ChatTurn],
-        facts: &[ExistingFact],
-    ) -> Result<ReplyStream, ReasonerError> {
-        let request = Self::chat_request(history, facts)?;
+    async fn chat_reply_stream(&self, chat: &ChatContext) -> Result<ReplyStream, ReasonerError> {
+        let request = Self::chat_request(chat)?;
         let started = std::time::Instant::now();
         let sink = self.usage_sink.clone();
         let (provider, model) = (self.client.provider(), self.client.model().to_owned());
@@ -419,19 +411,41 @@ impl Reasoner for LlmReasoner {
 impl LlmReasoner {
     /// The chat request: the rules and facts as the system prompt, the conversation up to the
     /// last user turn (system notes left out, leading assistant turns dropped).
-    fn chat_request(
-        history: &[ChatTurn],
-        facts: &[ExistingFact],
-    ) -> Result<CompletionRequest, ReasonerError> {
-        let last_user = history
-            .iter()
-            .rposition(|turn| turn.role == ConversationRole::User && !turn.text.trim().is_empty())
-            .ok_or(ReasonerError::EmptyInput { field: "message" })?;
+    fn chat_request(chat: &ChatContext) -> Result<CompletionRequest, ReasonerError> {
+        let last_user = chat.last_user_turn()?;
+        let history = &chat.history;
+        let understood: Vec<ExistingFact> =
+            chat.understood.iter().map(FactDraft::as_existing).collect();
+        let conflicts = if chat.conflicts.is_empty() {
+            "(none)".to_owned()
+        } else {
+            chat.conflicts
+                .iter()
+                .map(|finding| {
+                    format!(
+                        "- {}.{}: the specification holds \"{}\", the message says \"{}\" ({})",
+                        finding.existing.category.as_str(),
+                        finding.existing.key,
+                        finding.existing.value,
+                        finding.new.value,
+                        finding.description
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let suggestion = chat.suggestion.as_ref().map_or_else(
+            || "(none: every category is covered or asked out)".to_owned(),
+            |question| format!("[{}] {}", question.category.as_str(), question.text),
+        );
         let system = prompts::render(
             prompts::CHAT_TEMPLATE,
             &[
                 ("categories", &prompts::category_list()),
-                ("facts", &prompts::fact_lines(facts)),
+                ("facts", &prompts::fact_lines(&chat.facts)),
+                ("understood", &prompts::fact_lines(&understood)),
+                ("conflicts", &conflicts),
+                ("suggestion", &suggestion),
             ],
         );
         // System turns of the stored conversation are the agents' notes, not dialogue; a

@@ -20,9 +20,10 @@ pub const CONFLICTS_TEMPLATE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/prompts/conflicts.v1.md"
 ));
-/// The direct-chat system template, version 1.
+/// The direct-chat system template, version 2: it shows what the message stated, the
+/// contradictions it raised and the question the interview would ask next.
 pub const CHAT_TEMPLATE: &str =
-    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/prompts/chat.v1.md"));
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/prompts/chat.v2.md"));
 
 /// The most existing facts quoted in a prompt; more would cost tokens without helping.
 pub const MAX_PROMPT_FACTS: usize = 20;
@@ -255,7 +256,16 @@ mod tests {
                 CONFLICTS_TEMPLATE,
                 &["new_facts", "existing_facts", "pairs"][..],
             ),
-            (CHAT_TEMPLATE, &["categories", "facts"][..]),
+            (
+                CHAT_TEMPLATE,
+                &[
+                    "categories",
+                    "facts",
+                    "understood",
+                    "conflicts",
+                    "suggestion",
+                ][..],
+            ),
         ] {
             for name in names {
                 assert!(template.contains(&format!("{{{{{name}}}}}")), "{name}");

@@ -6,13 +6,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use socrates_domain::{
-    ConflictFinding, ConversationRole, DomainError, ExistingFact, FactDraft, compute_maturity,
-};
+use socrates_domain::{ConflictFinding, DomainError, ExistingFact, FactDraft};
 
 use super::{
-    ChatTurn, Extraction, ExtractionInput, QuestionContext, QuestionDraft, Reasoner, ReasonerError,
-    ReplyStream,
+    ChatContext, Extraction, ExtractionInput, QuestionContext, QuestionDraft, Reasoner,
+    ReasonerError, ReplyStream,
 };
 
 pub mod bank;
@@ -132,39 +130,14 @@ impl Reasoner for OfflineReasoner {
         Ok(findings)
     }
 
-    async fn chat_reply(
-        &self,
-        history: &[ChatTurn],
-        facts: &[ExistingFact],
-    ) -> Result<String, ReasonerError> {
-        let index = history
-            .iter()
-            .rposition(|turn| turn.role == ConversationRole::User && !turn.text.trim().is_empty())
-            .ok_or(ReasonerError::EmptyInput { field: "message" })?;
-        // The assistant turn just before the message, if any, gives bare numbers their context.
-        let question = history[..index]
-            .iter()
-            .rev()
-            .find(|turn| turn.role == ConversationRole::Assistant)
-            .map(|turn| turn.text.clone());
-        let input = ExtractionInput {
-            question_text: question,
-            question_category: None,
-            text: history[index].text.clone(),
-            existing: facts.to_vec(),
-            source: socrates_domain::FactSource::DirectChat,
-        };
-        let understood = extraction::extract(&self.data, &input);
-        Ok(self.compose_reply(&understood, facts))
+    async fn chat_reply(&self, chat: &ChatContext) -> Result<String, ReasonerError> {
+        chat.last_user_turn()?;
+        Ok(compose_reply(chat))
     }
 
     /// The offline reply is composed at once; it streams as one sentence per delta.
-    async fn chat_reply_stream(
-        &self,
-        history: &[ChatTurn],
-        facts: &[ExistingFact],
-    ) -> Result<ReplyStream, ReasonerError> {
-        let reply = self.chat_reply(history, facts).await?;
+    async fn chat_reply_stream(&self, chat: &ChatContext) -> Result<ReplyStream, ReasonerError> {
+        let reply = self.chat_reply(chat).await?;
         let mut deltas: Vec<Result<String, ReasonerError>> = Vec::new();
         let mut rest = reply.as_str();
         while let Some(end) = rest.find(". ") {
@@ -178,55 +151,69 @@ impl Reasoner for OfflineReasoner {
     }
 }
 
-impl OfflineReasoner {
-    /// The reply text: what was understood, then an open question about the least-covered
-    /// category (counting the facts just understood).
-    fn compose_reply(&self, understood: &[FactDraft], facts: &[ExistingFact]) -> String {
-        let mut reply = if understood.is_empty() {
-            "Thank you. I did not find a concrete decision or figure in that message yet."
-                .to_owned()
-        } else {
-            let items: Vec<String> = understood
-                .iter()
-                .map(|fact| format!("{} is {}", fact.key.replace('_', " "), fact.value))
-                .collect();
-            format!("Understood: {}.", items.join("; "))
-        };
-        let coverage = facts
-            .iter()
-            .map(|fact| (fact.category, fact.confidence))
-            .chain(
-                understood
-                    .iter()
-                    .map(|fact| (fact.category, fact.confidence)),
+/// How many understood facts the offline reply names before it sums up the rest.
+const NAMED_IN_REPLY: usize = 8;
+
+/// The offline reply: what was recorded, what contradicts the specification, and the question
+/// the interview would ask next. It says what the rules found and nothing more: it is not a
+/// model and does not pretend to be one.
+fn compose_reply(chat: &ChatContext) -> String {
+    let held = |draft: &FactDraft| chat.conflicts.iter().any(|finding| finding.new == *draft);
+    let recorded: Vec<&FactDraft> = chat
+        .understood
+        .iter()
+        .filter(|draft| !held(draft))
+        .collect();
+    let mut sentences: Vec<String> = Vec::new();
+    if recorded.is_empty() {
+        if chat.conflicts.is_empty() {
+            sentences.push(
+                "I found no decision, figure or requirement to record in that message.".to_owned(),
             );
-        let next = compute_maturity(coverage).next_category();
-        let mut known: Vec<ExistingFact> = facts.to_vec();
-        known.extend(understood.iter().map(|fact| ExistingFact {
-            id: None,
-            category: fact.category,
-            key: fact.key.clone(),
-            value: fact.value.clone(),
-            confidence: fact.confidence,
-        }));
-        let context = QuestionContext {
-            asked_questions: Vec::new(),
-            project_name: String::new(),
-            project_description: String::new(),
-            focus_category: next,
-            persona: None,
-            asked_template_ids: HashSet::new(),
-            existing_facts: known,
-        };
-        reply.push_str(&format!(
-            " Next, let us talk about {}.",
-            next.title().to_lowercase()
-        ));
-        if let Ok(template) = self.select_template(&context) {
-            reply.push(' ');
-            reply.push_str(&template.text);
         }
-        reply
+    } else {
+        let mut items: Vec<String> = recorded
+            .iter()
+            .take(NAMED_IN_REPLY)
+            .map(|draft| describe(draft))
+            .collect();
+        if recorded.len() > NAMED_IN_REPLY {
+            items.push(format!("{} more", recorded.len() - NAMED_IN_REPLY));
+        }
+        sentences.push(format!("Recorded: {}.", items.join("; ")));
+    }
+    for finding in &chat.conflicts {
+        sentences.push(format!(
+            "That contradicts the specification, which holds {} = \"{}\"; \"{}\" waits in a \
+             conflict until you keep the old value, replace it or merge the two.",
+            finding.existing.key, finding.existing.value, finding.new.value
+        ));
+    }
+    match &chat.suggestion {
+        Some(question) => sentences.push(format!(
+            "Next, about {}: {}",
+            question.category.title().to_lowercase(),
+            question.text
+        )),
+        None => sentences.push(
+            "I have no further question to suggest: every category is covered or asked out."
+                .to_owned(),
+        ),
+    }
+    sentences.join(" ")
+}
+
+/// One recorded fact as the reply names it: "database = PostgreSQL", or for a statement
+/// "requirement: patients book online".
+fn describe(draft: &FactDraft) -> String {
+    if draft.key.starts_with("requirement_") {
+        format!(
+            "{} requirement: {}",
+            draft.category.title().to_lowercase(),
+            draft.value
+        )
+    } else {
+        format!("{} = {}", draft.key.replace('_', " "), draft.value)
     }
 }
 

@@ -1,6 +1,10 @@
 use std::collections::HashSet;
 
-use socrates_domain::{Category, ConflictType, ConversationRole, ExistingFact, FactSource};
+use socrates_domain::{
+    Category, ConflictType, ConversationRole, ExistingFact, FactSource, compute_maturity,
+};
+
+use crate::ChatTurn;
 
 use super::*;
 
@@ -215,27 +219,112 @@ async fn judge_conflicts_applies_the_domain_rules() {
     assert!(found[0].description.contains("Postgres") && found[0].description.contains("MongoDB"));
 }
 
+/// A chat context as the agent builds it: the message's facts extracted and judged, and the
+/// bank's next question about `next` as the suggestion.
+async fn chat_context(
+    reasoner: &OfflineReasoner,
+    history: Vec<ChatTurn>,
+    facts: Vec<ExistingFact>,
+    next: Category,
+) -> ChatContext {
+    let message = history.last().expect("a message").text.clone();
+    let input = ExtractionInput {
+        question_text: None,
+        question_category: None,
+        text: message,
+        existing: facts.clone(),
+        source: FactSource::DirectChat,
+    };
+    let understood = reasoner.extract_facts(&input).await.unwrap().facts;
+    let conflicts = reasoner.judge_conflicts(&understood, &facts).await.unwrap();
+    let suggestion = reasoner
+        .generate_question(&QuestionContext {
+            project_name: String::new(),
+            project_description: String::new(),
+            focus_category: next,
+            persona: None,
+            asked_template_ids: HashSet::new(),
+            asked_questions: Vec::new(),
+            existing_facts: facts.clone(),
+        })
+        .await
+        .ok();
+    ChatContext {
+        history,
+        facts,
+        understood,
+        conflicts,
+        suggestion,
+    }
+}
+
 #[tokio::test]
-async fn chat_reply_acknowledges_facts_and_asks_about_the_least_covered_category() {
+async fn chat_reply_names_what_was_recorded_what_conflicts_and_what_comes_next() {
     let reasoner = reasoner();
-    let history = [
+    let history = vec![
         ChatTurn {
             role: ConversationRole::Assistant,
             text: "Hello!".to_owned(),
         },
         ChatTurn {
             role: ConversationRole::User,
-            text: "We use Postgres and React.".to_owned(),
+            text: "We use MySQL and React.".to_owned(),
         },
     ];
-    let facts = [fact(Category::Goals, "project_type", "web app")];
-    let reply = reasoner.chat_reply(&history, &facts).await.unwrap();
-    assert!(reply.contains("primary database is PostgreSQL"), "{reply}");
-    assert!(reply.contains("frontend framework is React"), "{reply}");
-    assert!(reply.contains("requirements"), "{reply}");
-    assert_eq!(reply, reasoner.chat_reply(&history, &facts).await.unwrap());
+    let facts = vec![fact(Category::TechStack, "primary_database", "PostgreSQL")];
+    let chat = chat_context(
+        &reasoner,
+        history.clone(),
+        facts.clone(),
+        Category::Security,
+    )
+    .await;
+    let reply = reasoner.chat_reply(&chat).await.unwrap();
+    assert!(
+        reply.starts_with("Recorded: frontend framework = React."),
+        "{reply}"
+    );
+    assert!(
+        reply.contains("primary_database = \"PostgreSQL\"; \"MySQL\" waits in a conflict"),
+        "{reply}"
+    );
+    let suggestion = chat.suggestion.as_ref().expect("a security question");
+    assert!(
+        reply.ends_with(&format!("Next, about security: {}", suggestion.text)),
+        "{reply}"
+    );
     assert_eq!(
-        reasoner.chat_reply(&history[..1], &facts).await,
+        reply,
+        reasoner.chat_reply(&chat).await.unwrap(),
+        "deterministic"
+    );
+
+    let nothing = chat_context(
+        &reasoner,
+        vec![ChatTurn {
+            role: ConversationRole::User,
+            text: "Hmm, let me think about it.".to_owned(),
+        }],
+        facts,
+        Category::Security,
+    )
+    .await;
+    let reply = reasoner
+        .chat_reply(&ChatContext {
+            suggestion: None,
+            ..nothing
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        reply,
+        "I found no decision, figure or requirement to record in that message. I have no \
+         further question to suggest: every category is covered or asked out."
+    );
+    assert_eq!(
+        reasoner
+            .chat_reply(&ChatContext::new(history[..1].to_vec(), Vec::new()))
+            .await,
         Err(ReasonerError::EmptyInput { field: "message" })
     );
     assert_eq!(reasoner.name(), "offline");
@@ -262,13 +351,14 @@ async fn judge_conflicts_also_finds_contradictions_inside_the_answer() {
 async fn the_offline_chat_reply_streams_sentence_by_sentence() {
     use futures_util::StreamExt;
     let reasoner = reasoner();
-    let history = [ChatTurn {
+    let history = vec![ChatTurn {
         role: ConversationRole::User,
         text: "We use Postgres and React.".to_owned(),
     }];
-    let whole = reasoner.chat_reply(&history, &[]).await.unwrap();
+    let chat = chat_context(&reasoner, history, Vec::new(), Category::Goals).await;
+    let whole = reasoner.chat_reply(&chat).await.unwrap();
     let deltas: Vec<String> = reasoner
-        .chat_reply_stream(&history, &[])
+        .chat_reply_stream(&chat)
         .await
         .unwrap()
         .map(Result::unwrap)

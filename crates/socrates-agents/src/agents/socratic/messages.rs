@@ -235,6 +235,9 @@ pub struct HistoryEntry {
     pub content: String,
     /// The question it asks or answers.
     pub question_id: Option<QuestionId>,
+    /// The direct-chat message it is or replies to: the `source_id` of the facts the message
+    /// stated.
+    pub message_id: Option<uuid::Uuid>,
     /// When.
     pub created_at: DateTime<Utc>,
 }
@@ -252,4 +255,125 @@ pub struct History {
     pub limit: u64,
     /// The offset used.
     pub offset: u64,
+}
+
+/// `message`: a direct-chat message to a session in `direct_chat` mode; the reply comes whole.
+#[derive(Debug, Clone)]
+pub struct SendMessage {
+    /// The session.
+    pub session_id: SessionId,
+    /// The message.
+    pub message: String,
+}
+
+/// `message_stream`: like [`SendMessage`], with the reply streamed as it is written.
+#[derive(Debug, Clone)]
+pub struct StreamMessage {
+    /// The session.
+    pub session_id: SessionId,
+    /// The message.
+    pub message: String,
+}
+
+/// `toggle_mode`: switches a session between Socratic questioning and direct chat.
+#[derive(Debug, Clone, Copy)]
+pub struct ToggleMode {
+    /// The session.
+    pub session_id: SessionId,
+    /// The mode to switch to; the other mode when absent.
+    pub mode: Option<SessionMode>,
+}
+
+/// A session's mode after a switch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModeChange {
+    /// The session.
+    pub session_id: SessionId,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// The mode before.
+    pub old_mode: SessionMode,
+    /// The mode now.
+    pub new_mode: SessionMode,
+    /// For people: "Switched to direct chat mode."
+    pub message: String,
+}
+
+/// What the interview would ask next: the question a direct chat suggests discussing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuggestedQuestion {
+    /// The category it is about (the project's `next_category`).
+    pub category: Category,
+    /// The question.
+    pub text: String,
+    /// Why it matters.
+    pub context: String,
+}
+
+/// The result of a direct-chat message: the reply and what the message changed, all written
+/// in one transaction with the message and the reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatResult {
+    /// Always true: nothing the user said is lost.
+    pub success: bool,
+    /// The message's id: the `source_id` of the facts it stated.
+    pub message_id: uuid::Uuid,
+    /// The reply.
+    pub reply: String,
+    /// How many facts were saved.
+    pub specs_extracted: u32,
+    /// The saved facts (source `direct_chat`).
+    pub specifications: Vec<FactView>,
+    /// Items the extractor could not map, with the reason.
+    pub rejected: Vec<RejectedView>,
+    /// Whether the message contradicted something.
+    pub conflicts_detected: bool,
+    /// The open conflicts holding its contradicting statements until they are resolved.
+    pub conflicts: Vec<ConflictView>,
+    /// What the interview would ask next; `None` when nothing is left to ask.
+    pub suggested_next_question: Option<SuggestedQuestion>,
+    /// The project's maturity after the message.
+    pub maturity_score: f64,
+    /// Coverage per category in percent after the message.
+    pub coverage_breakdown: std::collections::BTreeMap<Category, f64>,
+}
+
+/// One event of a streamed reply.
+#[derive(Debug)]
+pub enum ChatEvent {
+    /// The next piece of the reply's text.
+    Delta(String),
+    /// The exchange is written: the whole result. The last event of a stream that succeeds.
+    Finished(Box<ChatResult>),
+    /// The reply broke off or the exchange could not be written: nothing was written. The
+    /// last event of a stream that fails.
+    Failed(crate::agent::AgentError),
+}
+
+/// The boxed stream inside a [`ChatStream`].
+pub type ChatEvents = std::pin::Pin<Box<dyn futures_util::Stream<Item = ChatEvent> + Send>>;
+
+/// A reply streaming as it is written. Nothing is written to the database until the reply is
+/// complete; dropping the stream before (a client that goes away) writes nothing.
+pub struct ChatStream(std::sync::Mutex<Option<ChatEvents>>);
+
+impl ChatStream {
+    pub(crate) fn new(events: ChatEvents) -> Self {
+        Self(std::sync::Mutex::new(Some(events)))
+    }
+
+    /// The events, once.
+    #[must_use]
+    pub fn into_events(self) -> ChatEvents {
+        self.0
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(|| Box::pin(futures_util::stream::empty()))
+    }
+}
+
+impl std::fmt::Debug for ChatStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatStream").finish_non_exhaustive()
+    }
 }

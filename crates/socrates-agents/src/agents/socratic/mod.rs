@@ -1,5 +1,5 @@
-//! `socratic_counselor`: sessions (start, get, end, history), the next question, and the
-//! answer path.
+//! `socratic_counselor`: sessions (start, get, end, history, mode), the next question, the
+//! answer path and direct chat.
 //!
 //! The answer path asks the reasoner first — extraction, then the conflict judgement over the
 //! current facts — with no transaction open, then writes everything in **one** transaction:
@@ -30,6 +30,8 @@ use socrates_reasoner::offline::OfflineData;
 use socrates_reasoner::{QuestionContext, Reasoner, ReasonerError};
 
 mod answer;
+mod chat;
+mod exchange;
 mod messages;
 pub use messages::*;
 
@@ -321,6 +323,9 @@ impl SocraticCounselor {
                     kind: entry.kind,
                     content: entry.content,
                     question_id: entry.question_id,
+                    message_id: entry.metadata.as_ref().and_then(|metadata| {
+                        metadata.get(chat::MESSAGE_ID)?.as_str()?.parse().ok()
+                    }),
                     created_at: entry.created_at,
                 })
                 .collect(),
@@ -351,7 +356,10 @@ impl Agent for SocraticCounselor {
             .add::<NextQuestion>()
             .add::<AnswerQuestion>()
             .add::<EndSession>()
-            .add::<GetSessionHistory>();
+            .add::<GetSessionHistory>()
+            .add::<SendMessage>()
+            .add::<StreamMessage>()
+            .add::<ToggleMode>();
     }
 }
 
@@ -443,5 +451,54 @@ impl Action for GetSessionHistory {
         context: &AgentContext,
     ) -> Result<History, AgentError> {
         agent.history(context, self).await
+    }
+}
+
+impl Action for SendMessage {
+    type Agent = SocraticCounselor;
+    type Output = ChatResult;
+    const NAME: &'static str = "message";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &SocraticCounselor,
+        context: &AgentContext,
+    ) -> Result<ChatResult, AgentError> {
+        agent
+            .send_message(context, self.session_id, &self.message)
+            .await
+    }
+}
+
+impl Action for StreamMessage {
+    type Agent = SocraticCounselor;
+    type Output = ChatStream;
+    const NAME: &'static str = "message_stream";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &SocraticCounselor,
+        context: &AgentContext,
+    ) -> Result<ChatStream, AgentError> {
+        agent
+            .stream_message(context, self.session_id, &self.message)
+            .await
+    }
+}
+
+impl Action for ToggleMode {
+    type Agent = SocraticCounselor;
+    type Output = ModeChange;
+    const NAME: &'static str = "toggle_mode";
+    const WRITES: bool = true;
+
+    async fn execute(
+        self,
+        agent: &SocraticCounselor,
+        context: &AgentContext,
+    ) -> Result<ModeChange, AgentError> {
+        agent.toggle_mode(context, self).await
     }
 }
