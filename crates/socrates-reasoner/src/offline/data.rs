@@ -246,6 +246,9 @@ pub struct GoalWords {
     pub product_nouns: Vec<String>,
     /// Openers after which the clause names the audience.
     pub audience_openers: Stems,
+    /// What follows "app for" without naming people: a time or a purpose ("for now", "for
+    /// the time being", "for free"). A candidate audience starting with one is none.
+    pub not_audiences: Vec<String>,
     /// Openers after which the clause states the goal.
     pub goal_openers: Stems,
     /// Openers before a success criterion.
@@ -392,6 +395,7 @@ impl Lexicon {
             ("undecided_markers", &self.undecided_markers.raw),
             ("goals.product_nouns", &self.goals.product_nouns),
             ("goals.audience_openers", &self.goals.audience_openers.raw),
+            ("goals.not_audiences", &self.goals.not_audiences),
             ("goals.goal_openers", &self.goals.goal_openers.raw),
             ("goals.success_openers", &self.goals.success_openers.raw),
             ("goals.success_closers", &self.goals.success_closers.raw),

@@ -735,7 +735,18 @@ fn read_goals(found: &mut Found<'_>, sentence: &str, confidence: f64) {
                 &[" to ", " that ", " who ", " which ", " where ", ":", " so "],
             );
             let candidate = &rest[5..5 + end];
-            if !candidate.trim().is_empty() && candidate.split_whitespace().count() <= 8 {
+            let candidate_lower = candidate.trim().to_ascii_lowercase();
+            let names_no_one = goals.not_audiences.iter().any(|phrase| {
+                candidate_lower
+                    .strip_prefix(phrase.as_str())
+                    .is_some_and(|after| {
+                        after.is_empty() || !after.starts_with(char::is_alphanumeric)
+                    })
+            });
+            if !names_no_one
+                && !candidate.trim().is_empty()
+                && candidate.split_whitespace().count() <= 8
+            {
                 audience = Some(clean(candidate));
             }
             let after = &rest[5 + end..];

@@ -419,3 +419,23 @@ fn a_doubt_about_one_figure_leaves_the_rest_of_the_sentence_decided() {
     assert!(facts.contains(&("cloud_provider".to_owned(), "AWS".to_owned())));
     assert!(pairs("Not sure, Kafka or RabbitMQ.").is_empty());
 }
+
+#[test]
+fn an_app_for_now_names_no_audience() {
+    for text in [
+        "No mobile app for now, maybe next year.",
+        "A simple web app for the time being.",
+        "We'd like an app for free.",
+    ] {
+        let facts = pairs(text);
+        assert!(
+            !facts.iter().any(|(key, _)| key == "target_audience"),
+            "{text}: {facts:?}"
+        );
+    }
+    let facts = pairs("A booking app for physio patients to book appointments online.");
+    assert!(
+        facts.contains(&("target_audience".to_owned(), "physio patients".to_owned())),
+        "{facts:?}"
+    );
+}

@@ -184,9 +184,13 @@ fn compose_reply(chat: &ChatContext) -> String {
     }
     for finding in &chat.conflicts {
         sentences.push(format!(
-            "That contradicts the specification, which holds {} = \"{}\"; \"{}\" waits in a \
-             conflict until you keep the old value, replace it or merge the two.",
-            finding.existing.key, finding.existing.value, finding.new.value
+            "That contradicts the specification: {} is \"{}\", and you now say {} is \"{}\". \
+             The new value waits in a conflict until you keep the old value, replace it or merge \
+             the two.",
+            finding.existing.key.replace('_', " "),
+            finding.existing.value,
+            finding.new.key.replace('_', " "),
+            finding.new.value
         ));
     }
     match &chat.suggestion {

@@ -285,7 +285,10 @@ async fn chat_reply_names_what_was_recorded_what_conflicts_and_what_comes_next()
         "{reply}"
     );
     assert!(
-        reply.contains("primary_database = \"PostgreSQL\"; \"MySQL\" waits in a conflict"),
+        reply.contains(
+            "That contradicts the specification: primary database is \"PostgreSQL\", and you \
+             now say primary database is \"MySQL\"."
+        ),
         "{reply}"
     );
     let suggestion = chat.suggestion.as_ref().expect("a security question");

@@ -182,7 +182,13 @@ async fn a_message_is_understood_answered_and_written_with_its_reply() {
     assert_eq!(conflict["old_spec"]["value"], "PostgreSQL");
     assert_eq!(conflict["new_spec_value"], "MySQL");
     let reply = contradicted["response"].as_str().unwrap();
-    assert!(reply.contains("contradicts the specification"), "{reply}");
+    assert!(
+        reply.contains(
+            "That contradicts the specification: primary database is \"PostgreSQL\", and you now \
+             say primary database is \"MySQL\"."
+        ),
+        "{reply}"
+    );
     let current = facts(&app, &token, &project).await;
     assert!(
         current.iter().all(|f| f["value"] != "MySQL"),
