@@ -211,11 +211,15 @@ fn compose_reply(chat: &ChatContext) -> String {
 /// "requirement: patients book online".
 fn describe(draft: &FactDraft) -> String {
     if draft.key.starts_with("requirement_") {
-        format!(
-            "{} requirement: {}",
-            draft.category.title().to_lowercase(),
-            draft.value
-        )
+        if draft.category == socrates_domain::Category::Requirements {
+            format!("requirement: {}", draft.value)
+        } else {
+            format!(
+                "{} requirement: {}",
+                draft.category.title().to_lowercase(),
+                draft.value
+            )
+        }
     } else {
         format!("{} = {}", draft.key.replace('_', " "), draft.value)
     }
