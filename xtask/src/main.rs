@@ -107,7 +107,7 @@ enum Command {
     ///
     /// Builds the release server and the goose journey (xtask/loadtest), then for each plan
     /// starts a fresh server on fresh PostgreSQL databases (offline reasoner) and drives the
-    /// journey: sign up once, then project, session, 5 × question and answer, status, Markdown
+    /// journey: sign up once, then project, session, 5 × question and answer, a switch to direct chat and a message, status, Markdown
     /// export. Prints per-step p50/p95/p99, throughput, errors, peak RSS into
     /// target/loadtest-results/report.md; fails on an error, a paced non-login p95 over the
     /// target (--p95-target-ms) or a server peak RSS of 100 MiB or more.

@@ -5,10 +5,11 @@ use crate::agents::conflicts::ConflictDetector;
 use crate::agents::export::Exporter;
 use crate::agents::facts::ContextAnalyzer;
 use crate::agents::project_manager::ProjectManager;
+use crate::agents::quality_report::QualityReporter;
 use crate::agents::socratic::SocraticCounselor;
 use crate::health::{HealthChecks, HealthTargets};
 use crate::orchestrator::{AccountCheck, Orchestrator};
-use crate::quality::PassThroughGate;
+use crate::quality::QualityController;
 use crate::view_cache::ProjectViews;
 use std::sync::Arc;
 
@@ -106,7 +107,10 @@ impl ServiceContainer {
         });
         let views = ProjectViews::new(Arc::clone(&parts.cache), Arc::clone(parts.usage.metrics()));
         let orchestrator = Orchestrator::builder(
-            Arc::new(PassThroughGate),
+            Arc::new(QualityController::new(
+                parts.specs_db.clone(),
+                Arc::clone(&parts.clock),
+            )),
             Arc::new(ActiveAccounts(parts.auth.clone())),
             Arc::clone(parts.usage.metrics()),
         )
@@ -118,6 +122,7 @@ impl ServiceContainer {
             )
             .with_views(views.clone()),
         )
+        .agent(QualityReporter::new(parts.specs_db.clone()))
         .agent(
             SocraticCounselor::new(
                 parts.specs_db.clone(),

@@ -74,6 +74,7 @@ pub fn build_app(
                         .configure(routes::chat::configure),
                 )
                 .service(web::scope("/conflicts").configure(routes::conflicts::configure))
+                .service(web::scope("/quality").configure(routes::quality::configure))
                 .service(
                     web::scope("/specifications").configure(routes::specifications::configure),
                 ),

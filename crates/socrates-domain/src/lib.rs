@@ -30,6 +30,7 @@ pub mod maturity;
 pub mod phase;
 pub mod placement;
 pub mod provider;
+pub mod quality;
 pub mod quantity;
 pub mod rule_table;
 pub mod technology;

@@ -6,6 +6,9 @@
 //! | analysis → design | maturity 100 % |
 //! | design → implementation | maturity 100 % and no open conflicts |
 //! | implementation | nothing follows |
+//!
+//! Every advance also needs at most [`MAX_GAPS`](crate::quality::MAX_GAPS) coverage gaps
+//! (categories with fewer than three facts; see [`quality`](crate::quality)).
 
 use std::fmt;
 
@@ -36,6 +39,12 @@ pub enum AdvanceRefusal {
         /// The categories under 100 % coverage.
         categories: Vec<Category>,
     },
+    /// Too many categories have fewer than three facts: the specification is too thin in
+    /// too many places, whatever its maturity.
+    CoverageGaps {
+        /// The categories with fewer than three facts, most important first.
+        categories: Vec<Category>,
+    },
     /// Conflicts that must be resolved first.
     OpenConflicts {
         /// How many conflicts are open.
@@ -62,6 +71,22 @@ impl fmt::Display for AdvanceRefusal {
                 }
                 Ok(())
             }
+            Self::CoverageGaps { categories } => {
+                write!(
+                    f,
+                    "{} categories have fewer than {} facts (at most {} may): ",
+                    categories.len(),
+                    crate::quality::GAP_FACTS,
+                    crate::quality::MAX_GAPS
+                )?;
+                for (position, category) in categories.iter().enumerate() {
+                    if position > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(category.as_str())?;
+                }
+                Ok(())
+            }
             Self::OpenConflicts { count: 1 } => {
                 f.write_str("1 open conflict must be resolved first")
             }
@@ -72,6 +97,16 @@ impl fmt::Display for AdvanceRefusal {
                 f.write_str("the project is already in its final phase (implementation)")
             }
         }
+    }
+}
+
+/// The maturity in percent a project needs to enter `target`.
+#[must_use]
+pub const fn required_maturity(target: ProjectPhase) -> f64 {
+    match target {
+        ProjectPhase::Discovery => 0.0,
+        ProjectPhase::Analysis => ANALYSIS_MATURITY_THRESHOLD,
+        ProjectPhase::Design | ProjectPhase::Implementation => FULL_MATURITY,
     }
 }
 
@@ -90,13 +125,9 @@ pub fn check_phase_advance(
     let Some(next) = current.next() else {
         return Err(vec![AdvanceRefusal::AlreadyFinalPhase]);
     };
-    let (required, conflicts_block) = match next {
-        ProjectPhase::Analysis => (ANALYSIS_MATURITY_THRESHOLD, true),
-        ProjectPhase::Design => (FULL_MATURITY, false),
-        ProjectPhase::Implementation => (FULL_MATURITY, true),
-        // Nothing advances into the first phase; `next` never returns it.
-        ProjectPhase::Discovery => (0.0, false),
-    };
+    let required = required_maturity(next);
+    // Design may be entered with conflicts open; analysis and implementation may not.
+    let conflicts_block = matches!(next, ProjectPhase::Analysis | ProjectPhase::Implementation);
 
     let mut refusals = Vec::new();
     let maturity_reached = if required >= FULL_MATURITY {
@@ -113,6 +144,12 @@ pub fn check_phase_advance(
         if !categories.is_empty() {
             refusals.push(AdvanceRefusal::MissingCategories { categories });
         }
+    }
+    let gaps = crate::quality::coverage_gaps(maturity);
+    if crate::quality::gaps_block(&gaps) {
+        refusals.push(AdvanceRefusal::CoverageGaps {
+            categories: gaps.iter().map(|gap| gap.category).collect(),
+        });
     }
     if conflicts_block && open_conflicts > 0 {
         refusals.push(AdvanceRefusal::OpenConflicts {

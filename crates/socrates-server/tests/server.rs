@@ -31,6 +31,7 @@ mod server {
     pub mod perimeter;
     pub mod personal_data;
     pub mod projects;
+    pub mod quality;
     pub mod races;
     pub mod redis_outage;
     pub mod sentry;

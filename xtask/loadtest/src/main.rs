@@ -2,7 +2,8 @@
 //!
 //! Every virtual user signs up once (register, then log in), then walks the journey over and
 //! over: create a project, open a Socratic session, five times ask for the next question and
-//! answer it, read the project's status and export the specification as Markdown. Between two
+//! answer it, switch the session to direct chat and send a message (the offline reply), read
+//! the project's status and export the specification as Markdown. Between two
 //! steps a user pauses about `--pause-ms` (±20 %), as a person would; `--pause-ms 0` measures
 //! saturation instead.
 //!
@@ -24,13 +25,15 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 /// The journey's steps in order, as they are named in the metrics (method and name).
-const STEPS: [&str; 8] = [
+const STEPS: [&str; 10] = [
     "POST register",
     "POST login",
     "POST create project",
     "POST open session",
     "POST next question",
     "POST answer",
+    "POST toggle mode",
+    "POST chat message",
     "GET status",
     "GET export markdown",
 ];
@@ -164,8 +167,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .register_transaction(transaction!(answer).set_sequence(4 + 2 * round));
     }
     scenario = scenario
-        .register_transaction(transaction!(status).set_sequence(13))
-        .register_transaction(transaction!(export).set_sequence(14));
+        .register_transaction(transaction!(toggle_mode).set_sequence(13))
+        .register_transaction(transaction!(chat_message).set_sequence(14))
+        .register_transaction(transaction!(status).set_sequence(15))
+        .register_transaction(transaction!(export).set_sequence(16));
     if !pause.is_zero() {
         scenario = scenario.set_wait_time(pause * 4 / 5, pause * 6 / 5)?;
     }
@@ -284,6 +289,25 @@ async fn answer(user: &mut GooseUser) -> TransactionResult {
     let path = format!("/api/v1/sessions/{session_id}/answer");
     let body = json!({"question_id": question_id, "answer": text});
     authed(user, GooseMethod::Post, path, "answer", Some(&body)).await?;
+    Ok(())
+}
+
+async fn toggle_mode(user: &mut GooseUser) -> TransactionResult {
+    let session_id = required(journey(user)?.session_id.as_ref(), "a session")?;
+    let path = format!("/api/v1/sessions/{session_id}/toggle-mode");
+    let body = json!({"mode": "direct_chat"});
+    authed(user, GooseMethod::Post, path, "toggle mode", Some(&body)).await?;
+    Ok(())
+}
+
+/// A message that adds to the specification without contradicting the answers.
+const CHAT_MESSAGE: &str = "Clinic managers also need a dashboard of no-shows per week, and     we'd like Redis for caching the appointment calendar. Reports are kept for two years.";
+
+async fn chat_message(user: &mut GooseUser) -> TransactionResult {
+    let session_id = required(journey(user)?.session_id.as_ref(), "a session")?;
+    let path = format!("/api/v1/sessions/{session_id}/message");
+    let body = json!({"message": CHAT_MESSAGE});
+    authed(user, GooseMethod::Post, path, "chat message", Some(&body)).await?;
     Ok(())
 }
 

@@ -7,5 +7,6 @@ pub mod export;
 pub mod facts;
 mod interview;
 pub mod project_manager;
+pub mod quality_report;
 pub mod socratic;
 pub mod views;

@@ -7,6 +7,7 @@ pub mod exports;
 pub mod health;
 pub mod metrics;
 pub mod projects;
+pub mod quality;
 pub mod sessions;
 pub mod specifications;
 

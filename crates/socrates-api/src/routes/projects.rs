@@ -203,6 +203,7 @@ pub struct ProjectStatusResponse {
     /// Whether the next phase may be entered now.
     pub can_advance: bool,
     /// Why not, when it may not (`maturity_below_threshold`, `missing_categories`,
+    /// `coverage_gaps` — more than five categories with fewer than three facts —,
     /// `open_conflicts`, `already_final_phase`).
     pub advance_blockers: Vec<Value>,
 }
@@ -387,7 +388,7 @@ pub(crate) async fn project_status(
     responses(
         (status = 200, description = "Moved to the next phase", body = PhaseAdvancedResponse),
         (status = 404, description = "No such project of the caller (`PROJECT_NOT_FOUND`)", body = crate::error::ErrorBody),
-        (status = 409, description = "Refused (`PHASE_ADVANCE_REFUSED`); `details.reasons` lists maturity, missing categories and open conflicts; or the project is archived (`PROJECT_ARCHIVED`)", body = crate::error::ErrorBody),
+        (status = 409, description = "Refused by quality control (`PHASE_ADVANCE_REFUSED`): `details.reasons` lists maturity, missing categories, coverage gaps (more than five categories with fewer than three facts) and open conflicts, and `details.path_analysis` compares moving on now with addressing them first, by expected cost; or the project is archived (`PROJECT_ARCHIVED`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn advance_phase(
     services: web::Data<ServiceContainer>,

@@ -18,6 +18,7 @@ pub mod maturity;
 pub mod password_resets;
 pub mod personal_data;
 pub mod projects;
+pub mod quality;
 pub mod questions;
 pub mod refresh_tokens;
 pub mod sessions;

@@ -29,7 +29,7 @@ pub use messages::*;
 pub const ID: &str = "project_manager";
 
 /// One refusal as the client sees it.
-fn refusal_json(refusal: &AdvanceRefusal) -> Value {
+pub(crate) fn refusal_json(refusal: &AdvanceRefusal) -> Value {
     match refusal {
         AdvanceRefusal::MaturityBelowThreshold { required, actual } => json!({
             "reason": "maturity_below_threshold",
@@ -39,6 +39,15 @@ fn refusal_json(refusal: &AdvanceRefusal) -> Value {
         AdvanceRefusal::MissingCategories { categories } => json!({
             "reason": "missing_categories",
             "categories": categories,
+        }),
+        AdvanceRefusal::CoverageGaps { categories } => json!({
+            "reason": "coverage_gaps",
+            "categories": categories,
+            "suggested_actions": categories
+                .iter()
+                .take(3)
+                .map(|category| format!("Ask questions about {}", category.title().to_lowercase()))
+                .collect::<Vec<_>>(),
         }),
         AdvanceRefusal::OpenConflicts { count } => json!({
             "reason": "open_conflicts",

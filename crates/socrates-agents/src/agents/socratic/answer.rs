@@ -16,6 +16,7 @@ use super::{AnswerQuestion, AnswerResult, SocraticCounselor, ensure_active};
 use crate::agent::{AgentContext, AgentError};
 use crate::agents::common::{FACT_WRITE_ATTEMPTS, existing_facts, lost_fact_race};
 use crate::usage::{self, UsageContext};
+use socrates_domain::quality::{QuestionQuality, score_question};
 use socrates_reasoner::ExtractionInput;
 
 impl SocraticCounselor {
@@ -160,7 +161,7 @@ impl SocraticCounselor {
         answer: &Answer,
         drafts: &[socrates_domain::FactDraft],
         current: &[Specification],
-    ) -> Option<NewQuestion> {
+    ) -> Option<(NewQuestion, QuestionQuality)> {
         if question.answered_at.is_some() {
             return None;
         }
@@ -175,7 +176,12 @@ impl SocraticCounselor {
             self.offline
                 .follow_ups()
                 .after_answer(template, answer.as_str(), &answered, &held)?;
-        Some(NewQuestion {
+        // Scored like any question; the user's words it quotes are not.
+        let quality = score_question(
+            &asked.text,
+            &self.unmentioned(&asked.text, &self.mentioned_technologies(current)),
+        );
+        let new = NewQuestion {
             project_id: session.project_id,
             session_id: session.id,
             text: asked.text,
@@ -183,8 +189,9 @@ impl SocraticCounselor {
             context: Some(asked.context),
             template_id: Some(asked.template_id),
             persona: question.persona.clone(),
-            quality_score: 1.0,
-            bias_score: None,
-        })
+            quality_score: quality.score,
+            bias_score: Some(quality.bias_score),
+        };
+        Some((new, quality))
     }
 }

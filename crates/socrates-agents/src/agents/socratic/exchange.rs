@@ -5,17 +5,18 @@
 
 use std::collections::HashMap;
 
+use socrates_domain::quality::QuestionQuality;
 use socrates_domain::{
     Category, Code, Confidence, ConflictFinding, ConversationRole, FactDraft, FactKey, FactSource,
     FactValue, Knowledge, MaturityReport, MessageKind, Placement, QuestionId, ValueSlot, place,
 };
-use socrates_persistence::repositories::Writes;
 use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
 use socrates_persistence::repositories::questions::{self, NewQuestion, Question};
 use socrates_persistence::repositories::sessions::{self, Session};
 use socrates_persistence::repositories::specifications::{
     self, FactChange, NewSpecification, Specification,
 };
+use socrates_persistence::repositories::{Writes, quality};
 use socrates_reasoner::RejectedItem;
 use uuid::Uuid;
 
@@ -37,8 +38,8 @@ pub(super) struct Exchange<'a> {
     /// The question it answers, marked answered in the same transaction; when another
     /// request answered it first, nothing is written and the answer is refused.
     pub answers: Option<&'a Question>,
-    /// A follow-up question to store with it.
-    pub follow_up: Option<NewQuestion>,
+    /// A follow-up question to store with it, and its score.
+    pub follow_up: Option<(NewQuestion, QuestionQuality)>,
     /// The `maturity_tracking` reason (`answer`, `message`).
     pub reason: &'static str,
 }
@@ -273,7 +274,11 @@ impl SocraticCounselor {
                 .and(
                     exchange
                         .follow_up
-                        .map(|new| questions::insert_follow_up_later(new, now))
+                        .map(|(new, score)| {
+                            let metric = super::quality_metric(new.project_id, &score, &new.text);
+                            questions::insert_follow_up_later(new, now)
+                                .and(quality::record_later(metric, now))
+                        })
                         .unwrap_or_default(),
                 ),
         )

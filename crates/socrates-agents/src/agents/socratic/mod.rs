@@ -10,13 +10,15 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use socrates_domain::quality::{APPROVAL_THRESHOLD, QuestionQuality, score_question};
 use socrates_domain::{Code, SessionId, SessionMode, SessionStatus};
 use socrates_persistence::repositories::Page;
 use socrates_persistence::repositories::conversation;
 use socrates_persistence::repositories::projects::{self, Project};
+use socrates_persistence::repositories::quality;
 use socrates_persistence::repositories::questions::{self, NewQuestion};
 use socrates_persistence::repositories::sessions::{self, Session};
-use socrates_persistence::repositories::specifications;
+use socrates_persistence::repositories::specifications::{self, Specification};
 use socrates_persistence::{DbError, SpecsDb};
 
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
@@ -55,6 +57,31 @@ const ASKED_QUESTIONS_SHOWN: u64 = 30;
 
 /// Categories the model may propose an unusable question for before the offline bank asks.
 const MODEL_QUESTION_TRIES: u32 = 2;
+
+/// How many times a question refused by quality control is asked for again before the best
+/// candidate is asked anyway, with its score.
+const MAX_REGENERATIONS: usize = 2;
+
+/// The `quality_metrics` row of a question's score.
+pub(crate) fn quality_metric(
+    project_id: socrates_domain::ProjectId,
+    quality: &QuestionQuality,
+    text: &str,
+) -> quality::NewMetric {
+    quality::NewMetric {
+        project_id,
+        metric_type: "question_quality",
+        metric_value: quality.score,
+        threshold: Some(APPROVAL_THRESHOLD),
+        passed: quality.approved,
+        details: Some(serde_json::json!({
+            "question": text,
+            "bias_score": quality.bias_score,
+            "issues": quality.issues,
+            "warnings": quality.warnings,
+        })),
+    }
+}
 
 fn session_not_found(id: SessionId) -> AgentError {
     AgentError::not_found(Code::SessionNotFound, format!("Session not found: {id}"))
@@ -175,8 +202,9 @@ impl SocraticCounselor {
             project_id: Some(project.id),
             session_id: Some(session.id),
         };
-        let mut draft = None;
+        let mut chosen = None;
         let mut unusable = 0;
+        let mentioned = self.mentioned_technologies(&facts);
         // The open category most in need first (the one `/status` names); when the reasoner
         // has nothing for it, the next open one.
         for &category in standing.plan.open_by_need() {
@@ -189,38 +217,18 @@ impl SocraticCounselor {
                 asked_questions: asked_questions.clone(),
                 existing_facts: existing.clone(),
             };
-            let reasoner: &dyn Reasoner = if unusable < MODEL_QUESTION_TRIES {
-                self.reasoner.as_ref()
-            } else {
-                &self.bank
-            };
-            match usage::attributed(attribution, reasoner.generate_question(&question_context))
-                .await
+            match self
+                .best_question(question_context, &mut unusable, &mentioned, attribution)
+                .await?
             {
-                Ok(found) => {
-                    draft = Some(found);
+                Some(found) => {
+                    chosen = Some(found);
                     break;
                 }
-                Err(ReasonerError::QuestionBankExhausted { .. }) => {}
-                // A model that keeps proposing unusable questions (repeats above all) must not
-                // stall the interview: the next category, then the offline bank.
-                Err(ReasonerError::InvalidResponse { reason }) => {
-                    unusable += 1;
-                    tracing::warn!(
-                        %category,
-                        reason,
-                        fallback = if unusable < MODEL_QUESTION_TRIES {
-                            "the next category"
-                        } else {
-                            "the offline question bank"
-                        },
-                        "the model proposed no usable question"
-                    );
-                }
-                Err(other) => return Err(other.into()),
+                None => continue,
             }
         }
-        let draft = draft.ok_or_else(|| AgentError::Refused {
+        let (draft, quality) = chosen.ok_or_else(|| AgentError::Refused {
             code: Code::QuestionsExhausted,
             message: if standing.report.is_complete() {
                 "the specification is complete: every category is covered".to_owned()
@@ -232,6 +240,7 @@ impl SocraticCounselor {
             details: Some(serde_json::json!({ "maturity_score": overall })),
         })?;
         let now = self.clock.now();
+        let metric = quality_metric(project.id, &quality, &draft.text);
         // The question and the session's activity go to the database in one round trip. A
         // concurrent call may have stored the session's question meanwhile: the database
         // refuses a second one, and that one is the question.
@@ -245,11 +254,11 @@ impl SocraticCounselor {
                 context: Some(draft.context),
                 template_id: draft.template_id,
                 persona: draft.persona,
-                quality_score: 1.0,
-                bias_score: None,
+                quality_score: quality.score,
+                bias_score: Some(quality.bias_score),
             },
             now,
-            sessions::touch_later(session.id, now),
+            sessions::touch_later(session.id, now).and(quality::record_later(metric, now)),
         )
         .await;
         let question = match inserted {
@@ -284,6 +293,100 @@ impl SocraticCounselor {
                 })
             });
         Ok(view)
+    }
+
+    /// A question about `context.focus_category` that passes quality control, or the best of
+    /// the candidates: the reasoner is asked again at most [`MAX_REGENERATIONS`] times for a
+    /// question that scores under the approval threshold, each time told not to repeat the
+    /// ones refused. `None` when the reasoner has nothing (new) to ask about the category.
+    async fn best_question(
+        &self,
+        mut context: QuestionContext,
+        unusable: &mut u32,
+        mentioned: &HashSet<String>,
+        attribution: UsageContext,
+    ) -> Result<Option<(socrates_reasoner::QuestionDraft, QuestionQuality)>, AgentError> {
+        let category = context.focus_category;
+        let mut best: Option<(socrates_reasoner::QuestionDraft, QuestionQuality)> = None;
+        for _ in 0..=MAX_REGENERATIONS {
+            let reasoner: &dyn Reasoner = if *unusable < MODEL_QUESTION_TRIES {
+                self.reasoner.as_ref()
+            } else {
+                &self.bank
+            };
+            let draft =
+                match usage::attributed(attribution, reasoner.generate_question(&context)).await {
+                    Ok(found) => found,
+                    Err(ReasonerError::QuestionBankExhausted { .. }) => break,
+                    // A model that keeps proposing unusable questions (repeats above all) must
+                    // not stall the interview: the next category, then the offline bank.
+                    Err(ReasonerError::InvalidResponse { reason }) => {
+                        *unusable += 1;
+                        tracing::warn!(
+                            %category,
+                            reason,
+                            fallback = if *unusable < MODEL_QUESTION_TRIES {
+                                "the next category"
+                            } else {
+                                "the offline question bank"
+                            },
+                            "the model proposed no usable question"
+                        );
+                        break;
+                    }
+                    Err(other) => return Err(other.into()),
+                };
+            let quality = score_question(&draft.text, &self.unmentioned(&draft.text, mentioned));
+            let approved = quality.approved;
+            if !approved {
+                tracing::info!(
+                    %category,
+                    score = quality.score,
+                    issues = quality.issues.len(),
+                    "quality control refused a question; asking for another"
+                );
+                // Not this one again.
+                if let Some(id) = &draft.template_id {
+                    context.asked_template_ids.insert(id.clone());
+                }
+                context.asked_questions.insert(0, draft.text.clone());
+            }
+            if best
+                .as_ref()
+                .is_none_or(|(_, kept)| quality.score > kept.score)
+            {
+                best = Some((draft, quality));
+            }
+            if approved {
+                break;
+            }
+        }
+        Ok(best)
+    }
+
+    /// The technologies the project's facts name, lowercase.
+    fn mentioned_technologies(&self, facts: &[Specification]) -> HashSet<String> {
+        let technologies = self.offline.knowledge().technologies();
+        facts
+            .iter()
+            .flat_map(|fact| technologies.find(&fact.value))
+            .map(|mention| mention.technology.name.to_lowercase())
+            .collect()
+    }
+
+    /// The technologies `text` names that are not in `mentioned`.
+    fn unmentioned(&self, text: &str, mentioned: &HashSet<String>) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .offline
+            .knowledge()
+            .technologies()
+            .find(text)
+            .into_iter()
+            .map(|mention| mention.technology.name.clone())
+            .filter(|name| !mentioned.contains(&name.to_lowercase()))
+            .collect();
+        names.dedup();
+        names
     }
 
     async fn end_session(
