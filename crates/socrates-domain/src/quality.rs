@@ -329,7 +329,7 @@ pub fn coverage_gaps(report: &MaturityReport) -> Vec<CoverageGap> {
             priority: GapPriority::of(coverage.category),
         })
         .collect();
-    gaps.sort_by(|a, b| b.priority.cmp(&a.priority));
+    gaps.sort_by_key(|gap| std::cmp::Reverse(gap.priority));
     gaps
 }
 

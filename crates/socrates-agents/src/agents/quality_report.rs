@@ -269,7 +269,7 @@ fn analyse(standing: &Standing) -> QualityAnalysis {
             ),
         });
     }
-    recommendations.sort_by(|a, b| b.priority.cmp(&a.priority));
+    recommendations.sort_by_key(|recommendation| std::cmp::Reverse(recommendation.priority));
     QualityAnalysis {
         project_id: standing.project_id,
         phase: standing.phase,

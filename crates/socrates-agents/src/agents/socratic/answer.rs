@@ -126,17 +126,17 @@ impl SocraticCounselor {
                 follow_up,
                 reason: "answer",
             };
-            let written = self
-                .write_exchange(
-                    context,
-                    exchange,
-                    extraction.facts.clone(),
-                    extraction.rejected.clone(),
-                    &findings,
-                    &current,
-                )
-                .await
-                .map(AnswerResult::from);
+            // Boxed: the write's state machine is large, and the answer's future holds it.
+            let written = Box::pin(self.write_exchange(
+                context,
+                exchange,
+                extraction.facts.clone(),
+                extraction.rejected.clone(),
+                &findings,
+                &current,
+            ))
+            .await
+            .map(AnswerResult::from);
             match written {
                 Err(error) if attempt < FACT_WRITE_ATTEMPTS && lost_fact_race(&error) => {
                     attempt += 1;

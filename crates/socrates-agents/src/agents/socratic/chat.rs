@@ -243,43 +243,36 @@ impl SocraticCounselor {
             self.reasoner.chat_reply_stream(&prepared.chat),
         )
         .await?;
-        let state = Streaming::Reply {
+        let state = Some(Box::new(Streaming {
             agent: self.clone(),
             context: *context,
-            prepared: Box::new(prepared),
+            prepared,
             deltas,
             reply: String::new(),
-        };
+        }));
         let events = futures_util::stream::unfold(state, |state| async move {
-            match state {
-                Streaming::Reply {
-                    agent,
-                    context,
-                    prepared,
-                    mut deltas,
-                    mut reply,
-                } => match usage::attributed(prepared.attribution, deltas.next()).await {
-                    Some(Ok(delta)) => {
-                        reply.push_str(&delta);
-                        let state = Streaming::Reply {
-                            agent,
-                            context,
-                            prepared,
-                            deltas,
-                            reply,
-                        };
-                        Some((ChatEvent::Delta(delta), state))
-                    }
-                    Some(Err(error)) => Some((ChatEvent::Failed(error.into()), Streaming::Done)),
-                    None => {
-                        let event = match agent.finish_message(&context, *prepared, reply).await {
-                            Ok(result) => ChatEvent::Finished(Box::new(result)),
-                            Err(error) => ChatEvent::Failed(error),
-                        };
-                        Some((event, Streaming::Done))
-                    }
-                },
-                Streaming::Done => None,
+            let mut streaming = state?;
+            let attribution = streaming.prepared.attribution;
+            match usage::attributed(attribution, streaming.deltas.next()).await {
+                Some(Ok(delta)) => {
+                    streaming.reply.push_str(&delta);
+                    Some((ChatEvent::Delta(delta), Some(streaming)))
+                }
+                Some(Err(error)) => Some((ChatEvent::Failed(error.into()), None)),
+                None => {
+                    let Streaming {
+                        agent,
+                        context,
+                        prepared,
+                        reply,
+                        ..
+                    } = *streaming;
+                    let event = match agent.finish_message(&context, prepared, reply).await {
+                        Ok(result) => ChatEvent::Finished(Box::new(result)),
+                        Err(error) => ChatEvent::Failed(error),
+                    };
+                    Some((event, None))
+                }
             }
         });
         Ok(ChatStream::new(Box::pin(events)))
@@ -343,16 +336,16 @@ impl SocraticCounselor {
                 follow_up: None,
                 reason: "message",
             };
-            let written = self
-                .write_exchange(
-                    context,
-                    exchange,
-                    chat.understood.clone(),
-                    rejected.clone(),
-                    &findings,
-                    &current,
-                )
-                .await;
+            // Boxed: the write's state machine is large, and the answer's future holds it.
+            let written = Box::pin(self.write_exchange(
+                context,
+                exchange,
+                chat.understood.clone(),
+                rejected.clone(),
+                &findings,
+                &current,
+            ))
+            .await;
             match written {
                 Err(error) if attempt < FACT_WRITE_ATTEMPTS && lost_fact_race(&error) => {
                     attempt += 1;
@@ -442,18 +435,13 @@ impl SocraticCounselor {
     }
 }
 
-/// The state of a streamed reply.
-enum Streaming {
-    /// The reply is being written.
-    Reply {
-        agent: SocraticCounselor,
-        context: AgentContext,
-        prepared: Box<PreparedMessage>,
-        deltas: ReplyStream,
-        reply: String,
-    },
-    /// The last event was sent.
-    Done,
+/// A reply being streamed; the stream's state until its last event.
+struct Streaming {
+    agent: SocraticCounselor,
+    context: AgentContext,
+    prepared: PreparedMessage,
+    deltas: ReplyStream,
+    reply: String,
 }
 
 /// The reply as stored: trimmed, at most [`MAX_REPLY_CHARS`], without control characters
