@@ -215,7 +215,24 @@ mod tests {
                 AdvanceRefusal::MissingCategories {
                     categories: Category::ALL[3..].to_vec()
                 },
+                // Seven categories without facts, most important first.
+                AdvanceRefusal::CoverageGaps {
+                    categories: vec![
+                        Category::Security,
+                        Category::Scalability,
+                        Category::Performance,
+                        Category::Testing,
+                        Category::DisasterRecovery,
+                        Category::Monitoring,
+                        Category::DataRetention,
+                    ]
+                },
             ]
+        );
+        assert_eq!(
+            refusals[2].to_string(),
+            "7 categories have fewer than 3 facts (at most 5 may): security, scalability, \
+             performance, testing, disaster_recovery, monitoring, data_retention"
         );
     }
 
@@ -228,8 +245,8 @@ mod tests {
     #[test]
     fn discovery_reports_every_reason_at_once() {
         let refusals = check_phase_advance(ProjectPhase::Discovery, &below_sixty(), 1).unwrap_err();
-        assert_eq!(refusals.len(), 3);
-        assert_eq!(refusals[2], AdvanceRefusal::OpenConflicts { count: 1 });
+        assert_eq!(refusals.len(), 4);
+        assert_eq!(refusals[3], AdvanceRefusal::OpenConflicts { count: 1 });
     }
 
     #[test]
