@@ -566,7 +566,7 @@ mod tests {
     }
 
     #[test]
-    fn the_configuration_enables_every_check_and_switches_off_one_on_named_reads() {
+    fn the_configuration_enables_every_check_and_switches_off_two_on_named_operations() {
         let config = include_str!("../schemathesis.toml");
         let settings: Vec<&str> = config
             .lines()
@@ -582,6 +582,10 @@ mod tests {
                 "include-method = \"GET\"",
                 r"include-path-regex = '^/api/v1/projects/\{project_id\}(/status|/export/markdown|/export/json)?$'",
                 "checks.use_after_free.enabled = false",
+                "[[operations]]",
+                "include-method = \"POST\"",
+                r"include-path-regex = '^/api/v1/auth/(register|change-password|password-reset/confirm)$'",
+                "checks.negative_data_rejection.enabled = false",
             ]
         );
     }
