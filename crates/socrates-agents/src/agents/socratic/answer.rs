@@ -177,10 +177,7 @@ impl SocraticCounselor {
                 .follow_ups()
                 .after_answer(template, answer.as_str(), &answered, &held)?;
         // Scored like any question; the user's words it quotes are not.
-        let quality = score_question(
-            &asked.text,
-            &self.unmentioned(&asked.text, &self.mentioned_technologies(current)),
-        );
+        let quality = score_question(&asked.text, &self.unmentioned(&asked.text, current));
         let new = NewQuestion {
             project_id: session.project_id,
             session_id: session.id,

@@ -204,7 +204,6 @@ impl SocraticCounselor {
         };
         let mut chosen = None;
         let mut unusable = 0;
-        let mentioned = self.mentioned_technologies(&facts);
         // The open category most in need first (the one `/status` names); when the reasoner
         // has nothing for it, the next open one.
         for &category in standing.plan.open_by_need() {
@@ -218,7 +217,7 @@ impl SocraticCounselor {
                 existing_facts: existing.clone(),
             };
             match self
-                .best_question(question_context, &mut unusable, &mentioned, attribution)
+                .best_question(question_context, &mut unusable, &facts, attribution)
                 .await?
             {
                 Some(found) => {
@@ -303,7 +302,7 @@ impl SocraticCounselor {
         &self,
         mut context: QuestionContext,
         unusable: &mut u32,
-        mentioned: &HashSet<String>,
+        facts: &[Specification],
         attribution: UsageContext,
     ) -> Result<Option<(socrates_reasoner::QuestionDraft, QuestionQuality)>, AgentError> {
         let category = context.focus_category;
@@ -336,7 +335,7 @@ impl SocraticCounselor {
                     }
                     Err(other) => return Err(other.into()),
                 };
-            let quality = score_question(&draft.text, &self.unmentioned(&draft.text, mentioned));
+            let quality = score_question(&draft.text, &self.unmentioned(&draft.text, facts));
             let approved = quality.approved;
             if !approved {
                 tracing::info!(
@@ -364,29 +363,26 @@ impl SocraticCounselor {
         Ok(best)
     }
 
-    /// The technologies the project's facts name, lowercase.
-    fn mentioned_technologies(&self, facts: &[Specification]) -> HashSet<String> {
+    /// The technologies `text` names that no current fact names. The facts are read only when
+    /// the text names a technology, which bank questions never do.
+    fn unmentioned(&self, text: &str, facts: &[Specification]) -> Vec<String> {
         let technologies = self.offline.knowledge().technologies();
-        facts
-            .iter()
-            .flat_map(|fact| technologies.find(&fact.value))
-            .map(|mention| mention.technology.name.to_lowercase())
-            .collect()
-    }
-
-    /// The technologies `text` names that are not in `mentioned`.
-    fn unmentioned(&self, text: &str, mentioned: &HashSet<String>) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .offline
-            .knowledge()
-            .technologies()
+        let mut named: Vec<String> = technologies
             .find(text)
             .into_iter()
             .map(|mention| mention.technology.name.clone())
-            .filter(|name| !mentioned.contains(&name.to_lowercase()))
             .collect();
-        names.dedup();
-        names
+        named.dedup();
+        if named.is_empty() {
+            return named;
+        }
+        let held: HashSet<String> = facts
+            .iter()
+            .flat_map(|fact| technologies.find(&fact.value))
+            .map(|mention| mention.technology.name.clone())
+            .collect();
+        named.retain(|name| !held.contains(name));
+        named
     }
 
     async fn end_session(
