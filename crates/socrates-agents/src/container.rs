@@ -4,10 +4,12 @@ use crate::agent::AgentError;
 use crate::agents::conflicts::ConflictDetector;
 use crate::agents::export::Exporter;
 use crate::agents::facts::ContextAnalyzer;
+use crate::agents::learning::UserLearning;
 use crate::agents::project_manager::ProjectManager;
 use crate::agents::quality_report::QualityReporter;
 use crate::agents::socratic::SocraticCounselor;
 use crate::health::{HealthChecks, HealthTargets};
+use crate::learning::Learner;
 use crate::orchestrator::{AccountCheck, Orchestrator};
 use crate::quality::QualityController;
 use crate::view_cache::ProjectViews;
@@ -52,6 +54,8 @@ pub struct ContainerParts {
     pub llm_client: Option<Arc<dyn LlmClient>>,
     /// How long a provider probe result is reused by `/health`.
     pub llm_health_ttl: std::time::Duration,
+    /// How long a process keeps the learned cohort figures (see [`crate::learning`]).
+    pub learning_cohort_ttl: std::time::Duration,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
     /// Counts requests against quotas.
@@ -123,6 +127,10 @@ impl ServiceContainer {
             .with_views(views.clone()),
         )
         .agent(QualityReporter::new(parts.specs_db.clone()))
+        .agent(UserLearning::new(
+            parts.specs_db.clone(),
+            parts.auth_db.clone(),
+        ))
         .agent(
             SocraticCounselor::new(
                 parts.specs_db.clone(),
@@ -130,7 +138,11 @@ impl ServiceContainer {
                 Arc::clone(&parts.offline),
                 Arc::clone(&parts.clock),
             )
-            .with_views(views.clone()),
+            .with_views(views.clone())
+            .with_learner(Learner::new(
+                parts.specs_db.clone(),
+                parts.learning_cohort_ttl,
+            )),
         )
         .agent(
             ContextAnalyzer::new(

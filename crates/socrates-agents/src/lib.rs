@@ -16,6 +16,7 @@ pub mod agents;
 pub mod container;
 mod error;
 pub mod health;
+pub mod learning;
 pub mod orchestrator;
 pub mod privacy;
 pub mod quality;

@@ -268,9 +268,14 @@ async fn hot_reads_and_the_journey_take_few_statements() {
     // waits on (asked again rather than replaced), the templates already asked and the
     // session's previous category, all the interview plan needs besides the facts. The
     // question's quality record rides with its insert (one more statement on SQLite only).
+    // Learning adds to the next question the user's own counters and, at most once a minute
+    // per category and style (here: the first time), the cohort's; its ask counter rides with
+    // the insert. To the answer it adds its counter (riding with the maturity's writes) and,
+    // after the commit, the patterns recomputed: the counters read, the old patterns read
+    // (the projects they were learned in), one upsert.
     let (most_next, most_answer) = match databases.specs.backend() {
-        Backend::Postgres => (4, 7),
-        Backend::Sqlite => (6, 9),
+        Backend::Postgres => (6, 10),
+        Backend::Sqlite => (9, 13),
     };
     assert!(create <= 3, "create: {create}");
     assert!(open <= 2, "open: {open}");

@@ -51,6 +51,9 @@ use crate::routes;
         routes::quality::metrics,
         routes::quality::analysis,
         routes::quality::recommendations,
+        routes::learning::profile,
+        routes::learning::patterns,
+        routes::learning::effectiveness,
         routes::conflicts::list_conflicts,
         routes::conflicts::conflict_options,
         routes::conflicts::resolve_conflict,
@@ -74,6 +77,7 @@ use crate::routes;
         (name = "sessions", description = "Sessions: Socratic questions and answers, direct chat, modes, history"),
         (name = "conflicts", description = "Contradictions between facts and their resolution"),
         (name = "quality", description = "Quality control: question scores, coverage gaps, costed ways forward"),
+        (name = "learning", description = "What Socrates learns about the people it interviews: profile, behaviour patterns, question effectiveness"),
         (name = "exports", description = "The specification as Markdown or JSON"),
         (name = "specifications", description = "The facts of a project and their versions"),
         (name = "health", description = "Health for load balancers and orchestrators"),
@@ -463,7 +467,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(ranges.len(), 10, "{ranges:?}");
+        assert_eq!(ranges.len(), 12, "{ranges:?}");
         for (operation, name, minimum, maximum) in ranges {
             let expected = if name == "offset" {
                 (Some(0), Some(socrates_domain::PageOffset::MAX))

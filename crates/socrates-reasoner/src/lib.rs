@@ -42,6 +42,10 @@ pub struct QuestionContext {
     pub asked_questions: Vec<String>,
     /// The project's current facts.
     pub existing_facts: Vec<ExistingFact>,
+    /// What was learned about the templates' worth for this user, 0–1 per template id (see
+    /// `socrates_domain::learning::preference`); a template not named scores 0.5. Among the
+    /// templates equally fit to ask, the preferred one is asked first.
+    pub preferences: std::collections::HashMap<String, f64>,
 }
 
 /// A question proposed by the reasoner, before quality control scores it.

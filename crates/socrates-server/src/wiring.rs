@@ -160,6 +160,7 @@ pub async fn build_container(
         offline,
         llm_client,
         llm_health_ttl: Duration::from_secs(settings.llm.health_cache_seconds),
+        learning_cohort_ttl: Duration::from_secs(settings.cache.cohort_ttl_seconds),
         clock,
         rate_limiter,
         request_limits: RequestLimits {

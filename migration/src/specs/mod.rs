@@ -14,6 +14,7 @@ mod m20261202_000008_hot_path_indexes;
 mod m20261206_000009_heap_only_project_updates;
 mod m20261207_000010_one_current_value;
 mod m20261207_000011_one_waiting_question;
+mod m20261207_000012_learning_counters;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
@@ -28,5 +29,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261206_000009_heap_only_project_updates::Migration),
         Box::new(m20261207_000010_one_current_value::Migration),
         Box::new(m20261207_000011_one_waiting_question::Migration),
+        Box::new(m20261207_000012_learning_counters::Migration),
     ]
 }

@@ -6,6 +6,7 @@ pub mod conflicts;
 pub mod export;
 pub mod facts;
 mod interview;
+pub mod learning;
 pub mod project_manager;
 pub mod quality_report;
 pub mod socratic;

@@ -116,6 +116,10 @@ pub struct QuestionResponse {
     pub context: Option<String>,
     /// The team role that asks it.
     pub persona: Option<String>,
+    /// The question template it came from (`goals.001`, `followup.<key>`): the key of
+    /// `GET /api/v1/learning/user/{id}/effectiveness`. `null` for a question a language
+    /// model wrote (counted there as `<category>.model`).
+    pub template_id: Option<String>,
     /// Quality-control score, 0–1.
     pub quality_score: f64,
     /// The project's maturity when it was asked, 0–100.
@@ -187,6 +191,7 @@ impl From<QuestionView> for QuestionResponse {
             category: view.category,
             context: view.context,
             persona: view.persona,
+            template_id: view.template_id,
             quality_score: view.quality_score,
             maturity_score: view.maturity_score,
             target_keys: view.target_keys,

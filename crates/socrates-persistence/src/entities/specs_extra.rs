@@ -140,6 +140,7 @@ pub mod user_behavior_patterns {
         pub learned_from_projects: Json,
         pub learned_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        pub label: Option<String>,
     }
 
     /// No relations are navigated through the ORM.
@@ -169,6 +170,12 @@ pub mod question_effectiveness {
         pub effectiveness_score: Option<f64>,
         pub last_asked_at: Option<DateTimeUtc>,
         pub updated_at: DateTimeUtc,
+        pub times_answered: i32,
+        pub facts_yielded: i32,
+        pub conflicts_raised: i32,
+        pub answer_chars_total: i64,
+        pub answer_seconds_total: i64,
+        pub category: Option<String>,
     }
 
     /// No relations are navigated through the ORM.

@@ -134,6 +134,7 @@ async fn a_question_is_generated_validated_and_the_prompt_carries_the_rules() {
         persona: Some("backend".to_owned()),
         asked_template_ids: HashSet::new(),
         existing_facts: vec![fact(Category::TechStack, "primary_database", "PostgreSQL")],
+        preferences: std::collections::HashMap::new(),
     };
 
     let question = reasoner.generate_question(&context).await.unwrap();
@@ -176,6 +177,7 @@ async fn a_question_without_a_question_mark_is_repaired_with_the_problem_quoted(
         persona: None,
         asked_template_ids: HashSet::new(),
         existing_facts: Vec::new(),
+        preferences: std::collections::HashMap::new(),
     };
 
     let question = reasoner.generate_question(&context).await.unwrap();

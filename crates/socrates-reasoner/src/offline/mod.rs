@@ -54,7 +54,8 @@ impl OfflineReasoner {
     /// Picks the template to ask among the askable templates of the focus category (not
     /// asked in the project, and free-form or aiming at a key the project does not hold; see
     /// [`data::QuestionBank::askable`]): first those aiming at missing keys, then the
-    /// free-form ones; within a tier the requested persona first, then bank order.
+    /// free-form ones; within a tier the requested persona first, then the learned
+    /// preference ([`QuestionContext::preferences`]), then bank order.
     ///
     /// # Errors
     /// [`ReasonerError::QuestionBankExhausted`] when nothing is left to ask about the
@@ -74,10 +75,22 @@ impl OfflineReasoner {
                 .as_deref()
                 .is_some_and(|persona| persona != template.persona)
         };
+        let preference = |template: &QuestionTemplate| {
+            context
+                .preferences
+                .get(&template.template_id)
+                .copied()
+                .unwrap_or(0.5)
+        };
+        // `min_by` keeps the first of equal candidates: bank order breaks ties.
         self.data
             .questions()
             .askable(context.focus_category, &context.asked_template_ids, &held)
-            .min_by_key(|template| (template.target_keys.is_empty(), persona_mismatch(template)))
+            .min_by(|a, b| {
+                (a.target_keys.is_empty(), persona_mismatch(a))
+                    .cmp(&(b.target_keys.is_empty(), persona_mismatch(b)))
+                    .then_with(|| preference(b).total_cmp(&preference(a)))
+            })
             .ok_or(ReasonerError::QuestionBankExhausted {
                 category: context.focus_category,
             })

@@ -17,6 +17,7 @@ fn context(category: Category, asked: &[&str], facts: Vec<ExistingFact>) -> Ques
         persona: None,
         asked_template_ids: asked.iter().map(|id| (*id).to_owned()).collect(),
         existing_facts: facts,
+        preferences: std::collections::HashMap::new(),
     }
 }
 
@@ -246,6 +247,7 @@ async fn chat_context(
             asked_template_ids: HashSet::new(),
             asked_questions: Vec::new(),
             existing_facts: facts.clone(),
+            preferences: std::collections::HashMap::new(),
         })
         .await
         .ok();
@@ -685,4 +687,34 @@ fn the_requirements_bank_is_deep_enough_to_cover_its_weight() {
         f64::from(u32::try_from(free_form).unwrap()) >= needed,
         "{free_form} free-form requirement questions, {needed} facts needed"
     );
+}
+
+#[tokio::test]
+async fn a_learned_preference_reorders_equally_fit_templates_and_nothing_else() {
+    let reasoner = reasoner();
+    let cold = reasoner
+        .generate_question(&context(Category::Goals, &[], Vec::new()))
+        .await
+        .unwrap();
+    let cold_id = cold.template_id.clone().unwrap();
+    // The cold pick was answered poorly: another template of the same tier comes first.
+    let mut learned = context(Category::Goals, &[], Vec::new());
+    learned.preferences.insert(cold_id.clone(), 1.0 / 3.0);
+    let warm = reasoner.generate_question(&learned).await.unwrap();
+    assert_ne!(warm.template_id.as_deref(), Some(cold_id.as_str()));
+    let warm_template = reasoner
+        .data()
+        .template(warm.template_id.as_deref().unwrap())
+        .unwrap();
+    let cold_template = reasoner.data().template(&cold_id).unwrap();
+    assert_eq!(
+        warm_template.target_keys.is_empty(),
+        cold_template.target_keys.is_empty(),
+        "a preference never moves a free-form question before one aiming at a missing key"
+    );
+    // A preference of 0.5 is no preference: the bank order stands.
+    let mut neutral = context(Category::Goals, &[], Vec::new());
+    neutral.preferences.insert(cold_id.clone(), 0.5);
+    let same = reasoner.generate_question(&neutral).await.unwrap();
+    assert_eq!(same.template_id, Some(cold_id));
 }

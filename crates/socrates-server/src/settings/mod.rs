@@ -107,6 +107,9 @@ pub struct CacheSettings {
     pub ttl_seconds: u64,
     /// Projects whose views the in-process cache keeps at most.
     pub max_projects: u64,
+    /// How long each process keeps what a question template did for a group of users (the
+    /// learned prior of the next-question choice); 0 reads it on every question.
+    pub cohort_ttl_seconds: u64,
 }
 
 impl Default for CacheSettings {
@@ -114,6 +117,7 @@ impl Default for CacheSettings {
         Self {
             ttl_seconds: 300,
             max_projects: 10_000,
+            cohort_ttl_seconds: 60,
         }
     }
 }

@@ -16,6 +16,7 @@ use super::support::{
 /// Every route that writes, with a body it would accept from an active account.
 fn writing_routes(owned: &Owned) -> Vec<(Method, String, Option<Value>)> {
     let Owned {
+        user: _,
         project,
         session,
         question,

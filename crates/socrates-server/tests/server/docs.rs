@@ -91,6 +91,7 @@ fn operations(document: &Value, owned: &Owned) -> Vec<(String, String, Value)> {
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let concrete = path
+                .replace("{user_id}", &owned.user)
                 .replace("{project_id}", &owned.project)
                 .replace("{session_id}", &owned.session)
                 .replace("{spec_id}", &owned.fact)
@@ -146,7 +147,8 @@ async fn every_operation_documents_the_statuses_it_answers() {
                 .replace(&owned.project, "not-an-id")
                 .replace(&owned.session, "not-an-id")
                 .replace(&owned.fact, "not-an-id")
-                .replace(&owned.conflict, "not-an-id");
+                .replace(&owned.conflict, "not-an-id")
+                .replace(&owned.user, "not-an-id");
             let response = app
                 .client
                 .request(method.clone(), app.url(&malformed))
@@ -205,6 +207,7 @@ async fn every_operation_documents_the_statuses_it_answers() {
     let spent = app.get_authed("/api/v1/auth/me", &token).await;
     assert_eq!(spent.status(), 200);
     let fake = Owned {
+        user: uuid::Uuid::new_v4().to_string(),
         project: uuid::Uuid::new_v4().to_string(),
         session: uuid::Uuid::new_v4().to_string(),
         question: uuid::Uuid::new_v4().to_string(),

@@ -285,6 +285,8 @@ pub fn unique_email() -> String {
 
 /// Ids of everything the writing routes act on.
 pub struct Owned {
+    /// The caller's own account.
+    pub user: String,
     pub project: String,
     pub session: String,
     pub question: String,
@@ -324,7 +326,9 @@ pub async fn owned_things(app: &TestApp, token: &str) -> Owned {
         200,
     )
     .await;
+    let me = json_of(app.get_authed("/api/v1/auth/me", token).await, 200).await;
     Owned {
+        user: me["user_id"].as_str().unwrap().to_owned(),
         fact: saved["specification"]["spec_id"]
             .as_str()
             .unwrap()

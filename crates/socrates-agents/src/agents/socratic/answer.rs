@@ -11,11 +11,13 @@ use socrates_persistence::repositories::questions::{self, NewQuestion, Question}
 use socrates_persistence::repositories::sessions::{self, Session};
 use socrates_persistence::repositories::specifications::{self, Specification};
 
-use super::exchange::{self, Exchange, already_answered};
+use super::exchange::{self, Exchange, Learns, already_answered};
 use super::{AnswerQuestion, AnswerResult, SocraticCounselor, ensure_active};
 use crate::agent::{AgentContext, AgentError};
 use crate::agents::common::{FACT_WRITE_ATTEMPTS, existing_facts, lost_fact_race};
+use crate::learning::model_template_id;
 use crate::usage::{self, UsageContext};
+use socrates_domain::learning::PACE_CAP_SECONDS;
 use socrates_domain::quality::{QuestionQuality, score_question};
 use socrates_reasoner::ExtractionInput;
 
@@ -125,6 +127,7 @@ impl SocraticCounselor {
                 answers: Some(&question),
                 follow_up,
                 reason: "answer",
+                learns: Some(self.learns(&question, &answer)),
             };
             // Boxed: the write's state machine is large, and the answer's future holds it.
             let written = Box::pin(self.write_exchange(
@@ -151,6 +154,29 @@ impl SocraticCounselor {
 }
 
 impl SocraticCounselor {
+    /// What learning counts of `answer` to `question`.
+    fn learns(&self, question: &Question, answer: &Answer) -> Learns {
+        let template = question
+            .template_id
+            .as_deref()
+            .and_then(|id| self.offline.template(id));
+        let seconds = (self.clock.now() - question.created_at)
+            .num_seconds()
+            .clamp(0, PACE_CAP_SECONDS);
+        Learns {
+            template_id: question
+                .template_id
+                .clone()
+                .unwrap_or_else(|| model_template_id(question.category)),
+            category: question.category,
+            role: question.persona.clone().unwrap_or_default(),
+            expected_keys: template.map_or(0, |t| t.target_keys.len()),
+            first_answer: question.answered_at.is_none(),
+            chars: u32::try_from(answer.as_str().chars().count()).unwrap_or(u32::MAX),
+            seconds,
+        }
+    }
+
     /// The follow-up the session asks next when this first answer to a question aiming at
     /// keys stated nothing for them and was vague (see
     /// [`FollowUps::after_answer`](socrates_reasoner::offline::FollowUps::after_answer)).
@@ -172,10 +198,13 @@ impl SocraticCounselor {
             .map(|fact| fact.key.as_str())
             .chain(answered.iter().copied())
             .collect();
-        let asked =
-            self.offline
-                .follow_ups()
-                .after_answer(template, answer.as_str(), &answered, &held)?;
+        let asked = self
+            .offline
+            .follow_ups()
+            .after_answer(template, answer.as_str(), &answered, &held)
+            // A follow-up is never followed up by itself (its ask and its answer would
+            // count on one learning row in one statement).
+            .filter(|asked| question.template_id.as_deref() != Some(&asked.template_id))?;
         // Scored like any question; the user's words it quotes are not.
         let quality = score_question(&asked.text, &self.unmentioned(&asked.text, current));
         let new = NewQuestion {

@@ -202,6 +202,7 @@ impl SocraticCounselor {
                 asked_template_ids: asked_ids.clone(),
                 asked_questions: Vec::new(),
                 existing_facts: known.clone(),
+                preferences: std::collections::HashMap::new(),
             };
             match self.bank.generate_question(&context).await {
                 Ok(draft) => return Ok(Some(draft)),
@@ -335,6 +336,8 @@ impl SocraticCounselor {
                 answers: None,
                 follow_up: None,
                 reason: "message",
+                // A message answers no question template: nothing to count.
+                learns: None,
             };
             // Boxed: the write's state machine is large, and the answer's future holds it.
             let written = Box::pin(self.write_exchange(

@@ -5,12 +5,14 @@
 
 use std::collections::HashMap;
 
+use socrates_domain::learning;
 use socrates_domain::quality::QuestionQuality;
 use socrates_domain::{
     Category, Code, Confidence, ConflictFinding, ConversationRole, FactDraft, FactKey, FactSource,
     FactValue, Knowledge, MaturityReport, MessageKind, Placement, QuestionId, ValueSlot, place,
 };
 use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
+use socrates_persistence::repositories::learning as learning_repo;
 use socrates_persistence::repositories::questions::{self, NewQuestion, Question};
 use socrates_persistence::repositories::sessions::{self, Session};
 use socrates_persistence::repositories::specifications::{
@@ -42,6 +44,26 @@ pub(super) struct Exchange<'a> {
     pub follow_up: Option<(NewQuestion, QuestionQuality)>,
     /// The `maturity_tracking` reason (`answer`, `message`).
     pub reason: &'static str,
+    /// What learning counts of it, when it answers a question.
+    pub learns: Option<Learns>,
+}
+
+/// What learning counts of an answer; see [`crate::learning`].
+pub(super) struct Learns {
+    /// The answered question's template (or its category's model pseudo-template).
+    pub template_id: String,
+    /// The question's category.
+    pub category: Category,
+    /// The team role that asked it.
+    pub role: String,
+    /// How many keys the question aims at (0 for a free-form one).
+    pub expected_keys: usize,
+    /// Whether it is the question's first answer.
+    pub first_answer: bool,
+    /// The answer's length in characters.
+    pub chars: u32,
+    /// Seconds since the question was asked, capped.
+    pub seconds: i64,
 }
 
 /// A conversation entry of `session`.
@@ -263,6 +285,28 @@ impl SocraticCounselor {
                 raised.push(conflict);
             }
         }
+        let learned = exchange.learns.map(|learns| {
+            let stated = saved_count.saturating_add(u32::try_from(raised.len()).unwrap_or(0));
+            let quality = learning::answer_quality(stated, learns.expected_keys);
+            learning_repo::answered_later(
+                learning_repo::TemplateKey {
+                    user_id: context.user_id,
+                    template_id: &learns.template_id,
+                    category: learns.category,
+                    role: &learns.role,
+                },
+                learning::AnswerRecord {
+                    first_answer: learns.first_answer,
+                    well: learning::answered_well(stated, quality),
+                    facts: stated,
+                    conflicts: u32::try_from(raised.len()).unwrap_or(u32::MAX),
+                    chars: learns.chars,
+                    seconds: learns.seconds,
+                },
+                now,
+            )
+        });
+        let learns = learned.is_some();
         let report = record_maturity_with(
             &tx,
             session.project_id,
@@ -276,15 +320,34 @@ impl SocraticCounselor {
                         .follow_up
                         .map(|(new, score)| {
                             let metric = super::quality_metric(new.project_id, &score, &new.text);
-                            questions::insert_follow_up_later(new, now)
+                            let asked = new.template_id.as_deref().map(|template_id| {
+                                learning_repo::asked_later(
+                                    learning_repo::TemplateKey {
+                                        user_id: context.user_id,
+                                        template_id,
+                                        category: new.category,
+                                        role: new.persona.as_deref().unwrap_or_default(),
+                                    },
+                                    now,
+                                )
+                            });
+                            asked
+                                .unwrap_or_default()
+                                .and(questions::insert_follow_up_later(new, now))
                                 .and(quality::record_later(metric, now))
                         })
                         .unwrap_or_default(),
-                ),
+                )
+                .and(learned.unwrap_or_default()),
         )
         .await?;
         tx.commit().await?;
         self.views.invalidate(session.project_id).await;
+        if learns {
+            self.learner
+                .relearn(context.user_id, session.project_id, now)
+                .await;
+        }
         Ok(Written {
             saved_count,
             specifications: saved.iter().map(FactView::from).collect(),

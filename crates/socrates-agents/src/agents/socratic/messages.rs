@@ -145,6 +145,9 @@ pub struct QuestionView {
     pub context: Option<String>,
     /// The team role that asks it.
     pub persona: Option<String>,
+    /// The question template it came from, the key of what learning counts of it; `None`
+    /// for a question a language model wrote.
+    pub template_id: Option<String>,
     /// Quality-control score, 0..=1.
     pub quality_score: f64,
     /// The project's maturity when it was asked.
@@ -177,6 +180,7 @@ impl QuestionView {
             category: question.category,
             context: question.context,
             persona: question.persona,
+            template_id: question.template_id.clone(),
             quality_score: question.quality_score,
             maturity_score,
             target_keys: template

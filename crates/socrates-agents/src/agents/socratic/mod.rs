@@ -14,6 +14,7 @@ use socrates_domain::quality::{APPROVAL_THRESHOLD, QuestionQuality, score_questi
 use socrates_domain::{Code, SessionId, SessionMode, SessionStatus};
 use socrates_persistence::repositories::Page;
 use socrates_persistence::repositories::conversation;
+use socrates_persistence::repositories::learning;
 use socrates_persistence::repositories::projects::{self, Project};
 use socrates_persistence::repositories::quality;
 use socrates_persistence::repositories::questions::{self, NewQuestion};
@@ -24,6 +25,7 @@ use socrates_persistence::{DbError, SpecsDb};
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{ensure_writable, existing_facts, project_not_found};
 use crate::agents::interview::InterviewStanding;
+use crate::learning::{DEFAULT_COHORT_TTL, Learner, model_template_id};
 use crate::usage::{self, UsageContext};
 use crate::view_cache::ProjectViews;
 use socrates_infra::clock::Clock;
@@ -50,6 +52,7 @@ pub struct SocraticCounselor {
     bank: OfflineReasoner,
     clock: Arc<dyn Clock>,
     views: ProjectViews,
+    learner: Learner,
 }
 
 /// How many earlier questions of the project a model is shown.
@@ -98,6 +101,7 @@ impl SocraticCounselor {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
+            learner: Learner::new(db.clone(), DEFAULT_COHORT_TTL),
             db,
             reasoner,
             bank: OfflineReasoner::new(Arc::clone(&offline)),
@@ -105,6 +109,13 @@ impl SocraticCounselor {
             clock,
             views: ProjectViews::uncached(),
         }
+    }
+
+    /// Learns with `learner` (by default one that keeps cohort figures for a minute).
+    #[must_use]
+    pub fn with_learner(mut self, learner: Learner) -> Self {
+        self.learner = learner;
+        self
     }
 
     /// Drops the project's cached views in `views` after every change this agent commits.
@@ -202,11 +213,23 @@ impl SocraticCounselor {
             project_id: Some(project.id),
             session_id: Some(session.id),
         };
+        let learned = self.learner.standing(context.user_id).await?;
         let mut chosen = None;
         let mut unusable = 0;
         // The open category most in need first (the one `/status` names); when the reasoner
         // has nothing for it, the next open one.
         for &category in standing.plan.open_by_need() {
+            let templates: Vec<&str> = self
+                .offline
+                .questions()
+                .of(category)
+                .map(|template| template.template_id.as_str())
+                .filter(|id| !asked_ids.contains(*id))
+                .collect();
+            let preferences = self
+                .learner
+                .preferences(context.user_id, &learned, category, &templates)
+                .await?;
             let question_context = QuestionContext {
                 project_name: project.name.clone(),
                 project_description: project.description.clone().unwrap_or_default(),
@@ -215,6 +238,7 @@ impl SocraticCounselor {
                 asked_template_ids: asked_ids.clone(),
                 asked_questions: asked_questions.clone(),
                 existing_facts: existing.clone(),
+                preferences,
             };
             match self
                 .best_question(question_context, &mut unusable, &facts, attribution)
@@ -240,6 +264,19 @@ impl SocraticCounselor {
         })?;
         let now = self.clock.now();
         let metric = quality_metric(project.id, &quality, &draft.text);
+        let template_id = draft
+            .template_id
+            .clone()
+            .unwrap_or_else(|| model_template_id(draft.category));
+        let asked_once = learning::asked_later(
+            learning::TemplateKey {
+                user_id: context.user_id,
+                template_id: &template_id,
+                category: draft.category,
+                role: draft.persona.as_deref().unwrap_or_default(),
+            },
+            now,
+        );
         // The question and the session's activity go to the database in one round trip. A
         // concurrent call may have stored the session's question meanwhile: the database
         // refuses a second one, and that one is the question.
@@ -257,7 +294,9 @@ impl SocraticCounselor {
                 bias_score: Some(quality.bias_score),
             },
             now,
-            sessions::touch_later(session.id, now).and(quality::record_later(metric, now)),
+            sessions::touch_later(session.id, now)
+                .and(quality::record_later(metric, now))
+                .and(asked_once),
         )
         .await;
         let question = match inserted {

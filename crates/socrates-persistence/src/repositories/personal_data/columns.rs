@@ -130,11 +130,13 @@ export_policy! {
         LastError, CreatedAt, UpdatedAt
     ];
     user_behavior_patterns: [
-        Id, UserId, PatternType, PatternData, Confidence, LearnedFromProjects, LearnedAt, UpdatedAt
+        Id, UserId, PatternType, PatternData, Confidence, LearnedFromProjects, LearnedAt, UpdatedAt,
+        Label
     ];
     question_effectiveness: [
         Id, UserId, QuestionTemplateId, Role, TimesAsked, TimesAnsweredWell, AverageAnswerLength,
-        AverageSpecExtractionCount, EffectivenessScore, LastAskedAt, UpdatedAt
+        AverageSpecExtractionCount, EffectivenessScore, LastAskedAt, UpdatedAt, TimesAnswered,
+        FactsYielded, ConflictsRaised, AnswerCharsTotal, AnswerSecondsTotal, Category
     ];
     knowledge_base_documents: [
         Id, ProjectId, UserId, Filename, FileSize, ContentType, ContentSha256, Content, UploadedAt
