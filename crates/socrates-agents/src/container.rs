@@ -4,6 +4,7 @@ use crate::agent::AgentError;
 use crate::agents::conflicts::ConflictDetector;
 use crate::agents::export::Exporter;
 use crate::agents::facts::ContextAnalyzer;
+use crate::agents::knowledge::KnowledgeBase;
 use crate::agents::learning::UserLearning;
 use crate::agents::project_manager::ProjectManager;
 use crate::agents::quality_report::QualityReporter;
@@ -127,6 +128,15 @@ impl ServiceContainer {
             .with_views(views.clone()),
         )
         .agent(QualityReporter::new(parts.specs_db.clone()))
+        .agent(
+            KnowledgeBase::new(
+                parts.specs_db.clone(),
+                Arc::clone(&parts.reasoner),
+                Arc::clone(&parts.offline),
+                Arc::clone(&parts.clock),
+            )
+            .with_views(views.clone()),
+        )
         .agent(UserLearning::new(
             parts.specs_db.clone(),
             parts.auth_db.clone(),

@@ -75,7 +75,11 @@ pub fn build_app(
                 )
                 .service(web::scope("/conflicts").configure(routes::conflicts::configure))
                 .service(web::scope("/quality").configure(routes::quality::configure))
-                .service(web::scope("/learning").configure(routes::learning::configure))
+                .service(
+                    web::scope("/learning")
+                        .configure(routes::learning::configure)
+                        .configure(routes::knowledge::configure),
+                )
                 .service(
                     web::scope("/specifications").configure(routes::specifications::configure),
                 ),

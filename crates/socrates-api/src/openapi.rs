@@ -54,6 +54,10 @@ use crate::routes;
         routes::learning::profile,
         routes::learning::patterns,
         routes::learning::effectiveness,
+        routes::knowledge::upload,
+        routes::knowledge::list_documents,
+        routes::knowledge::delete_document,
+        routes::knowledge::search,
         routes::conflicts::list_conflicts,
         routes::conflicts::conflict_options,
         routes::conflicts::resolve_conflict,
@@ -77,7 +81,7 @@ use crate::routes;
         (name = "sessions", description = "Sessions: Socratic questions and answers, direct chat, modes, history"),
         (name = "conflicts", description = "Contradictions between facts and their resolution"),
         (name = "quality", description = "Quality control: question scores, coverage gaps, costed ways forward"),
-        (name = "learning", description = "What Socrates learns about the people it interviews: profile, behaviour patterns, question effectiveness"),
+        (name = "learning", description = "What Socrates learns: a person's profile, behaviour patterns and question effectiveness; a project's knowledge base of documents and its full-text search"),
         (name = "exports", description = "The specification as Markdown or JSON"),
         (name = "specifications", description = "The facts of a project and their versions"),
         (name = "health", description = "Health for load balancers and orchestrators"),
@@ -467,7 +471,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(ranges.len(), 12, "{ranges:?}");
+        assert_eq!(ranges.len(), 14, "{ranges:?}");
         for (operation, name, minimum, maximum) in ranges {
             let expected = if name == "offset" {
                 (Some(0), Some(socrates_domain::PageOffset::MAX))

@@ -121,6 +121,8 @@ codes! {
     ConflictNotFound => "CONFLICT_NOT_FOUND", NotFound;
     /// The code generation does not exist.
     GenerationNotFound => "GENERATION_NOT_FOUND", NotFound;
+    /// The knowledge-base document does not exist in the project.
+    DocumentNotFound => "DOCUMENT_NOT_FOUND", NotFound;
     /// An account with this email already exists.
     EmailTaken => "EMAIL_TAKEN", Conflict;
     /// Generic duplicate resource.
@@ -129,6 +131,8 @@ codes! {
     ConflictAlreadyResolved => "CONFLICT_ALREADY_RESOLVED", Conflict;
     /// The question has already been answered.
     QuestionAlreadyAnswered => "QUESTION_ALREADY_ANSWERED", Conflict;
+    /// The project already holds a document with the same bytes.
+    DocumentAlreadyUploaded => "DOCUMENT_ALREADY_UPLOADED", Conflict;
     /// The session has ended.
     SessionEnded => "SESSION_ENDED", Conflict;
     /// A direct-chat message was sent to a session in Socratic mode.

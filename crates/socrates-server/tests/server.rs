@@ -23,6 +23,7 @@ mod server {
     pub mod interview;
     pub mod interviews;
     pub mod journey;
+    pub mod knowledge;
     pub mod learning;
     pub mod llm;
     pub mod llm_journey;

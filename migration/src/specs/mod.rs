@@ -15,6 +15,7 @@ mod m20261206_000009_heap_only_project_updates;
 mod m20261207_000010_one_current_value;
 mod m20261207_000011_one_waiting_question;
 mod m20261207_000012_learning_counters;
+mod m20261207_000013_knowledge_base_index;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
@@ -30,5 +31,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261207_000010_one_current_value::Migration),
         Box::new(m20261207_000011_one_waiting_question::Migration),
         Box::new(m20261207_000012_learning_counters::Migration),
+        Box::new(m20261207_000013_knowledge_base_index::Migration),
     ]
 }

@@ -3,9 +3,11 @@
 
 mod common;
 pub mod conflicts;
+pub(crate) mod drafts;
 pub mod export;
 pub mod facts;
 mod interview;
+pub mod knowledge;
 pub mod learning;
 pub mod project_manager;
 pub mod quality_report;

@@ -5,6 +5,7 @@ pub mod chat;
 pub mod conflicts;
 pub mod exports;
 pub mod health;
+pub mod knowledge;
 pub mod learning;
 pub mod metrics;
 pub mod projects;

@@ -203,6 +203,57 @@ pub mod knowledge_base_documents {
         pub content_sha256: String,
         pub content: Option<String>,
         pub uploaded_at: DateTimeUtc,
+        pub chunk_count: i32,
+        pub facts_proposed: i32,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `knowledge_chunks`.
+pub mod knowledge_chunks {
+    use sea_orm::entity::prelude::*;
+
+    /// A piece of a knowledge-base document, the unit of search.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "knowledge_chunks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub document_id: Uuid,
+        pub project_id: Uuid,
+        pub ordinal: i32,
+        pub content: String,
+        pub term_count: i32,
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `knowledge_terms`.
+pub mod knowledge_terms {
+    use sea_orm::entity::prelude::*;
+
+    /// How often a search term occurs in a chunk.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "knowledge_terms")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub chunk_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub term: String,
+        pub project_id: Uuid,
+        pub frequency: i32,
+        pub chunk_length: i32,
     }
 
     /// No relations are navigated through the ORM.

@@ -35,7 +35,8 @@ use crate::entities::specs::{
 };
 use crate::entities::specs_extra::{
     code_generation_jobs, generated_files, generated_projects, knowledge_base_documents,
-    llm_usage_tracking, project_shares, question_effectiveness, user_behavior_patterns,
+    knowledge_chunks, knowledge_terms, llm_usage_tracking, project_shares, question_effectiveness,
+    user_behavior_patterns,
 };
 use crate::error::DbError;
 
@@ -195,6 +196,19 @@ fn generations(user: Uuid) -> SelectStatement {
         .to_owned()
 }
 
+/// The ids of the knowledge-base documents the user uploaded or that are in their projects.
+fn documents(user: Uuid) -> SelectStatement {
+    Query::select()
+        .column(knowledge_base_documents::Column::Id)
+        .from(knowledge_base_documents::Entity)
+        .cond_where(
+            Condition::any()
+                .add(knowledge_base_documents::Column::UserId.eq(user))
+                .add(knowledge_base_documents::Column::ProjectId.in_subquery(owned_projects(user))),
+        )
+        .to_owned()
+}
+
 /// The parts of `socrates_specs` that the user owns or wrote, by table name.
 pub fn specs_export_parts(user: UserId) -> Vec<ExportPart<Specs>> {
     let id = user.into_uuid();
@@ -231,6 +245,22 @@ pub fn specs_export_parts(user: UserId) -> Vec<ExportPart<Specs>> {
             Condition::any()
                 .add(knowledge_base_documents::Column::UserId.eq(id))
                 .add(knowledge_base_documents::Column::ProjectId.in_subquery(owned_projects(id))),
+        ),
+        part::<_, knowledge_chunks::Entity>(
+            "knowledge_chunks",
+            Condition::all().add(knowledge_chunks::Column::DocumentId.in_subquery(documents(id))),
+        ),
+        part::<_, knowledge_terms::Entity>(
+            "knowledge_terms",
+            Condition::all().add(
+                knowledge_terms::Column::ChunkId.in_subquery(
+                    knowledge_chunks::Entity::find()
+                        .select_only()
+                        .column(knowledge_chunks::Column::Id)
+                        .filter(knowledge_chunks::Column::DocumentId.in_subquery(documents(id)))
+                        .into_query(),
+                ),
+            ),
         ),
         part::<_, llm_usage_tracking::Entity>(
             "llm_usage_tracking",

@@ -830,6 +830,13 @@ fn answer_to_the_question(
     }) else {
         return;
     };
+    // "Hmm, not sure yet" answers nothing: an undecided sentence is no value of the key.
+    if lexicon
+        .undecided_markers
+        .found_in(&found.data.scanner().scan(&padded(first)))
+    {
+        return;
+    }
     for wanted in &lexicon.question_keys {
         // Any question of the category asks for its one free-text key when the answer stated
         // nothing else of the category in a real sentence ("PHPUnit and Cypress" is a

@@ -145,6 +145,22 @@ fn nothing_is_invented() {
 }
 
 #[test]
+fn an_undecided_answer_to_a_question_is_no_value_of_its_key() {
+    for text in [
+        "hmm, not sure yet",
+        "No idea at this point.",
+        "We don't know yet, honestly.",
+    ] {
+        let mut answer = input(text);
+        answer.question_text = Some(
+            "What kind of product are you building, and who will use it day to day?".to_owned(),
+        );
+        answer.question_category = Some(Category::Goals);
+        assert!(extract(data(), &answer).is_empty(), "{text}");
+    }
+}
+
+#[test]
 fn question_text_gives_context_to_bare_numbers() {
     let mut answer = input("About 15 minutes.");
     answer.question_text =

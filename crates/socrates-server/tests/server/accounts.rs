@@ -17,6 +17,7 @@ use super::support::{
 fn writing_routes(owned: &Owned) -> Vec<(Method, String, Option<Value>)> {
     let Owned {
         user: _,
+        document,
         project,
         session,
         question,
@@ -86,6 +87,11 @@ fn writing_routes(owned: &Owned) -> Vec<(Method, String, Option<Value>)> {
             Method::POST,
             format!("/api/v1/conflicts/{conflict}/resolve"),
             Some(json!({"resolution": "replace"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/learning/project/{project}/documents/{document}"),
+            None,
         ),
     ]
 }

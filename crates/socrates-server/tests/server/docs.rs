@@ -92,6 +92,7 @@ fn operations(document: &Value, owned: &Owned) -> Vec<(String, String, Value)> {
         for (method, operation) in item.as_object().unwrap() {
             let concrete = path
                 .replace("{user_id}", &owned.user)
+                .replace("{document_id}", &owned.document)
                 .replace("{project_id}", &owned.project)
                 .replace("{session_id}", &owned.session)
                 .replace("{spec_id}", &owned.fact)
@@ -148,7 +149,8 @@ async fn every_operation_documents_the_statuses_it_answers() {
                 .replace(&owned.session, "not-an-id")
                 .replace(&owned.fact, "not-an-id")
                 .replace(&owned.conflict, "not-an-id")
-                .replace(&owned.user, "not-an-id");
+                .replace(&owned.user, "not-an-id")
+                .replace(&owned.document, "not-an-id");
             let response = app
                 .client
                 .request(method.clone(), app.url(&malformed))
@@ -173,15 +175,21 @@ async fn every_operation_documents_the_statuses_it_answers() {
                 .unwrap();
             assert_eq!(wrong_type.status(), 415, "{method} {path} with text/plain");
             assert!(documented(&operation, 415), "{method} {path} lacks 415");
+            let multipart = operation["requestBody"]["content"]["multipart/form-data"].is_object();
             let oversized = app
                 .client
                 .request(method.clone(), app.url(&path))
-                .bearer_auth(&token)
-                .json(&json!({ "value": "x".repeat(5_000) }))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(oversized.status(), 413, "{method} {path} with 5 kB");
+                .bearer_auth(&token);
+            // A form takes a document of up to 10 MiB; a JSON body, the JSON limit (4 kB here).
+            let oversized = if multipart {
+                let file = reqwest::multipart::Part::bytes(vec![b'x'; 10 * 1024 * 1024 + 1])
+                    .file_name("big.txt");
+                oversized.multipart(reqwest::multipart::Form::new().part("file", file))
+            } else {
+                oversized.json(&json!({ "value": "x".repeat(5_000) }))
+            };
+            let oversized = oversized.send().await.unwrap();
+            assert_eq!(oversized.status(), 413, "{method} {path} oversized");
             assert!(documented(&operation, 413), "{method} {path} lacks 413");
             checked += 2;
         }
@@ -208,6 +216,7 @@ async fn every_operation_documents_the_statuses_it_answers() {
     assert_eq!(spent.status(), 200);
     let fake = Owned {
         user: uuid::Uuid::new_v4().to_string(),
+        document: uuid::Uuid::new_v4().to_string(),
         project: uuid::Uuid::new_v4().to_string(),
         session: uuid::Uuid::new_v4().to_string(),
         question: uuid::Uuid::new_v4().to_string(),

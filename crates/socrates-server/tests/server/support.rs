@@ -292,6 +292,8 @@ pub struct Owned {
     pub question: String,
     pub fact: String,
     pub conflict: String,
+    /// A knowledge-base document of the project.
+    pub document: String,
 }
 
 /// A project with a session, an asked question, a fact and an open conflict.
@@ -327,7 +329,20 @@ pub async fn owned_things(app: &TestApp, token: &str) -> Owned {
     )
     .await;
     let me = json_of(app.get_authed("/api/v1/auth/me", token).await, 200).await;
+    let document = json_of(
+        upload(
+            app,
+            token,
+            &project,
+            "notes.md",
+            b"# Notes\n\nClinics book online.",
+        )
+        .await,
+        201,
+    )
+    .await;
     Owned {
+        document: document["document_id"].as_str().unwrap().to_owned(),
         user: me["user_id"].as_str().unwrap().to_owned(),
         fact: saved["specification"]["spec_id"]
             .as_str()
@@ -341,6 +356,26 @@ pub async fn owned_things(app: &TestApp, token: &str) -> Owned {
         project,
         session,
     }
+}
+
+/// Uploads `bytes` as the file `name` to the project's knowledge base.
+pub async fn upload(
+    app: &TestApp,
+    token: &str,
+    project: &str,
+    name: &str,
+    bytes: &[u8],
+) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned());
+    app.client
+        .post(app.url(&format!(
+            "/api/v1/learning/project/{project}/upload-document"
+        )))
+        .bearer_auth(token)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap()
 }
 
 /// Registers and logs in a fresh account: its access token and id.

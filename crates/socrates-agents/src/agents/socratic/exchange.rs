@@ -3,28 +3,25 @@
 //! conflicts holding back the contradicting ones, the recomputed maturity on the project and
 //! its `maturity_tracking` row all commit together, or nothing does.
 
-use std::collections::HashMap;
-
 use socrates_domain::learning;
 use socrates_domain::quality::QuestionQuality;
 use socrates_domain::{
-    Category, Code, Confidence, ConflictFinding, ConversationRole, FactDraft, FactKey, FactSource,
-    FactValue, Knowledge, MaturityReport, MessageKind, Placement, QuestionId, ValueSlot, place,
+    Category, Code, ConflictFinding, ConversationRole, FactDraft, FactSource, MaturityReport,
+    MessageKind, QuestionId,
 };
 use socrates_persistence::repositories::conversation::{self, NewConversationEntry};
 use socrates_persistence::repositories::learning as learning_repo;
 use socrates_persistence::repositories::questions::{self, NewQuestion, Question};
 use socrates_persistence::repositories::sessions::{self, Session};
-use socrates_persistence::repositories::specifications::{
-    self, FactChange, NewSpecification, Specification,
-};
+use socrates_persistence::repositories::specifications::Specification;
 use socrates_persistence::repositories::{Writes, quality};
 use socrates_reasoner::RejectedItem;
 use uuid::Uuid;
 
 use super::{AnswerResult, SocraticCounselor};
 use crate::agent::{AgentContext, AgentError};
-use crate::agents::common::{Origin, hold_in_conflict, record_maturity_with};
+use crate::agents::common::{Origin, record_maturity_with};
+use crate::agents::drafts;
 use crate::agents::views::{ConflictView, FactView, RejectedView};
 
 /// What one exchange writes besides its facts.
@@ -157,58 +154,13 @@ impl SocraticCounselor {
             source_id: Some(exchange.source_id),
             created_by: context.user_id,
         };
-        let mut rejected: Vec<RejectedView> = rejected.into_iter().map(Into::into).collect();
-        let mut to_save: Vec<(usize, NewSpecification, Placement<'_, Specification>)> = Vec::new();
-        // The slots this exchange already fills: two statements of one text cannot both become
-        // the current value of a single-valued key (the database would refuse the pair).
-        let mut filled: HashMap<(Category, String, ValueSlot), usize> = HashMap::new();
         let knowledge = self.offline.knowledge();
-        for (index, draft) in drafts.iter().enumerate() {
-            if findings.iter().any(|finding| finding.new == *draft) {
-                continue;
-            }
-            let placement = place(knowledge, current, draft);
-            if matches!(placement, Placement::Known(_)) {
-                continue;
-            }
-            let slot = (
-                draft.category,
-                draft.key.clone(),
-                ValueSlot::of(knowledge, &draft.key, &draft.value),
-            );
-            if let Some(&first) = filled.get(&slot) {
-                let earlier = &drafts[first];
-                if knowledge.normalise_value(&earlier.key, &earlier.value)
-                    != knowledge.normalise_value(&draft.key, &draft.value)
-                {
-                    rejected.push(RejectedView {
-                        category: draft.category.as_str().to_owned(),
-                        key: draft.key.clone(),
-                        value: draft.value.clone(),
-                        reason: format!(
-                            "the same text also says {} = \"{}\", and {} holds one value",
-                            earlier.key, earlier.value, earlier.key
-                        ),
-                    });
-                }
-                continue;
-            }
-            match new_specification(knowledge, &origin, draft) {
-                Ok(new) => {
-                    filled.insert(slot, index);
-                    to_save.push((index, new, placement));
-                }
-                Err(reason) => rejected.push(RejectedView {
-                    category: draft.category.as_str().to_owned(),
-                    key: draft.key.clone(),
-                    value: draft.value.clone(),
-                    reason,
-                }),
-            }
-        }
+        let planned = drafts::plan(knowledge, &origin, &drafts, findings, current);
+        let mut rejected: Vec<RejectedView> = rejected.into_iter().map(Into::into).collect();
+        rejected.extend(planned.rejected.iter().cloned());
         let now = self.clock.now();
         let tx = self.db.begin().await?;
-        let saved_count = u32::try_from(to_save.len()).unwrap_or(u32::MAX);
+        let saved_count = planned.saved_count();
         // The conversation's entries go with the question's update when the exchange answers
         // one (one round trip), else with the maturity's.
         let conversation = conversation::append_all_later(exchange.entries, now);
@@ -224,67 +176,12 @@ impl SocraticCounselor {
             }
             None => conversation,
         };
-        // Revisions write two rows each; every new fact goes in one multi-row insert.
-        let mut saved: Vec<(usize, Specification)> = Vec::with_capacity(to_save.len());
-        let mut fresh: Vec<(usize, NewSpecification)> = Vec::new();
-        for (index, new, placement) in to_save {
-            match placement {
-                Placement::Revise(previous) => {
-                    let change = FactChange {
-                        value_slot: ValueSlot::of(knowledge, &previous.key, new.value.as_str()),
-                        value: new.value,
-                        confidence: Some(new.confidence),
-                        source: new.source,
-                        source_id: new.source_id,
-                        reasoning: new.reasoning,
-                        created_by: new.created_by,
-                    };
-                    let fact = specifications::new_version(&tx, previous.id, change, now).await?;
-                    saved.push((index, fact));
-                }
-                Placement::New | Placement::Known(_) => fresh.push((index, new)),
-            }
-        }
-        let (indexes, news): (Vec<usize>, Vec<NewSpecification>) = fresh.into_iter().unzip();
-        saved.extend(
-            indexes
-                .into_iter()
-                .zip(specifications::insert_all(&tx, news, now).await?),
-        );
-        saved.sort_by_key(|(index, _)| *index);
-        let saved_by_draft: HashMap<usize, socrates_domain::SpecificationId> = saved
-            .iter()
-            .map(|(index, fact)| (*index, fact.id))
-            .collect();
-        let saved: Vec<Specification> = saved.into_iter().map(|(_, fact)| fact).collect();
-        let mut raised = Vec::new();
-        for finding in findings {
-            // A contradiction inside the text points at the draft saved in this transaction.
-            let old_spec_id = match finding.existing.id {
-                Some(id) => Some(socrates_domain::SpecificationId::from_uuid(id)),
-                None => {
-                    let saved = drafts
-                        .iter()
-                        .position(|d| d.as_existing() == finding.existing)
-                        .and_then(|index| saved_by_draft.get(&index).copied());
-                    // Both values of this text are held against a stored fact already: the
-                    // user settles each of those conflicts, not a third between the two.
-                    if saved.is_none() {
-                        continue;
-                    }
-                    saved
-                }
-            };
-            let conflict =
-                hold_in_conflict(&tx, knowledge, &origin, finding, old_spec_id, now).await?;
-            // One statement contradicting two facts is one held conflict, listed once.
-            if !raised
-                .iter()
-                .any(|held: &ConflictView| held.conflict_id == conflict.conflict_id)
-            {
-                raised.push(conflict);
-            }
-        }
+        let drafts::Written {
+            saved,
+            conflicts: raised,
+        } = planned
+            .write(&tx, knowledge, &origin, &drafts, findings, now)
+            .await?;
         let learned = exchange.learns.map(|learns| {
             let stated = saved_count.saturating_add(u32::try_from(raised.len()).unwrap_or(0));
             let quality = learning::answer_quality(stated, learns.expected_keys);
@@ -356,27 +253,4 @@ impl SocraticCounselor {
             report,
         })
     }
-}
-
-/// A draft as a fact to store, or why it cannot be one.
-fn new_specification(
-    knowledge: &Knowledge,
-    origin: &Origin,
-    draft: &FactDraft,
-) -> Result<NewSpecification, String> {
-    let value = FactValue::parse(&draft.value).map_err(|e| e.to_string())?;
-    Ok(NewSpecification {
-        value_slot: ValueSlot::of(knowledge, &draft.key, value.as_str()),
-        project_id: origin.project_id,
-        session_id: origin.session_id,
-        category: draft.category,
-        key: FactKey::parse(&draft.key).map_err(|e| e.to_string())?,
-        value,
-        source: origin.source,
-        source_id: origin.source_id,
-        confidence: Confidence::new(draft.confidence).map_err(|e| e.to_string())?,
-        reasoning: draft.reasoning.clone(),
-        created_by: Some(origin.created_by),
-        metadata: None,
-    })
 }

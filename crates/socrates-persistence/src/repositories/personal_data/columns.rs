@@ -15,7 +15,8 @@ use crate::entities::specs::{
 };
 use crate::entities::specs_extra::{
     code_generation_jobs, generated_files, generated_projects, knowledge_base_documents,
-    llm_usage_tracking, project_shares, question_effectiveness, user_behavior_patterns,
+    knowledge_chunks, knowledge_terms, llm_usage_tracking, project_shares, question_effectiveness,
+    user_behavior_patterns,
 };
 
 /// The export policy of one table.
@@ -139,8 +140,13 @@ export_policy! {
         FactsYielded, ConflictsRaised, AnswerCharsTotal, AnswerSecondsTotal, Category
     ];
     knowledge_base_documents: [
-        Id, ProjectId, UserId, Filename, FileSize, ContentType, ContentSha256, Content, UploadedAt
+        Id, ProjectId, UserId, Filename, FileSize, ContentType, ContentSha256, Content, UploadedAt,
+        ChunkCount, FactsProposed
     ];
+    // The search index of a document. A chunk's text is the document's, which the export
+    // holds whole: it is not repeated.
+    knowledge_chunks: [Id, DocumentId, ProjectId, Ordinal, TermCount, CreatedAt] secret [Content];
+    knowledge_terms: [ChunkId, Term, ProjectId, Frequency, ChunkLength];
     project_shares: [Id, ProjectId, TeamId, SharedBy, Permission, SharedAt];
 }
 
