@@ -75,6 +75,7 @@ fn bench(c: &mut Criterion) {
         asked_template_ids: asked,
         existing_facts: existing,
         preferences: std::collections::HashMap::new(),
+        documents: Vec::new(),
     };
     // The whole choice `next-question` makes: the interview plan over every category (maturity,
     // held keys, asked templates), then the template of the open category most in need.

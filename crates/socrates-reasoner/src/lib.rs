@@ -46,6 +46,18 @@ pub struct QuestionContext {
     /// `socrates_domain::learning::preference`); a template not named scores 0.5. Among the
     /// templates equally fit to ask, the preferred one is asked first.
     pub preferences: std::collections::HashMap<String, f64>,
+    /// Excerpts of the project's documents bearing on the category, most relevant first; read
+    /// only by reasoners whose [`Reasoner::reads_documents`] is true.
+    pub documents: Vec<DocumentExcerpt>,
+}
+
+/// A passage of a project's knowledge-base document, quoted to a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentExcerpt {
+    /// The document's file name.
+    pub filename: String,
+    /// The passage.
+    pub text: String,
 }
 
 /// A question proposed by the reasoner, before quality control scores it.
@@ -125,6 +137,9 @@ pub struct ChatContext {
     pub conflicts: Vec<ConflictFinding>,
     /// The question the interview would ask next, if anything is left to ask.
     pub suggestion: Option<QuestionDraft>,
+    /// Excerpts of the project's documents bearing on the message, most relevant first; read
+    /// only by reasoners whose [`Reasoner::reads_documents`] is true.
+    pub documents: Vec<DocumentExcerpt>,
 }
 
 impl ChatContext {
@@ -213,6 +228,13 @@ pub trait Reasoner: Send + Sync + std::fmt::Debug {
     /// Whether [`QuestionContext::asked_questions`] is read: the offline bank knows its own
     /// questions by template id and needs no texts, so the caller can skip loading them.
     fn reads_asked_questions(&self) -> bool {
+        false
+    }
+
+    /// Whether [`QuestionContext::documents`] and [`ChatContext::documents`] are read: the
+    /// offline reasoner works from its banks and rules only, so the caller can skip the
+    /// search.
+    fn reads_documents(&self) -> bool {
         false
     }
 

@@ -172,6 +172,7 @@ async fn chat_reply_sends_history_and_facts_as_plain_text() {
             template_id: None,
             persona: None,
         }),
+        documents: Vec::new(),
     };
 
     let reply = reasoner.chat_reply(&chat).await.unwrap();

@@ -199,6 +199,10 @@ impl Reasoner for LlmReasoner {
         true
     }
 
+    fn reads_documents(&self) -> bool {
+        true
+    }
+
     async fn generate_question(
         &self,
         context: &QuestionContext,
@@ -219,6 +223,7 @@ impl Reasoner for LlmReasoner {
                 ("persona", context.persona.as_deref().unwrap_or("any")),
                 ("facts", &prompts::fact_lines(&context.existing_facts)),
                 ("asked", &prompts::asked_lines(&context.asked_questions)),
+                ("documents", &prompts::document_lines(&context.documents)),
             ],
         );
         let call = Call {
@@ -446,6 +451,7 @@ impl LlmReasoner {
                 ("understood", &prompts::fact_lines(&understood)),
                 ("conflicts", &conflicts),
                 ("suggestion", &suggestion),
+                ("documents", &prompts::document_lines(&chat.documents)),
             ],
         );
         // System turns of the stored conversation are the agents' notes, not dialogue; a

@@ -5,10 +5,10 @@ use serde_json::{Value, json};
 use socrates_domain::fact_vocabulary::Vocabulary;
 use socrates_domain::{Category, ConflictSeverity, ConflictType, ExistingFact, FactDraft};
 
-/// The question template, version 1.
+/// The question template, version 3: with excerpts of the project's documents.
 pub const QUESTION_TEMPLATE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/prompts/question.v2.md"
+    "/prompts/question.v3.md"
 ));
 /// The extraction template, version 1.
 pub const EXTRACTION_TEMPLATE: &str = include_str!(concat!(
@@ -20,10 +20,31 @@ pub const CONFLICTS_TEMPLATE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/prompts/conflicts.v1.md"
 ));
-/// The direct-chat system template, version 2: it shows what the message stated, the
-/// contradictions it raised and the question the interview would ask next.
+/// The direct-chat system template, version 3: it shows what the message stated, the
+/// contradictions it raised, the question the interview would ask next and excerpts of the
+/// project's documents.
 pub const CHAT_TEMPLATE: &str =
-    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/prompts/chat.v2.md"));
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/prompts/chat.v3.md"));
+
+/// The longest document excerpt quoted in a prompt, in characters.
+pub const MAX_EXCERPT_CHARS: usize = 1_000;
+
+/// The excerpts as prompt lines, `[file name] text`, each cut at [`MAX_EXCERPT_CHARS`];
+/// `(none)` without any.
+#[must_use]
+pub fn document_lines(excerpts: &[crate::DocumentExcerpt]) -> String {
+    if excerpts.is_empty() {
+        return "(none)".to_owned();
+    }
+    excerpts
+        .iter()
+        .map(|excerpt| {
+            let text: String = excerpt.text.chars().take(MAX_EXCERPT_CHARS).collect();
+            format!("[{}] {}", excerpt.filename, text.replace('\n', " "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 /// The most existing facts quoted in a prompt; more would cost tokens without helping.
 pub const MAX_PROMPT_FACTS: usize = 20;
@@ -246,6 +267,7 @@ mod tests {
                     "categories",
                     "facts",
                     "asked",
+                    "documents",
                 ][..],
             ),
             (
@@ -264,6 +286,7 @@ mod tests {
                     "understood",
                     "conflicts",
                     "suggestion",
+                    "documents",
                 ][..],
             ),
         ] {

@@ -135,6 +135,7 @@ async fn a_question_is_generated_validated_and_the_prompt_carries_the_rules() {
         asked_template_ids: HashSet::new(),
         existing_facts: vec![fact(Category::TechStack, "primary_database", "PostgreSQL")],
         preferences: std::collections::HashMap::new(),
+        documents: Vec::new(),
     };
 
     let question = reasoner.generate_question(&context).await.unwrap();
@@ -178,6 +179,7 @@ async fn a_question_without_a_question_mark_is_repaired_with_the_problem_quoted(
         asked_template_ids: HashSet::new(),
         existing_facts: Vec::new(),
         preferences: std::collections::HashMap::new(),
+        documents: Vec::new(),
     };
 
     let question = reasoner.generate_question(&context).await.unwrap();

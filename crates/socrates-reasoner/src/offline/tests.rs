@@ -18,6 +18,7 @@ fn context(category: Category, asked: &[&str], facts: Vec<ExistingFact>) -> Ques
         asked_template_ids: asked.iter().map(|id| (*id).to_owned()).collect(),
         existing_facts: facts,
         preferences: std::collections::HashMap::new(),
+        documents: Vec::new(),
     }
 }
 
@@ -248,6 +249,7 @@ async fn chat_context(
             asked_questions: Vec::new(),
             existing_facts: facts.clone(),
             preferences: std::collections::HashMap::new(),
+            documents: Vec::new(),
         })
         .await
         .ok();
@@ -257,6 +259,7 @@ async fn chat_context(
         understood,
         conflicts,
         suggestion,
+        documents: Vec::new(),
     }
 }
 

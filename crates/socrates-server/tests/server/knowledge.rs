@@ -378,3 +378,95 @@ async fn bad_uploads_get_a_clear_4xx_and_write_nothing() {
     assert_eq!(facts(&app, &token, &project).await["total"], 0);
     app.stop().await;
 }
+
+/// An OpenAI-compatible model: no facts from any text, one open question when asked.
+struct Model;
+
+impl wiremock::Respond for Model {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let body: Value = request.body_json().unwrap();
+        // The category asked for, from "Ask the next question about goals."
+        let category = body["messages"][1]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches("Ask the next question about ")
+            .trim_end_matches('.')
+            .to_owned();
+        let content = match body["response_format"]["json_schema"]["name"].as_str() {
+            Some("socratic_question") => json!({
+                "text": "Which reminders must reach patients, and how early?",
+                "category": category,
+                "context": "Reminders cut no-shows."
+            }),
+            _ => json!({"facts": []}),
+        };
+        wiremock::ResponseTemplate::new(200).set_body_json(json!({
+            "id": "chatcmpl-k", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content.to_string()},
+                "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 300, "completion_tokens": 20, "total_tokens": 320},
+        }))
+    }
+}
+
+#[tokio::test]
+async fn a_models_question_prompt_quotes_the_most_relevant_passages() {
+    use wiremock::matchers::{method, path};
+    let provider = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(Model)
+        .mount(&provider)
+        .await;
+    let uri = provider.uri();
+    let app = spawn_app_with(
+        move |settings| {
+            settings.rate_limit.enabled = false;
+            settings.llm.provider = Some("openai".to_owned());
+            settings.llm.base_url = Some(uri);
+            settings.llm.openai_api_key = Some(secrecy::SecretString::from("sk-test-key"));
+            settings.llm.max_attempts = 1;
+        },
+        Arc::new(SystemClock),
+    )
+    .await;
+    let (token, _) = sign_in(&app).await;
+    let body = json!({"name": "Reminders", "description": "Goals of a clinic booking app"});
+    let project = json_of(
+        app.post_authed("/api/v1/projects", &token, &body).await,
+        201,
+    )
+    .await;
+    let project = project["project_id"].as_str().unwrap().to_owned();
+    let notes = "Our goals: fewer no-shows. Twilio sends SMS reminders a day before.\n\n\
+                 Unrelated: the office plants are watered on Fridays.";
+    json_of(
+        upload(&app, &token, &project, "goals.md", notes.as_bytes()).await,
+        201,
+    )
+    .await;
+    let session = super::support::new_session(&app, &token, &project).await;
+    let question = super::support::next_question(&app, &token, &session).await;
+    assert_eq!(
+        question["text"],
+        "Which reminders must reach patients, and how early?"
+    );
+    let prompts: Vec<String> = provider
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|request| {
+            let body: Value = serde_json::from_slice(&request.body).unwrap();
+            (body["response_format"]["json_schema"]["name"] == "socratic_question")
+                .then(|| body["messages"][0]["content"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(prompts.len(), 1);
+    assert!(
+        prompts[0].contains("[goals.md] Our goals: fewer no-shows. Twilio sends SMS"),
+        "{}",
+        prompts[0]
+    );
+    app.stop().await;
+}

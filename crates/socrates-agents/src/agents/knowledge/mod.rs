@@ -23,7 +23,7 @@ use socrates_persistence::repositories::knowledge::{self, NewChunk, NewDocument}
 use socrates_persistence::repositories::specifications::{self, Specification};
 use socrates_persistence::repositories::{Page, projects};
 use socrates_reasoner::offline::OfflineData;
-use socrates_reasoner::{ExtractionInput, Reasoner};
+use socrates_reasoner::{DocumentExcerpt, ExtractionInput, Reasoner};
 use uuid::Uuid;
 
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
@@ -511,41 +511,6 @@ impl KnowledgeBase {
         }
     }
 
-    /// The chunks of the project best matching `query`, best first, at most `limit`.
-    ///
-    /// # Errors
-    /// The database's.
-    pub async fn best_chunks(
-        &self,
-        project_id: ProjectId,
-        query: &str,
-        limit: usize,
-    ) -> Result<(Vec<String>, Vec<(knowledge::FoundChunk, f64)>), AgentError> {
-        let terms = documents::query_terms(query);
-        let postings = knowledge::postings(&self.db, project_id, &terms).await?;
-        if postings.is_empty() {
-            return Ok((terms, Vec::new()));
-        }
-        let corpus = knowledge::corpus(&self.db, project_id).await?;
-        let mut frequency: HashMap<String, u64> = HashMap::new();
-        for posting in &postings {
-            *frequency.entry(posting.term.clone()).or_default() += 1;
-        }
-        let ranked = documents::rank(&postings, &frequency, corpus, limit);
-        let ids: Vec<Uuid> = ranked.iter().map(|(id, _)| *id).collect();
-        let mut found: HashMap<Uuid, knowledge::FoundChunk> =
-            knowledge::chunks_by_id(&self.db, &ids)
-                .await?
-                .into_iter()
-                .map(|chunk| (chunk.chunk_id, chunk))
-                .collect();
-        let hits = ranked
-            .into_iter()
-            .filter_map(|(id, score)| found.remove(&id).map(|chunk| (chunk, score)))
-            .collect();
-        Ok((terms, hits))
-    }
-
     async fn search(
         &self,
         context: &AgentContext,
@@ -559,9 +524,13 @@ impl KnowledgeBase {
         }
         let limit = request.limit.unwrap_or(5).clamp(1, MAX_SEARCH_RESULTS);
         let project = self.project(context, request.project_id).await?;
-        let (terms, hits) = self
-            .best_chunks(project.id, query, usize::try_from(limit).unwrap_or(5))
-            .await?;
+        let (terms, hits) = best_chunks(
+            &self.db,
+            project.id,
+            query,
+            usize::try_from(limit).unwrap_or(5),
+        )
+        .await?;
         Ok(SearchResults {
             results: hits
                 .into_iter()
@@ -576,6 +545,63 @@ impl KnowledgeBase {
             terms,
         })
     }
+}
+
+/// The chunks of the project best matching `query`, best first, at most `limit`, with the
+/// query's terms.
+///
+/// # Errors
+/// The database's.
+pub(crate) async fn best_chunks(
+    db: &SpecsDb,
+    project_id: ProjectId,
+    query: &str,
+    limit: usize,
+) -> Result<(Vec<String>, Vec<(knowledge::FoundChunk, f64)>), AgentError> {
+    let terms = documents::query_terms(query);
+    let postings = knowledge::postings(db, project_id, &terms).await?;
+    if postings.is_empty() {
+        return Ok((terms, Vec::new()));
+    }
+    let corpus = knowledge::corpus(db, project_id).await?;
+    let mut frequency: HashMap<String, u64> = HashMap::new();
+    for posting in &postings {
+        *frequency.entry(posting.term.clone()).or_default() += 1;
+    }
+    let ranked = documents::rank(&postings, &frequency, corpus, limit);
+    let ids: Vec<Uuid> = ranked.iter().map(|(id, _)| *id).collect();
+    let mut found: HashMap<Uuid, knowledge::FoundChunk> = knowledge::chunks_by_id(db, &ids)
+        .await?
+        .into_iter()
+        .map(|chunk| (chunk.chunk_id, chunk))
+        .collect();
+    let hits = ranked
+        .into_iter()
+        .filter_map(|(id, score)| found.remove(&id).map(|chunk| (chunk, score)))
+        .collect();
+    Ok((terms, hits))
+}
+
+/// How many excerpts a model is shown.
+pub(crate) const PROMPT_EXCERPTS: usize = 3;
+
+/// The passages of the project's documents that best match `query`, for a model's prompt.
+///
+/// # Errors
+/// The database's.
+pub(crate) async fn excerpts(
+    db: &SpecsDb,
+    project_id: ProjectId,
+    query: &str,
+) -> Result<Vec<DocumentExcerpt>, AgentError> {
+    let (_, hits) = best_chunks(db, project_id, query, PROMPT_EXCERPTS).await?;
+    Ok(hits
+        .into_iter()
+        .map(|(chunk, _)| DocumentExcerpt {
+            filename: chunk.filename,
+            text: chunk.content,
+        })
+        .collect())
 }
 
 impl Agent for KnowledgeBase {

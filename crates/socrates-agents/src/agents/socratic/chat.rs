@@ -37,6 +37,7 @@ use super::{
 use crate::agent::{AgentContext, AgentError};
 use crate::agents::common::{FACT_WRITE_ATTEMPTS, existing_facts, lost_fact_race};
 use crate::agents::interview::InterviewStanding;
+use crate::agents::knowledge;
 use crate::usage::{self, UsageContext};
 
 /// How many earlier entries of the session's conversation a reply is written in view of.
@@ -139,6 +140,11 @@ impl SocraticCounselor {
             .cloned()
             .collect();
         let suggestion = self.suggestion(&project, &current, &recorded).await?;
+        let documents = if self.reasoner.reads_documents() {
+            knowledge::excerpts(&self.db, project.id, message.as_str()).await?
+        } else {
+            Vec::new()
+        };
         let mut history: Vec<ChatTurn> = recent
             .iter()
             .filter(|entry| entry.role != ConversationRole::System)
@@ -162,6 +168,7 @@ impl SocraticCounselor {
                 understood: extraction.facts,
                 conflicts,
                 suggestion,
+                documents,
             },
             rejected: extraction.rejected,
             attribution,
@@ -203,6 +210,7 @@ impl SocraticCounselor {
                 asked_questions: Vec::new(),
                 existing_facts: known.clone(),
                 preferences: std::collections::HashMap::new(),
+                documents: Vec::new(),
             };
             match self.bank.generate_question(&context).await {
                 Ok(draft) => return Ok(Some(draft)),

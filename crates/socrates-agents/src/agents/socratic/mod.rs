@@ -230,6 +230,17 @@ impl SocraticCounselor {
                 .learner
                 .preferences(context.user_id, &learned, category, &templates)
                 .await?;
+            let documents = if self.reasoner.reads_documents() {
+                let query = format!(
+                    "{} {} {}",
+                    category.title(),
+                    project.name,
+                    project.description.as_deref().unwrap_or_default()
+                );
+                crate::agents::knowledge::excerpts(&self.db, project.id, &query).await?
+            } else {
+                Vec::new()
+            };
             let question_context = QuestionContext {
                 project_name: project.name.clone(),
                 project_description: project.description.clone().unwrap_or_default(),
@@ -239,6 +250,7 @@ impl SocraticCounselor {
                 asked_questions: asked_questions.clone(),
                 existing_facts: existing.clone(),
                 preferences,
+                documents,
             };
             match self
                 .best_question(question_context, &mut unusable, &facts, attribution)
