@@ -566,7 +566,7 @@ mod tests {
     }
 
     #[test]
-    fn the_configuration_enables_every_check_and_switches_off_two_on_named_operations() {
+    fn the_configuration_enables_every_check_and_switches_off_three_on_named_operations() {
         let config = include_str!("../schemathesis.toml");
         let settings: Vec<&str> = config
             .lines()
@@ -586,6 +586,10 @@ mod tests {
                 "include-method = \"POST\"",
                 r"include-path-regex = '^/api/v1/auth/(register|change-password|password-reset/confirm)$'",
                 "checks.negative_data_rejection.enabled = false",
+                "[[operations]]",
+                "include-method = \"POST\"",
+                r"include-path-regex = '^/api/v1/learning/project/\{project_id\}/upload-document$'",
+                "checks.positive_data_acceptance.enabled = false",
             ]
         );
     }

@@ -346,7 +346,7 @@ mod tests {
             );
             assert!(!value.starts_with('_') && !value.ends_with('_') && !value.contains("__"));
         }
-        assert_eq!(seen.len(), 51);
+        assert_eq!(seen.len(), 53);
     }
 
     #[test]

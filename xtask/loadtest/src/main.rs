@@ -2,8 +2,9 @@
 //!
 //! Every virtual user signs up once (register, then log in), then walks the journey over and
 //! over: create a project, open a Socratic session, five times ask for the next question and
-//! answer it, switch the session to direct chat and send a message (the offline reply), read
-//! the project's status and export the specification as Markdown. Between two
+//! answer it, switch the session to direct chat and send a message (the offline reply), upload
+//! a two-kilobyte Markdown brief to the project's knowledge base and search it, read the
+//! project's status and export the specification as Markdown. Between two
 //! steps a user pauses about `--pause-ms` (±20 %), as a person would; `--pause-ms 0` measures
 //! saturation instead.
 //!
@@ -25,7 +26,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 /// The journey's steps in order, as they are named in the metrics (method and name).
-const STEPS: [&str; 10] = [
+const STEPS: [&str; 12] = [
     "POST register",
     "POST login",
     "POST create project",
@@ -34,6 +35,8 @@ const STEPS: [&str; 10] = [
     "POST answer",
     "POST toggle mode",
     "POST chat message",
+    "POST upload document",
+    "GET search documents",
     "GET status",
     "GET export markdown",
 ];
@@ -169,8 +172,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     scenario = scenario
         .register_transaction(transaction!(toggle_mode).set_sequence(13))
         .register_transaction(transaction!(chat_message).set_sequence(14))
-        .register_transaction(transaction!(status).set_sequence(15))
-        .register_transaction(transaction!(export).set_sequence(16));
+        .register_transaction(transaction!(upload_document).set_sequence(15))
+        .register_transaction(transaction!(search_documents).set_sequence(16))
+        .register_transaction(transaction!(status).set_sequence(17))
+        .register_transaction(transaction!(export).set_sequence(18));
     if !pause.is_zero() {
         scenario = scenario.set_wait_time(pause * 4 / 5, pause * 6 / 5)?;
     }
@@ -207,7 +212,7 @@ async fn sign_up(user: &mut GooseUser) -> TransactionResult {
         GooseMethod::Post,
         "/api/v1/auth/register",
         "register",
-        Some(&credentials),
+        Some(Body::Json(&credentials)),
     )
     .await?;
     let login = call(
@@ -217,7 +222,7 @@ async fn sign_up(user: &mut GooseUser) -> TransactionResult {
         GooseMethod::Post,
         "/api/v1/auth/login",
         "login",
-        Some(&credentials),
+        Some(Body::Json(&credentials)),
     )
     .await?;
     let token = field(&login, "access_token")?;
@@ -241,7 +246,7 @@ async fn create_project(user: &mut GooseUser) -> TransactionResult {
         GooseMethod::Post,
         "/api/v1/projects".to_owned(),
         "create project",
-        Some(&body),
+        Some(Body::Json(&body)),
     )
     .await?;
     let project_id = field(&created, "project_id")?;
@@ -256,7 +261,14 @@ async fn open_session(user: &mut GooseUser) -> TransactionResult {
     let project_id = required(journey(user)?.project_id.as_ref(), "a project")?;
     let path = format!("/api/v1/projects/{project_id}/sessions");
     let body = json!({"mode": "socratic"});
-    let opened = authed(user, GooseMethod::Post, path, "open session", Some(&body)).await?;
+    let opened = authed(
+        user,
+        GooseMethod::Post,
+        path,
+        "open session",
+        Some(Body::Json(&body)),
+    )
+    .await?;
     journey_mut(user)?.session_id = Some(field(&opened, "session_id")?);
     Ok(())
 }
@@ -269,7 +281,7 @@ async fn next_question(user: &mut GooseUser) -> TransactionResult {
         GooseMethod::Post,
         path,
         "next question",
-        Some(&json!({})),
+        Some(Body::Json(&json!({}))),
     )
     .await?;
     let id = field(&question, "question_id")?;
@@ -288,7 +300,14 @@ async fn answer(user: &mut GooseUser) -> TransactionResult {
         .map_or(ANSWERS[0].1, |(_, text)| text);
     let path = format!("/api/v1/sessions/{session_id}/answer");
     let body = json!({"question_id": question_id, "answer": text});
-    authed(user, GooseMethod::Post, path, "answer", Some(&body)).await?;
+    authed(
+        user,
+        GooseMethod::Post,
+        path,
+        "answer",
+        Some(Body::Json(&body)),
+    )
+    .await?;
     Ok(())
 }
 
@@ -296,7 +315,14 @@ async fn toggle_mode(user: &mut GooseUser) -> TransactionResult {
     let session_id = required(journey(user)?.session_id.as_ref(), "a session")?;
     let path = format!("/api/v1/sessions/{session_id}/toggle-mode");
     let body = json!({"mode": "direct_chat"});
-    authed(user, GooseMethod::Post, path, "toggle mode", Some(&body)).await?;
+    authed(
+        user,
+        GooseMethod::Post,
+        path,
+        "toggle mode",
+        Some(Body::Json(&body)),
+    )
+    .await?;
     Ok(())
 }
 
@@ -307,7 +333,63 @@ async fn chat_message(user: &mut GooseUser) -> TransactionResult {
     let session_id = required(journey(user)?.session_id.as_ref(), "a session")?;
     let path = format!("/api/v1/sessions/{session_id}/message");
     let body = json!({"message": CHAT_MESSAGE});
-    authed(user, GooseMethod::Post, path, "chat message", Some(&body)).await?;
+    authed(
+        user,
+        GooseMethod::Post,
+        path,
+        "chat message",
+        Some(Body::Json(&body)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The brief each journey uploads (about two kilobytes of Markdown, three chunks).
+const BRIEF: &str = "# Clinic booking: product brief\n\n\
+Patients of small physiotherapy clinics book, move and cancel appointments online. \
+Receptionists see the day at a glance, confirm new patients and fill cancelled slots from a \
+waiting list. Therapists manage their own calendars and block time for home visits.\n\n\
+## Payments\n\n\
+Payments go through Stripe. Refunds are issued by the clinic manager within 14 days. \
+Invoices are exported to Xero every night, and each clinic sees its revenue per therapist \
+per month. Deposits are taken for first appointments only.\n\n\
+## Reminders\n\n\
+Reminders are sent by SMS through Twilio 24 hours before each appointment, and by e-mail \
+two days before. Patients can confirm or cancel from the reminder itself; a cancellation \
+frees the slot for the waiting list at once.\n\n\
+## Platform\n\n\
+The backend is written in Rust with PostgreSQL as the database, deployed on Kubernetes in \
+two regions. Personal data stays in the EU. Reports are kept for two years, then deleted.\n";
+
+/// A multipart form with one part `file` named `brief.md`, and its content type.
+fn brief_form() -> (String, Vec<u8>) {
+    let boundary = "socrates-loadtest-boundary";
+    let mut body = Vec::with_capacity(BRIEF.len() + 200);
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+             filename=\"brief.md\"\r\nContent-Type: text/markdown\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(BRIEF.as_bytes());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload_document(user: &mut GooseUser) -> TransactionResult {
+    let project_id = required(journey(user)?.project_id.as_ref(), "a project")?;
+    let path = format!("/api/v1/learning/project/{project_id}/upload-document");
+    let (content_type, bytes) = brief_form();
+    let body = Body::Raw(content_type, bytes);
+    authed(user, GooseMethod::Post, path, "upload document", Some(body)).await?;
+    Ok(())
+}
+
+async fn search_documents(user: &mut GooseUser) -> TransactionResult {
+    let project_id = required(journey(user)?.project_id.as_ref(), "a project")?;
+    let path = format!("/api/v1/learning/project/{project_id}/documents/search?q=stripe+refunds");
+    authed(user, GooseMethod::Get, path, "search documents", None).await?;
     Ok(())
 }
 
@@ -354,13 +436,21 @@ fn field(body: &Value, name: &str) -> Result<String, Box<TransactionError>> {
         .ok_or_else(|| custom(&format!("no `{name}` in {body}")))
 }
 
+/// What a request sends.
+enum Body<'a> {
+    /// A JSON document.
+    Json(&'a Value),
+    /// Bytes of the given content type.
+    Raw(String, Vec<u8>),
+}
+
 /// A request with this user's token.
 async fn authed(
     user: &mut GooseUser,
     method: GooseMethod,
     path: String,
     name: &str,
-    body: Option<&Value>,
+    body: Option<Body<'_>>,
 ) -> Result<Value, Box<TransactionError>> {
     let journey = journey(user)?;
     let token = journey.token.clone();
@@ -385,7 +475,7 @@ async fn call(
     method: GooseMethod,
     path: &str,
     name: &str,
-    body: Option<&Value>,
+    body: Option<Body<'_>>,
 ) -> Result<Value, Box<TransactionError>> {
     let mut builder = user
         .get_request_builder(&method, path)?
@@ -393,8 +483,12 @@ async fn call(
     if let Some(token) = token {
         builder = builder.bearer_auth(token);
     }
-    if let Some(body) = body {
-        builder = builder.json(body);
+    match body {
+        Some(Body::Json(value)) => builder = builder.json(value),
+        Some(Body::Raw(content_type, bytes)) => {
+            builder = builder.header("Content-Type", content_type).body(bytes);
+        }
+        None => {}
     }
     let request = GooseRequest::builder()
         .method(method)

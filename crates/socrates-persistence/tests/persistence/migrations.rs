@@ -25,6 +25,8 @@ const SPECS_TABLES: &[&str] = &[
     "generated_files",
     "generated_projects",
     "knowledge_base_documents",
+    "knowledge_chunks",
+    "knowledge_terms",
     "llm_usage_tracking",
     "maturity_tracking",
     "project_shares",
