@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use socrates_domain::documents::{
@@ -48,6 +49,9 @@ pub const MAX_INDEXED_CHARS: usize = 2_000_000;
 /// Facts are proposed from the document's first chunks only (about 32 000 characters): a
 /// model reads each chunk in one call, so the cost of an upload stays bounded.
 pub const FACT_CHUNKS: usize = 40;
+
+/// How many chunks the reasoner reads at once.
+pub const PARALLEL_EXTRACTIONS: usize = 4;
 
 /// The most results a search returns.
 pub const MAX_SEARCH_RESULTS: u64 = 20;
@@ -353,23 +357,36 @@ impl KnowledgeBase {
         };
         let mut current = specifications::all_current(&self.db, project.id).await?;
         let mut existing = existing_facts(&current);
+        // A model reads several chunks at once (bounded), so a long document stays within the
+        // request's deadline; the facts keep the document's order.
+        let extractions: Vec<socrates_reasoner::Extraction> = futures_util::stream::iter(
+            read.chunks
+                .iter()
+                .take(FACT_CHUNKS)
+                .map(|chunk| chunk.content.clone())
+                .collect::<Vec<String>>(),
+        )
+        .map(|text| {
+            let input = ExtractionInput {
+                question_text: None,
+                question_category: None,
+                text,
+                existing: existing.clone(),
+                source: FactSource::Document,
+            };
+            let reasoner = Arc::clone(&self.reasoner);
+            async move { usage::attributed(attribution, reasoner.extract_facts(&input)).await }
+        })
+        .buffered(PARALLEL_EXTRACTIONS)
+        .try_collect()
+        .await?;
         let mut drafts: Vec<FactDraft> = Vec::new();
-        for chunk in read.chunks.iter().take(FACT_CHUNKS) {
-            let extraction = usage::attributed(
-                attribution,
-                self.reasoner.extract_facts(&ExtractionInput {
-                    question_text: None,
-                    question_category: None,
-                    text: chunk.content.clone(),
-                    existing: existing.clone(),
-                    source: FactSource::Document,
-                }),
-            )
-            .await?;
-            for draft in extraction.facts {
-                if !drafts.contains(&draft) {
-                    drafts.push(draft);
-                }
+        for draft in extractions
+            .into_iter()
+            .flat_map(|extraction| extraction.facts)
+        {
+            if !drafts.contains(&draft) {
+                drafts.push(draft);
             }
         }
         let origin = Origin {
