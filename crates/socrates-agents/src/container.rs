@@ -140,6 +140,7 @@ impl ServiceContainer {
         .agent(UserLearning::new(
             parts.specs_db.clone(),
             parts.auth_db.clone(),
+            Arc::clone(&parts.clock),
         ))
         .agent(
             SocraticCounselor::new(

@@ -3,14 +3,18 @@
 //! Every question asked and every answer given add to the user's counters for the question's
 //! template (`question_effectiveness`, in the same statement or transaction as the question or
 //! the answer). After an answer commits, the user's behaviour patterns are recomputed from
-//! those counters. When the next question is chosen, each candidate template gets a
+//! those counters and stored — at most once every [`RELEARN_INTERVAL`] per user and process,
+//! so a quick run of answers costs one recomputation (the learning routes compute them from
+//! the counters on every read, so what they show is never behind). When the next question is
+//! chosen, each candidate template gets a
 //! preference from the user's own counters and from how the template fared with people like
 //! the user — the users of the same communication style, or everyone while the user's style is
 //! unknown (see [`socrates_domain::learning`]).
 //!
 //! The cohort figures are a sum over many users' rows: each process keeps them for
 //! [`Learner::cohort_ttl`] (a minute by default) per style and category, so the next-question
-//! path reads them at most once a minute. A user's own counters are read fresh every time.
+//! path reads them at most once a minute. A user's own counters and style are read fresh every
+//! time, in one statement.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -33,7 +37,12 @@ pub struct Learner {
     db: SpecsDb,
     cohorts: moka::sync::Cache<(Option<String>, Category), CohortTallies>,
     cohort_ttl: Duration,
+    /// The users whose patterns this process stored in the last [`RELEARN_INTERVAL`].
+    relearned: moka::sync::Cache<UserId, ()>,
 }
+
+/// The least time between two recomputations of one user's stored patterns by one process.
+pub const RELEARN_INTERVAL: Duration = Duration::from_secs(10);
 
 /// How long a process keeps a cohort's figures by default.
 pub const DEFAULT_COHORT_TTL: Duration = Duration::from_secs(60);
@@ -64,6 +73,10 @@ impl Learner {
                 .time_to_live(cohort_ttl.max(Duration::from_millis(1)))
                 .build(),
             cohort_ttl,
+            relearned: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(RELEARN_INTERVAL)
+                .build(),
         }
     }
 
@@ -78,12 +91,7 @@ impl Learner {
     /// # Errors
     /// The database's.
     pub async fn standing(&self, user_id: UserId) -> Result<UserStanding, AgentError> {
-        let stats = learning::stats_for_user(&self.db, user_id).await?;
-        let style = if stats.iter().any(|s| s.times_answered > 0) {
-            learning::style_of(&self.db, user_id).await?
-        } else {
-            None
-        };
+        let (stats, style) = learning::standing(&self.db, user_id).await?;
         Ok(UserStanding {
             own: stats
                 .into_iter()
@@ -153,6 +161,10 @@ impl Learner {
     /// `project_id` committed. A failure is logged, not returned: the answer stands, and the
     /// next answer recomputes them from the same counters.
     pub async fn relearn(&self, user_id: UserId, project_id: ProjectId, now: DateTime<Utc>) {
+        if self.relearned.contains_key(&user_id) {
+            return;
+        }
+        self.relearned.insert(user_id, ());
         let outcome = async {
             let stats: Vec<TemplateStats> = learning::stats_for_user(&self.db, user_id).await?;
             learning::store_patterns(&self.db, user_id, project_id, learn_patterns(&stats), now)

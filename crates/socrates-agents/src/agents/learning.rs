@@ -5,12 +5,16 @@
 //! A user reads their own; an admin reads anyone's; anyone else gets the same 404 as for an
 //! account that does not exist, so existence does not leak.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use socrates_domain::learning::{
-    CommunicationStyle, DetailLevel, PatternType, Persona, TemplateStats, preferred_roles,
+    CommunicationStyle, DetailLevel, PatternType, Persona, TemplateStats, learn_patterns,
+    preferred_roles,
 };
 use socrates_domain::{Category, Code, PageOffset, UserId, UserRole};
+use socrates_infra::clock::Clock;
 use socrates_persistence::repositories::learning::{self, StoredPattern};
 use socrates_persistence::repositories::{Page, users};
 use socrates_persistence::{AuthDb, SpecsDb};
@@ -64,19 +68,31 @@ pub struct PatternView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<StoredPattern> for PatternView {
-    fn from(pattern: StoredPattern) -> Self {
-        Self {
-            kind: pattern.kind,
-            label: pattern.label,
-            data: pattern.data,
-            confidence: (pattern.confidence * 100.0).round() / 100.0,
-            learned_from_projects: u32::try_from(pattern.learned_from_projects.len())
-                .unwrap_or(u32::MAX),
-            learned_at: pattern.learned_at,
-            updated_at: pattern.updated_at,
-        }
-    }
+/// The patterns the counters show now, with when each was first learned and last stored and
+/// the projects it was learned in (from the stored rows; now and none before the first store).
+fn current_patterns(
+    stats: &[TemplateStats],
+    stored: &[StoredPattern],
+    now: DateTime<Utc>,
+) -> Result<Vec<PatternView>, AgentError> {
+    learn_patterns(stats)
+        .into_iter()
+        .map(|pattern| {
+            let kept = stored.iter().find(|old| old.kind == pattern.kind);
+            Ok(PatternView {
+                kind: pattern.kind,
+                label: pattern.label.map(str::to_owned),
+                data: serde_json::to_value(&pattern.data)
+                    .map_err(|error| AgentError::Internal(error.to_string()))?,
+                confidence: (pattern.confidence * 100.0).round() / 100.0,
+                learned_from_projects: kept.map_or(0, |old| {
+                    u32::try_from(old.learned_from_projects.len()).unwrap_or(u32::MAX)
+                }),
+                learned_at: kept.map_or(now, |old| old.learned_at),
+                updated_at: kept.map_or(now, |old| old.updated_at),
+            })
+        })
+        .collect()
 }
 
 /// A user's behaviour patterns.
@@ -193,6 +209,7 @@ pub struct LearningProfile {
 pub struct UserLearning {
     specs: SpecsDb,
     auth: AuthDb,
+    clock: Arc<dyn Clock>,
 }
 
 fn user_not_found(id: UserId) -> AgentError {
@@ -202,8 +219,8 @@ fn user_not_found(id: UserId) -> AgentError {
 impl UserLearning {
     /// The agent over both databases: learning data in specs, roles in auth.
     #[must_use]
-    pub fn new(specs: SpecsDb, auth: AuthDb) -> Self {
-        Self { specs, auth }
+    pub fn new(specs: SpecsDb, auth: AuthDb, clock: Arc<dyn Clock>) -> Self {
+        Self { specs, auth, clock }
     }
 
     /// Whether the caller may read `user_id`'s learning data: their own, or as an admin an
@@ -228,10 +245,11 @@ impl UserLearning {
         user_id: UserId,
     ) -> Result<Patterns, AgentError> {
         self.readable(context, user_id).await?;
-        let patterns = learning::patterns_for_user(&self.specs, user_id).await?;
+        let stats = learning::stats_for_user(&self.specs, user_id).await?;
+        let stored = learning::patterns_for_user(&self.specs, user_id).await?;
         Ok(Patterns {
             user_id,
-            patterns: patterns.into_iter().map(PatternView::from).collect(),
+            patterns: current_patterns(&stats, &stored, self.clock.now())?,
         })
     }
 
@@ -263,7 +281,8 @@ impl UserLearning {
     ) -> Result<LearningProfile, AgentError> {
         self.readable(context, user_id).await?;
         let stats = learning::stats_for_user(&self.specs, user_id).await?;
-        let patterns = learning::patterns_for_user(&self.specs, user_id).await?;
+        let stored = learning::patterns_for_user(&self.specs, user_id).await?;
+        let patterns = current_patterns(&stats, &stored, self.clock.now())?;
         let label = |kind: PatternType| {
             patterns
                 .iter()
@@ -311,7 +330,7 @@ impl UserLearning {
             questions_answered: stats.iter().map(|s| s.times_answered).sum(),
             questions_answered_well: stats.iter().map(|s| s.times_answered_well).sum(),
             facts_yielded: stats.iter().map(|s| s.facts_yielded).sum(),
-            behavior_patterns: patterns.into_iter().map(PatternView::from).collect(),
+            behavior_patterns: patterns,
         })
     }
 }

@@ -194,6 +194,77 @@ fn to_stats(model: qe::Model) -> TemplateStats {
     }
 }
 
+#[derive(Debug, FromQueryResult)]
+struct StandingRow {
+    question_template_id: String,
+    category: Option<String>,
+    role: String,
+    times_asked: i32,
+    times_answered: i32,
+    times_answered_well: i32,
+    facts_yielded: i32,
+    conflicts_raised: i32,
+    answer_chars_total: i64,
+    answer_seconds_total: i64,
+    style: Option<String>,
+}
+
+/// Every template counter of `user_id` (at most [`MAX_TEMPLATES`]) and the label of their
+/// communication style, if learned — in one statement.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn standing(
+    db: &impl Conn<Specs>,
+    user_id: UserId,
+) -> Result<(Vec<TemplateStats>, Option<String>), DbError> {
+    let style = Query::select()
+        .column(ubp::Column::Label)
+        .from(ubp::Entity)
+        .and_where(Expr::col(ubp::Column::UserId).eq(user_id.into_uuid()))
+        .and_where(Expr::col(ubp::Column::PatternType).eq(PatternType::CommunicationStyle.as_str()))
+        .to_owned();
+    let rows = qe::Entity::find()
+        .select_only()
+        .columns([
+            qe::Column::QuestionTemplateId,
+            qe::Column::Category,
+            qe::Column::Role,
+            qe::Column::TimesAsked,
+            qe::Column::TimesAnswered,
+            qe::Column::TimesAnsweredWell,
+            qe::Column::FactsYielded,
+            qe::Column::ConflictsRaised,
+            qe::Column::AnswerCharsTotal,
+            qe::Column::AnswerSecondsTotal,
+        ])
+        .expr_as(Expr::SubQuery(None, Box::new(style.into())), "style")
+        .filter(qe::Column::UserId.eq(user_id.into_uuid()))
+        .order_by_desc(qe::Column::TimesAsked)
+        .order_by_asc(qe::Column::QuestionTemplateId)
+        .limit(MAX_TEMPLATES)
+        .into_model::<StandingRow>()
+        .all(db.raw())
+        .await
+        .map_err(|error| DbError::from_db(ENTITY, error))?;
+    let style = rows.first().and_then(|row| row.style.clone());
+    let unsigned = |value: i32| u32::try_from(value).unwrap_or(0);
+    let stats = rows
+        .into_iter()
+        .map(|row| TemplateStats {
+            category: row.category.as_deref().and_then(|c| c.parse().ok()),
+            template_id: row.question_template_id,
+            role: row.role,
+            times_asked: unsigned(row.times_asked),
+            times_answered: unsigned(row.times_answered),
+            times_answered_well: unsigned(row.times_answered_well),
+            facts_yielded: unsigned(row.facts_yielded),
+            conflicts_raised: unsigned(row.conflicts_raised),
+            answer_chars_total: u64::try_from(row.answer_chars_total).unwrap_or(0),
+            answer_seconds_total: u64::try_from(row.answer_seconds_total).unwrap_or(0),
+        })
+        .collect();
+    Ok((stats, style))
+}
+
 /// A user's counters for one template, as the API shows them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Effectiveness {
@@ -372,20 +443,6 @@ pub async fn patterns_for_user(
     }
     patterns.sort_by_key(|pattern| pattern.kind);
     Ok(patterns)
-}
-
-/// The label of `user_id`'s communication style, if learned.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn style_of(db: &impl Conn<Specs>, user_id: UserId) -> Result<Option<String>, DbError> {
-    Ok(ubp::Entity::find()
-        .select_only()
-        .column(ubp::Column::Label)
-        .filter(ubp::Column::UserId.eq(user_id.into_uuid()))
-        .filter(ubp::Column::PatternType.eq(PatternType::CommunicationStyle.as_str()))
-        .into_tuple::<Option<String>>()
-        .one(db.raw())
-        .await?
-        .flatten())
 }
 
 /// Replaces `user_id`'s patterns with `learned`, noting `project_id` among the projects each

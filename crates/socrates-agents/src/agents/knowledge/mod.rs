@@ -29,8 +29,8 @@ use uuid::Uuid;
 
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{
-    FACT_WRITE_ATTEMPTS, Origin, ensure_writable, existing_facts, lost_fact_race,
-    project_not_found, record_maturity_with,
+    FACT_WRITE_ATTEMPTS, Origin, ensure_writable, existing_facts, lost_fact_race, owned_project,
+    record_maturity_with,
 };
 use crate::agents::drafts;
 use crate::agents::views::{ConflictView, FactView, RejectedView};
@@ -321,9 +321,7 @@ impl KnowledgeBase {
         context: &AgentContext,
         id: ProjectId,
     ) -> Result<projects::Project, AgentError> {
-        projects::find_owned(&self.db, id, context.user_id)
-            .await?
-            .ok_or_else(|| project_not_found(id))
+        owned_project(&self.db, context, id).await
     }
 
     async fn upload(
