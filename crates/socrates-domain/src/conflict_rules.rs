@@ -385,7 +385,7 @@ impl Knowledge {
             fact,
             (conflict_type, severity),
             format!(
-                "The {key} was \"{}\" but the new answer says \"{}\".",
+                "The {key} was \"{}\" but is now stated as \"{}\".",
                 fact.value, draft.value
             ),
         ))

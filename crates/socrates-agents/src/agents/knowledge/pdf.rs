@@ -17,15 +17,25 @@ pub(super) fn text(filename: &str, bytes: &[u8]) -> Result<String, DocumentRefus
         return Err(not_a_pdf());
     }
     let mut text = String::new();
+    let mut unreadable = 0_usize;
     for page in document.get_pages().keys() {
         // A page whose text cannot be decoded (an unusual font encoding) is skipped rather
-        // than failing the document; an empty result is refused by the caller.
-        if let Ok(page_text) = document.extract_text(&[*page]) {
-            if !text.is_empty() {
-                text.push_str("\n\n");
+        // than failing the document, and logged; an empty result is refused by the caller.
+        match document.extract_text(&[*page]) {
+            Ok(page_text) => {
+                if !text.is_empty() {
+                    text.push_str("\n\n");
+                }
+                text.push_str(page_text.trim());
             }
-            text.push_str(page_text.trim());
+            Err(_) => unreadable += 1,
         }
+    }
+    if unreadable > 0 {
+        tracing::warn!(
+            unreadable,
+            "pages of an uploaded PDF whose text could not be decoded were left out"
+        );
     }
     Ok(text)
 }
