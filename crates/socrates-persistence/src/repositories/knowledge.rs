@@ -227,17 +227,8 @@ pub async fn delete(
     project_id: ProjectId,
     id: DocumentId,
 ) -> Result<bool, DbError> {
-    // The foreign keys cascade, but the postings are deleted first so PostgreSQL and SQLite do
-    // the same work in the same order.
-    let chunk_ids = chunks::Entity::find()
-        .select_only()
-        .column(chunks::Column::Id)
-        .filter(chunks::Column::DocumentId.eq(id.into_uuid()))
-        .filter(chunks::Column::ProjectId.eq(project_id.into_uuid()));
-    terms::Entity::delete_many()
-        .filter(terms::Column::ChunkId.in_subquery(sea_orm::QueryTrait::into_query(chunk_ids)))
-        .exec(db.raw())
-        .await?;
+    // Its chunks and their postings go with it: the foreign keys cascade on both backends
+    // (SQLite's are enforced on every connection).
     let deleted = documents::Entity::delete_many()
         .filter(documents::Column::Id.eq(id.into_uuid()))
         .filter(documents::Column::ProjectId.eq(project_id.into_uuid()))

@@ -284,17 +284,7 @@ pub async fn stats_for_user(
     db: &impl Conn<Specs>,
     user_id: UserId,
 ) -> Result<Vec<TemplateStats>, DbError> {
-    Ok(qe::Entity::find()
-        .filter(qe::Column::UserId.eq(user_id.into_uuid()))
-        .order_by_desc(qe::Column::TimesAsked)
-        .order_by_asc(qe::Column::QuestionTemplateId)
-        .limit(MAX_TEMPLATES)
-        .all(db.raw())
-        .await
-        .map_err(|error| DbError::from_db(ENTITY, error))?
-        .into_iter()
-        .map(to_stats)
-        .collect())
+    Ok(standing(db, user_id).await?.0)
 }
 
 /// A page of `user_id`'s template counters, most asked first, and how many there are.

@@ -5,8 +5,10 @@
 
 use std::sync::Arc;
 
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use socrates_infra::SystemClock;
+use socrates_persistence::Conn;
 
 use super::support::{
     TestApp, expect_error, json_of, new_project, sign_in, spawn_app_with, upload,
@@ -183,6 +185,22 @@ async fn a_markdown_brief_is_indexed_searched_and_states_facts() {
     assert_eq!(documents(&app, &token, &project).await["total"], 0);
     let gone = search(&app, &token, &project, "stripe").await;
     assert_eq!(gone["results"], json!([]));
+    // The chunks and their postings went with the document (the foreign keys cascade).
+    let db = app.specs_db().await;
+    for table in ["knowledge_chunks", "knowledge_terms"] {
+        let left = db
+            .raw()
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.raw().get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(left, 0, "{table}");
+    }
     assert_eq!(facts(&app, &token, &project).await["total"], saved.len());
     let twice = app
         .send_authed(reqwest::Method::DELETE, &path, &token, None)

@@ -513,10 +513,7 @@ impl KnowledgeBase {
     ) -> Result<(), AgentError> {
         let project = self.project(context, request.project_id).await?;
         ensure_writable(&project)?;
-        let tx = self.db.begin().await?;
-        let deleted = knowledge::delete(&tx, project.id, request.document_id).await?;
-        tx.commit().await?;
-        if deleted {
+        if knowledge::delete(&self.db, project.id, request.document_id).await? {
             Ok(())
         } else {
             Err(AgentError::not_found(
