@@ -41,6 +41,10 @@ pub const LAYERS: &[LayerRule] = &[
         may_depend_on: &["socrates-domain", "socrates-llm"],
     },
     LayerRule {
+        krate: "socrates-export",
+        may_depend_on: &["socrates-domain"],
+    },
+    LayerRule {
         krate: "socrates-auth",
         may_depend_on: &["socrates-domain", "socrates-persistence", "socrates-infra"],
     },
@@ -53,6 +57,7 @@ pub const LAYERS: &[LayerRule] = &[
             "socrates-llm",
             "socrates-reasoner",
             "socrates-auth",
+            "socrates-export",
         ],
     },
     LayerRule {
@@ -73,6 +78,7 @@ pub const LAYERS: &[LayerRule] = &[
             "socrates-llm",
             "socrates-reasoner",
             "socrates-auth",
+            "socrates-export",
             "socrates-agents",
             "socrates-api",
             "migration",
@@ -118,6 +124,19 @@ pub const FORBIDDEN: &[ForbiddenRule] = &[
         reason: "the domain is pure: no database, HTTP, async runtime or cache crates",
     },
     ForbiddenRule {
+        crates: &["socrates-export"],
+        forbidden: &[
+            "sea-orm",
+            "sqlx",
+            "reqwest",
+            "hyper",
+            "actix-web",
+            "tokio",
+            "redis",
+        ],
+        reason: "exports are pure functions of a snapshot: no database, HTTP, runtime or cache",
+    },
+    ForbiddenRule {
         crates: &["socrates-llm", "socrates-reasoner"],
         forbidden: &["sea-orm", "sqlx", "actix-web", "redis"],
         reason: "the LLM transport and the reasoners know no database, cache or web framework",
@@ -139,6 +158,7 @@ pub const FORBIDDEN: &[ForbiddenRule] = &[
             "socrates-llm",
             "socrates-reasoner",
             "socrates-auth",
+            "socrates-export",
             "socrates-agents",
             "migration",
             "xtask",

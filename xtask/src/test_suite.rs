@@ -71,6 +71,7 @@ impl From<TestArgs> for TestOptions {
 /// Runs the passes `options` asks for, stopping at the first that fails, and prints how long
 /// each took either way.
 pub fn run(root: &Path, options: &TestOptions) -> Result<()> {
+    check_tools()?;
     let mut timings = Vec::new();
     let result = run_passes(root, options, &mut timings);
     println!("\ntest passes:");
@@ -157,6 +158,27 @@ pub fn setting(name: &str, default: &str) -> String {
         .ok()
         .filter(|value| !value.is_empty())
         .unwrap_or_else(|| default.to_owned())
+}
+
+/// The programs the tests run besides cargo: the PDF exports are read back with poppler's
+/// `pdftotext` and `pdfinfo`.
+const TOOLS: [(&str, &str); 2] = [("pdftotext", "poppler-utils"), ("pdfinfo", "poppler-utils")];
+
+/// Fails, naming every missing program and its Debian package, before a long test run would.
+fn check_tools() -> Result<()> {
+    let missing: Vec<String> = TOOLS
+        .iter()
+        .filter(|(tool, _)| !process::is_on_path(tool))
+        .map(|(tool, package)| format!("{tool} (Debian package {package})"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "the tests need {} on PATH; install it (`apt-get install -y poppler-utils`), or run \
+         .ci/run, which does",
+        missing.join(", ")
+    )
 }
 
 /// Fails, naming every service that does not answer, before a long test run would.

@@ -172,10 +172,10 @@ impl ServiceContainer {
             )
             .with_views(views.clone()),
         )
-        .agent(Exporter::new(
-            parts.specs_db.clone(),
-            Arc::clone(&parts.clock),
-        ))
+        .agent(
+            Exporter::new(parts.specs_db.clone(), Arc::clone(&parts.clock))
+                .with_offline(Arc::clone(&parts.offline)),
+        )
         .build();
         Self {
             inner: Arc::new(Inner {

@@ -133,6 +133,8 @@ codes! {
     QuestionAlreadyAnswered => "QUESTION_ALREADY_ANSWERED", Conflict;
     /// The project already holds a document with the same bytes.
     DocumentAlreadyUploaded => "DOCUMENT_ALREADY_UPLOADED", Conflict;
+    /// An export or a generated archive would be larger than the configured limit.
+    ExportTooLarge => "EXPORT_TOO_LARGE", Conflict;
     /// The session has ended.
     SessionEnded => "SESSION_ENDED", Conflict;
     /// A direct-chat message was sent to a session in Socratic mode.
@@ -346,7 +348,7 @@ mod tests {
             );
             assert!(!value.starts_with('_') && !value.ends_with('_') && !value.contains("__"));
         }
-        assert_eq!(seen.len(), 53);
+        assert_eq!(seen.len(), 54);
     }
 
     #[test]

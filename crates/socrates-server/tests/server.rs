@@ -18,6 +18,7 @@ mod server {
     pub mod conflicts;
     pub mod deadlines;
     pub mod docs;
+    pub mod exports;
     pub mod facts;
     pub mod health;
     pub mod interview;

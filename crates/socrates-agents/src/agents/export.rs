@@ -19,7 +19,13 @@ use uuid::Uuid;
 use super::common::owned_project;
 use super::views::CategoryStatus;
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
+use socrates_domain::Code;
+use socrates_export::agent_formats;
+pub use socrates_export::agent_formats::AgentFormat;
+use socrates_export::archive::{self, ArchiveError};
+use socrates_export::{Brief, model, pdf};
 use socrates_infra::clock::Clock;
+use socrates_reasoner::offline::OfflineData;
 
 /// The agent id.
 pub const ID: &str = "export";
@@ -39,6 +45,38 @@ pub struct ExportMarkdown {
 pub struct ExportJson {
     /// The project.
     pub project_id: ProjectId,
+}
+
+/// `pdf`: the specification as a PDF for people.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportPdf {
+    /// The project.
+    pub project_id: ProjectId,
+}
+
+/// `agent_format`: the specification as a ZIP in a coding agent's layout.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportForAgents {
+    /// The project.
+    pub project_id: ProjectId,
+    /// Which layout.
+    pub format: AgentFormat,
+}
+
+/// The largest export archive or PDF the exporter writes, before compression.
+pub const MAX_EXPORT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A rendered binary file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binary {
+    /// A file name for it.
+    pub file_name: String,
+    /// Its media type.
+    pub content_type: &'static str,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// The specification version it was written from (`sha256:…`).
+    pub spec_version: String,
 }
 
 /// A rendered document.
@@ -232,10 +270,90 @@ impl From<&Conflict> for ExportedConflict {
 }
 
 /// The exporter; see the module documentation.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Exporter {
     db: SpecsDb,
     clock: Arc<dyn Clock>,
+    offline: Option<Arc<OfflineData>>,
+}
+
+impl std::fmt::Debug for Exporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exporter").finish_non_exhaustive()
+    }
+}
+
+/// The snapshot as the renderers of `socrates-export` read it.
+fn specification(snapshot: &Snapshot, taken_at: DateTime<Utc>) -> model::Specification {
+    let mut decisions: Vec<&Conflict> = snapshot
+        .conflicts
+        .iter()
+        .filter(|c| c.status != ConflictStatus::Open)
+        .collect();
+    decisions.sort_by_key(|c| (c.resolved_at.unwrap_or(c.updated_at), c.detected_at));
+    let mut open: Vec<&Conflict> = snapshot
+        .conflicts
+        .iter()
+        .filter(|c| c.status == ConflictStatus::Open)
+        .collect();
+    open.sort_by_key(|c| c.detected_at);
+    model::Specification {
+        project: model::ProjectInfo {
+            id: snapshot.project.id.into_uuid(),
+            name: snapshot.project.name.clone(),
+            description: snapshot.project.description.clone(),
+            phase: snapshot.project.phase.to_string(),
+        },
+        facts: snapshot
+            .facts
+            .iter()
+            .map(|f| model::Fact {
+                id: f.id.into_uuid(),
+                category: f.category,
+                key: f.key.clone(),
+                value: f.value.clone(),
+                confidence: f.confidence,
+                source: f.source,
+                version: f.version,
+            })
+            .collect(),
+        open_conflicts: open
+            .into_iter()
+            .map(|c| model::OpenConflict {
+                id: c.id.into_uuid(),
+                description: c.description.clone(),
+                severity: c.severity.to_string(),
+                category: c.pending.category,
+                key: c.pending.key.clone(),
+                pending_value: c.pending.value.clone(),
+                detected_at: c.detected_at,
+            })
+            .collect(),
+        decisions: decisions
+            .into_iter()
+            .map(|c| model::Decision {
+                description: c.description.clone(),
+                outcome: c
+                    .resolution
+                    .map_or_else(|| c.status.to_string(), |r| r.to_string()),
+                merged_value: c.merged_value.clone(),
+                notes: c.resolution_notes.clone(),
+                decided_at: c.resolved_at,
+            })
+            .collect(),
+        taken_at,
+    }
+}
+
+fn too_large(size: u64, limit: u64) -> AgentError {
+    AgentError::Refused {
+        code: Code::ExportTooLarge,
+        message: format!(
+            "the export would hold {size} bytes, more than the limit of {limit}; remove facts or \
+             documents it does not need"
+        ),
+        details: None,
+    }
 }
 
 struct Snapshot {
@@ -248,30 +366,7 @@ struct Snapshot {
 /// (`specification` when nothing is left), then `.` and `extension`.
 #[must_use]
 pub fn file_name(project_name: &str, extension: &str) -> String {
-    format!("{}.{extension}", slug(project_name))
-}
-
-fn slug(name: &str) -> String {
-    let slug: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let slug = slug
-        .split('-')
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    if slug.is_empty() {
-        "specification".to_owned()
-    } else {
-        slug
-    }
+    format!("{}.{extension}", model::slug(project_name))
 }
 
 fn bar(percent: f64) -> String {
@@ -288,7 +383,45 @@ impl Exporter {
     /// The exporter over the specs database.
     #[must_use]
     pub fn new(db: SpecsDb, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock }
+        Self {
+            db,
+            clock,
+            offline: None,
+        }
+    }
+
+    /// Reads requirements with the offline data's technologies, so a named technology ("Xero",
+    /// "PostgreSQL") is never taken for an entity of the data model.
+    #[must_use]
+    pub fn with_offline(mut self, offline: Arc<OfflineData>) -> Self {
+        self.offline = Some(offline);
+        self
+    }
+
+    /// The snapshot, its brief and the work `render` does with them, on the blocking pool.
+    async fn render<T, F>(
+        &self,
+        context: &AgentContext,
+        id: ProjectId,
+        render: F,
+    ) -> Result<(T, model::Specification), AgentError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&model::Specification, &Brief) -> T + Send + 'static,
+    {
+        let snapshot = self.snapshot(context, id).await?;
+        let spec = specification(&snapshot, self.clock.now());
+        let offline = self.offline.clone();
+        tokio::task::spawn_blocking(move || {
+            let brief = Brief::read(
+                &spec,
+                offline.as_ref().map(|o| o.knowledge().technologies()),
+            );
+            let output = render(&spec, &brief);
+            (output, spec)
+        })
+        .await
+        .map_err(|error| AgentError::Internal(format!("rendering the export: {error}")))
     }
 
     async fn snapshot(
@@ -454,7 +587,11 @@ impl Agent for Exporter {
     const ID: &'static str = ID;
 
     fn actions(actions: &mut ActionSet<Self>) {
-        actions.add::<ExportMarkdown>().add::<ExportJson>();
+        actions
+            .add::<ExportMarkdown>()
+            .add::<ExportJson>()
+            .add::<ExportPdf>()
+            .add::<ExportForAgents>();
     }
 }
 
@@ -487,5 +624,59 @@ impl Action for ExportJson {
     ) -> Result<JsonExport, AgentError> {
         let snapshot = agent.snapshot(context, self.project_id).await?;
         Ok(agent.json(&snapshot))
+    }
+}
+
+impl Action for ExportPdf {
+    type Agent = Exporter;
+    type Output = Binary;
+    const NAME: &'static str = "pdf";
+    const WRITES: bool = false;
+
+    async fn execute(self, agent: &Exporter, context: &AgentContext) -> Result<Binary, AgentError> {
+        let (bytes, spec) = agent
+            .render(context, self.project_id, |spec, _| pdf::render(spec))
+            .await?;
+        let bytes = bytes.map_err(|error| AgentError::Internal(error.to_string()))?;
+        let size = bytes.len() as u64;
+        if size > MAX_EXPORT_BYTES {
+            return Err(too_large(size, MAX_EXPORT_BYTES));
+        }
+        Ok(Binary {
+            file_name: file_name(&spec.project.name, "pdf"),
+            content_type: "application/pdf",
+            bytes,
+            spec_version: spec.version().hash,
+        })
+    }
+}
+
+impl Action for ExportForAgents {
+    type Agent = Exporter;
+    type Output = Binary;
+    const NAME: &'static str = "agent_format";
+    const WRITES: bool = false;
+
+    async fn execute(self, agent: &Exporter, context: &AgentContext) -> Result<Binary, AgentError> {
+        let format = self.format;
+        let (zipped, spec) = agent
+            .render(context, self.project_id, move |spec, brief| {
+                archive::zip(&agent_formats::files(format, spec, brief), MAX_EXPORT_BYTES)
+            })
+            .await?;
+        let bytes = zipped.map_err(|error| match error {
+            ArchiveError::TooLarge { size, limit } => too_large(size, limit),
+            other => AgentError::Internal(other.to_string()),
+        })?;
+        Ok(Binary {
+            file_name: format!(
+                "{}-{}.zip",
+                model::slug(&spec.project.name),
+                format.as_str()
+            ),
+            content_type: "application/zip",
+            bytes,
+            spec_version: spec.version().hash,
+        })
     }
 }

@@ -1,5 +1,6 @@
 //! The project exports under `/api/v1/projects/{project_id}/export` (registered by the projects
-//! module): the specification as Markdown for people and as versioned JSON for tools (`export`).
+//! module): the specification as Markdown and PDF for people, as versioned JSON for tools, and
+//! as ZIPs in the layouts of GitHub spec-kit, Kiro and OpenSpec for coding agents (`export`).
 
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
@@ -7,8 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use socrates_agents::ServiceContainer;
 use socrates_agents::agents::export::{
-    self, Document, ExportJson, ExportMarkdown, ExportedConflict, ExportedFact, ExportedMaturity,
-    ExportedPendingFact, ExportedProject, JsonExport,
+    self, AgentFormat, Binary, Document, ExportForAgents, ExportJson, ExportMarkdown, ExportPdf,
+    ExportedConflict, ExportedFact, ExportedMaturity, ExportedPendingFact, ExportedProject,
+    JsonExport,
 };
 use socrates_domain::ProjectId;
 use socrates_domain::{
@@ -278,4 +280,110 @@ pub(crate) async fn export_json(
             format!("attachment; filename=\"{file_name}\""),
         ))
         .json(JsonExportResponse::from(document)))
+}
+
+/// The bytes of a file download.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBody(#[allow(dead_code, reason = "documentation only")] Vec<u8>);
+
+/// The header naming the specification version an export was written from.
+pub const SPEC_VERSION_HEADER: &str = "X-Spec-Version";
+
+fn download(file: Binary) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, file.content_type))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", file.file_name),
+        ))
+        .insert_header((SPEC_VERSION_HEADER, file.spec_version))
+        .body(file.bytes)
+}
+
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/export/pdf", tag = "exports",
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The specification as an A4 PDF: title page, maturity per category as bars, facts by category, open conflicts, decision log", content_type = "application/pdf", body = FileBody,
+            headers(("Content-Disposition" = String, description = "attachment; filename=\"<project>.pdf\""),
+                    ("X-Spec-Version" = String, description = "The specification version it was written from: `sha256:` and the digest of the current facts"))),
+        (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
+        (status = 409, description = "The PDF would exceed the export size limit (`EXPORT_TOO_LARGE`)", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn export_pdf(
+    services: web::Data<ServiceContainer>,
+    user: AuthUser,
+    path: web::Path<ProjectId>,
+) -> Result<HttpResponse, ApiError> {
+    let request = ExportPdf {
+        project_id: path.into_inner(),
+    };
+    let file: Binary = super::run(&services, &user, request).await?;
+    Ok(download(file))
+}
+
+async fn export_for_agents(
+    services: &ServiceContainer,
+    user: &AuthUser,
+    project_id: ProjectId,
+    format: AgentFormat,
+) -> Result<HttpResponse, ApiError> {
+    let request = ExportForAgents { project_id, format };
+    let file: Binary = super::run(services, user, request).await?;
+    Ok(download(file))
+}
+
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/export/spec-kit", tag = "exports",
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A ZIP in GitHub spec-kit's layout: `.specify/memory/constitution.md`, `.specify/feature.json`, and `specs/001-<name>/` with `spec.md` (user stories, Given/When/Then scenarios, `FR-###`, key entities, `SC-###`), `plan.md`, `tasks.md` (`- [ ] T001 [P] [US1] …`), `data-model.md` and `research.md`", content_type = "application/zip", body = FileBody,
+            headers(("Content-Disposition" = String, description = "attachment; filename=\"<project>-spec-kit.zip\""),
+                    ("X-Spec-Version" = String, description = "The specification version it was written from"))),
+        (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
+        (status = 409, description = "The archive would exceed the export size limit (`EXPORT_TOO_LARGE`)", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn export_spec_kit(
+    services: web::Data<ServiceContainer>,
+    user: AuthUser,
+    path: web::Path<ProjectId>,
+) -> Result<HttpResponse, ApiError> {
+    export_for_agents(&services, &user, path.into_inner(), AgentFormat::SpecKit).await
+}
+
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/export/kiro", tag = "exports",
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A ZIP in Kiro's layout: `.kiro/specs/<name>/` with `.config.kiro`, `requirements.md` (user stories with EARS acceptance criteria: `WHEN …, THE SYSTEM SHALL …`), `design.md` and `tasks.md` (citing criteria as `_Requirements: 1.1_`), and `.kiro/steering/product.md`, `tech.md`, `structure.md`", content_type = "application/zip", body = FileBody,
+            headers(("Content-Disposition" = String, description = "attachment; filename=\"<project>-kiro.zip\""),
+                    ("X-Spec-Version" = String, description = "The specification version it was written from"))),
+        (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
+        (status = 409, description = "The archive would exceed the export size limit (`EXPORT_TOO_LARGE`)", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn export_kiro(
+    services: web::Data<ServiceContainer>,
+    user: AuthUser,
+    path: web::Path<ProjectId>,
+) -> Result<HttpResponse, ApiError> {
+    export_for_agents(&services, &user, path.into_inner(), AgentFormat::Kiro).await
+}
+
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/export/openspec", tag = "exports",
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A ZIP in OpenSpec's layout: `openspec/config.yaml` and the change `openspec/changes/add-<name>/` with `.openspec.yaml`, `proposal.md`, `design.md`, `tasks.md` and one delta spec per capability (`## ADDED Requirements`, `### Requirement:` with SHALL, `#### Scenario:` with WHEN/THEN)", content_type = "application/zip", body = FileBody,
+            headers(("Content-Disposition" = String, description = "attachment; filename=\"<project>-openspec.zip\""),
+                    ("X-Spec-Version" = String, description = "The specification version it was written from"))),
+        (status = 404, description = "No such project of the caller", body = crate::error::ErrorBody),
+        (status = 409, description = "The archive would exceed the export size limit (`EXPORT_TOO_LARGE`)", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn export_openspec(
+    services: web::Data<ServiceContainer>,
+    user: AuthUser,
+    path: web::Path<ProjectId>,
+) -> Result<HttpResponse, ApiError> {
+    export_for_agents(&services, &user, path.into_inner(), AgentFormat::OpenSpec).await
 }

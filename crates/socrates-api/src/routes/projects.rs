@@ -51,6 +51,22 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::get().to(super::exports::export_json)),
         )
         .service(
+            web::resource("/{project_id}/export/pdf")
+                .route(web::get().to(super::exports::export_pdf)),
+        )
+        .service(
+            web::resource("/{project_id}/export/spec-kit")
+                .route(web::get().to(super::exports::export_spec_kit)),
+        )
+        .service(
+            web::resource("/{project_id}/export/kiro")
+                .route(web::get().to(super::exports::export_kiro)),
+        )
+        .service(
+            web::resource("/{project_id}/export/openspec")
+                .route(web::get().to(super::exports::export_openspec)),
+        )
+        .service(
             web::resource("/{project_id}/sessions")
                 .route(web::post().to(super::sessions::create_project_session)),
         )
