@@ -80,9 +80,8 @@ pub fn build_app(
                         .configure(routes::learning::configure)
                         .configure(routes::knowledge::configure),
                 )
-                .service(
-                    web::scope("/specifications").configure(routes::specifications::configure),
-                ),
+                .service(web::scope("/specifications").configure(routes::specifications::configure))
+                .service(web::scope("/templates").configure(routes::templates::configure)),
         )
         .configure(test_routes)
         .default_service(web::to(route_not_found))

@@ -67,6 +67,8 @@ use crate::routes;
         routes::exports::export_spec_kit,
         routes::exports::export_kiro,
         routes::exports::export_openspec,
+        routes::templates::list_templates,
+        routes::templates::create_from_template,
         routes::specifications::list_facts,
         routes::specifications::add_fact,
         routes::specifications::update_fact,
@@ -86,7 +88,8 @@ use crate::routes;
         (name = "conflicts", description = "Contradictions between facts and their resolution"),
         (name = "quality", description = "Quality control: question scores, coverage gaps, costed ways forward"),
         (name = "learning", description = "What Socrates learns: a person's profile, behaviour patterns and question effectiveness; a project's knowledge base of documents and its full-text search"),
-        (name = "exports", description = "The specification as Markdown or JSON"),
+        (name = "exports", description = "The specification as Markdown, JSON and PDF, and as ZIPs in the layouts of GitHub spec-kit, Kiro and OpenSpec"),
+        (name = "templates", description = "Product templates and projects started from them"),
         (name = "specifications", description = "The facts of a project and their versions"),
         (name = "health", description = "Health for load balancers and orchestrators"),
     )
@@ -475,7 +478,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(ranges.len(), 14, "{ranges:?}");
+        assert_eq!(ranges.len(), 16, "{ranges:?}");
         for (operation, name, minimum, maximum) in ranges {
             let expected = if name == "offset" {
                 (Some(0), Some(socrates_domain::PageOffset::MAX))

@@ -123,6 +123,8 @@ codes! {
     GenerationNotFound => "GENERATION_NOT_FOUND", NotFound;
     /// The knowledge-base document does not exist in the project.
     DocumentNotFound => "DOCUMENT_NOT_FOUND", NotFound;
+    /// No product template has this id.
+    TemplateNotFound => "TEMPLATE_NOT_FOUND", NotFound;
     /// An account with this email already exists.
     EmailTaken => "EMAIL_TAKEN", Conflict;
     /// Generic duplicate resource.
@@ -348,7 +350,7 @@ mod tests {
             );
             assert!(!value.starts_with('_') && !value.ends_with('_') && !value.contains("__"));
         }
-        assert_eq!(seen.len(), 54);
+        assert_eq!(seen.len(), 55);
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod quality;
 pub mod quantity;
 pub mod rule_table;
 pub mod technology;
+pub mod templates;
 pub mod values;
 
 pub use access::*;

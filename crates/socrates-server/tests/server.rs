@@ -39,5 +39,6 @@ mod server {
     pub mod redis_outage;
     pub mod sentry;
     pub mod support;
+    pub mod templates;
     pub mod validation;
 }

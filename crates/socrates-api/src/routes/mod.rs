@@ -12,6 +12,7 @@ pub mod projects;
 pub mod quality;
 pub mod sessions;
 pub mod specifications;
+pub mod templates;
 
 use socrates_agents::{Action, Caller, ServiceContainer};
 

@@ -19,11 +19,14 @@ use crate::agents::common::{ensure_writable, owned_project, project_not_found};
 use crate::agents::interview::InterviewStanding;
 use crate::agents::views::CategoryStatus;
 use crate::view_cache::ProjectViews;
+use socrates_domain::templates::ProjectTemplate;
 use socrates_infra::clock::Clock;
 use socrates_reasoner::offline::OfflineData;
 
 mod messages;
+mod templates;
 pub use messages::*;
+pub use templates::{CreateFromTemplate, FromTemplate, ListTemplates, TemplateList};
 
 /// The agent id.
 pub const ID: &str = "project_manager";
@@ -65,6 +68,8 @@ pub struct ProjectManager {
     offline: Arc<OfflineData>,
     clock: Arc<dyn Clock>,
     views: ProjectViews,
+    /// The product templates, checked against the offline data once.
+    templates: Result<Arc<Vec<ProjectTemplate>>, String>,
 }
 
 impl ProjectManager {
@@ -72,11 +77,18 @@ impl ProjectManager {
     /// which category the interview asks about next.
     #[must_use]
     pub fn new(db: SpecsDb, offline: Arc<OfflineData>, clock: Arc<dyn Clock>) -> Self {
+        let templates = socrates_domain::templates::builtin(offline.knowledge())
+            .map(Arc::new)
+            .map_err(|error| {
+                tracing::error!(%error, "the product templates are invalid; template routes answer 500");
+                error.to_string()
+            });
         Self {
             db,
             offline,
             clock,
             views: ProjectViews::uncached(),
+            templates,
         }
     }
 
@@ -335,7 +347,9 @@ impl Agent for ProjectManager {
             .add::<UpdateProject>()
             .add::<ArchiveProject>()
             .add::<GetProjectStatus>()
-            .add::<AdvancePhase>();
+            .add::<AdvancePhase>()
+            .add::<ListTemplates>()
+            .add::<CreateFromTemplate>();
     }
 }
 
