@@ -66,7 +66,7 @@ impl ProjectManager {
         }
     }
 
-    async fn from_template(
+    async fn start_from_template(
         &self,
         context: &AgentContext,
         request: CreateFromTemplate,
@@ -173,6 +173,6 @@ impl Action for CreateFromTemplate {
         agent: &ProjectManager,
         context: &AgentContext,
     ) -> Result<FromTemplate, AgentError> {
-        agent.from_template(context, self).await
+        agent.start_from_template(context, self).await
     }
 }
