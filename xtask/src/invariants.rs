@@ -45,6 +45,10 @@ pub const LAYERS: &[LayerRule] = &[
         may_depend_on: &["socrates-domain"],
     },
     LayerRule {
+        krate: "socrates-codegen",
+        may_depend_on: &["socrates-domain", "socrates-export"],
+    },
+    LayerRule {
         krate: "socrates-auth",
         may_depend_on: &["socrates-domain", "socrates-persistence", "socrates-infra"],
     },
@@ -58,6 +62,7 @@ pub const LAYERS: &[LayerRule] = &[
             "socrates-reasoner",
             "socrates-auth",
             "socrates-export",
+            "socrates-codegen",
         ],
     },
     LayerRule {
@@ -79,6 +84,7 @@ pub const LAYERS: &[LayerRule] = &[
             "socrates-reasoner",
             "socrates-auth",
             "socrates-export",
+            "socrates-codegen",
             "socrates-agents",
             "socrates-api",
             "migration",
@@ -124,7 +130,7 @@ pub const FORBIDDEN: &[ForbiddenRule] = &[
         reason: "the domain is pure: no database, HTTP, async runtime or cache crates",
     },
     ForbiddenRule {
-        crates: &["socrates-export"],
+        crates: &["socrates-export", "socrates-codegen"],
         forbidden: &[
             "sea-orm",
             "sqlx",
@@ -134,7 +140,7 @@ pub const FORBIDDEN: &[ForbiddenRule] = &[
             "tokio",
             "redis",
         ],
-        reason: "exports are pure functions of a snapshot: no database, HTTP, runtime or cache",
+        reason: "exports and generated code are pure functions of a snapshot: no database, HTTP, runtime or cache",
     },
     ForbiddenRule {
         crates: &["socrates-llm", "socrates-reasoner"],
@@ -159,6 +165,7 @@ pub const FORBIDDEN: &[ForbiddenRule] = &[
             "socrates-reasoner",
             "socrates-auth",
             "socrates-export",
+            "socrates-codegen",
             "socrates-agents",
             "migration",
             "xtask",

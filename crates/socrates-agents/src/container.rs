@@ -69,6 +69,8 @@ pub struct ContainerParts {
     pub usage: Arc<crate::usage::UsageRecorder>,
     /// The release version reported by health.
     pub version: &'static str,
+    /// Limits of code generation.
+    pub codegen: crate::agents::code_generator::CodegenLimits,
 }
 
 impl std::fmt::Debug for ContainerParts {
@@ -176,6 +178,11 @@ impl ServiceContainer {
             Exporter::new(parts.specs_db.clone(), Arc::clone(&parts.clock))
                 .with_offline(Arc::clone(&parts.offline)),
         )
+        .agent(crate::agents::code_generator::CodeGenerator::new(
+            parts.specs_db.clone(),
+            Arc::clone(&parts.clock),
+            parts.codegen,
+        ))
         .build();
         Self {
             inner: Arc::new(Inner {
@@ -190,6 +197,11 @@ impl ServiceContainer {
     /// The `socrates_auth` handle.
     pub fn auth_db(&self) -> &AuthDb {
         &self.inner.parts.auth_db
+    }
+
+    /// The offline data (technologies, vocabulary, rules).
+    pub fn offline(&self) -> &Arc<socrates_reasoner::offline::OfflineData> {
+        &self.inner.parts.offline
     }
 
     /// The `socrates_specs` handle.

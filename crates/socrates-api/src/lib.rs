@@ -67,7 +67,11 @@ pub fn build_app(
         .service(
             web::scope("/api/v1")
                 .service(web::scope("/auth").configure(routes::auth::configure))
-                .service(web::scope("/projects").configure(routes::projects::configure))
+                .service(
+                    web::scope("/projects")
+                        .configure(routes::templates::configure_projects)
+                        .configure(routes::projects::configure),
+                )
                 .service(
                     web::scope("/sessions")
                         .configure(routes::sessions::configure)
@@ -81,7 +85,8 @@ pub fn build_app(
                         .configure(routes::knowledge::configure),
                 )
                 .service(web::scope("/specifications").configure(routes::specifications::configure))
-                .service(web::scope("/templates").configure(routes::templates::configure)),
+                .service(web::scope("/templates").configure(routes::templates::configure))
+                .service(web::scope("/code").configure(routes::code::configure)),
         )
         .configure(test_routes)
         .default_service(web::to(route_not_found))

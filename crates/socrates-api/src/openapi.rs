@@ -69,6 +69,10 @@ use crate::routes;
         routes::exports::export_openspec,
         routes::templates::list_templates,
         routes::templates::create_from_template,
+        routes::code::generate,
+        routes::code::status,
+        routes::code::download_code,
+        routes::code::export_code,
         routes::specifications::list_facts,
         routes::specifications::add_fact,
         routes::specifications::update_fact,
@@ -90,6 +94,7 @@ use crate::routes;
         (name = "learning", description = "What Socrates learns: a person's profile, behaviour patterns and question effectiveness; a project's knowledge base of documents and its full-text search"),
         (name = "exports", description = "The specification as Markdown, JSON and PDF, and as ZIPs in the layouts of GitHub spec-kit, Kiro and OpenSpec"),
         (name = "templates", description = "Product templates and projects started from them"),
+        (name = "code", description = "Code generation as a durable job: request, status, download"),
         (name = "specifications", description = "The facts of a project and their versions"),
         (name = "health", description = "Health for load balancers and orchestrators"),
     )

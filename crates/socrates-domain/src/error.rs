@@ -149,6 +149,10 @@ codes! {
     PhaseAdvanceRefused => "PHASE_ADVANCE_REFUSED", Conflict;
     /// Code generation needs 100 % maturity.
     MaturityNotReached => "MATURITY_NOT_REACHED", Conflict;
+    /// Quality control blocks code generation: open conflicts or coverage gaps.
+    GenerationBlocked => "GENERATION_BLOCKED", Conflict;
+    /// The generation has not completed: its code cannot be downloaded yet.
+    GenerationNotReady => "GENERATION_NOT_READY", Conflict;
     /// The resource changed since the caller read it.
     StaleVersion => "STALE_VERSION", Conflict;
     /// The request body is too large.
@@ -350,7 +354,7 @@ mod tests {
             );
             assert!(!value.starts_with('_') && !value.ends_with('_') && !value.contains("__"));
         }
-        assert_eq!(seen.len(), 55);
+        assert_eq!(seen.len(), 57);
     }
 
     #[test]

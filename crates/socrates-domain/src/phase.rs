@@ -164,6 +164,44 @@ pub fn check_phase_advance(
     }
 }
 
+/// Whether code generation may start: the maturity is complete (every category saturated), no
+/// coverage gap blocks, no conflict is open.
+///
+/// # Errors
+/// Every reason it may not, in the order of [`check_phase_advance`].
+pub fn check_code_generation(
+    maturity: &MaturityReport,
+    open_conflicts: u32,
+) -> Result<(), Vec<AdvanceRefusal>> {
+    let mut refusals = Vec::new();
+    if !maturity.is_complete() {
+        refusals.push(AdvanceRefusal::MaturityBelowThreshold {
+            required: FULL_MATURITY,
+            actual: maturity.overall,
+        });
+        let categories = maturity.missing_categories();
+        if !categories.is_empty() {
+            refusals.push(AdvanceRefusal::MissingCategories { categories });
+        }
+    }
+    let gaps = crate::quality::coverage_gaps(maturity);
+    if crate::quality::gaps_block(&gaps) {
+        refusals.push(AdvanceRefusal::CoverageGaps {
+            categories: gaps.iter().map(|gap| gap.category).collect(),
+        });
+    }
+    if open_conflicts > 0 {
+        refusals.push(AdvanceRefusal::OpenConflicts {
+            count: open_conflicts,
+        });
+    }
+    if refusals.is_empty() {
+        Ok(())
+    } else {
+        Err(refusals)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

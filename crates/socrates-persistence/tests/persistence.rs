@@ -21,6 +21,7 @@ mod persistence {
     mod conversation;
     mod durability;
     mod enum_values;
+    mod generations;
     mod llm_usage;
     mod maturity;
     mod migrations;

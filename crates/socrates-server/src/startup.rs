@@ -15,6 +15,7 @@ use socrates_persistence::{AuthDb, Database, DatabaseKind, SpecsDb};
 use crate::settings::{Environment, Settings};
 use crate::version::VERSION;
 use crate::wiring;
+use socrates_agents::codegen_worker::{CodegenWorkers, WorkerConfig};
 use socrates_agents::retention::{RetentionJob, RetentionPolicy};
 
 /// A bound, ready-to-run server.
@@ -25,6 +26,8 @@ pub struct Application {
     services: ServiceContainer,
     /// The retention job: spent credentials always, conversation history when configured.
     retention: tokio::task::JoinHandle<()>,
+    /// The code generation workers.
+    codegen: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -92,12 +95,26 @@ impl Application {
             retention_policy(settings),
         )
         .spawn();
+        let codegen = CodegenWorkers::new(
+            specs_db.clone(),
+            Arc::clone(services.offline()),
+            Arc::clone(services.clock()),
+            WorkerConfig {
+                workers: settings.codegen.workers,
+                lease: std::time::Duration::from_secs(settings.codegen.lease_seconds),
+                poll_interval: std::time::Duration::from_millis(settings.codegen.poll_interval_ms),
+                max_archive_bytes: settings.codegen.max_archive_bytes,
+            },
+            format!("{}:{}", hostname(), std::process::id()),
+        )
+        .spawn();
         Ok(Self {
             port,
             server,
             databases: (auth_db, specs_db),
             services,
             retention,
+            codegen,
         })
     }
 
@@ -122,6 +139,10 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await.context("HTTP server failed")?;
         self.retention.abort();
+        // A job in flight is claimed again by a worker once its lease runs out.
+        for worker in &self.codegen {
+            worker.abort();
+        }
         tracing::info!("HTTP server stopped; writing queued LLM usage, closing database pools");
         self.services.usage().flush().await;
         let (auth_db, specs_db) = self.databases;
@@ -163,6 +184,16 @@ async fn prepare_schema<K: DatabaseKind>(
         );
     }
     Ok(())
+}
+
+/// This machine's name for `locked_by` (`HOSTNAME`, else `/etc/hostname`, else `socrates`).
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|name| name.trim().chars().take(64).collect::<String>())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "socrates".to_owned())
 }
 
 /// The retention policy of the settings (`retention.*`).

@@ -36,6 +36,12 @@ pub async fn build_container(
     specs_db: SpecsDb,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<ServiceContainer> {
+    if settings.codegen.lease_seconds < 3 {
+        bail!("codegen.lease_seconds must be at least 3");
+    }
+    if settings.codegen.poll_interval_ms == 0 {
+        bail!("codegen.poll_interval_ms must be at least 1");
+    }
     if settings.retention.interval_minutes == 0 {
         bail!("retention.interval_minutes must be at least 1");
     }
@@ -161,6 +167,9 @@ pub async fn build_container(
         llm_client,
         llm_health_ttl: Duration::from_secs(settings.llm.health_cache_seconds),
         learning_cohort_ttl: Duration::from_secs(settings.cache.cohort_ttl_seconds),
+        codegen: socrates_agents::agents::code_generator::CodegenLimits {
+            max_archive_bytes: settings.codegen.max_archive_bytes,
+        },
         clock,
         rate_limiter,
         request_limits: RequestLimits {

@@ -16,6 +16,7 @@ mod m20261207_000010_one_current_value;
 mod m20261207_000011_one_waiting_question;
 mod m20261207_000012_learning_counters;
 mod m20261207_000013_knowledge_base_index;
+mod m20261208_000014_generation_jobs;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
@@ -32,5 +33,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261207_000011_one_waiting_question::Migration),
         Box::new(m20261207_000012_learning_counters::Migration),
         Box::new(m20261207_000013_knowledge_base_index::Migration),
+        Box::new(m20261208_000014_generation_jobs::Migration),
     ]
 }

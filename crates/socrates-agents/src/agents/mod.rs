@@ -1,6 +1,7 @@
 //! The built-in agents. Each implements [`Agent`](crate::agent::Agent) and is registered in
 //! [`ServiceContainer::new`](crate::ServiceContainer::new).
 
+pub mod code_generator;
 mod common;
 pub mod conflicts;
 pub(crate) mod drafts;

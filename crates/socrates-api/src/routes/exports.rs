@@ -290,7 +290,7 @@ pub struct FileBody(#[allow(dead_code, reason = "documentation only")] Vec<u8>);
 /// The header naming the specification version an export was written from.
 pub const SPEC_VERSION_HEADER: &str = "X-Spec-Version";
 
-fn download(file: Binary) -> HttpResponse {
+pub(crate) fn download(file: Binary) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, file.content_type))
         .insert_header((

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod chat;
+pub mod code;
 pub mod conflicts;
 pub mod exports;
 pub mod health;

@@ -35,11 +35,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::post().to(create_project))
                 .route(web::get().to(list_projects)),
         )
-        // Before `/{project_id}`, which would otherwise take the path and answer 405.
-        .service(
-            web::resource("/from-template")
-                .route(web::post().to(super::templates::create_from_template)),
-        )
         .service(
             web::resource("/{project_id}")
                 .route(web::get().to(get_project))
@@ -70,6 +65,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/{project_id}/export/openspec")
                 .route(web::get().to(super::exports::export_openspec)),
+        )
+        .service(
+            web::resource("/{project_id}/export/code")
+                .route(web::get().to(super::code::export_code)),
         )
         .service(
             web::resource("/{project_id}/sessions")

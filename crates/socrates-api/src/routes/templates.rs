@@ -26,6 +26,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config.service(web::resource("").route(web::get().to(list_templates)));
 }
 
+/// Registers `POST /from-template` under the projects scope; it must come before the projects'
+/// own routes, whose `/{project_id}` would otherwise take the path and answer 405.
+pub fn configure_projects(config: &mut web::ServiceConfig) {
+    config.service(web::resource("/from-template").route(web::post().to(create_from_template)));
+}
+
 /// Paging of the template list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

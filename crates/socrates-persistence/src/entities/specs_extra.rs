@@ -60,6 +60,10 @@ pub mod generated_projects {
         pub completed_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        pub progress_percent: i32,
+        pub stack: String,
+        pub fact_versions: Option<Json>,
+        pub active_project_id: Option<Uuid>,
     }
 
     /// No relations are navigated through the ORM.

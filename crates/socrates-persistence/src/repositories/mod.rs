@@ -13,6 +13,7 @@ use crate::error::DbError;
 pub mod audit_logs;
 pub mod conflicts;
 pub mod conversation;
+pub mod generations;
 pub mod knowledge;
 pub mod learning;
 pub mod llm_usage;

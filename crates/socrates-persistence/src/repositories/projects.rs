@@ -131,6 +131,17 @@ pub async fn find_owned(
         .transpose()
 }
 
+/// The project, whoever owns it (background work: the code generation workers).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn find_by_id(db: &impl Conn<Specs>, id: ProjectId) -> Result<Option<Project>, DbError> {
+    projects::Entity::find_by_id(id.into_uuid())
+        .one(db.raw())
+        .await
+        .map_err(|error| DbError::from_db(ENTITY, error))?
+        .map(to_record)
+        .transpose()
+}
+
 /// The owned project and how many of its conflicts are open, in one query (the status and
 /// phase-advance reads).
 #[tracing::instrument(level = "debug", skip_all)]

@@ -331,6 +331,31 @@ pub async fn all_current(
     )
 }
 
+/// The fact versions with these ids, current or not (a code generation reads exactly the
+/// versions it was asked for), in listing order; ids that do not exist are left out.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn by_ids(db: &impl Conn<Specs>, ids: &[Uuid]) -> Result<Vec<Specification>, DbError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for batch in ids.chunks(500) {
+        found.extend(to_records(
+            in_listing_order(
+                specifications::Entity::find()
+                    .filter(specifications::Column::Id.is_in(batch.iter().copied())),
+            )
+            .all(db.raw())
+            .await?,
+        )?);
+    }
+    found.sort_by(|a, b| {
+        (a.category.as_str(), a.created_at, a.id.into_uuid()).cmp(&(
+            b.category.as_str(),
+            b.created_at,
+            b.id.into_uuid(),
+        ))
+    });
+    Ok(found)
+}
+
 /// Writes the next version of the fact whose current version is `id` and returns it.
 ///
 /// The old row is marked superseded only if it is still the current, undeleted version;

@@ -100,6 +100,10 @@ async fn specs_check_constraints_accept_the_domain_and_refuse_others() {
         completed_at: Set(None),
         created_at: Set(stamp()),
         updated_at: Set(stamp()),
+        progress_percent: Set(0),
+        stack: Set("python-fastapi".to_owned()),
+        fact_versions: Set(None),
+        active_project_id: Set(None),
     }
     .insert(db)
     .await

@@ -96,6 +96,35 @@ pub struct Settings {
     pub retention: RetentionSettings,
     /// The view cache (project status, fact lists).
     pub cache: CacheSettings,
+    /// Code generation jobs.
+    pub codegen: CodegenSettings,
+}
+
+/// Code generation: jobs in the database, claimed by a pool of workers in every server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CodegenSettings {
+    /// Jobs this server runs at once; 0 runs none here (other instances do).
+    pub workers: usize,
+    /// How long a claimed job stays this server's without a heartbeat; a job whose server
+    /// died is taken by another worker after it.
+    pub lease_seconds: u64,
+    /// How often an idle worker looks for a job.
+    pub poll_interval_ms: u64,
+    /// The largest generated project, in bytes before compression: a generation over it
+    /// fails, a download over it is refused (`EXPORT_TOO_LARGE`).
+    pub max_archive_bytes: u64,
+}
+
+impl Default for CodegenSettings {
+    fn default() -> Self {
+        Self {
+            workers: 2,
+            lease_seconds: 60,
+            poll_interval_ms: 1_000,
+            max_archive_bytes: 50 * 1024 * 1024,
+        }
+    }
 }
 
 /// The view cache: in Redis when `REDIS_URL` is set, in this process otherwise.

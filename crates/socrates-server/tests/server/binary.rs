@@ -309,7 +309,7 @@ fn migrate_status_up_and_down_work_on_both_databases() {
     let up = migrate(&["up"]);
     assert!(up.contains("socrates_auth: applied 5 migration(s)"), "{up}");
     assert!(
-        up.contains("socrates_specs: applied 13 migration(s)"),
+        up.contains("socrates_specs: applied 14 migration(s)"),
         "{up}"
     );
     let status = migrate(&["status", "--db", "specs"]);
@@ -328,7 +328,7 @@ fn migrate_status_up_and_down_work_on_both_databases() {
         "{down_all}"
     );
     assert!(
-        down_all.contains("socrates_specs: rolled back 13 migration(s)"),
+        down_all.contains("socrates_specs: rolled back 14 migration(s)"),
         "{down_all}"
     );
     let status = migrate(&["status"]);

@@ -123,7 +123,8 @@ export_policy! {
     generated_projects: [
         Id, ProjectId, RequestedBy, GenerationVersion, SpecFingerprint, SpecCount, Status,
         TotalFiles, TotalLines, TestCoverage, QualityScore, TraceabilityScore, ErrorMessage,
-        StartedAt, CompletedAt, CreatedAt, UpdatedAt
+        StartedAt, CompletedAt, CreatedAt, UpdatedAt, ProgressPercent, Stack, FactVersions,
+        ActiveProjectId
     ];
     generated_files: [Id, GeneratedProjectId, FilePath, FileContent, FileSize, SpecIds, CreatedAt];
     code_generation_jobs: [

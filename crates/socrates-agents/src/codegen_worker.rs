@@ -1,0 +1,311 @@
+//! The code generation workers of one server: a bounded pool of tasks that claim jobs from the
+//! database (see [`generations::claim`]), write the files of the generation's specification
+//! version, and complete it. Any number of servers may run workers against one database; a job
+//! whose server died is claimed again once its lease runs out, and completes once.
+//!
+//! Rendering runs on the blocking pool, one file at a time, so generation never holds an async
+//! worker of the HTTP server; between files the worker reports progress and renews its lease.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use socrates_codegen::Generator;
+use socrates_domain::{Category, GenerationStatus, Stack};
+use socrates_export::Brief;
+use socrates_export::model::{Fact, ProjectInfo, Specification};
+use socrates_persistence::repositories::generations::{self, ClaimedJob, NewFile};
+use socrates_persistence::repositories::{projects, specifications};
+use socrates_persistence::{DbError, SpecsDb};
+use socrates_reasoner::offline::OfflineData;
+use tokio::task::JoinHandle;
+
+use socrates_infra::clock::Clock;
+
+/// How the workers run.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerConfig {
+    /// How many jobs this server runs at once (0: none; the server only queues).
+    pub workers: usize,
+    /// How long a claim holds a job without a heartbeat.
+    pub lease: Duration,
+    /// How long an idle worker waits before looking for a job again.
+    pub poll_interval: Duration,
+    /// The largest generated project, in bytes before compression.
+    pub max_archive_bytes: u64,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            workers: 2,
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(1),
+            max_archive_bytes: 50 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why a job failed.
+#[derive(Debug)]
+enum JobError {
+    /// Retrying cannot help (the specification is gone, the output is too large).
+    Permanent(String),
+    /// It may work next time (the database was away).
+    Transient(String),
+    /// The lease was lost to another worker: stop without writing.
+    LeaseLost,
+}
+
+impl From<DbError> for JobError {
+    fn from(error: DbError) -> Self {
+        Self::Transient(error.to_string())
+    }
+}
+
+/// The workers of one server.
+#[derive(Clone)]
+pub struct CodegenWorkers {
+    db: SpecsDb,
+    offline: Arc<OfflineData>,
+    clock: Arc<dyn Clock>,
+    config: WorkerConfig,
+    name: Arc<str>,
+}
+
+impl std::fmt::Debug for CodegenWorkers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodegenWorkers")
+            .field("name", &self.name)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CodegenWorkers {
+    /// Workers over the specs database; `name` identifies this server in `locked_by`.
+    #[must_use]
+    pub fn new(
+        db: SpecsDb,
+        offline: Arc<OfflineData>,
+        clock: Arc<dyn Clock>,
+        config: WorkerConfig,
+        name: impl Into<Arc<str>>,
+    ) -> Self {
+        Self {
+            db,
+            offline,
+            clock,
+            config,
+            name: name.into(),
+        }
+    }
+
+    /// Starts the pool; abort the handles to stop it (a job in flight is then claimed again
+    /// after its lease).
+    #[must_use]
+    pub fn spawn(self) -> Vec<JoinHandle<()>> {
+        tracing::info!(
+            workers = self.config.workers,
+            lease_seconds = self.config.lease.as_secs(),
+            worker = %self.name,
+            "code generation workers started"
+        );
+        (0..self.config.workers)
+            .map(|index| {
+                let workers = self.clone();
+                let name = format!("{}/{index}", self.name);
+                tokio::spawn(async move { workers.run(&name).await })
+            })
+            .collect()
+    }
+
+    async fn run(&self, worker: &str) {
+        loop {
+            match self.run_one(worker).await {
+                Ok(true) => {}
+                Ok(false) => tokio::time::sleep(self.config.poll_interval).await,
+                Err(error) => {
+                    tracing::warn!(%error, worker, "code generation: claiming a job failed");
+                    tokio::time::sleep(self.config.poll_interval).await;
+                }
+            }
+        }
+    }
+
+    fn lease_until(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+            + TimeDelta::from_std(self.config.lease).unwrap_or_else(|_| TimeDelta::seconds(60))
+    }
+
+    /// Claims and runs one job; whether there was one.
+    ///
+    /// # Errors
+    /// [`DbError`] when the claim itself fails.
+    pub async fn run_one(&self, worker: &str) -> Result<bool, DbError> {
+        let Some(job) =
+            generations::claim(&self.db, worker, self.lease_until(), self.clock.now()).await?
+        else {
+            return Ok(false);
+        };
+        tracing::info!(
+            generation_id = %job.generation_id,
+            attempt = job.attempt,
+            worker,
+            "code generation: job claimed"
+        );
+        if job.attempt > job.max_attempts {
+            self.finish_failed(&job, worker, "gave up after its attempts ran out", true)
+                .await;
+            return Ok(true);
+        }
+        match self.generate(&job, worker).await {
+            Ok(()) => {}
+            Err(JobError::LeaseLost) => tracing::warn!(
+                generation_id = %job.generation_id,
+                worker,
+                "code generation: the lease was lost to another worker; nothing written"
+            ),
+            Err(JobError::Permanent(reason)) => {
+                self.finish_failed(&job, worker, &reason, true).await;
+            }
+            Err(JobError::Transient(reason)) => {
+                self.finish_failed(&job, worker, &reason, false).await;
+            }
+        }
+        Ok(true)
+    }
+
+    async fn finish_failed(&self, job: &ClaimedJob, worker: &str, reason: &str, permanent: bool) {
+        let now = self.clock.now();
+        let backoff = TimeDelta::seconds(2_i64.saturating_pow(job.attempt.min(10)));
+        match generations::fail(&self.db, job, worker, reason, permanent, now + backoff, now).await
+        {
+            Ok(GenerationStatus::Failed) => tracing::warn!(
+                generation_id = %job.generation_id,
+                reason,
+                "code generation failed"
+            ),
+            Ok(_) => tracing::warn!(
+                generation_id = %job.generation_id,
+                reason,
+                retry_in_seconds = backoff.num_seconds(),
+                "code generation attempt failed; it will be retried"
+            ),
+            Err(error) => tracing::error!(
+                %error,
+                generation_id = %job.generation_id,
+                "code generation: recording a failure failed; the lease will run out"
+            ),
+        }
+    }
+
+    async fn generate(&self, job: &ClaimedJob, worker: &str) -> Result<(), JobError> {
+        let generation = generations::find(&self.db, job.generation_id)
+            .await?
+            .ok_or_else(|| JobError::Permanent("the generation was deleted".to_owned()))?;
+        let project = projects::find_by_id(&self.db, generation.project_id)
+            .await?
+            .ok_or_else(|| JobError::Permanent("the project was deleted".to_owned()))?;
+        let ids: Vec<_> = generation.fact_versions.iter().map(|f| f.spec_id).collect();
+        let facts = specifications::by_ids(&self.db, &ids).await?;
+        if facts.len() != ids.len() {
+            return Err(JobError::Permanent(format!(
+                "{} of the {} fact versions it was asked for are gone",
+                ids.len() - facts.len(),
+                ids.len()
+            )));
+        }
+        let spec = Specification {
+            project: ProjectInfo {
+                id: project.id.into_uuid(),
+                name: project.name.clone(),
+                description: project.description.clone(),
+                phase: project.phase.to_string(),
+            },
+            facts: facts
+                .iter()
+                .map(|f| Fact {
+                    id: f.id.into_uuid(),
+                    category: f.category,
+                    key: f.key.clone(),
+                    value: f.value.clone(),
+                    confidence: f.confidence,
+                    source: f.source,
+                    version: f.version,
+                })
+                .collect(),
+            open_conflicts: Vec::new(),
+            decisions: Vec::new(),
+            taken_at: generation.created_at,
+        };
+        let stack = generation.stack;
+        let chosen_by_default = !Stack::choose(
+            spec.value(Category::TechStack, "programming_language"),
+            spec.value(Category::TechStack, "backend_framework"),
+        )
+        .1;
+        let offline = Arc::clone(&self.offline);
+        let generator = tokio::task::spawn_blocking(move || {
+            let brief = Brief::read(&spec, Some(offline.knowledge().technologies()));
+            Generator::new(&spec, &brief, stack, chosen_by_default)
+        })
+        .await
+        .map_err(|error| JobError::Transient(error.to_string()))?
+        .map_err(|error| JobError::Permanent(error.to_string()))?;
+        let generator = Arc::new(generator);
+        let plan = generator.plan();
+        let mut written: Vec<NewFile> = Vec::with_capacity(plan.len());
+        let mut size: u64 = 0;
+        let mut renewed = std::time::Instant::now();
+        for (index, planned) in plan.into_iter().enumerate() {
+            let rendering = Arc::clone(&generator);
+            let file = tokio::task::spawn_blocking(move || rendering.render(&planned))
+                .await
+                .map_err(|error| JobError::Transient(error.to_string()))?
+                .map_err(|error| JobError::Permanent(error.to_string()))?;
+            size += file.content.len() as u64;
+            if size > self.config.max_archive_bytes {
+                return Err(JobError::Permanent(format!(
+                    "the generated files exceed the limit of {} bytes (codegen.max_archive_bytes)",
+                    self.config.max_archive_bytes
+                )));
+            }
+            written.push(NewFile {
+                path: file.path,
+                content: file.content,
+                spec_ids: file.spec_ids,
+            });
+            if renewed.elapsed() >= self.config.lease / 3 {
+                let total = generator.plan().len().max(1);
+                let progress = u8::try_from((index + 1) * 100 / total).unwrap_or(99);
+                let held = generations::heartbeat(
+                    &self.db,
+                    job,
+                    worker,
+                    self.lease_until(),
+                    progress,
+                    self.clock.now(),
+                )
+                .await?;
+                if !held {
+                    return Err(JobError::LeaseLost);
+                }
+                renewed = std::time::Instant::now();
+            }
+        }
+        let files = written.len();
+        if generations::complete(&self.db, job, worker, written, self.clock.now()).await? {
+            tracing::info!(
+                generation_id = %job.generation_id,
+                files,
+                bytes = size,
+                stack = %stack,
+                "code generation completed"
+            );
+            Ok(())
+        } else {
+            Err(JobError::LeaseLost)
+        }
+    }
+}
