@@ -8,7 +8,10 @@ use socrates_codegen::Generator;
 use socrates_domain::{Knowledge, Stack};
 use socrates_export::Brief;
 
-#[allow(clippy::print_stdout, reason = "the example reports the folders it wrote")]
+#[allow(
+    clippy::print_stdout,
+    reason = "the example reports the folders it wrote"
+)]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::args().nth(1).ok_or("usage: render DIR")?;
     let knowledge = Knowledge::builtin()?;

@@ -20,11 +20,11 @@ string_enum! {
     /// Which scaffold a generation writes, chosen from the tech-stack facts.
     pub enum Stack as "stack" {
         /// Python with FastAPI, tested with pytest.
-        PythonFastapi = "python-fastapi",
+        PythonFastapi = "python_fastapi",
         /// TypeScript on Node.js with Express, tested with the Node test runner.
-        TypescriptExpress = "typescript-express",
+        TypescriptExpress = "typescript_express",
         /// Rust with actix-web, tested with cargo test.
-        RustActix = "rust-actix",
+        RustActix = "rust_actix",
     }
 }
 

@@ -15,6 +15,7 @@ mod server {
     pub mod binary;
     pub mod cache;
     pub mod chat;
+    pub mod codegen;
     pub mod conflicts;
     pub mod deadlines;
     pub mod docs;

@@ -101,7 +101,7 @@ async fn specs_check_constraints_accept_the_domain_and_refuse_others() {
         created_at: Set(stamp()),
         updated_at: Set(stamp()),
         progress_percent: Set(0),
-        stack: Set("python-fastapi".to_owned()),
+        stack: Set("python_fastapi".to_owned()),
         fact_versions: Set(None),
         active_project_id: Set(None),
     }

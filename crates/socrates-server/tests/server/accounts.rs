@@ -23,8 +23,19 @@ fn writing_routes(owned: &Owned) -> Vec<(Method, String, Option<Value>)> {
         question,
         fact,
         conflict,
+        generation: _,
     } = owned;
     vec![
+        (
+            Method::POST,
+            "/api/v1/projects/from-template".to_owned(),
+            Some(json!({"template_id": "online-store"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/code/generate".to_owned(),
+            Some(json!({"project_id": project})),
+        ),
         (
             Method::POST,
             "/api/v1/projects".to_owned(),

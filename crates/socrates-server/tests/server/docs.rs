@@ -96,7 +96,8 @@ fn operations(document: &Value, owned: &Owned) -> Vec<(String, String, Value)> {
                 .replace("{project_id}", &owned.project)
                 .replace("{session_id}", &owned.session)
                 .replace("{spec_id}", &owned.fact)
-                .replace("{conflict_id}", &owned.conflict);
+                .replace("{conflict_id}", &owned.conflict)
+                .replace("{generation_id}", &owned.generation);
             assert!(!concrete.contains('{'), "unknown path parameter in {path}");
             operations.push((method.clone(), concrete, operation.clone()));
         }
@@ -150,7 +151,8 @@ async fn every_operation_documents_the_statuses_it_answers() {
                 .replace(&owned.fact, "not-an-id")
                 .replace(&owned.conflict, "not-an-id")
                 .replace(&owned.user, "not-an-id")
-                .replace(&owned.document, "not-an-id");
+                .replace(&owned.document, "not-an-id")
+                .replace(&owned.generation, "not-an-id");
             let response = app
                 .client
                 .request(method.clone(), app.url(&malformed))
@@ -222,6 +224,7 @@ async fn every_operation_documents_the_statuses_it_answers() {
         question: uuid::Uuid::new_v4().to_string(),
         fact: uuid::Uuid::new_v4().to_string(),
         conflict: uuid::Uuid::new_v4().to_string(),
+        generation: uuid::Uuid::new_v4().to_string(),
     };
     for (method, path, operation) in operations(&document, &fake) {
         if !operation["security"].is_array() {

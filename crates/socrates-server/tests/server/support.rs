@@ -294,6 +294,8 @@ pub struct Owned {
     pub conflict: String,
     /// A knowledge-base document of the project.
     pub document: String,
+    /// A code generation id (of none: the project is not mature enough to generate).
+    pub generation: String,
 }
 
 /// A project with a session, an asked question, a fact and an open conflict.
@@ -342,6 +344,7 @@ pub async fn owned_things(app: &TestApp, token: &str) -> Owned {
     )
     .await;
     Owned {
+        generation: uuid::Uuid::new_v4().to_string(),
         document: document["document_id"].as_str().unwrap().to_owned(),
         user: me["user_id"].as_str().unwrap().to_owned(),
         fact: saved["specification"]["spec_id"]
