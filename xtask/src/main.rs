@@ -13,6 +13,7 @@ mod bench;
 mod bench_auth;
 mod bench_overhead;
 mod bench_reasoner;
+mod check_generated;
 mod drill;
 mod fuzz;
 mod imports;
@@ -76,8 +77,16 @@ enum Command {
         after_help = format!("Environment:\n{}", test_suite::environment_help())
     )]
     Test(test_suite::TestArgs),
-    /// lint, test, then fuzz: what CI runs.
+    /// lint, test, check-generated, then fuzz: what CI runs.
     Ci,
+    /// Run the own tests of the projects the code generator writes.
+    ///
+    /// Renders the sample specification's project for every stack into a temporary
+    /// directory, then runs pytest (pinned FastAPI, httpx and pytest in
+    /// target/xtask/generated-python-venv, installed from PyPI on first use), cargo test
+    /// --offline for the Rust project, and npm install, tsc --noEmit and npm test for the
+    /// TypeScript project when Node.js is installed.
+    CheckGenerated,
     /// Time cold starts of the release server, up to the first 200 from /health.
     ///
     /// Builds the release server and times N starts of the embedded default, from process
@@ -198,6 +207,7 @@ fn run(command: Command) -> Result<()> {
         Command::Invariants => lint::check_invariants(&root),
         Command::Test(args) => test_suite::run(&root, &args.into()),
         Command::Ci => ci(&root),
+        Command::CheckGenerated => check_generated::run(&root),
         Command::BenchStartup(options) => bench::startup(&root, &options),
         Command::BenchAuth(args) => bench_auth::run(&root, &args),
         Command::BenchOverhead(options) => bench_overhead::run(&root, &options),
@@ -222,14 +232,19 @@ fn ci(root: &Path) -> Result<()> {
     println!("\n==> test");
     test_suite::run(root, &test_suite::TestOptions::default())?;
     let tested = started.elapsed() - linted;
+    println!("\n==> check-generated");
+    let generated_started = Instant::now();
+    check_generated::run(root)?;
+    let generated = generated_started.elapsed();
     println!("\n==> fuzz");
     let fuzz_started = Instant::now();
     fuzz::run(root, &fuzz::FuzzArgs::default())?;
     let fuzzed = fuzz_started.elapsed();
     println!(
-        "\nci passed: lint {:.1} s, test {:.1} s, fuzz {:.1} s, total {:.1} s",
+        "\nci passed: lint {:.1} s, test {:.1} s, generated projects {:.1} s, fuzz {:.1} s, total {:.1} s",
         linted.as_secs_f64(),
         tested.as_secs_f64(),
+        generated.as_secs_f64(),
         fuzzed.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
@@ -333,6 +348,7 @@ mod tests {
             "bench-auth",
             "bench-reasoner",
             "bench-startup",
+            "check-generated",
             "ci",
             "fuzz",
             "fuzz --sqlite-only --max-examples 5",
@@ -361,7 +377,13 @@ mod tests {
 
     #[test]
     fn commands_without_options_take_no_arguments() {
-        for command in ["invariants", "ci", "openapi", "bench-reasoner"] {
+        for command in [
+            "invariants",
+            "ci",
+            "openapi",
+            "bench-reasoner",
+            "check-generated",
+        ] {
             assert!(parse(&[command]).is_ok(), "{command}");
             assert!(parse(&[command, "extra"]).is_err(), "{command}");
             assert!(parse(&[command, "--extra"]).is_err(), "{command}");
