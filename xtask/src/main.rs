@@ -300,7 +300,7 @@ mod tests {
         command.clone().debug_assert();
         let mut paths = Vec::new();
         command_paths(&command, &[], &mut paths);
-        assert_eq!(paths.len(), 17, "{paths:?}");
+        assert_eq!(paths.len(), 18, "{paths:?}");
         paths.push(Vec::new());
         for path in &paths {
             for flag in ["--help", "-h"] {

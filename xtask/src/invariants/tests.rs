@@ -9,6 +9,8 @@ const OURS: &[&str] = &[
     "socrates-llm",
     "socrates-reasoner",
     "socrates-auth",
+    "socrates-export",
+    "socrates-codegen",
     "socrates-agents",
     "socrates-api",
     "socrates-server",
