@@ -33,6 +33,9 @@ pub struct WorkerConfig {
     pub poll_interval: Duration,
     /// The largest generated project, in bytes before compression.
     pub max_archive_bytes: u64,
+    /// A pause after each file: spreads a generation's CPU over time so it never crowds out the
+    /// requests of the same machine (0: none).
+    pub pause_between_files: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -42,6 +45,7 @@ impl Default for WorkerConfig {
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_secs(1),
             max_archive_bytes: 50 * 1024 * 1024,
+            pause_between_files: Duration::ZERO,
         }
     }
 }
@@ -276,6 +280,9 @@ impl CodegenWorkers {
                 content: file.content,
                 spec_ids: file.spec_ids,
             });
+            if !self.config.pause_between_files.is_zero() {
+                tokio::time::sleep(self.config.pause_between_files).await;
+            }
             if renewed.elapsed() >= self.config.lease / 3 {
                 let total = generator.plan().len().max(1);
                 let progress = u8::try_from((index + 1) * 100 / total).unwrap_or(99);

@@ -384,7 +384,12 @@ fn split_statement(statement: &str) -> Option<Split> {
     }
     let last = words.len() - 1;
     let mut actor: Vec<String> = words[..last].iter().map(|w| (*w).to_owned()).collect();
-    actor.push(singular(words[last]));
+    // Collective nouns name a group; one of its people is the actor.
+    actor.push(match words[last] {
+        "staff" | "personnel" => "staff member".to_owned(),
+        "team" => "team member".to_owned(),
+        other => singular(other),
+    });
     Some(Split {
         actor: Some(actor.join(" ")),
         capability: capability.to_owned(),
@@ -410,8 +415,21 @@ fn exclusions(statement: &str) -> (Vec<String>, String) {
     (excluded, kept.join("; "))
 }
 
+/// Words a title does not end on.
+const DANGLING: &[&str] = &[
+    "a", "an", "the", "any", "each", "every", "for", "to", "of", "and", "or", "with", "in", "on",
+    "by", "at", "from", "their", "its", "our", "my", "your", "his", "her", "as", "via", "per",
+];
+
 fn title_of(text: &str) -> String {
-    let words: Vec<&str> = text.split_whitespace().take(7).collect();
+    let mut words: Vec<&str> = text.split_whitespace().take(7).collect();
+    while words.len() > 1
+        && words.last().is_some_and(|w| {
+            DANGLING.contains(&w.trim_end_matches([',', ';', ':']).to_lowercase().as_str())
+        })
+    {
+        words.pop();
+    }
     let mut title = words.join(" ");
     title = title
         .trim_end_matches([',', '.', ';', ':', '!', '?'])
@@ -714,6 +732,22 @@ mod tests {
         assert_eq!(
             split("the web app must work on phones"),
             Some((String::new(), "work on phones".to_owned()))
+        );
+    }
+
+    fn split(text: &str) -> Option<Split> {
+        split_statement(text)
+    }
+
+    #[test]
+    fn titles_end_on_a_word_that_carries_meaning_and_staff_is_a_person() {
+        assert_eq!(
+            title_of("book, move and cancel appointments for any customer"),
+            "Book, move and cancel appointments"
+        );
+        assert_eq!(
+            split("Staff must be able to book appointments").map(|s| s.actor),
+            Some(Some("staff member".to_owned()))
         );
     }
 

@@ -104,6 +104,9 @@ impl Application {
                 lease: std::time::Duration::from_secs(settings.codegen.lease_seconds),
                 poll_interval: std::time::Duration::from_millis(settings.codegen.poll_interval_ms),
                 max_archive_bytes: settings.codegen.max_archive_bytes,
+                pause_between_files: std::time::Duration::from_millis(
+                    settings.codegen.pause_between_files_ms,
+                ),
             },
             format!("{}:{}", hostname(), std::process::id()),
         )

@@ -16,6 +16,7 @@ mod server {
     pub mod cache;
     pub mod chat;
     pub mod codegen;
+    pub mod codegen_kill;
     pub mod conflicts;
     pub mod deadlines;
     pub mod docs;

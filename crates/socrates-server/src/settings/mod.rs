@@ -114,6 +114,9 @@ pub struct CodegenSettings {
     /// The largest generated project, in bytes before compression: a generation over it
     /// fails, a download over it is refused (`EXPORT_TOO_LARGE`).
     pub max_archive_bytes: u64,
+    /// A pause after each generated file, to spread a generation's CPU over time on a small
+    /// machine; 0 generates at full speed.
+    pub pause_between_files_ms: u64,
 }
 
 impl Default for CodegenSettings {
@@ -123,6 +126,7 @@ impl Default for CodegenSettings {
             lease_seconds: 60,
             poll_interval_ms: 1_000,
             max_archive_bytes: 50 * 1024 * 1024,
+            pause_between_files_ms: 0,
         }
     }
 }
