@@ -201,15 +201,36 @@ pub(crate) fn post_json(
     token: Option<&str>,
     body: &str,
 ) -> Result<(u16, String)> {
+    request(address, "POST", path, token, Some(body))
+}
+
+/// One HTTP/1.1 GET; returns the status and the body.
+pub(crate) fn get(address: &SocketAddr, path: &str, token: Option<&str>) -> Result<(u16, String)> {
+    request(address, "GET", path, token, None)
+}
+
+fn request(
+    address: &SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Result<(u16, String)> {
     let mut stream = TcpStream::connect(address)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let authorization = token
         .map(|token| format!("Authorization: Bearer {token}\r\n"))
         .unwrap_or_default();
+    let content = body.map_or_else(String::new, |body| {
+        format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        )
+    });
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{authorization}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{content}{authorization}Connection: close\r\n\r\n{}",
+        body.unwrap_or("")
     )?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;

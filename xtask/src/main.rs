@@ -11,6 +11,7 @@
 mod backup;
 mod bench;
 mod bench_auth;
+mod bench_codegen;
 mod bench_overhead;
 mod bench_reasoner;
 mod check_generated;
@@ -99,6 +100,14 @@ enum Command {
     /// connections, then a bcrypt-12 login flood with /health measured alongside.
     #[command(args_override_self = true)]
     BenchAuth(bench_auth::BenchAuthArgs),
+    /// Submit code generation jobs at once and measure /health meanwhile.
+    ///
+    /// Builds the release server (embedded default), fills N projects to 100 % maturity (fifteen
+    /// entities each), requests their generations at the same moment and probes GET /health
+    /// every 5 ms until the last completes. Fails when a job fails or the probe's p95 reaches
+    /// --p95-target-ms.
+    #[command(args_override_self = true)]
+    BenchCodegen(bench_codegen::BenchCodegenArgs),
     /// Measure our per-request cost against a bare actix-web floor on this machine.
     ///
     /// Builds the release server and the floor app (a bare actix-web app that verifies the same
@@ -210,6 +219,7 @@ fn run(command: Command) -> Result<()> {
         Command::CheckGenerated => check_generated::run(&root),
         Command::BenchStartup(options) => bench::startup(&root, &options),
         Command::BenchAuth(args) => bench_auth::run(&root, &args),
+        Command::BenchCodegen(args) => bench_codegen::run(&root, &args),
         Command::BenchOverhead(options) => bench_overhead::run(&root, &options),
         Command::BenchReasoner => bench_reasoner::run(&root),
         Command::Loadtest(args) => loadtest::run(&root, &args.into()),
@@ -300,7 +310,7 @@ mod tests {
         command.clone().debug_assert();
         let mut paths = Vec::new();
         command_paths(&command, &[], &mut paths);
-        assert_eq!(paths.len(), 18, "{paths:?}");
+        assert_eq!(paths.len(), 19, "{paths:?}");
         paths.push(Vec::new());
         for path in &paths {
             for flag in ["--help", "-h"] {
@@ -346,6 +356,8 @@ mod tests {
             "backup",
             "backup --to /tmp/bk1",
             "bench-auth",
+            "bench-codegen",
+            "bench-codegen --jobs 3 --p95-target-ms 50",
             "bench-reasoner",
             "bench-startup",
             "check-generated",

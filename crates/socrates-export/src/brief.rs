@@ -412,7 +412,14 @@ fn exclusions(statement: &str) -> (Vec<String>, String) {
             kept.push(clause);
         }
     }
-    (excluded, kept.join("; "))
+    let kept = kept.join("; ");
+    // What remains of "No mobile app for now; the web app must work on phones" is a sentence.
+    let kept = if excluded.is_empty() {
+        kept
+    } else {
+        capitalise(&kept)
+    };
+    (excluded, kept)
 }
 
 /// Words a title does not end on.
@@ -757,7 +764,7 @@ mod tests {
             exclusions("No mobile app for now; the web app must work on phones."),
             (
                 vec!["No mobile app for now".to_owned()],
-                "the web app must work on phones".to_owned()
+                "The web app must work on phones".to_owned()
             )
         );
         assert_eq!(
