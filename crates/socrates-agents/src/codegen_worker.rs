@@ -13,7 +13,9 @@ use chrono::TimeDelta;
 use socrates_codegen::Generator;
 use socrates_domain::{Category, GenerationStatus, Stack};
 use socrates_export::Brief;
-use socrates_export::model::{Fact, ProjectInfo, Specification};
+use socrates_export::model::Specification;
+
+use crate::agents::export::{fact_of, project_info};
 use socrates_persistence::repositories::generations::{self, ClaimedJob, NewFile};
 use socrates_persistence::repositories::{projects, specifications};
 use socrates_persistence::{DbError, SpecsDb};
@@ -221,24 +223,8 @@ impl CodegenWorkers {
             )));
         }
         let spec = Specification {
-            project: ProjectInfo {
-                id: project.id.into_uuid(),
-                name: project.name.clone(),
-                description: project.description.clone(),
-                phase: project.phase.to_string(),
-            },
-            facts: facts
-                .iter()
-                .map(|f| Fact {
-                    id: f.id.into_uuid(),
-                    category: f.category,
-                    key: f.key.clone(),
-                    value: f.value.clone(),
-                    confidence: f.confidence,
-                    source: f.source,
-                    version: f.version,
-                })
-                .collect(),
+            project: project_info(&project),
+            facts: facts.iter().map(fact_of).collect(),
             open_conflicts: Vec::new(),
             decisions: Vec::new(),
             taken_at: generation.created_at,

@@ -21,7 +21,7 @@ use socrates_persistence::repositories::{projects, specifications};
 
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
 use crate::agents::common::{ensure_writable, owned_project, project_not_found};
-use crate::agents::export::Binary;
+use crate::agents::export::{Binary, fact_of, project_info};
 use crate::agents::project_manager::refusal_json;
 use socrates_infra::clock::Clock;
 
@@ -164,24 +164,8 @@ impl CodeGenerator {
             });
         }
         let spec = socrates_export::model::Specification {
-            project: socrates_export::model::ProjectInfo {
-                id: project.id.into_uuid(),
-                name: project.name.clone(),
-                description: project.description.clone(),
-                phase: project.phase.to_string(),
-            },
-            facts: facts
-                .iter()
-                .map(|f| socrates_export::model::Fact {
-                    id: f.id.into_uuid(),
-                    category: f.category,
-                    key: f.key.clone(),
-                    value: f.value.clone(),
-                    confidence: f.confidence,
-                    source: f.source,
-                    version: f.version,
-                })
-                .collect(),
+            project: project_info(&project),
+            facts: facts.iter().map(fact_of).collect(),
             open_conflicts: Vec::new(),
             decisions: Vec::new(),
             taken_at: self.clock.now(),

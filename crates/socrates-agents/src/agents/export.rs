@@ -283,6 +283,29 @@ impl std::fmt::Debug for Exporter {
     }
 }
 
+/// A stored project as the renderers of `socrates-export` read it.
+pub(crate) fn project_info(project: &Project) -> model::ProjectInfo {
+    model::ProjectInfo {
+        id: project.id.into_uuid(),
+        name: project.name.clone(),
+        description: project.description.clone(),
+        phase: project.phase.to_string(),
+    }
+}
+
+/// A stored fact as the renderers of `socrates-export` read it.
+pub(crate) fn fact_of(fact: &Specification) -> model::Fact {
+    model::Fact {
+        id: fact.id.into_uuid(),
+        category: fact.category,
+        key: fact.key.clone(),
+        value: fact.value.clone(),
+        confidence: fact.confidence,
+        source: fact.source,
+        version: fact.version,
+    }
+}
+
 /// The snapshot as the renderers of `socrates-export` read it.
 fn specification(snapshot: &Snapshot, taken_at: DateTime<Utc>) -> model::Specification {
     let mut decisions: Vec<&Conflict> = snapshot
@@ -298,25 +321,8 @@ fn specification(snapshot: &Snapshot, taken_at: DateTime<Utc>) -> model::Specifi
         .collect();
     open.sort_by_key(|c| c.detected_at);
     model::Specification {
-        project: model::ProjectInfo {
-            id: snapshot.project.id.into_uuid(),
-            name: snapshot.project.name.clone(),
-            description: snapshot.project.description.clone(),
-            phase: snapshot.project.phase.to_string(),
-        },
-        facts: snapshot
-            .facts
-            .iter()
-            .map(|f| model::Fact {
-                id: f.id.into_uuid(),
-                category: f.category,
-                key: f.key.clone(),
-                value: f.value.clone(),
-                confidence: f.confidence,
-                source: f.source,
-                version: f.version,
-            })
-            .collect(),
+        project: project_info(&snapshot.project),
+        facts: snapshot.facts.iter().map(fact_of).collect(),
         open_conflicts: open
             .into_iter()
             .map(|c| model::OpenConflict {

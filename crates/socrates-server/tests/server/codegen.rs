@@ -12,18 +12,12 @@ use serde_json::{Value, json};
 use super::support::{TestApp, expect_error, json_of, new_project, spawn_app_with};
 
 /// The categories and their maturity weights: a fact entered by hand counts 1.0.
-const WEIGHTS: [(&str, usize); 10] = [
-    ("goals", 10),
-    ("requirements", 15),
-    ("tech_stack", 12),
-    ("scalability", 8),
-    ("security", 10),
-    ("performance", 8),
-    ("testing", 8),
-    ("monitoring", 6),
-    ("data_retention", 5),
-    ("disaster_recovery", 8),
-];
+/// Every category with its maturity weight: a fact entered by hand counts 1.0.
+fn weights() -> impl Iterator<Item = (&'static str, usize)> {
+    socrates_domain::Category::ALL
+        .into_iter()
+        .map(|category| (category.as_str(), category.weight() as usize))
+}
 
 const REQUIREMENTS: [&str; 3] = [
     "Receptionists must be able to book, move and cancel appointments",
@@ -75,7 +69,7 @@ async fn mature_project(app: &TestApp, token: &str, language: &str) -> String {
         )
         .await;
     }
-    for (category, weight) in WEIGHTS {
+    for (category, weight) in weights() {
         let have = match category {
             "tech_stack" => 2,
             "requirements" => REQUIREMENTS.len(),

@@ -10,18 +10,12 @@ use socrates_persistence::testing::TestDatabaseUrls;
 
 use super::binary::{server_command, sign_up, wait_until_listening};
 
-const WEIGHTS: [(&str, usize); 10] = [
-    ("goals", 10),
-    ("requirements", 15),
-    ("tech_stack", 12),
-    ("scalability", 8),
-    ("security", 10),
-    ("performance", 8),
-    ("testing", 8),
-    ("monitoring", 6),
-    ("data_retention", 5),
-    ("disaster_recovery", 8),
-];
+/// Every category with its maturity weight: a fact entered by hand counts 1.0.
+fn weights() -> impl Iterator<Item = (&'static str, usize)> {
+    socrates_domain::Category::ALL
+        .into_iter()
+        .map(|category| (category.as_str(), category.weight() as usize))
+}
 
 fn start(
     directory: &std::path::Path,
@@ -120,7 +114,7 @@ fn a_job_whose_server_is_killed_mid_run_is_taken_over_after_its_lease_and_comple
             .0,
             201
         );
-        for (category, weight) in WEIGHTS {
+        for (category, weight) in weights() {
             let have = usize::from(matches!(category, "tech_stack" | "requirements"));
             for n in have..weight {
                 let (code, _) = add(category, format!("detail_{n}"), format!("Detail {n}")).await;
