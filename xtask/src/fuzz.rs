@@ -580,7 +580,7 @@ mod tests {
                 "enabled = true",
                 "[[operations]]",
                 "include-method = \"GET\"",
-                r"include-path-regex = '^/api/v1/projects/\{project_id\}(/status|/export/markdown|/export/json)?$'",
+                r"include-path-regex = '^/api/v1/projects/\{project_id\}(/status|/export/(markdown|json|pdf|spec-kit|kiro|openspec|code))?$'",
                 "checks.use_after_free.enabled = false",
                 "[[operations]]",
                 "include-method = \"POST\"",
