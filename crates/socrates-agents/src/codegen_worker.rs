@@ -24,6 +24,9 @@ use tokio::task::JoinHandle;
 
 use socrates_infra::clock::Clock;
 
+use crate::codegen_model::ModelWriter;
+use crate::usage::UsageContext;
+
 /// How the workers run.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerConfig {
@@ -77,6 +80,7 @@ pub struct CodegenWorkers {
     clock: Arc<dyn Clock>,
     config: WorkerConfig,
     name: Arc<str>,
+    model: Option<ModelWriter>,
 }
 
 impl std::fmt::Debug for CodegenWorkers {
@@ -104,7 +108,16 @@ impl CodegenWorkers {
             clock,
             config,
             name: name.into(),
+            model: None,
         }
+    }
+
+    /// Has a language model write the files (the README, the traceability table and the
+    /// spec-version file stay the offline generator's).
+    #[must_use]
+    pub fn with_model(mut self, model: ModelWriter) -> Self {
+        self.model = Some(model);
+        self
     }
 
     /// Starts the pool; abort the handles to stop it (a job in flight is then claimed again
@@ -244,55 +257,62 @@ impl CodegenWorkers {
         .map_err(|error| JobError::Transient(error.to_string()))?
         .map_err(|error| JobError::Permanent(error.to_string()))?;
         let generator = Arc::new(generator);
-        let plan = generator.plan();
-        let mut written: Vec<NewFile> = Vec::with_capacity(plan.len());
-        let mut size: u64 = 0;
-        let mut renewed = std::time::Instant::now();
-        for (index, planned) in plan.into_iter().enumerate() {
-            let rendering = Arc::clone(&generator);
-            let file = tokio::task::spawn_blocking(move || rendering.render(&planned))
-                .await
-                .map_err(|error| JobError::Transient(error.to_string()))?
-                .map_err(|error| JobError::Permanent(error.to_string()))?;
-            size += file.content.len() as u64;
-            if size > self.config.max_archive_bytes {
-                return Err(JobError::Permanent(format!(
-                    "the generated files exceed the limit of {} bytes (codegen.max_archive_bytes)",
-                    self.config.max_archive_bytes
-                )));
+        let mut tracker = Tracker {
+            renewed: std::time::Instant::now(),
+            size: 0,
+        };
+        // The same specification version and stack were generated before: the same files.
+        let written = if let Some(previous) = generations::completed_like(
+            &self.db,
+            generation.project_id,
+            &generation.spec_fingerprint,
+            stack,
+            generation.id,
+        )
+        .await?
+        {
+            let files = generations::files_of(&self.db, previous).await?;
+            for file in &files {
+                tracker.add(self, file.content.len())?;
             }
-            written.push(NewFile {
-                path: file.path,
-                content: file.content,
-                spec_ids: file.spec_ids,
-            });
-            if !self.config.pause_between_files.is_zero() {
-                tokio::time::sleep(self.config.pause_between_files).await;
+            files
+                .into_iter()
+                .map(|file| NewFile {
+                    path: file.path,
+                    content: file.content,
+                    spec_ids: file.spec_ids,
+                })
+                .collect()
+        } else if let Some(model) = &self.model {
+            let context = UsageContext {
+                user_id: generation.requested_by,
+                project_id: Some(generation.project_id),
+                session_id: None,
+            };
+            crate::usage::attributed(
+                context,
+                self.model_files(job, worker, model, &generator, &mut tracker),
+            )
+            .await?
+        } else {
+            let plan = generator.plan();
+            let total = plan.len();
+            let mut written: Vec<NewFile> = Vec::with_capacity(total);
+            for (index, planned) in plan.into_iter().enumerate() {
+                let file = self.render(&generator, planned).await?;
+                tracker.add(self, file.content.len())?;
+                written.push(file);
+                self.between_files(job, worker, &mut tracker, index + 1, total)
+                    .await?;
             }
-            if renewed.elapsed() >= self.config.lease / 3 {
-                let total = generator.plan().len().max(1);
-                let progress = u8::try_from((index + 1) * 100 / total).unwrap_or(99);
-                let held = generations::heartbeat(
-                    &self.db,
-                    job,
-                    worker,
-                    self.lease_until(),
-                    progress,
-                    self.clock.now(),
-                )
-                .await?;
-                if !held {
-                    return Err(JobError::LeaseLost);
-                }
-                renewed = std::time::Instant::now();
-            }
-        }
+            written
+        };
         let files = written.len();
         if generations::complete(&self.db, job, worker, written, self.clock.now()).await? {
             tracing::info!(
                 generation_id = %job.generation_id,
                 files,
-                bytes = size,
+                bytes = tracker.size,
                 stack = %stack,
                 "code generation completed"
             );
@@ -300,5 +320,120 @@ impl CodegenWorkers {
         } else {
             Err(JobError::LeaseLost)
         }
+    }
+
+    async fn render(
+        &self,
+        generator: &Arc<Generator>,
+        planned: socrates_codegen::PlannedFile,
+    ) -> Result<NewFile, JobError> {
+        let rendering = Arc::clone(generator);
+        let file = tokio::task::spawn_blocking(move || rendering.render(&planned))
+            .await
+            .map_err(|error| JobError::Transient(error.to_string()))?
+            .map_err(|error| JobError::Permanent(error.to_string()))?;
+        Ok(NewFile {
+            path: file.path,
+            content: file.content,
+            spec_ids: file.spec_ids,
+        })
+    }
+
+    /// The offline generator's fixed files, then the files a model plans and writes.
+    async fn model_files(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        model: &ModelWriter,
+        generator: &Arc<Generator>,
+        tracker: &mut Tracker,
+    ) -> Result<Vec<NewFile>, JobError> {
+        let mut written = Vec::new();
+        for planned in generator.fixed_plan() {
+            let file = self.render(generator, planned).await?;
+            tracker.add(self, file.content.len())?;
+            written.push(file);
+        }
+        let fixed: Vec<String> = written.iter().map(|file| file.path.clone()).collect();
+        let suggested: Vec<String> = generator
+            .plan()
+            .into_iter()
+            .map(|file| file.path)
+            .filter(|path| !fixed.contains(path))
+            .collect();
+        let context = generator.prompt_context();
+        let plan = model
+            .plan(&context, &suggested, &fixed)
+            .await
+            .map_err(|error| JobError::Transient(error.to_string()))?;
+        let every_fact: Vec<uuid::Uuid> = generator.fact_ids().to_vec();
+        let total = plan.len();
+        for (index, file) in plan.iter().enumerate() {
+            let content = model
+                .write(&context, &plan, file)
+                .await
+                .map_err(|error| JobError::Transient(error.to_string()))?;
+            tracker.add(self, content.len())?;
+            written.push(NewFile {
+                path: file.path.clone(),
+                content,
+                spec_ids: every_fact.clone(),
+            });
+            self.between_files(job, worker, tracker, index + 1, total)
+                .await?;
+        }
+        Ok(written)
+    }
+
+    /// The pause between files, and the heartbeat with the progress when a third of the lease
+    /// has passed since the last one.
+    async fn between_files(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        tracker: &mut Tracker,
+        done: usize,
+        total: usize,
+    ) -> Result<(), JobError> {
+        if !self.config.pause_between_files.is_zero() {
+            tokio::time::sleep(self.config.pause_between_files).await;
+        }
+        if tracker.renewed.elapsed() < self.config.lease / 3 {
+            return Ok(());
+        }
+        let progress = u8::try_from(done * 100 / total.max(1)).unwrap_or(99);
+        let held = generations::heartbeat(
+            &self.db,
+            job,
+            worker,
+            self.lease_until(),
+            progress,
+            self.clock.now(),
+        )
+        .await?;
+        if !held {
+            return Err(JobError::LeaseLost);
+        }
+        tracker.renewed = std::time::Instant::now();
+        Ok(())
+    }
+}
+
+/// What a job has written so far, and when it last renewed its lease.
+struct Tracker {
+    renewed: std::time::Instant,
+    size: u64,
+}
+
+impl Tracker {
+    fn add(&mut self, workers: &CodegenWorkers, bytes: usize) -> Result<(), JobError> {
+        self.size += bytes as u64;
+        if self.size > workers.config.max_archive_bytes {
+            return Err(JobError::Permanent(format!(
+                "the generated files exceed the limit of {} bytes (codegen.max_archive_bytes)",
+                workers.config.max_archive_bytes
+            )));
+        }
+        Ok(())
     }
 }

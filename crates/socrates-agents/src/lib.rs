@@ -13,6 +13,7 @@
 
 pub mod agent;
 pub mod agents;
+pub mod codegen_model;
 pub mod codegen_worker;
 pub mod container;
 mod error;

@@ -303,6 +303,12 @@ impl Generator {
         self.stack
     }
 
+    /// The ids of every fact of the specification.
+    #[must_use]
+    pub fn fact_ids(&self) -> &[Uuid] {
+        &self.all_facts
+    }
+
     /// The files it writes, in order.
     #[must_use]
     pub fn plan(&self) -> Vec<PlannedFile> {
@@ -363,6 +369,64 @@ impl Generator {
             content,
             spec_ids,
         })
+    }
+
+    /// The files every generation has whoever writes the rest: the README, the traceability
+    /// table and the spec-version file (a model writes the others when one is configured).
+    #[must_use]
+    pub fn fixed_plan(&self) -> Vec<PlannedFile> {
+        self.plan()
+            .into_iter()
+            .filter(|file| file.template.starts_with("common/"))
+            .collect()
+    }
+
+    /// Whether `path` is one of [`Self::fixed_plan`]'s.
+    #[must_use]
+    pub fn is_fixed(&self, path: &str) -> bool {
+        self.fixed_plan().iter().any(|file| file.path == path)
+    }
+
+    /// The specification as a model reads it when it writes the project: the summary, the
+    /// stack, every requirement with its number, the quality rules, the entities and what is
+    /// out of scope.
+    #[must_use]
+    pub fn prompt_context(&self) -> String {
+        use std::fmt::Write as _;
+        let context = &self.context;
+        let mut out = format!(
+            "Project: {}\n{}\nSpecification version: {}\nStack: {} (language: {}, framework: {}, database: {})\n\nFunctional requirements:\n",
+            context.project.name,
+            context.project.summary,
+            context.version.hash,
+            context.stack.id,
+            context.stack.language.as_deref().unwrap_or("not stated"),
+            context.stack.framework.as_deref().unwrap_or("not stated"),
+            context.stack.database.as_deref().unwrap_or("not stated"),
+        );
+        for requirement in &context.requirements {
+            let _ = writeln!(out, "- {}: {}", requirement.id, requirement.statement);
+        }
+        let _ = writeln!(out, "\nQuality requirements:");
+        for rule in &context.quality {
+            let _ = writeln!(out, "- {}", rule.rule);
+        }
+        let _ = writeln!(out, "\nEntities of the data model:");
+        for entity in &context.entities {
+            let _ = writeln!(
+                out,
+                "- {} (named by {})",
+                entity.name,
+                entity.requirements.join(", ")
+            );
+        }
+        if !context.out_of_scope.is_empty() {
+            let _ = writeln!(out, "\nOut of scope:");
+            for item in &context.out_of_scope {
+                let _ = writeln!(out, "- {item}");
+            }
+        }
+        out
     }
 
     /// Every file, in order.

@@ -15,6 +15,7 @@ use socrates_persistence::{AuthDb, Database, DatabaseKind, SpecsDb};
 use crate::settings::{Environment, Settings};
 use crate::version::VERSION;
 use crate::wiring;
+use socrates_agents::codegen_model::ModelWriter;
 use socrates_agents::codegen_worker::{CodegenWorkers, WorkerConfig};
 use socrates_agents::retention::{RetentionJob, RetentionPolicy};
 
@@ -95,7 +96,7 @@ impl Application {
             retention_policy(settings),
         )
         .spawn();
-        let codegen = CodegenWorkers::new(
+        let mut codegen = CodegenWorkers::new(
             specs_db.clone(),
             Arc::clone(services.offline()),
             Arc::clone(services.clock()),
@@ -109,8 +110,12 @@ impl Application {
                 ),
             },
             format!("{}:{}", hostname(), std::process::id()),
-        )
-        .spawn();
+        );
+        if let Some(client) = services.llm_client() {
+            let usage: Arc<dyn socrates_reasoner::UsageSink> = services.usage().clone();
+            codegen = codegen.with_model(ModelWriter::new(Arc::clone(client), usage));
+        }
+        let codegen = codegen.spawn();
         Ok(Self {
             port,
             server,

@@ -157,6 +157,9 @@ pub async fn build_container(
     // `Application::run_until_stopped` flushes it before closing the pools.
     let (usage, _writer) = UsageRecorder::start(specs_db.clone(), Arc::clone(&clock));
     let (reasoner, llm_client, offline) = build_reasoner(settings, usage.clone())?;
+    // A model writes a file in seconds to tens of seconds; the offline generator a project in
+    // milliseconds, after the next poll.
+    let estimated_seconds = if llm_client.is_some() { 180 } else { 5 };
     Ok(ServiceContainer::new(ContainerParts {
         cache,
         auth_db,
@@ -169,6 +172,7 @@ pub async fn build_container(
         learning_cohort_ttl: Duration::from_secs(settings.cache.cohort_ttl_seconds),
         codegen: socrates_agents::agents::code_generator::CodegenLimits {
             max_archive_bytes: settings.codegen.max_archive_bytes,
+            estimated_seconds,
         },
         clock,
         rate_limiter,

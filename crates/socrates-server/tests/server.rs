@@ -17,6 +17,7 @@ mod server {
     pub mod chat;
     pub mod codegen;
     pub mod codegen_kill;
+    pub mod codegen_model;
     pub mod conflicts;
     pub mod deadlines;
     pub mod docs;

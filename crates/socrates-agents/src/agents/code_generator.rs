@@ -33,12 +33,16 @@ pub const ID: &str = "code_generator";
 pub struct CodegenLimits {
     /// The largest generated project (its files before compression), in bytes.
     pub max_archive_bytes: u64,
+    /// What a request answers as `estimated_time_seconds`: seconds for the offline generator,
+    /// minutes when a model writes the files.
+    pub estimated_seconds: u32,
 }
 
 impl Default for CodegenLimits {
     fn default() -> Self {
         Self {
             max_archive_bytes: 50 * 1024 * 1024,
+            estimated_seconds: 5,
         }
     }
 }
@@ -196,7 +200,7 @@ impl CodeGenerator {
             Requested::AlreadyRunning(generation) => (generation, false),
         };
         Ok(GenerationView {
-            estimated_time_seconds: 5,
+            estimated_time_seconds: self.limits.estimated_seconds,
             generation,
             created,
         })

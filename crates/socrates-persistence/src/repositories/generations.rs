@@ -587,6 +587,36 @@ pub struct StoredFile {
     pub path: String,
     /// Its text.
     pub content: String,
+    /// The facts it traces to.
+    pub spec_ids: Vec<Uuid>,
+}
+
+/// Another completed generation of the project from the same specification version and stack:
+/// its files are the ones this generation would write.
+///
+/// # Errors
+/// [`DbError`].
+pub async fn completed_like(
+    db: &impl Conn<Specs>,
+    project_id: ProjectId,
+    spec_fingerprint: &str,
+    stack: Stack,
+    except: GenerationId,
+) -> Result<Option<GenerationId>, DbError> {
+    Ok(generations::Entity::find()
+        .select_only()
+        .column(generations::Column::Id)
+        .filter(generations::Column::ProjectId.eq(project_id.into_uuid()))
+        .filter(generations::Column::SpecFingerprint.eq(spec_fingerprint))
+        .filter(generations::Column::Stack.eq(stack.as_str()))
+        .filter(generations::Column::Status.eq(GenerationStatus::Completed.as_str()))
+        .filter(generations::Column::Id.ne(except.into_uuid()))
+        .order_by_desc(generations::Column::GenerationVersion)
+        .into_tuple::<Uuid>()
+        .one(db.raw())
+        .await
+        .map_err(|e| DbError::from_db(ENTITY, e))?
+        .map(GenerationId::from_uuid))
 }
 
 /// The files of a generation, by path.
@@ -597,17 +627,25 @@ pub async fn files_of(
     db: &impl Conn<Specs>,
     generation_id: GenerationId,
 ) -> Result<Vec<StoredFile>, DbError> {
-    Ok(files::Entity::find()
+    files::Entity::find()
         .select_only()
         .column(files::Column::FilePath)
         .column(files::Column::FileContent)
+        .column(files::Column::SpecIds)
         .filter(files::Column::GeneratedProjectId.eq(generation_id.into_uuid()))
         .order_by_asc(files::Column::FilePath)
-        .into_tuple::<(String, String)>()
+        .into_tuple::<(String, String, serde_json::Value)>()
         .all(db.raw())
         .await
         .map_err(|e| DbError::from_db("generated_file", e))?
         .into_iter()
-        .map(|(path, content)| StoredFile { path, content })
-        .collect())
+        .map(|(path, content, spec_ids)| {
+            Ok(StoredFile {
+                path,
+                content,
+                spec_ids: serde_json::from_value(spec_ids)
+                    .map_err(|e| DbError::corrupt("generated_file", e))?,
+            })
+        })
+        .collect()
 }

@@ -40,6 +40,8 @@ pub enum Operation {
     Conflicts,
     /// Replying in direct chat.
     Chat,
+    /// Writing the files of a generated project (its plan, then one file per call).
+    Code,
 }
 
 impl Operation {
@@ -51,6 +53,7 @@ impl Operation {
             Self::Extraction => "extract_facts",
             Self::Conflicts => "judge_conflicts",
             Self::Chat => "chat_reply",
+            Self::Code => "generate_code",
         }
     }
 }
