@@ -151,7 +151,8 @@ codes! {
     MaturityNotReached => "MATURITY_NOT_REACHED", Conflict;
     /// Quality control blocks code generation: open conflicts or coverage gaps.
     GenerationBlocked => "GENERATION_BLOCKED", Conflict;
-    /// The generation has not completed: its code cannot be downloaded yet.
+    /// The generation has not completed, or the project has no completed generation yet: its
+    /// code cannot be downloaded yet.
     GenerationNotReady => "GENERATION_NOT_READY", Conflict;
     /// The resource changed since the caller read it.
     StaleVersion => "STALE_VERSION", Conflict;

@@ -329,11 +329,15 @@ impl Action for LatestCode {
         context: &AgentContext,
     ) -> Result<Binary, AgentError> {
         let project = owned_project(&agent.db, context, self.project_id).await?;
+        // The project exists: without a completed generation its code is "not ready" (409),
+        // as a generation's download is until it completes, not "not found".
         let generation = generations::latest_completed(&agent.db, project.id)
             .await?
             .ok_or_else(|| AgentError::Refused {
-                code: Code::GenerationNotFound,
-                message: "the project has no completed code generation yet".to_owned(),
+                code: Code::GenerationNotReady,
+                message: "the project has no completed code generation yet; request one with \
+                          POST /api/v1/code/generate"
+                    .to_owned(),
                 details: None,
             })?;
         agent.zip(&generation, &project.name).await

@@ -185,8 +185,8 @@ pub(crate) async fn download_code(
         (status = 200, description = "The project's newest completed generation as a ZIP", content_type = "application/zip", body = FileBody,
             headers(("Content-Disposition" = String, description = "attachment; filename=\"<project>-v<generation version>.zip\""),
                     ("X-Spec-Version" = String, description = "The specification version it was generated from"))),
-        (status = 404, description = "No such project of the caller (`PROJECT_NOT_FOUND`), or no completed generation yet (`GENERATION_NOT_FOUND`)", body = crate::error::ErrorBody),
-        (status = 409, description = "Larger than `codegen.max_archive_bytes` (`EXPORT_TOO_LARGE`)", body = crate::error::ErrorBody),
+        (status = 404, description = "No such project of the caller (`PROJECT_NOT_FOUND`)", body = crate::error::ErrorBody),
+        (status = 409, description = "No completed generation yet (`GENERATION_NOT_READY`), or larger than `codegen.max_archive_bytes` (`EXPORT_TOO_LARGE`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn export_code(
     services: web::Data<ServiceContainer>,

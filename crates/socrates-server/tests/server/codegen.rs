@@ -166,8 +166,8 @@ async fn a_mature_specification_generates_a_project_that_states_its_version() {
     expect_error(
         app.get_authed(&format!("/api/v1/projects/{young}/export/code"), &token)
             .await,
-        404,
-        "GENERATION_NOT_FOUND",
+        409,
+        "GENERATION_NOT_READY",
     )
     .await;
 
