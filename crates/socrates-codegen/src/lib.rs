@@ -381,12 +381,6 @@ impl Generator {
             .collect()
     }
 
-    /// Whether `path` is one of [`Self::fixed_plan`]'s.
-    #[must_use]
-    pub fn is_fixed(&self, path: &str) -> bool {
-        self.fixed_plan().iter().any(|file| file.path == path)
-    }
-
     /// The specification as a model reads it when it writes the project: the summary, the
     /// stack, every requirement with its number, the quality rules, the entities and what is
     /// out of scope.

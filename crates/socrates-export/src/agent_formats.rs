@@ -297,6 +297,13 @@ fn priority(requirement: &Requirement) -> u8 {
     }
 }
 
+/// The requirements as spec-kit's user stories: by priority, then in the order stated.
+fn stories(brief: &Brief) -> Vec<&Requirement> {
+    let mut stories: Vec<&Requirement> = brief.requirements.iter().collect();
+    stories.sort_by_key(|r| (priority(r), r.number));
+    stories
+}
+
 fn system_must(requirement: &Requirement) -> String {
     match &requirement.capability {
         Some(capability) if requirement.by_system => format!("System MUST {capability}."),
@@ -492,8 +499,7 @@ fn spec_kit_spec(context: &Context<'_>, feature: &str) -> String {
         one_line(&brief.summary).replace('"', "'"),
         context.version_line
     );
-    let mut stories: Vec<&Requirement> = brief.requirements.iter().collect();
-    stories.sort_by_key(|r| (priority(r), r.number));
+    let stories = stories(brief);
     if stories.is_empty() {
         let _ = writeln!(
             out,
@@ -835,8 +841,7 @@ fn spec_kit_tasks(context: &Context<'_>, feature: &str) -> String {
         out,
         "\n**Checkpoint**: the foundation is ready; user stories can start.\n"
     );
-    let mut stories: Vec<&Requirement> = brief.requirements.iter().collect();
-    stories.sort_by_key(|r| (priority(r), r.number));
+    let stories = stories(brief);
     for (index, requirement) in stories.iter().enumerate() {
         let story = index + 1;
         let phase = story + 2;

@@ -38,28 +38,26 @@ const TEXT_WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN;
 #[error("the PDF could not be written: {0}")]
 pub struct PdfError(String);
 
-/// Widths of one face at 1 pt, by character.
+/// One face: krilla's font to draw with, and the same font parsed once by skrifa to measure.
 struct Face {
     font: Font,
-    data: &'static [u8],
+    metrics: skrifa::FontRef<'static>,
 }
 
 impl Face {
     fn new(data: &'static [u8]) -> Option<Self> {
         Some(Self {
             font: Font::new(data.into(), 0)?,
-            data,
+            metrics: skrifa::FontRef::new(data).ok()?,
         })
     }
 
     fn covers(&self, c: char) -> bool {
-        skrifa::FontRef::new(self.data).is_ok_and(|font| font.charmap().map(c).is_some())
+        self.metrics.charmap().map(c).is_some()
     }
 
     fn width(&self, text: &str, size: f32) -> f32 {
-        let Ok(font) = skrifa::FontRef::new(self.data) else {
-            return text.chars().count() as f32 * size * 0.6;
-        };
+        let font = &self.metrics;
         let charmap = font.charmap();
         let metrics = font.glyph_metrics(Size::new(size), LocationRef::default());
         text.chars()

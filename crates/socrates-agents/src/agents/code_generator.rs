@@ -17,6 +17,7 @@ pub use socrates_persistence::repositories::generations::Generation;
 use socrates_persistence::repositories::generations::{
     self, FactVersion, NewGeneration, Requested,
 };
+use socrates_persistence::repositories::projects::Project;
 use socrates_persistence::repositories::{projects, specifications};
 
 use crate::agent::{Action, ActionSet, Agent, AgentContext, AgentError};
@@ -108,11 +109,7 @@ fn fingerprint(hash: &str) -> String {
 }
 
 fn not_found() -> AgentError {
-    AgentError::Refused {
-        code: Code::GenerationNotFound,
-        message: "no such code generation".to_owned(),
-        details: None,
-    }
+    AgentError::not_found(Code::GenerationNotFound, "no such code generation")
 }
 
 fn too_large(size: u64, limit: u64) -> AgentError {
@@ -206,19 +203,26 @@ impl CodeGenerator {
         })
     }
 
-    /// The generation, when its project is the caller's.
+    /// The generation and its project, when the project is the caller's. Someone else's
+    /// generation is "not found" like a missing one; a database failure stays what it is.
     async fn owned(
         &self,
         context: &AgentContext,
         id: GenerationId,
-    ) -> Result<Generation, AgentError> {
+    ) -> Result<(Generation, Project), AgentError> {
         let generation = generations::find(&self.db, id)
             .await?
             .ok_or_else(not_found)?;
-        owned_project(&self.db, context, generation.project_id)
+        let project = owned_project(&self.db, context, generation.project_id)
             .await
-            .map_err(|_| not_found())?;
-        Ok(generation)
+            .map_err(|error| match error {
+                AgentError::NotFound {
+                    code: Code::ProjectNotFound,
+                    ..
+                } => not_found(),
+                other => other,
+            })?;
+        Ok((generation, project))
     }
 
     async fn zip(&self, generation: &Generation, project_name: &str) -> Result<Binary, AgentError> {
@@ -296,7 +300,7 @@ impl Action for GetGeneration {
         agent: &CodeGenerator,
         context: &AgentContext,
     ) -> Result<Generation, AgentError> {
-        agent.owned(context, self.generation_id).await
+        Ok(agent.owned(context, self.generation_id).await?.0)
     }
 }
 
@@ -311,8 +315,7 @@ impl Action for DownloadGeneration {
         agent: &CodeGenerator,
         context: &AgentContext,
     ) -> Result<Binary, AgentError> {
-        let generation = agent.owned(context, self.generation_id).await?;
-        let project = owned_project(&agent.db, context, generation.project_id).await?;
+        let (generation, project) = agent.owned(context, self.generation_id).await?;
         agent.zip(&generation, &project.name).await
     }
 }
