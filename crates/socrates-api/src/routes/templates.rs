@@ -167,7 +167,7 @@ pub(crate) async fn list_templates(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The project, created in the discovery phase with the template's facts (source `template`, confidence 0.7) in one transaction; the interview confirms or contradicts them", body = FromTemplateResponse),
-        (status = 400, description = "Invalid name or description (`VALIDATION_ERROR`)", body = crate::error::ErrorBody),
+        (status = 400, description = "Invalid name or description, or a `template_id` over 100 characters (`VALIDATION_ERROR`)", body = crate::error::ErrorBody),
         (status = 404, description = "No template has this id (`TEMPLATE_NOT_FOUND`)", body = crate::error::ErrorBody),
     ))]
 pub(crate) async fn create_from_template(

@@ -104,11 +104,17 @@ async fn an_unknown_template_or_a_bad_name_is_refused_and_writes_nothing() {
     let app = spawn_app().await;
     let token = app.signed_in_user().await;
     let before = project_count(&app, &token).await;
-    let refused: [(Value, u16, &str); 4] = [
+    let refused: [(Value, u16, &str); 5] = [
         (
             json!({"template_id": "no-such-template"}),
             404,
             "TEMPLATE_NOT_FOUND",
+        ),
+        // Too long to be an id: refused without being echoed back.
+        (
+            json!({"template_id": "x".repeat(100_000)}),
+            400,
+            "VALIDATION_ERROR",
         ),
         (
             json!({"template_id": "online-store", "name": "x".repeat(300)}),
@@ -123,13 +129,17 @@ async fn an_unknown_template_or_a_bad_name_is_refused_and_writes_nothing() {
         (json!({"name": "no template"}), 400, "INVALID_JSON"),
     ];
     for (body, status, code) in refused {
-        expect_error(
+        let error = expect_error(
             app.post_authed("/api/v1/projects/from-template", &token, &body)
                 .await,
             status,
             code,
         )
         .await;
+        assert!(
+            error.to_string().len() < 1_000,
+            "{code}: the answer stays short"
+        );
     }
     assert_eq!(project_count(&app, &token).await, before);
     expect_error(app.get("/api/v1/templates").await, 401, "UNAUTHENTICATED").await;

@@ -12,6 +12,9 @@ use crate::agents::common::{Origin, record_maturity};
 use crate::agents::drafts;
 use crate::agents::views::FactView;
 
+/// The longest template id a request may name.
+pub const MAX_TEMPLATE_ID: usize = 100;
+
 /// `templates`: one page of the product templates.
 #[derive(Debug, Clone, Copy)]
 pub struct ListTemplates {
@@ -71,6 +74,14 @@ impl ProjectManager {
         context: &AgentContext,
         request: CreateFromTemplate,
     ) -> Result<FromTemplate, AgentError> {
+        // An id is short; a long one is refused without being echoed back.
+        if request.template_id.chars().count() > MAX_TEMPLATE_ID {
+            return Err(AgentError::Invalid {
+                code: Code::ValidationError,
+                message: format!("template_id: at most {MAX_TEMPLATE_ID} characters"),
+                details: Some(serde_json::json!({"field": "template_id"})),
+            });
+        }
         let template = self
             .templates()?
             .iter()
